@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs from Debian when it is missing (CI machines start bare).
+set -euo pipefail
+need=()
+/usr/bin/python3 -c 'import hvac' 2>/dev/null || need+=(python3-hvac)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${need[@]}" >&2
+fi

@@ -1,0 +1,59 @@
+import type { StorageBackend } from '../../storage/backend.js';
+import type { Condition } from '../../storage/backend.js';
+import type { JsonOp, MountStorage } from './types.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const encode = (value: unknown) => encoder.encode(JSON.stringify(value));
+
+/** A JSON view over (barrier-encrypted) storage, with every key under `prefix`. */
+export class StorageView implements MountStorage {
+  constructor(
+    private readonly backend: StorageBackend,
+    private readonly prefix = '',
+  ) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return (await this.getVersioned<T>(key))?.value;
+  }
+
+  async getVersioned<T>(key: string): Promise<{ value: T; version: number } | undefined> {
+    const entry = await this.backend.get(this.prefix + key);
+    if (!entry) return undefined;
+    return { value: JSON.parse(decoder.decode(entry.value)) as T, version: entry.version };
+  }
+
+  put(key: string, value: unknown): Promise<void> {
+    return this.backend.put(this.prefix + key, encode(value));
+  }
+
+  delete(key: string): Promise<void> {
+    return this.backend.delete(this.prefix + key);
+  }
+
+  list(prefix: string): Promise<string[]> {
+    return this.backend.list(this.prefix + prefix);
+  }
+
+  transaction(ops: JsonOp[], conditions: Condition[] = []): Promise<void> {
+    return this.backend.transaction(
+      ops.map((op) =>
+        op.type === 'put'
+          ? { type: 'put', key: this.prefix + op.key, value: encode(op.value) }
+          : { type: 'delete', key: this.prefix + op.key },
+      ),
+      conditions.map((c) => ({ ...c, key: this.prefix + c.key })),
+    );
+  }
+
+  async deleteTree(prefix: string): Promise<void> {
+    for (const child of await this.list(prefix)) {
+      if (child.endsWith('/')) await this.deleteTree(prefix + child);
+      else await this.delete(prefix + child);
+    }
+  }
+
+  scoped(prefix: string): MountStorage {
+    return new StorageView(this.backend, this.prefix + prefix);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Condition } from '../../storage/backend.js';
+import type { Fields, Parsed } from './fields.js';
+
+/** Vault's logical operations. HTTP POST/PUT become create or update through the existence check. */
+export type Operation = 'read' | 'create' | 'update' | 'delete' | 'list' | 'patch';
+export const OPERATIONS: readonly Operation[] = ['read', 'create', 'update', 'delete', 'list', 'patch'];
+
+/** What a handler knows about its mount. */
+export interface MountInfo {
+  /** Mount path with trailing slash, e.g. "secret/" or "auth/token/". */
+  path: string;
+  type: string;
+  accessor: string;
+  uuid: string;
+  options: Record<string, string>;
+}
+
+/** The authenticated caller, as the pipeline resolved it. Never persisted by handlers. */
+export interface Caller {
+  /** The token exactly as presented; lookup-self echoes it, nothing stores it. */
+  token: string;
+  /** The salted hash that identifies the token in storage. */
+  tokenId: string;
+  accessor: string;
+  policies: string[];
+  displayName: string;
+  entityId: string;
+  meta: Record<string, string>;
+  isRoot: boolean;
+}
+
+/** A JSON view of storage, scoped to a prefix (a mount's own area, or part of it). */
+export interface MountStorage {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  getVersioned<T = unknown>(key: string): Promise<{ value: T; version: number } | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
+  /** All ops apply, or none; a failed condition throws ConditionFailed. Keys are relative to this view. */
+  transaction(ops: JsonOp[], conditions?: Condition[]): Promise<void>;
+  /** Deletes every key under prefix (recursively). */
+  deleteTree(prefix: string): Promise<void>;
+  scoped(prefix: string): MountStorage;
+}
+
+export type JsonOp = { type: 'put'; key: string; value: unknown } | { type: 'delete'; key: string };
+
+/** A request as a handler sees it: fields parsed and validated, no headers, no policies. */
+export interface Req<F extends Fields = Fields> {
+  id: string;
+  operation: Operation;
+  /** Path relative to the mount, without leading slash. */
+  path: string;
+  fields: Parsed<F>;
+  /** Whether the caller sent this field (as opposed to its default). */
+  provided(name: keyof F & string): boolean;
+  /** The request data exactly as received (body, or query for GET). */
+  raw: Record<string, unknown>;
+  mount: MountInfo;
+  /** Undefined only on unauthenticated paths. */
+  caller: Caller | undefined;
+  remoteAddress: string;
+}
+
+/** Token information returned in a response's `auth` block (logins, token create). */
+export interface AuthResponse {
+  client_token: string;
+  accessor: string;
+  policies: string[];
+  token_policies: string[];
+  identity_policies?: string[];
+  metadata: Record<string, string> | null;
+  lease_duration: number;
+  renewable: boolean;
+  entity_id: string;
+  token_type: 'service' | 'batch';
+  orphan: boolean;
+  num_uses: number;
+  mfa_requirement: null;
+}
+
+/** A handler's answer. Status defaults to 200 with data or auth, 204 without. */
+export interface Resp {
+  status?: number;
+  data?: Record<string, unknown> | null;
+  auth?: AuthResponse;
+  warnings?: string[];
+  /** A secret with a lease (dynamic credentials); the pipeline registers it. */
+  lease?: { duration: number; renewable: boolean };
+  /** A non-JSON body (prometheus metrics); bypasses the envelope. */
+  raw?: { contentType: string; body: string };
+  /** Body sent verbatim instead of the envelope (sys/health and friends answer bare JSON). */
+  bare?: Record<string, unknown>;
+}
+
+export type Handler<F extends Fields> = (req: Req<F>, store: MountStorage) => Promise<Resp>;
+
+export interface PathDef<F extends Fields = Fields> {
+  /** Mount-relative pattern: literal segments, ":name" for one segment, ":name*" for the rest (may be empty). */
+  pattern: string;
+  fields: F;
+  operations: Partial<Record<Operation, Handler<F>>>;
+  /** Tells create from update for POST/PUT; without it every write is an update. */
+  existenceCheck?: (req: Req<F>, store: MountStorage) => Promise<boolean>;
+  /** Served without a token (login, sys/health). */
+  unauthenticated?: boolean;
+  /** Needs the sudo capability in addition to the operation's own. */
+  sudo?: boolean;
+  /** Takes data of any shape (KV v1, cubbyhole): unknown fields get no "ignored" warning. */
+  arbitraryData?: boolean;
+  /** Help text for the path. */
+  description?: string;
+}
+
+/** A backend is a table of paths. */
+export interface Backend {
+  type: string;
+  paths: PathDef[];
+}
+
+/** Identity helper that keeps field types flowing from the table into handlers. */
+export function definePath<F extends Fields>(def: PathDef<F>): PathDef {
+  return def as unknown as PathDef;
+}
+
+export const ok = (data: Record<string, unknown> | null = null, extra: Partial<Resp> = {}): Resp => ({ data, ...extra });
+export const noContent = (): Resp => ({ status: 204 });
+/** 404. Vault keeps the body when it has data (a KV v2 read of a deleted version). */
+export const notFound = (data?: Record<string, unknown>): Resp => ({ status: 404, data: data ?? null });

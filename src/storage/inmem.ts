@@ -1,0 +1,39 @@
+import { ConditionFailed, type Condition, type Entry, type Op, type StorageBackend } from './backend.js';
+import { listChildren } from './list.js';
+
+/** Storage in a Map: tests and `-dev` without a file. Single-threaded JS makes each call atomic. */
+export class InmemBackend implements StorageBackend {
+  private readonly entries = new Map<string, Entry>();
+  private revision = 0;
+
+  async get(key: string): Promise<Entry | undefined> {
+    const entry = this.entries.get(key);
+    return entry && { ...entry, value: entry.value.slice() };
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.entries.set(key, { key, value: value.slice(), version: ++this.revision });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    return listChildren(prefix, this.entries.keys());
+  }
+
+  async transaction(ops: Op[], conditions: Condition[] = []): Promise<void> {
+    for (const condition of conditions) {
+      const current = this.entries.get(condition.key);
+      const holds = condition.type === 'absent' ? !current : current?.version === condition.version;
+      if (!holds) throw new ConditionFailed(condition.key);
+    }
+    for (const op of ops) {
+      if (op.type === 'put') await this.put(op.key, op.value);
+      else this.entries.delete(op.key);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
