@@ -14,14 +14,21 @@ export interface PathMatch {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Turns "data/:path*" into a regex: ":name" is one segment, a trailing ":name*" the (possibly empty) rest. */
+/**
+ * Turns "data/:path*" into a regex: ":name" is one segment; ":name*" at the end is the (possibly
+ * empty) rest, elsewhere one or more segments (as in the sys mounts tune path).
+ */
 export function compilePattern(pattern: string): { regex: RegExp; names: string[] } {
   const names: string[] = [];
   const segments = pattern.split('/');
   let source = '';
   segments.forEach((segment, i) => {
     const sep = i === 0 ? '' : '/';
-    if (segment.startsWith(':') && segment.endsWith('*')) {
+    const last = i === segments.length - 1;
+    if (segment.startsWith(':') && segment.endsWith('*') && !last) {
+      names.push(segment.slice(1, -1));
+      source += `${sep}(.+)`;
+    } else if (segment.startsWith(':') && segment.endsWith('*')) {
       names.push(segment.slice(1, -1));
       // The rest may be empty, with or without the separating slash ("metadata", "metadata/").
       source += i === 0 ? '(.*)' : '(?:/(.*))?';

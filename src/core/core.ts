@@ -1,0 +1,200 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Barrier } from '../barrier/barrier.js';
+import { invalidRequest, sealedError } from './errors.js';
+import { StorageView } from './framework/storage-view.js';
+import type { Backend, MountStorage } from './framework/types.js';
+import { MountTable, type MountEntry } from './mounts.js';
+import { PolicyStore } from './policy/store.js';
+import { TokenStore, type TokenEntry } from './token-store.js';
+
+/** Builds the backend that serves a mount; the server wires engine modules in (core never imports them). */
+export type BackendFactory = (mount: MountEntry, core: Core) => Backend;
+
+export interface CoreOptions {
+  barrier: Barrier;
+  /** Backend factories by mount table and type, e.g. { secret: { kv, cubbyhole, system }, auth: { token } }. */
+  factories: Record<MountEntry['table'], Record<string, BackendFactory>>;
+  /** Serves sys/health, sys/seal-status, sys/init and sys/leader, sealed or not. */
+  statusBackend: (core: Core) => Backend;
+  logger: Logger;
+  /** Storage type reported by sys/seal-status ("sqlite", "inmem"). */
+  storageType: string;
+  /** Seconds between sweeps for expired tokens. */
+  tidyInterval?: number;
+}
+
+/** Storage layout inside the barrier. */
+const AREA = {
+  mounts: 'core/mounts/',
+  tokenSalt: 'core/token-salt',
+  cluster: 'core/cluster',
+  tokens: 'sys/token/',
+  policies: 'sys/policy/',
+} as const;
+
+/** The mounts every initialized Coffer has; they can be neither removed nor moved. */
+const BUILTIN_MOUNTS = [
+  { path: 'sys/', type: 'system', table: 'secret', description: 'system endpoints used for control, policy and debugging' },
+  { path: 'cubbyhole/', type: 'cubbyhole', table: 'secret', description: 'per-token private secret storage' },
+  { path: 'token/', type: 'token', table: 'auth', description: 'token based credentials' },
+] as const;
+
+/**
+ * The core's state: barrier, mount table, token store, policies and the live backends. Requests go
+ * through `handleRequest` in pipeline.ts; this class only holds what the pipeline works on.
+ */
+export class Core {
+  readonly barrier: Barrier;
+  readonly logger: Logger;
+  readonly startedAt = new Date();
+  private readonly factories: CoreOptions['factories'];
+  /** The whole barrier as JSON; engines only ever see their mount's scope of it. */
+  readonly rootStorage: MountStorage;
+  readonly statusBackend: Backend;
+  private loaded?: { mounts: MountTable; tokens: TokenStore; policies: PolicyStore; backends: Map<string, Backend> };
+  private tidyTimer?: NodeJS.Timeout;
+  private cluster?: { name: string; id: string };
+
+  constructor(private readonly options: CoreOptions) {
+    this.barrier = options.barrier;
+    this.logger = options.logger;
+    this.factories = options.factories;
+    this.rootStorage = new StorageView(options.barrier);
+    this.statusBackend = options.statusBackend(this);
+  }
+
+  /** Reported by sys/seal-status: the seal in use is the configured KMS. */
+  get sealType(): string {
+    return this.barrier.kmsType;
+  }
+  get storageType(): string {
+    return this.options.storageType;
+  }
+  get clusterName(): string {
+    return this.cluster?.name ?? '';
+  }
+  get clusterId(): string {
+    return this.cluster?.id ?? '';
+  }
+
+  get sealed(): boolean {
+    return this.barrier.sealed || !this.loaded;
+  }
+
+  get mounts(): MountTable {
+    return this.unsealed().mounts;
+  }
+  get tokens(): TokenStore {
+    return this.unsealed().tokens;
+  }
+  get policies(): PolicyStore {
+    return this.unsealed().policies;
+  }
+
+  /** The backend serving a mount (by route key, e.g. "secret/" or "auth/token/"). */
+  backend(routeKey: string): Backend | undefined {
+    return this.unsealed().backends.get(routeKey);
+  }
+
+  /** The JSON storage area of a mount. */
+  mountStorage(entry: MountEntry): MountStorage {
+    return this.rootStorage.scoped(entry.table === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`);
+  }
+
+  /** Whether the store has been initialized (barrier keyring present). */
+  async isInitialized(): Promise<boolean> {
+    return this.barrier.isInitialized();
+  }
+
+  /**
+   * First start of a new store (sys/init): creates the barrier keyring, the builtin mounts, the
+   * default policy and the first root token.
+   */
+  async initializeStore({ rootTokenId }: { rootTokenId?: string } = {}): Promise<{ rootToken: string }> {
+    if (await this.isInitialized()) throw invalidRequest('Vault is already initialized');
+    await this.barrier.initialize();
+    await this.rootStorage.put(AREA.tokenSalt, randomBytes(32).toString('base64'));
+    const id = randomUUID();
+    await this.rootStorage.put(AREA.cluster, { name: `coffer-cluster-${id.slice(0, 8)}`, id });
+    const mounts = new MountTable(this.rootStorage.scoped(AREA.mounts));
+    for (const spec of BUILTIN_MOUNTS) await mounts.add(spec, { system: true });
+    await this.postUnseal();
+    await this.policies.ensureDefault();
+    const { token } = await this.tokens.createRoot(rootTokenId);
+    return { rootToken: token };
+  }
+
+  /** Opens the barrier with the configured KMS and loads the core's state. */
+  async unseal(): Promise<void> {
+    await this.barrier.unseal();
+    await this.postUnseal();
+  }
+
+  /** Loads the mount table, token store and policies once the barrier is open. */
+  private async postUnseal(): Promise<void> {
+    this.cluster = await this.rootStorage.get(AREA.cluster);
+    const salt = await this.rootStorage.get<string>(AREA.tokenSalt);
+    if (!salt) throw new Error('store is not initialized');
+    const mounts = new MountTable(this.rootStorage.scoped(AREA.mounts));
+    await mounts.load();
+    const tokens = new TokenStore(this.rootStorage.scoped(AREA.tokens), {
+      salt: Buffer.from(salt, 'base64'),
+      onRevoke: (entry) => this.onTokenRevoked(entry),
+    });
+    const policies = new PolicyStore(this.rootStorage.scoped(AREA.policies));
+    this.loaded = { mounts, tokens, policies, backends: new Map() };
+    for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
+    this.scheduleTidy();
+  }
+
+  /** Starts serving a mount that was just added to the table. */
+  startBackend(entry: MountEntry): void {
+    const factory = this.factories[entry.table][entry.type];
+    if (!factory) throw invalidRequest(`unknown backend type: "${entry.type}"`);
+    this.unsealed().backends.set(this.mounts.routeKey(entry), factory(entry, this));
+  }
+
+  /** Stops serving a mount and deletes everything it stored. */
+  async removeMount(routeKey: string): Promise<void> {
+    const entry = await this.mounts.remove(routeKey);
+    if (!entry) return;
+    this.unsealed().backends.delete(routeKey);
+    await this.mountStorage(entry).deleteTree('');
+  }
+
+  /** Checks that a mount type is known before it is added. */
+  hasBackendType(type: string, table: MountEntry['table']): boolean {
+    return Object.hasOwn(this.factories[table], type);
+  }
+
+  /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */
+  async seal(): Promise<void> {
+    clearInterval(this.tidyTimer);
+    this.loaded = undefined;
+    await this.barrier.seal();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.tidyTimer);
+  }
+
+  private async onTokenRevoked(entry: TokenEntry): Promise<void> {
+    // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime).
+    const cubbyhole = this.mounts.get('cubbyhole/');
+    if (cubbyhole) await this.mountStorage(cubbyhole).deleteTree(`${entry.id}/`);
+  }
+
+  private scheduleTidy(): void {
+    const seconds = this.options.tidyInterval ?? 60;
+    this.tidyTimer = setInterval(() => {
+      this.tokens.tidy().catch((err: unknown) => this.logger.error({ err }, 'token tidy failed'));
+    }, seconds * 1000);
+    this.tidyTimer.unref();
+  }
+
+  private unsealed() {
+    if (!this.loaded) throw sealedError();
+    return this.loaded;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Outcome } from '../core/pipeline.js';
+
+/** Vault's response envelope for a logical request. */
+export function envelope(requestId: string, { resp, mountType }: Outcome): Record<string, unknown> {
+  return {
+    request_id: requestId,
+    lease_id: '',
+    renewable: resp.lease?.renewable ?? false,
+    lease_duration: resp.lease?.duration ?? 0,
+    data: resp.data ?? null,
+    wrap_info: null,
+    warnings: resp.warnings && resp.warnings.length > 0 ? resp.warnings : null,
+    auth: resp.auth ?? null,
+    mount_type: mountType,
+  };
+}
+
+/** Vault answers 204 when a response carries nothing: no data, no auth, no warnings. */
+export function isEmpty({ resp }: Outcome): boolean {
+  return resp.data == null && !resp.auth && !resp.warnings?.length;
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Core } from '../core/core.js';
+import { CofferError } from '../core/errors.js';
+import type { Operation } from '../core/framework/types.js';
+import { handleRequest } from '../core/pipeline.js';
+import { envelope, isEmpty } from './envelope.js';
+
+export interface HttpOptions {
+  logger: Logger;
+  /** Largest accepted request body; Vault's default max_request_size is 32 MiB. */
+  maxRequestSize?: number;
+  /** PEM certificate and key; null or absent serves plain HTTP. */
+  https?: { cert: Buffer; key: Buffer } | null;
+}
+
+const JSON_TYPE = 'application/json';
+
+/** Builds the Fastify server that speaks Vault's HTTP API at /v1/. */
+export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.https ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.maxRequestSize ?? 32 * 1024 * 1024,
+    // Request logs would carry paths only, but per-request logging belongs to audit devices (issue 5).
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 8192 },
+  });
+  app.addHttpMethod('LIST');
+
+  // Vault parses every body as JSON whatever its Content-Type (curl -d sends form encoding).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new CofferError(400, 'failed to parse JSON input: invalid JSON in request body'), undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    if (err instanceof CofferError) return sendJson(reply, err.status, { errors: err.errors });
+    const status = err.statusCode;
+    if (status === 413) return sendJson(reply, 413, { errors: ['http: request body too large'] });
+    if (status && status >= 400 && status < 500) return sendJson(reply, status, { errors: [err.message] });
+    request.log.error({ err: { message: err.message, stack: err.stack }, path: routePath(request) }, 'internal error');
+    return sendJson(reply, 500, { errors: ['internal error'] });
+  });
+  app.setNotFoundHandler((_request, reply) => sendJson(reply, 404, { errors: [] }));
+
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'LIST'],
+    url: '/v1/*',
+    handler: async (request, reply) => {
+      const path = routePath(request);
+      const operation = operationOf(request);
+      const outcome = await handleRequest(core, {
+        id: request.id,
+        operation,
+        path,
+        data: requestData(request, operation),
+        token: tokenOf(request),
+        remoteAddress: request.ip,
+      });
+      const { resp } = outcome;
+      if (resp.raw) return reply.status(resp.status ?? 200).header('content-type', resp.raw.contentType).send(resp.raw.body);
+      if (resp.bare) return sendJson(reply, resp.status ?? 200, resp.bare, request.method === 'HEAD');
+      if (resp.status && resp.status >= 400 && resp.data == null) return sendJson(reply, resp.status, { errors: [] });
+      if (isEmpty(outcome)) return reply.status(204).send();
+      return sendJson(reply, resp.status ?? 200, envelope(request.id, outcome));
+    },
+  });
+  return app;
+}
+
+/**
+ * Vault sends exactly "application/json" (no charset); hvac 0.11.2 only reads `errors` then.
+ * Cache-Control: no-store keeps secrets out of intermediary caches.
+ */
+function sendJson(reply: FastifyReply, status: number, body: unknown, headOnly = false) {
+  reply.status(status).header('content-type', JSON_TYPE).header('cache-control', 'no-store');
+  return reply.send(headOnly ? '' : JSON.stringify(body));
+}
+
+/** The logical path after /v1/, percent-decoded; "." and ".." segments are refused. */
+function routePath(request: FastifyRequest): string {
+  const raw = (request.params as { '*'?: string })['*'] ?? '';
+  if (raw.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new CofferError(400, 'invalid path: "." and ".." segments are not allowed');
+  }
+  return raw;
+}
+
+function operationOf(request: FastifyRequest): Operation {
+  switch (request.method) {
+    case 'GET':
+    case 'HEAD':
+      return isListQuery(request) ? 'list' : 'read';
+    case 'LIST':
+      return 'list';
+    case 'POST':
+    case 'PUT':
+      return 'update';
+    case 'DELETE':
+      return 'delete';
+    case 'PATCH':
+      return 'patch';
+    default:
+      throw new CofferError(405, 'unsupported operation');
+  }
+}
+
+function isListQuery(request: FastifyRequest): boolean {
+  const list = (request.query as Record<string, unknown>).list;
+  return list === 'true' || list === '1';
+}
+
+/** Body for writes; for reads, lists and deletes Vault takes the query string as data. */
+function requestData(request: FastifyRequest, operation: Operation): Record<string, unknown> {
+  const body = request.body;
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    throw new CofferError(400, 'request body must be a JSON object');
+  }
+  const data: Record<string, unknown> = { ...(body as Record<string, unknown> | undefined) };
+  if (operation === 'read' || operation === 'list' || operation === 'delete') {
+    for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
+      if (key !== 'list') data[key] = Array.isArray(value) ? value[value.length - 1] : value;
+    }
+  }
+  return data;
+}
+
+/** The token from X-Vault-Token, else from "Authorization: Bearer". */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-vault-token'];
+  const token = Array.isArray(header) ? header[0] : header;
+  if (token) return token;
+  const auth = request.headers.authorization;
+  const bearer = auth?.match(/^Bearer\s+(\S+)$/i);
+  return bearer?.[1];
+}

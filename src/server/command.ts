@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { devStorage, startServer } from './start.js';
+
+const USAGE = `Usage: coffer server [options]
+
+  Starts a Coffer server.
+
+  -config=FILE               HCL or JSON configuration file.
+  -dev                       Development mode: in a temp dir, unsealed, root token printed.
+  -dev-root-token-id=ID      Root token to create in dev mode (default: random).
+  -dev-listen-address=ADDR   Address to listen on in dev mode (default: 127.0.0.1:8200).
+  -log-level=LEVEL           trace, debug, info, warn, error (default: info).
+`;
+
+/** `coffer server`: returns the exit code when it cannot start; otherwise runs until signalled. */
+export async function serverCommand(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseArgs({
+      // Vault's flags are Go-style (-dev-root-token-id=x); parseArgs wants "--" for long names.
+      args: args.map((a) => (/^-[^-]/.test(a) && a.length > 2 ? `-${a}` : a)),
+      options: {
+        config: { type: 'string' },
+        dev: { type: 'boolean' },
+        'dev-root-token-id': { type: 'string' },
+        'dev-listen-address': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!flags.dev && !flags.config) {
+    process.stderr.write(`Error: a configuration file is required (-config=FILE), or use -dev\n\n${USAGE}`);
+    return 2;
+  }
+
+  try {
+    const config = flags.config
+      ? await loadConfig(flags.config)
+      : {
+          storage: await devStorage(),
+          listeners: [{ address: flags['dev-listen-address'] ?? '127.0.0.1:8200', tlsDisable: true }],
+          seal: { type: 'local' as const },
+          ui: true,
+        };
+    if (flags['log-level']) config.logLevel = flags['log-level'];
+    const server = await startServer({ config, dev: flags.dev ? { rootTokenId: flags['dev-root-token-id'] } : undefined });
+    printBanner(server.addresses, config.storage.type, server.rootToken);
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return await new Promise<number>(() => undefined);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Error parsing config: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`Error starting server: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function printBanner(addresses: string[], storage: string, rootToken: string | undefined) {
+  const lines = ['==> Coffer server configuration:', '', `         Api Address: ${addresses[0]}`, `             Storage: ${storage}`, ''];
+  if (rootToken) {
+    lines.push(
+      'WARNING! dev mode is enabled! In this mode, Coffer runs entirely from a temporary',
+      'directory, sealed by an ephemeral key that dies with the process: every secret',
+      'written is lost on exit. Do not run dev mode in production.',
+      '',
+      'You may need to set the following environment variables:',
+      '',
+      `    $ export VAULT_ADDR='${addresses[0]}'`,
+      '',
+      'The root token is displayed below. It is not stored anywhere in the clear.',
+      '',
+      `Root Token: ${rootToken}`,
+      '',
+      '==> Coffer server started! Log data will stream in below:',
+      '',
+    );
+  } else {
+    lines.push('==> Coffer server started! Log data will stream in below:', '');
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
