@@ -1,0 +1,28 @@
+import type { Backend } from '../../../core/framework/types.js';
+import { createContext } from './context.js';
+import { configPath } from './paths/config.js';
+import { dataPath } from './paths/data.js';
+import { invalidPath } from './paths/invalid.js';
+import { metadataPath } from './paths/metadata.js';
+import { subkeysPath } from './paths/subkeys.js';
+import { deleteVersionsPath, destroyVersionsPath, undeleteVersionsPath } from './paths/versions.js';
+import type { Clock } from './time.js';
+
+/** The versioned KV engine (kv version 2); pass a clock only to control time in tests. */
+export function kvV2Backend(clock?: Clock): Backend {
+  const ctx = createContext(clock);
+  return {
+    type: 'kv',
+    paths: [
+      configPath(ctx),
+      dataPath(ctx),
+      metadataPath(ctx),
+      deleteVersionsPath(ctx),
+      undeleteVersionsPath(ctx),
+      destroyVersionsPath(ctx),
+      subkeysPath(ctx),
+      // Last: anything not matched above is a KV v1 style path.
+      invalidPath,
+    ],
+  };
+}
