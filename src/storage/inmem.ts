@@ -12,7 +12,7 @@ export class InmemBackend implements StorageBackend {
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
-    this.entries.set(key, { key, value: value.slice(), version: ++this.revision });
+    this.store(key, value);
   }
 
   async delete(key: string): Promise<void> {
@@ -29,11 +29,16 @@ export class InmemBackend implements StorageBackend {
       const holds = condition.type === 'absent' ? !current : current?.version === condition.version;
       if (!holds) throw new ConditionFailed(condition.key);
     }
+    // No await between check and apply: another caller must never see half a transaction.
     for (const op of ops) {
-      if (op.type === 'put') await this.put(op.key, op.value);
+      if (op.type === 'put') this.store(op.key, op.value);
       else this.entries.delete(op.key);
     }
   }
 
   async close(): Promise<void> {}
+
+  private store(key: string, value: Uint8Array): void {
+    this.entries.set(key, { key, value: value.slice(), version: ++this.revision });
+  }
 }

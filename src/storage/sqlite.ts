@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConditionFailed, type Condition, type Entry, type Op, type StorageBackend } from './backend.js';
+import { prefixSuccessor } from './key-range.js';
+
+/** How long a connection waits for another connection's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL,
+    version INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  );
+  INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
+`;
+
+interface Row {
+  value: Buffer;
+  version: number;
+}
+
+/**
+ * The default physical store: one SQLite file in WAL mode. Every write is its own
+ * `BEGIN IMMEDIATE` transaction, so concurrent processes serialise on SQLite's write lock, and
+ * `synchronous=FULL` makes a write return only once it is on disk. Versions come from one
+ * counter for the whole database, so a key deleted and created again never reuses a version
+ * (a stale check-and-set can never match a newer entry).
+ */
+export class SqliteBackend implements StorageBackend {
+  private readonly db: Database.Database;
+  private readonly statements;
+  private readonly applyAtomically: (ops: Op[], conditions: Condition[]) => void;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.db.exec(SCHEMA);
+    this.statements = {
+      get: this.db.prepare<[string], Row>('SELECT value, version FROM entries WHERE key = ?'),
+      version: this.db.prepare<[string], number>('SELECT version FROM entries WHERE key = ?').pluck(),
+      nextRevision: this.db
+        .prepare<[], number>("UPDATE meta SET value = value + 1 WHERE name = 'revision' RETURNING value")
+        .pluck(),
+      upsert: this.db.prepare<[string, Buffer, number]>(
+        'INSERT INTO entries (key, value, version) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version',
+      ),
+      delete: this.db.prepare<[string]>('DELETE FROM entries WHERE key = ?'),
+      // Selecting only `key` lets SQLite answer from the primary-key index without touching values.
+      keysBetween: this.db
+        .prepare<[string, string], string>('SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key')
+        .pluck(),
+      keysFrom: this.db.prepare<[string], string>('SELECT key FROM entries WHERE key >= ? ORDER BY key').pluck(),
+    };
+    const transaction = this.db.transaction((ops: Op[], conditions: Condition[]) => {
+      for (const condition of conditions) {
+        const version = this.statements.version.get(condition.key);
+        const holds = condition.type === 'absent' ? version === undefined : version === condition.version;
+        if (!holds) throw new ConditionFailed(condition.key);
+      }
+      for (const op of ops) {
+        if (op.type === 'put') this.statements.upsert.run(op.key, asBuffer(op.value), this.nextRevision());
+        else this.statements.delete.run(op.key);
+      }
+    });
+    // IMMEDIATE takes the write lock before the conditions are read: a DEFERRED transaction would
+    // read under a snapshot that another connection may invalidate before it can write.
+    this.applyAtomically = (ops, conditions) => transaction.immediate(ops, conditions);
+  }
+
+  async get(key: string): Promise<Entry | undefined> {
+    const row = this.statements.get.get(key);
+    return row && { key, value: row.value, version: row.version };
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.applyAtomically([{ type: 'put', key, value }], []);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.applyAtomically([{ type: 'delete', key }], []);
+  }
+
+  /**
+   * Direct children of `prefix`. Walks the key index in order and, on meeting a folder, seeks past
+   * everything under it, so a folder holding a million keys costs one seek, not a million rows.
+   */
+  async list(prefix: string): Promise<string[]> {
+    const end = prefixSuccessor(prefix);
+    const children: string[] = [];
+    let from = prefix;
+    for (;;) {
+      let folder: string | undefined;
+      const keys = end === undefined ? this.statements.keysFrom.iterate(from) : this.statements.keysBetween.iterate(from, end);
+      for (const key of keys) {
+        if (key === prefix) continue;
+        const rest = key.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash === -1) {
+          children.push(rest);
+          continue;
+        }
+        folder = rest.slice(0, slash + 1);
+        children.push(folder);
+        break; // leaving the loop resets the statement
+      }
+      if (folder === undefined) break;
+      const next = prefixSuccessor(prefix + folder);
+      if (next === undefined) break;
+      from = next;
+    }
+    // SQLite orders by code point, JS by UTF-16 unit; sort so every backend answers alike.
+    return children.sort();
+  }
+
+  async transaction(ops: Op[], conditions: Condition[] = []): Promise<void> {
+    this.applyAtomically(ops, conditions);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** The SQLite settings this backend depends on, as SQLite reports them (for tests and diagnostics). */
+  settings(): { journalMode: string; synchronous: number; busyTimeoutMs: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+      busyTimeoutMs: this.db.pragma('busy_timeout', { simple: true }) as number,
+    };
+  }
+
+  private nextRevision(): number {
+    const revision = this.statements.nextRevision.get();
+    if (revision === undefined) throw new Error('sqlite storage: revision counter row is missing');
+    return revision;
+  }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Opens (creating if needed, with parent directories) the SQLite store at `path`. */
+export function openSqlite(path: string): SqliteBackend {
+  return new SqliteBackend(path);
+}
