@@ -171,6 +171,7 @@ export class Barrier implements StorageBackend {
 
   /** Passes through atomically: put values are sealed, conditions (absent / version) are unchanged. */
   async transaction(ops: Op[], conditions: Condition[] = []): Promise<void> {
+    this.unsealedState();
     for (const { key } of [...ops, ...conditions]) this.checkLogicalKey(key);
     const sealedOps = ops.map((op): Op => (op.type === 'put' ? { ...op, value: this.encrypt(op.key, op.value) } : op));
     await this.physical.transaction(sealedOps, conditions);
