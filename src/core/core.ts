@@ -4,6 +4,7 @@ import type { Barrier } from '../barrier/barrier.js';
 import { invalidRequest, sealedError } from './errors.js';
 import { StorageView } from './framework/storage-view.js';
 import type { Backend, MountStorage } from './framework/types.js';
+import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
 import { MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
 import { TokenStore, type TokenEntry } from './token-store.js';
@@ -182,7 +183,7 @@ export class Core {
   private async onTokenRevoked(entry: TokenEntry): Promise<void> {
     // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime).
     const cubbyhole = this.mounts.get('cubbyhole/');
-    if (cubbyhole) await this.mountStorage(cubbyhole).deleteTree(`${entry.id}/`);
+    if (cubbyhole) await this.mountStorage(cubbyhole).deleteTree(cubbyholeKeyPrefix(entry.id));
   }
 
   private scheduleTidy(): void {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cubbyholeBackend, cubbyholeKeyPrefix, cubbyholeStorage } from '../../src/engines/cubbyhole/index.js';
+import { cubbyholeKeyPrefix, cubbyholeStorage } from '../../src/core/cubbyhole-layout.js';
+import { cubbyholeBackend } from '../../src/engines/cubbyhole/index.js';
 import { assertRejects, EngineClient, testCaller, testMount } from './engine-client.js';
 
 function cubbyhole(tokenId = 'token-a'): EngineClient {

@@ -127,3 +127,6 @@ export const ok = (data: Record<string, unknown> | null = null, extra: Partial<R
 export const noContent = (): Resp => ({ status: 204 });
 /** 404. Vault keeps the body when it has data (a KV v2 read of a deleted version). */
 export const notFound = (data?: Record<string, unknown>): Resp => ({ status: 404, data: data ?? null });
+
+/** Engines take the storage conditions from here, not from storage/ (layers point down through core). */
+export { ConditionFailed, type Condition } from '../../storage/backend.js';

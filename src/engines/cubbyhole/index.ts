@@ -1,16 +1,7 @@
 import { permissionDenied } from '../../core/errors.js';
-import type { Backend, MountStorage } from '../../core/framework/types.js';
+import { cubbyholeStorage } from '../../core/cubbyhole-layout.js';
+import type { Backend } from '../../core/framework/types.js';
 import { passthroughPath } from '../kv/passthrough.js';
-
-/** Where a token's cubbyhole lives inside the cubbyhole mount's storage; `deleteTree` it when the token is revoked. */
-export function cubbyholeKeyPrefix(tokenId: string): string {
-  return `${tokenId}/`;
-}
-
-/** A token's private cubbyhole storage (wrapping writes the wrapped response here, at "response"). */
-export function cubbyholeStorage(mountStore: MountStorage, tokenId: string): MountStorage {
-  return mountStore.scoped(cubbyholeKeyPrefix(tokenId));
-}
 
 /** The cubbyhole engine: like KV v1, but every token sees only its own paths, and they die with it. */
 export function cubbyholeBackend(): Backend {

@@ -1,5 +1,4 @@
-import type { JsonOp, MountStorage } from '../../../core/framework/types.js';
-import { ConditionFailed, type Condition } from '../../../storage/backend.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../../core/framework/types.js';
 
 /** What a planned change writes, and what the handler answers once it is committed. */
 export interface Change<R> {
