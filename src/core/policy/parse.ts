@@ -138,8 +138,10 @@ function pathStanzas(paths: unknown, fail: (why: string) => never): Array<[strin
     if (!isObject(group)) fail('a "path" stanza needs a pattern: path "<pattern>" { ... }');
     for (const [pattern, bodies] of Object.entries(group as Json)) {
       for (const body of Array.isArray(bodies) ? bodies : [bodies]) {
-        if (!isObject(body)) fail(`path "${pattern}": a path stanza takes exactly one pattern and a body`);
-        stanzas.push([pattern, body as Json]);
+        if (isObject(body)) stanzas.push([pattern, body]);
+        // An unlabeled `path { capabilities = [...] }` arrives as a list of bodies.
+        else if (RULE_KEYS.has(pattern)) fail('a "path" stanza needs a pattern: path "<pattern>" { ... }');
+        else fail(`path "${pattern}": a path stanza takes exactly one pattern and a body`);
       }
     }
   }
