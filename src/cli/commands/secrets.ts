@@ -1,0 +1,132 @@
+import type { MountRequest } from '../../client/index.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { keyValuePairs } from '../flags.js';
+import { goValue, humanDuration, structured, table } from '../output.js';
+import { expectArgs, openSession, type CliIo } from '../session.js';
+import { runSubcommand, type Subcommands } from './subcommands.js';
+
+/** `secrets <subcommand>`: enable, disable, list and tune secrets engines. */
+export function secretsCommand(io: CliIo, args: readonly string[]): Promise<number> {
+  return runSubcommand('secrets', secretsSubcommands, io, args);
+}
+
+const secretsSubcommands: Subcommands = {
+  enable: secretsEnable,
+  disable: secretsDisable,
+  list: secretsList,
+  tune: secretsTune,
+};
+
+/** Mount paths are shown, as in Vault, with one trailing slash. */
+function withSlash(path: string): string {
+  return `${path.replace(/^\/+|\/+$/g, '')}/`;
+}
+
+const configFlags = {
+  'default-lease-ttl': { type: 'string' },
+  'max-lease-ttl': { type: 'string' },
+  description: { type: 'string' },
+  options: { type: 'string', multiple: true },
+} as const;
+
+function configFrom(flags: { 'default-lease-ttl'?: string; 'max-lease-ttl'?: string }): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  if (flags['default-lease-ttl'] !== undefined) config.default_lease_ttl = flags['default-lease-ttl'];
+  if (flags['max-lease-ttl'] !== undefined) config.max_lease_ttl = flags['max-lease-ttl'];
+  return config;
+}
+
+async function secretsEnable(io: CliIo, args: readonly string[]): Promise<number> {
+  const { session, flags, positionals } = openSession(io, args, {
+    ...configFlags,
+    path: { type: 'string' },
+    version: { type: 'string' },
+    local: { type: 'boolean' },
+    'seal-wrap': { type: 'boolean' },
+  });
+  expectArgs(positionals, 1);
+  const type = positionals[0] as string;
+  const path = withSlash(flags.path || type);
+  const options = keyValuePairs('options', flags.options ?? []);
+  if (flags.version) options.version = flags.version;
+  const mount: MountRequest = { type, description: flags.description ?? '', config: configFrom(flags) };
+  if (Object.keys(options).length > 0) mount.options = options;
+  if (flags.local) mount.local = true;
+  if (flags['seal-wrap']) mount.seal_wrap = true;
+  const client = await session.client();
+  try {
+    await client.enableMount(path, mount);
+  } catch (err) {
+    return session.fail('enabling', err);
+  }
+  session.out(`Success! Enabled the ${type} secrets engine at: ${path}`);
+  return EXIT_OK;
+}
+
+async function secretsDisable(io: CliIo, args: readonly string[]): Promise<number> {
+  const { session, positionals } = openSession(io, args, {});
+  expectArgs(positionals, 1);
+  const path = withSlash(positionals[0] as string);
+  const client = await session.client();
+  try {
+    await client.disableMount(path);
+  } catch (err) {
+    return session.fail(`disabling secrets engine at ${path}`, err);
+  }
+  session.out(`Success! Disabled the secrets engine (if it existed) at: ${path}`);
+  return EXIT_OK;
+}
+
+async function secretsList(io: CliIo, args: readonly string[]): Promise<number> {
+  const { session, flags, positionals } = openSession(io, args, { detailed: { type: 'boolean' } });
+  expectArgs(positionals, 0);
+  const client = await session.client();
+  let mounts: Record<string, Record<string, unknown>>;
+  try {
+    mounts = await client.mounts();
+  } catch (err) {
+    return session.fail('listing secrets engines', err);
+  }
+  if (session.format !== 'table') {
+    session.out(structured(mounts, session.format));
+    return EXIT_OK;
+  }
+  const paths = Object.keys(mounts).sort();
+  const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  if (!flags.detailed) {
+    const rows = paths.map((p) => {
+      const m = mounts[p] ?? {};
+      return [p, text(m.type), text(m.accessor), text(m.description)];
+    });
+    session.out(table(['Path', 'Type', 'Accessor', 'Description'], rows));
+    return EXIT_OK;
+  }
+  const rows = paths.map((p) => {
+    const m = mounts[p] ?? {};
+    const config = (m.config ?? {}) as Record<string, unknown>;
+    const ttl = (v: unknown) => (typeof v === 'number' && v > 0 ? humanDuration(v) : 'system');
+    return [
+      p, text(m.type), text(m.accessor), ttl(config.default_lease_ttl), ttl(config.max_lease_ttl), m.local ? 'local' : 'replicated',
+      text(m.seal_wrap ?? false), goValue(m.options ?? null), text(m.description), text(m.uuid),
+    ];
+  });
+  session.out(table(['Path', 'Type', 'Accessor', 'Default TTL', 'Max TTL', 'Replication', 'Seal Wrap', 'Options', 'Description', 'UUID'], rows));
+  return EXIT_OK;
+}
+
+async function secretsTune(io: CliIo, args: readonly string[]): Promise<number> {
+  const { session, flags, positionals } = openSession(io, args, configFlags);
+  expectArgs(positionals, 1);
+  const path = withSlash(positionals[0] as string);
+  const tune: Record<string, unknown> = configFrom(flags);
+  if (flags.description !== undefined) tune.description = flags.description;
+  if (flags.options?.length) tune.options = keyValuePairs('options', flags.options);
+  const client = await session.client();
+  try {
+    await client.tuneMount(path, tune);
+  } catch (err) {
+    return session.fail(`tuning secrets engine ${path}`, err);
+  }
+  session.out(`Success! Tuned the secrets engine at: ${path}`);
+  return EXIT_OK;
+}

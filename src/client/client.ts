@@ -1,0 +1,281 @@
+import { CofferApiError, CofferConnectionError } from './errors.js';
+import { KvClient } from './kv.js';
+import type { ClientConfig, RequestOptions, Secret } from './types.js';
+
+type Data = Record<string, unknown>;
+
+/** Parameters of auth/token/create, named as Vault names them. */
+export interface TokenCreateRequest {
+  id?: string;
+  policies?: string[];
+  meta?: Record<string, string>;
+  no_parent?: boolean;
+  no_default_policy?: boolean;
+  renewable?: boolean;
+  ttl?: string;
+  explicit_max_ttl?: string;
+  display_name?: string;
+  num_uses?: number;
+  period?: string;
+  type?: string;
+  entity_alias?: string;
+}
+
+/** Body of sys/mounts/<path> when enabling a secrets engine. */
+export interface MountRequest {
+  type: string;
+  description?: string;
+  config?: Data;
+  options?: Record<string, string>;
+  local?: boolean;
+  seal_wrap?: boolean;
+}
+
+/** A small client for the Vault HTTP API (v1), spoken by Coffer. Uses Node's global fetch. */
+export class CofferClient {
+  readonly address: string;
+  token: string | undefined;
+  namespace: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private kvClient: KvClient | undefined;
+
+  constructor(config: ClientConfig) {
+    this.address = config.address.replace(/\/+$/, '');
+    this.token = config.token;
+    this.namespace = config.namespace;
+    this.fetchImpl = config.fetch ?? fetch;
+  }
+
+  /** KV helpers that find the mount and its version (1 or 2) the way Vault's CLI does. */
+  get kv(): KvClient {
+    this.kvClient ??= new KvClient(this);
+    return this.kvClient;
+  }
+
+  /** The full URL for an API path (without the leading /v1/). */
+  url(path: string, query?: RequestOptions['query']): string {
+    const url = new URL(`${this.address}/v1/${path.replace(/^\/+/, '')}`);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(one));
+    }
+    return url.toString();
+  }
+
+  /**
+   * Sends one request and returns the parsed JSON body, or undefined when the server sent none (204).
+   * Any non-2xx status throws CofferApiError carrying the server's `errors`.
+   */
+  async request<T = Secret>(method: string, path: string, options: RequestOptions = {}): Promise<T | undefined> {
+    const url = this.url(path, options.query);
+    const headers: Record<string, string> = {};
+    const token = options.token ?? this.token;
+    if (token) headers['X-Vault-Token'] = token;
+    if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
+    if (options.wrapTTL !== undefined && options.wrapTTL !== '') headers['X-Vault-Wrap-TTL'] = String(options.wrapTTL);
+    // Vault's CLI always asks for this header so the server can tell a browser's request apart (CSRF).
+    headers['X-Vault-Request'] = 'true';
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, { method, headers, body });
+      text = await response.text();
+    } catch (err) {
+      throw new CofferConnectionError(method, url, err);
+    }
+    const parsed = parseJson(text);
+    if (!response.ok) {
+      throw new CofferApiError(response.status, errorsOf(parsed, text), method, url, parsed);
+    }
+    if (response.status === 204 || text.trim() === '') return undefined;
+    return parsed as T;
+  }
+
+  /** GET a path. */
+  read(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<Secret | undefined> {
+    return this.request('GET', path, options);
+  }
+
+  /** PUT data to a path (Vault's CLI `write`). */
+  write(path: string, data: Data, options: Omit<RequestOptions, 'body'> = {}): Promise<Secret | undefined> {
+    return this.request('PUT', path, { ...options, body: data });
+  }
+
+  /** LIST the keys under a path. */
+  list(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<Secret<{ keys: string[] }> | undefined> {
+    return this.request('LIST', path, options);
+  }
+
+  /** DELETE a path. */
+  delete(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<Secret | undefined> {
+    return this.request('DELETE', path, options);
+  }
+
+  /** PATCH a path with a JSON merge patch (RFC 7396), as Vault requires. */
+  patch(path: string, data: Data, options: Omit<RequestOptions, 'body'> = {}): Promise<Secret | undefined> {
+    return this.request('PATCH', path, { ...options, body: data, contentType: 'application/merge-patch+json' });
+  }
+
+  // --- tokens (auth/token/...) ---
+
+  /** auth/token/create, or create-orphan when `orphan` is set. */
+  tokenCreate(params: TokenCreateRequest, options: { orphan?: boolean; role?: string; wrapTTL?: string } = {}): Promise<Secret | undefined> {
+    const path = options.role
+      ? `auth/token/create/${encodeURIComponent(options.role)}`
+      : options.orphan
+        ? 'auth/token/create-orphan'
+        : 'auth/token/create';
+    return this.request('POST', path, { body: params, wrapTTL: options.wrapTTL });
+  }
+
+  /** auth/token/lookup: properties of some token. */
+  tokenLookup(token: string): Promise<Secret | undefined> {
+    return this.request('POST', 'auth/token/lookup', { body: { token } });
+  }
+
+  /** auth/token/lookup-self: properties of the client's own token. */
+  tokenLookupSelf(): Promise<Secret | undefined> {
+    return this.request('GET', 'auth/token/lookup-self');
+  }
+
+  /** auth/token/lookup-accessor: properties of a token named by its accessor. */
+  tokenLookupAccessor(accessor: string): Promise<Secret | undefined> {
+    return this.request('POST', 'auth/token/lookup-accessor', { body: { accessor } });
+  }
+
+  /** auth/token/renew (or renew-self when no token is given). `increment` is a duration string or seconds. */
+  tokenRenew(token?: string, increment?: string | number): Promise<Secret | undefined> {
+    const body: Data = {};
+    if (increment !== undefined && increment !== '') body.increment = increment;
+    if (!token) return this.request('POST', 'auth/token/renew-self', { body });
+    return this.request('POST', 'auth/token/renew', { body: { ...body, token } });
+  }
+
+  /** auth/token/revoke: revokes a token and its children. */
+  tokenRevoke(token: string): Promise<undefined> {
+    return this.request('POST', 'auth/token/revoke', { body: { token } }) as Promise<undefined>;
+  }
+
+  /** auth/token/revoke-orphan: revokes a token, leaving its children as orphans. */
+  tokenRevokeOrphan(token: string): Promise<undefined> {
+    return this.request('POST', 'auth/token/revoke-orphan', { body: { token } }) as Promise<undefined>;
+  }
+
+  /** auth/token/revoke-self. */
+  tokenRevokeSelf(): Promise<undefined> {
+    return this.request('POST', 'auth/token/revoke-self') as Promise<undefined>;
+  }
+
+  /** auth/token/revoke-accessor. */
+  tokenRevokeAccessor(accessor: string): Promise<undefined> {
+    return this.request('POST', 'auth/token/revoke-accessor', { body: { accessor } }) as Promise<undefined>;
+  }
+
+  // --- sys ---
+
+  /** sys/mounts: the mounted secrets engines, keyed by path ("secret/"). */
+  async mounts(): Promise<Record<string, Data>> {
+    const answer = await this.request<{ data?: Record<string, Data> } & Record<string, unknown>>('GET', 'sys/mounts');
+    return answer?.data ?? {};
+  }
+
+  /** Enables a secrets engine at `path`. */
+  async enableMount(path: string, mount: MountRequest): Promise<void> {
+    await this.request('POST', `sys/mounts/${trimSlashes(path)}`, { body: mount });
+  }
+
+  /** Disables the secrets engine at `path`. */
+  async disableMount(path: string): Promise<void> {
+    await this.request('DELETE', `sys/mounts/${trimSlashes(path)}`);
+  }
+
+  /** Changes a mount's configuration (sys/mounts/<path>/tune). */
+  async tuneMount(path: string, config: Data): Promise<void> {
+    await this.request('POST', `sys/mounts/${trimSlashes(path)}/tune`, { body: config });
+  }
+
+  /** Lists ACL policy names. */
+  async policies(): Promise<string[]> {
+    const answer = await this.request<Secret<{ keys?: string[]; policies?: string[] }>>('GET', 'sys/policy');
+    return answer?.data?.policies ?? answer?.data?.keys ?? [];
+  }
+
+  /** Reads an ACL policy's text, or undefined when there is no such policy. */
+  async readPolicy(name: string): Promise<string | undefined> {
+    try {
+      const answer = await this.request<Secret<{ policy?: string; rules?: string }>>('GET', `sys/policies/acl/${encodeURIComponent(name)}`);
+      return answer?.data?.policy ?? answer?.data?.rules;
+    } catch (err) {
+      if (err instanceof CofferApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates or replaces an ACL policy. */
+  async writePolicy(name: string, policy: string): Promise<void> {
+    await this.request('PUT', `sys/policies/acl/${encodeURIComponent(name)}`, { body: { policy } });
+  }
+
+  /** Deletes an ACL policy. */
+  async deletePolicy(name: string): Promise<void> {
+    await this.request('DELETE', `sys/policies/acl/${encodeURIComponent(name)}`);
+  }
+
+  /** Capabilities of `token` (or of the client's own token when none is given) on each path. */
+  async capabilities(paths: string[], token?: string): Promise<Record<string, string[]>> {
+    const answer = token
+      ? await this.request<Secret<Record<string, string[]>>>('POST', 'sys/capabilities', { body: { token, paths } })
+      : await this.request<Secret<Record<string, string[]>>>('POST', 'sys/capabilities-self', { body: { paths } });
+    const data = answer?.data ?? {};
+    const result: Record<string, string[]> = {};
+    for (const path of paths) result[path] = data[path] ?? data.capabilities ?? [];
+    return result;
+  }
+
+  /**
+   * sys/health. Like Vault's Go client it asks for 2xx codes in every state, so a sealed or
+   * standby server answers with its status instead of an error.
+   */
+  async health(): Promise<Data> {
+    const query = { standbycode: 299, sealedcode: 299, uninitcode: 299, drsecondarycode: 299, performancestandbycode: 299 };
+    return (await this.request<Data>('GET', 'sys/health', { query })) ?? {};
+  }
+
+  /** sys/seal-status. */
+  async sealStatus(): Promise<Data> {
+    return (await this.request<Data>('GET', 'sys/seal-status')) ?? {};
+  }
+
+  /**
+   * sys/wrapping/unwrap. With a wrapping token, it is sent as the request's own token (the
+   * wrapping token is allowed to unwrap itself); without one, the client's token is unwrapped.
+   */
+  unwrap(wrappingToken?: string): Promise<Secret | undefined> {
+    return this.request('POST', 'sys/wrapping/unwrap', wrappingToken ? { token: wrappingToken } : {});
+  }
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorsOf(parsed: unknown, text: string): string[] {
+  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
+    return (parsed as { errors: unknown[] }).errors.map(String);
+  }
+  return text.trim() && parsed === undefined ? [text.trim()] : [];
+}
