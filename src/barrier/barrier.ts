@@ -35,9 +35,14 @@ const encoder = new TextEncoder();
  */
 export class Barrier implements StorageBackend {
   private keyring: Keyring | undefined;
+  /** The KMS the keyring was unwrapped with (needed to rewrap it on rotation); cleared on seal. */
   private kms: Kms | undefined;
 
-  constructor(private readonly physical: StorageBackend) {}
+  /** `kms` is the configured one, used when `initialize` / `unseal` are called without one. */
+  constructor(
+    private readonly physical: StorageBackend,
+    private readonly configuredKms?: Kms,
+  ) {}
 
   /** Whether `physical` already holds a barrier keyring. */
   static async isInitialized(physical: StorageBackend): Promise<boolean> {
@@ -46,29 +51,34 @@ export class Barrier implements StorageBackend {
 
   /** Creates the keyring of a new store and returns the barrier unsealed; refuses an initialized store. */
   static async initialize(physical: StorageBackend, kms: Kms): Promise<Barrier> {
-    const barrier = new Barrier(physical);
-    await barrier.initialize(kms);
+    const barrier = new Barrier(physical, kms);
+    await barrier.initialize();
     return barrier;
   }
 
   /** Server start: unseals an initialized store, or initializes a new one (racing nodes agree on one keyring). */
   static async openOrInitialize(physical: StorageBackend, kms: Kms): Promise<Barrier> {
-    const barrier = new Barrier(physical);
+    const barrier = new Barrier(physical, kms);
     if (!(await barrier.isInitialized())) {
       try {
-        await barrier.initialize(kms);
+        await barrier.initialize();
         return barrier;
       } catch (err) {
         if (!(err instanceof CofferError && err.message === ALREADY_INITIALIZED)) throw err;
         // Another node initialized first; its keyring is the one to use.
       }
     }
-    await barrier.unseal(kms);
+    await barrier.unseal();
     return barrier;
   }
 
   get sealed(): boolean {
     return this.keyring === undefined;
+  }
+
+  /** The kind of KMS sealing this barrier (e.g. "local"), as sys/seal-status reports it. */
+  get kmsType(): string {
+    return (this.kms ?? this.configuredKms)?.type ?? 'unknown';
   }
 
   /** Whether the physical store under this barrier holds a keyring. */
@@ -77,7 +87,7 @@ export class Barrier implements StorageBackend {
   }
 
   /** Writes a fresh keyring wrapped by `kms` (only if none exists) and leaves the barrier unsealed. */
-  async initialize(kms: Kms): Promise<void> {
+  async initialize(kms: Kms = this.requireKms()): Promise<void> {
     const keyring = Keyring.create();
     try {
       await this.physical.transaction(
@@ -93,7 +103,7 @@ export class Barrier implements StorageBackend {
   }
 
   /** Loads the keyring through `kms`. A KMS that cannot unwrap it leaves the barrier sealed. */
-  async unseal(kms: Kms): Promise<void> {
+  async unseal(kms: Kms = this.requireKms()): Promise<void> {
     if (!this.sealed) return;
     const keyring = await this.loadKeyring(kms);
     if (!this.sealed) {
@@ -181,6 +191,11 @@ export class Barrier implements StorageBackend {
   async close(): Promise<void> {
     await this.seal();
     await this.physical.close();
+  }
+
+  private requireKms(): Kms {
+    if (!this.configuredKms) throw new Error('barrier: no KMS configured; pass one to initialize/unseal');
+    return this.configuredKms;
   }
 
   private install(keyring: Keyring, kms: Kms): void {

@@ -4,6 +4,8 @@
  * providers implement the same three members, so the barrier never knows which one it talks to.
  */
 export interface Kms {
+  /** The provider kind, e.g. "local" (later "awskms", "transit", "pkcs11"); shown by sys/seal-status. */
+  readonly type: string;
   /**
    * Identifies the wrapping key (not secret). Stored next to what it wrapped, so an unseal with
    * another key can say so, and so rotation can tell old wraps from new ones.

@@ -20,6 +20,7 @@ const KEY_ID_CONTEXT = Buffer.from('coffer/kms/local/key-id/v1', 'utf8');
  * is also authenticated (it is part of the additional data).
  */
 export class LocalKms implements Kms {
+  readonly type = 'local';
   readonly keyId: string;
   private rootKey: Buffer | undefined;
 

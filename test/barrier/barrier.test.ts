@@ -160,6 +160,18 @@ describe('barrier', () => {
       assert.equal(other.sealed, true);
     });
 
+    it('unseals with the KMS it was constructed with when none is passed', async () => {
+      await barrier.put('k', bytes('v'));
+      const configured = new Barrier(physical, kms);
+      await configured.unseal();
+      assert.equal(text((await configured.get('k'))?.value), 'v');
+      assert.equal(configured.kmsType, 'local');
+    });
+
+    it('says so when asked to unseal with no KMS at all', async () => {
+      await assert.rejects(new Barrier(physical).unseal(), /no KMS configured/);
+    });
+
     it('refuses to unseal a store that was never initialized', async () => {
       await assert.rejects(new Barrier(new InmemBackend()).unseal(kms), isStatus(400, /not initialized/));
     });
@@ -171,6 +183,12 @@ describe('barrier', () => {
       assert.equal(await Barrier.isInitialized(empty), false);
       assert.equal(await new Barrier(empty).isInitialized(), false);
       assert.equal(await Barrier.isInitialized(physical), true);
+    });
+
+    it('initializes a new store with the KMS it was constructed with', async () => {
+      const configured = new Barrier(new InmemBackend(), kms);
+      await configured.initialize();
+      assert.equal(configured.sealed, false);
     });
 
     it('refuses to initialize a store twice', async () => {
