@@ -106,9 +106,13 @@ export class CofferClient {
     return this.request('PUT', path, { ...options, body: data });
   }
 
-  /** LIST the keys under a path. */
+  /**
+   * Lists the keys under a path. Sent as `GET ?list=true`, which Vault treats exactly as the LIST
+   * method; Vault's Go client does the same, and Node's HTTP parser (so any node:http server)
+   * rejects an unknown method such as LIST with a bare 400 before the application sees it.
+   */
   list(path: string, options: Omit<RequestOptions, 'body'> = {}): Promise<Secret<{ keys: string[] }> | undefined> {
-    return this.request('LIST', path, options);
+    return this.request('GET', path, { ...options, query: { ...options.query, list: 'true' } });
   }
 
   /** DELETE a path. */
