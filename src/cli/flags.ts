@@ -71,9 +71,10 @@ function looksLikeFlag(arg: string): boolean {
 export function parseFlags<S extends FlagSpec>(args: readonly string[], spec: S): { flags: FlagValues<S>; positionals: string[] } {
   const options: Record<string, { type: 'string'; multiple?: boolean }> = {};
   for (const [name, option] of Object.entries(spec)) options[name] = { type: 'string', multiple: option.multiple ?? false };
+  const normalised = normaliseGoFlags(args, spec);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: normaliseGoFlags(args, spec), options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: normalised, options, strict: true, allowPositionals: true });
   } catch (err) {
     const unknown = /Unknown option '--?([^']+)'/.exec((err as Error).message);
     throw new UsageError(unknown ? `flag provided but not defined: -${unknown[1]}` : (err as Error).message);
