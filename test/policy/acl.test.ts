@@ -340,3 +340,29 @@ describe('ACL: wrapping TTL bounds', () => {
     assert.equal(acl.allowOperation('a', 'read', {}, { wrapTtl: undefined }).allowed, true);
   });
 });
+
+describe('ACL: access somewhere under a mount (sys/internal/ui/mounts)', () => {
+  it('counts a grant on the mount path itself', async () => {
+    assert.equal((await aclOf('path "secret/*" { capabilities = ["read"] }')).hasAnyCapabilityUnder('secret/'), true);
+  });
+
+  it('counts an exact or glob rule below the mount', async () => {
+    assert.equal((await aclOf('path "secret/data/app" { capabilities = ["read"] }')).hasAnyCapabilityUnder('secret/'), true);
+    assert.equal((await aclOf('path "secret/data/*" { capabilities = ["list"] }')).hasAnyCapabilityUnder('secret/'), true);
+  });
+
+  it('counts a + pattern whose leading segments fit the mount', async () => {
+    assert.equal((await aclOf('path "+/data/app" { capabilities = ["read"] }')).hasAnyCapabilityUnder('secret/'), true);
+    assert.equal((await aclOf('path "kv/+/app" { capabilities = ["read"] }')).hasAnyCapabilityUnder('kv/'), true);
+    assert.equal((await aclOf('path "kv/+/app" { capabilities = ["read"] }')).hasAnyCapabilityUnder('secret/'), false);
+  });
+
+  it('ignores denying rules and other mounts', async () => {
+    const acl = await aclOf('path "secret/data/app" { capabilities = ["deny"] }', 'path "other/*" { capabilities = ["read"] }');
+    assert.equal(acl.hasAnyCapabilityUnder('secret/'), false);
+  });
+
+  it('is true for root', () => {
+    assert.equal(new ACL([{ name: 'root', raw: '', rules: [] }]).hasAnyCapabilityUnder('anything/'), true);
+  });
+});

@@ -120,6 +120,25 @@ export class ACL {
     return sorted(perms.capabilities);
   }
 
+  /**
+   * Whether any rule grants something at or under a mount path ("secret/"), as Vault's
+   * hasMountAccess decides for sys/internal/ui/mounts: the path itself, an exact or glob rule
+   * below it, or a "+" pattern whose leading segments fit the mount.
+   */
+  hasAnyCapabilityUnder(mountPath: string): boolean {
+    if (this.root) return true;
+    const path = trimLeadingSlashes(mountPath);
+    if (!this.capabilities(path).includes('deny')) return true;
+    for (const [key, perms] of [...this.exact, ...this.prefixes]) {
+      if (key.startsWith(path) && grantsSomething(perms)) return true;
+    }
+    const mountSegments = path.split('/').slice(0, -1);
+    for (const [pattern, perms] of this.segmentWildcards) {
+      if (grantsSomething(perms) && fitsMount(pattern, mountSegments)) return true;
+    }
+    return false;
+  }
+
   /** True when the ACL comes from the root policy. */
   get isRoot(): boolean {
     return this.root;
@@ -193,6 +212,22 @@ function matchSegmentPattern(pattern: string, parts: string[]): Omit<Candidate, 
     else return undefined;
   }
   return { stem, firstWildcard: pattern.indexOf('+'), isPrefix, wildcards };
+}
+
+/** Whether a "+" pattern's leading segments fit a mount's segments (its last one may be a glob prefix). */
+function fitsMount(pattern: string, mountSegments: string[]): boolean {
+  const isPrefix = pattern.endsWith('*');
+  const segments = (isPrefix ? pattern.slice(0, -1) : pattern).split('/');
+  if (mountSegments.length === 0 || segments.length < mountSegments.length) return false;
+  return mountSegments.every((part, i) => {
+    const segment = segments[i]!;
+    if (segment === '+' || segment === part) return true;
+    return isPrefix && i === segments.length - 1 && part.startsWith(segment);
+  });
+}
+
+function grantsSomething(perms: Permissions): boolean {
+  return perms.capabilities.size > 0 && !perms.capabilities.has('deny');
 }
 
 /**
