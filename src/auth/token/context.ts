@@ -1,0 +1,23 @@
+import type { Caller, Req } from '../../core/framework/types.js';
+import type { TokenStore } from '../../core/token-store.js';
+
+/** Whether the caller holds sudo on a full logical path (e.g. "auth/token/create"). */
+export type SudoCheck = (caller: Caller, path: string) => Promise<boolean>;
+
+export interface TokenBackendOptions {
+  /**
+   * Vault lifts some limits of auth/token/create (custom id, orphans, periodic tokens, policies
+   * outside the parent's) for callers with sudo on the path, and checks sudo inside revoke-orphan.
+   * The ACL lives in the core, so the core answers; without it only root counts as sudo.
+   */
+  hasSudo?: SudoCheck;
+}
+
+/** What every path of the token backend works with. */
+export interface TokenBackendContext {
+  store: TokenStore;
+  hasSudo: SudoCheck;
+}
+
+/** The caller's full request path, as the ACL sees it. */
+export const fullPath = (req: Req) => req.mount.path + req.path;

@@ -1,0 +1,61 @@
+import type { AuthResponse } from '../../core/framework/types.js';
+import { REVOCATION_PENDING, type TokenEntry, type TokenStore } from '../../core/token-store.js';
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The `data` of auth/token/lookup*, shaped as Vault's: `id` is the token as the caller gave it
+ * ("" when looked up by accessor); the parent is never revealed.
+ */
+export function lookupData(store: TokenStore, entry: TokenEntry, id: string): Record<string, unknown> {
+  const expires = entry.expireTime !== 0;
+  const data: Record<string, unknown> = {
+    accessor: entry.accessor,
+    creation_time: entry.creationTime,
+    creation_ttl: entry.ttl,
+    display_name: entry.displayName,
+    entity_id: entry.entityId,
+    expire_time: expires ? rfc3339(entry.expireTime) : null,
+    explicit_max_ttl: entry.explicitMaxTtl,
+    id,
+    issue_time: rfc3339(entry.issueTime),
+    meta: metadataOf(entry),
+    // A token serving its last use has none left.
+    num_uses: entry.numUses === REVOCATION_PENDING ? 0 : entry.numUses,
+    orphan: entry.orphan,
+    path: entry.path,
+    policies: entry.policies,
+    renewable: expires && entry.renewable,
+    ttl: store.remainingTtl(entry),
+    type: entry.type,
+  };
+  if (entry.period !== 0) data.period = entry.period;
+  if (entry.lastRenewalTime !== 0) {
+    data.last_renewal_time = Math.floor(entry.lastRenewalTime / 1000);
+    data.last_renewal = rfc3339(entry.lastRenewalTime);
+  }
+  return data;
+}
+
+/** The `auth` block of token create and renew responses. */
+export function authBlock(entry: TokenEntry, clientToken: string, leaseDuration: number): AuthResponse {
+  return {
+    client_token: clientToken,
+    accessor: entry.accessor,
+    policies: entry.policies,
+    token_policies: entry.policies,
+    metadata: metadataOf(entry),
+    lease_duration: leaseDuration,
+    renewable: entry.expireTime !== 0 && entry.renewable,
+    entity_id: entry.entityId,
+    token_type: entry.type,
+    orphan: entry.orphan,
+    num_uses: entry.numUses === REVOCATION_PENDING ? 0 : entry.numUses,
+    mfa_requirement: null,
+  };
+}
+
+/** Vault stores no map for tokens created without metadata and renders it as null. */
+function metadataOf(entry: TokenEntry): Record<string, string> | null {
+  return Object.keys(entry.meta).length > 0 ? entry.meta : null;
+}

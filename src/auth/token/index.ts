@@ -1,0 +1,21 @@
+import type { Backend } from '../../core/framework/types.js';
+import type { TokenStore } from '../../core/token-store.js';
+import type { TokenBackendOptions } from './context.js';
+import { createPaths } from './create.js';
+import { lookupPaths } from './lookup.js';
+import { maintenancePaths } from './maintenance.js';
+import { renewPaths } from './renew.js';
+import { revokePaths } from './revoke.js';
+
+export type { SudoCheck, TokenBackendOptions } from './context.js';
+export { childPolicies } from './create.js';
+export { authBlock, lookupData } from './describe.js';
+
+/** The `token` auth method (mounted at auth/token/): Vault's token API as a table of paths over the token store. */
+export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {}): Backend {
+  const ctx = { store, hasSudo: options.hasSudo ?? (async (caller) => caller.isRoot) };
+  return {
+    type: 'token',
+    paths: [...createPaths(ctx), ...lookupPaths(ctx), ...renewPaths(ctx), ...revokePaths(ctx), ...maintenancePaths(ctx)],
+  };
+}

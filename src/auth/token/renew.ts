@@ -1,0 +1,62 @@
+import { invalidRequest, permissionDenied } from '../../core/errors.js';
+import { field } from '../../core/framework/fields.js';
+import { definePath, type PathDef, type Resp } from '../../core/framework/types.js';
+import type { TokenEntry } from '../../core/token-store.js';
+import type { TokenBackendContext } from './context.js';
+import { authBlock } from './describe.js';
+
+const increment = field.duration({ description: 'Requested extension of the token, from now; default: its TTL or period.' });
+
+/** auth/token/renew, renew-self and renew-accessor. */
+export function renewPaths({ store }: TokenBackendContext): PathDef[] {
+  /** Vault answers a renewal with the token's auth block and the new lease duration. */
+  async function renew(entry: TokenEntry, by: number, clientToken: string): Promise<Resp> {
+    const { entry: renewed, warnings } = await store.renew(entry, by);
+    const resp: Resp = { auth: authBlock(renewed, clientToken, store.remainingTtl(renewed)) };
+    if (warnings.length > 0) resp.warnings = warnings;
+    return resp;
+  }
+
+  return [
+    definePath({
+      pattern: 'renew',
+      fields: { token: field.string({ description: 'Token to renew.' }), increment },
+      operations: {
+        update: async (req) => {
+          if (req.fields.token === '') throw invalidRequest('missing token ID');
+          const entry = await store.lookup(req.fields.token);
+          if (!entry) throw invalidRequest('token not found');
+          return renew(entry, req.fields.increment, req.fields.token);
+        },
+      },
+      description: 'Renew a token.',
+    }),
+    definePath({
+      pattern: 'renew-self',
+      fields: { token: field.string({ description: 'Unused: the calling token is renewed.' }), increment },
+      operations: {
+        update: async (req) => {
+          if (!req.caller) throw permissionDenied();
+          const entry = await store.lookupById(req.caller.tokenId, { allowPending: true });
+          if (!entry) throw invalidRequest('token not found');
+          return renew(entry, req.fields.increment, req.caller.token);
+        },
+      },
+      description: 'Renew the calling token.',
+    }),
+    definePath({
+      pattern: 'renew-accessor',
+      fields: { accessor: field.string({ description: 'Accessor of the token to renew.' }), increment },
+      operations: {
+        update: async (req) => {
+          if (req.fields.accessor === '') throw invalidRequest('missing accessor');
+          const entry = await store.lookupByAccessor(req.fields.accessor);
+          if (!entry) throw invalidRequest('invalid accessor');
+          // The accessor holder does not get the token.
+          return renew(entry, req.fields.increment, '');
+        },
+      },
+      description: 'Renew a token by its accessor.',
+    }),
+  ];
+}
