@@ -1,0 +1,326 @@
+"""Drives Coffer with hvac 0.11.2 (Debian python3-hvac): one scenario per run.
+
+Usage: VAULT_ADDR=... VAULT_TOKEN=... /usr/bin/python3 hvac_scenarios.py <scenario>
+
+Each scenario checks what a user of hvac relies on and prints one JSON object
+(the facts it saw) on stdout. A broken expectation exits 1 with the reason on
+stderr, so the TypeScript test that runs it can show exactly what went wrong.
+Each scenario uses its own paths, so scenarios do not depend on each other.
+"""
+
+import json
+import os
+import sys
+import uuid
+
+import hvac
+import hvac.exceptions
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise ScenarioFailed(message)
+
+
+def expect_raises(exception_class, call, *args, **kwargs):
+    """Runs call and returns the hvac exception it raised; fails if it raised another or none."""
+    try:
+        result = call(*args, **kwargs)
+    except exception_class as err:
+        return err
+    except hvac.exceptions.VaultError as err:
+        raise ScenarioFailed(
+            "expected %s, got %s: %s (errors=%r)" % (exception_class.__name__, type(err).__name__, err, err.errors)
+        )
+    raise ScenarioFailed("expected %s, but the call returned %r" % (exception_class.__name__, result))
+
+
+def root_client():
+    return hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"])
+
+
+def client_with(token):
+    return hvac.Client(url=os.environ["VAULT_ADDR"], token=token)
+
+
+def unique(prefix):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
+
+
+SCENARIOS = {}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+# --- connection and status ---------------------------------------------------
+
+
+@scenario
+def authenticated():
+    client = root_client()
+    expect(client.is_authenticated() is True, "root client is_authenticated() should be True")
+    bad = client_with("hvs.not-a-real-token")
+    expect(bad.is_authenticated() is False, "a garbage token should make is_authenticated() False")
+    return {"root": True, "garbage": False}
+
+
+@scenario
+def health():
+    status = root_client().sys.read_health_status(method="GET")
+    # hvac returns the decoded JSON on 200.
+    expect(isinstance(status, dict), "health should decode as JSON, got %r" % (status,))
+    expect(status.get("initialized") is True, "initialized should be true: %r" % status)
+    expect(status.get("sealed") is False, "sealed should be false: %r" % status)
+    expect(status.get("standby") is False, "standby should be false: %r" % status)
+    return status
+
+
+# --- KV version 2 ------------------------------------------------------------
+
+
+@scenario
+def kv2_write_and_read():
+    kv = root_client().secrets.kv.v2
+    path = unique("app")
+    written = kv.create_or_update_secret(path=path, secret={"user": "admin", "password": "pw"})
+    expect(written["data"]["version"] == 1, "first write should be version 1: %r" % written)
+    read = kv.read_secret_version(path=path)
+    expect(read["data"]["data"] == {"user": "admin", "password": "pw"}, "read back: %r" % read)
+    expect(read["data"]["metadata"]["version"] == 1, "metadata version: %r" % read)
+    return {"version": read["data"]["metadata"]["version"], "data": read["data"]["data"]}
+
+
+@scenario
+def kv2_read_older_version():
+    kv = root_client().secrets.kv.v2
+    path = unique("versions")
+    kv.create_or_update_secret(path=path, secret={"n": "1"})
+    kv.create_or_update_secret(path=path, secret={"n": "2"})
+    old = kv.read_secret_version(path=path, version=1)
+    latest = kv.read_secret_version(path=path)
+    expect(old["data"]["data"] == {"n": "1"}, "version 1: %r" % old)
+    expect(latest["data"]["data"] == {"n": "2"}, "latest: %r" % latest)
+    return {"old": old["data"]["data"], "latest": latest["data"]["metadata"]["version"]}
+
+
+@scenario
+def kv2_check_and_set():
+    kv = root_client().secrets.kv.v2
+    path = unique("cas")
+    kv.create_or_update_secret(path=path, secret={"a": "1"}, cas=0)
+    err = expect_raises(hvac.exceptions.InvalidRequest, kv.create_or_update_secret, path=path, secret={"a": "x"}, cas=0)
+    expect(err.errors and "check-and-set" in err.errors[0], "cas error message: %r" % (err.errors,))
+    second = kv.create_or_update_secret(path=path, secret={"a": "2"}, cas=1)
+    expect(second["data"]["version"] == 2, "cas=1 write should make version 2: %r" % second)
+    return {"cas_error": err.errors[0], "version": second["data"]["version"]}
+
+
+@scenario
+def kv2_patch():
+    kv = root_client().secrets.kv.v2
+    path = unique("patch")
+    kv.create_or_update_secret(path=path, secret={"keep": "yes", "change": "old"})
+    patched = kv.patch(path=path, secret={"change": "new", "add": "1"})
+    expect(patched["data"]["version"] == 2, "patch writes version 2: %r" % patched)
+    read = kv.read_secret_version(path=path)
+    expected = {"keep": "yes", "change": "new", "add": "1"}
+    expect(read["data"]["data"] == expected, "patched data: %r" % read["data"]["data"])
+    return read["data"]["data"]
+
+
+@scenario
+def kv2_list():
+    kv = root_client().secrets.kv.v2
+    folder = unique("folder")
+    kv.create_or_update_secret(path=folder + "/one", secret={"a": "1"})
+    kv.create_or_update_secret(path=folder + "/nested/two", secret={"a": "2"})
+    listed = kv.list_secrets(path=folder)
+    keys = sorted(listed["data"]["keys"])
+    expect(keys == ["nested/", "one"], "listed keys: %r" % keys)
+    return {"keys": keys}
+
+
+@scenario
+def kv2_metadata():
+    kv = root_client().secrets.kv.v2
+    path = unique("meta")
+    kv.create_or_update_secret(path=path, secret={"a": "1"})
+    kv.create_or_update_secret(path=path, secret={"a": "2"})
+    meta = kv.read_secret_metadata(path=path)["data"]
+    expect(meta["current_version"] == 2, "current_version: %r" % meta)
+    expect(meta["oldest_version"] in (0, 1), "oldest_version: %r" % meta)
+    expect(sorted(meta["versions"].keys()) == ["1", "2"], "versions: %r" % meta["versions"])
+    expect(meta["versions"]["1"]["destroyed"] is False, "version 1 not destroyed: %r" % meta["versions"])
+    return {"current_version": meta["current_version"], "versions": sorted(meta["versions"].keys())}
+
+
+@scenario
+def kv2_delete_and_undelete():
+    kv = root_client().secrets.kv.v2
+    path = unique("undelete")
+    kv.create_or_update_secret(path=path, secret={"a": "1"})
+    kv.delete_latest_version_of_secret(path=path)
+    expect_raises(hvac.exceptions.InvalidPath, kv.read_secret_version, path=path)
+    meta = kv.read_secret_metadata(path=path)["data"]
+    expect(meta["versions"]["1"]["deletion_time"] != "", "deletion_time set: %r" % meta["versions"])
+    kv.undelete_secret_versions(path=path, versions=[1])
+    read = kv.read_secret_version(path=path)
+    expect(read["data"]["data"] == {"a": "1"}, "undeleted data: %r" % read)
+    return {"restored": read["data"]["data"]}
+
+
+@scenario
+def kv2_destroy():
+    kv = root_client().secrets.kv.v2
+    path = unique("destroy")
+    kv.create_or_update_secret(path=path, secret={"a": "1"})
+    kv.create_or_update_secret(path=path, secret={"a": "2"})
+    kv.destroy_secret_versions(path=path, versions=[1])
+    meta = kv.read_secret_metadata(path=path)["data"]
+    expect(meta["versions"]["1"]["destroyed"] is True, "version 1 destroyed: %r" % meta["versions"])
+    expect_raises(hvac.exceptions.InvalidPath, kv.read_secret_version, path=path, version=1)
+    # Undeleting a destroyed version brings nothing back.
+    kv.undelete_secret_versions(path=path, versions=[1])
+    expect_raises(hvac.exceptions.InvalidPath, kv.read_secret_version, path=path, version=1)
+    latest = kv.read_secret_version(path=path)
+    expect(latest["data"]["data"] == {"a": "2"}, "version 2 intact: %r" % latest)
+    return {"destroyed": [1]}
+
+
+@scenario
+def kv2_delete_metadata_and_all_versions():
+    kv = root_client().secrets.kv.v2
+    path = unique("wipe")
+    kv.create_or_update_secret(path=path, secret={"a": "1"})
+    kv.delete_metadata_and_all_versions(path=path)
+    expect_raises(hvac.exceptions.InvalidPath, kv.read_secret_metadata, path=path)
+    expect_raises(hvac.exceptions.InvalidPath, kv.read_secret_version, path=path)
+    return {"gone": True}
+
+
+# --- KV version 1 ------------------------------------------------------------
+
+
+@scenario
+def kv1_lifecycle():
+    client = root_client()
+    mount = unique("kv1")
+    client.sys.enable_secrets_engine("kv", path=mount, options={"version": "1"})
+    mounts = client.sys.list_mounted_secrets_engines()["data"]
+    expect(mount + "/" in mounts, "mount listed: %r" % sorted(mounts.keys()))
+    expect(mounts[mount + "/"]["type"] == "kv", "mount type: %r" % mounts[mount + "/"])
+
+    kv = client.secrets.kv.v1
+    kv.create_or_update_secret(path="db", secret={"user": "app"}, mount_point=mount)
+    kv.create_or_update_secret(path="db", secret={"user": "app2"}, mount_point=mount)
+    read = kv.read_secret(path="db", mount_point=mount)
+    expect(read["data"] == {"user": "app2"}, "read back: %r" % read)
+    listed = kv.list_secrets(path="", mount_point=mount)
+    expect(listed["data"]["keys"] == ["db"], "listed: %r" % listed)
+    kv.delete_secret(path="db", mount_point=mount)
+    expect_raises(hvac.exceptions.InvalidPath, kv.read_secret, path="db", mount_point=mount)
+    return {"mount": mount, "read": read["data"]}
+
+
+# --- policies and tokens -----------------------------------------------------
+
+
+@scenario
+def policy_lifecycle():
+    sys_api = root_client().sys
+    name = unique("policy")
+    rules = 'path "secret/data/%s/*" {\n  capabilities = ["read"]\n}\n' % name
+    sys_api.create_or_update_policy(name=name, policy=rules)
+    read = sys_api.read_policy(name=name)
+    expect(read["data"]["rules"] == rules, "rules read back: %r" % read)
+    names = sys_api.list_policies()["data"]["policies"]
+    expect(name in names and "default" in names, "listed: %r" % names)
+    sys_api.delete_policy(name=name)
+    names_after = sys_api.list_policies()["data"]["policies"]
+    expect(name not in names_after, "still listed after delete: %r" % names_after)
+    expect_raises(hvac.exceptions.InvalidPath, sys_api.read_policy, name=name)
+    return {"name": name}
+
+
+@scenario
+def token_lifecycle():
+    client = root_client()
+    name = unique("reader")
+    client.sys.create_or_update_policy(name=name, policy='path "secret/data/%s" {\n  capabilities = ["read"]\n}\n' % name)
+    created = client.create_token(policies=[name], ttl="1h")
+    token = created["auth"]["client_token"]
+    expect(sorted(created["auth"]["policies"]) == sorted(["default", name]), "policies: %r" % created["auth"])
+    expect(created["auth"]["lease_duration"] == 3600, "lease_duration: %r" % created["auth"])
+
+    looked_up = client.lookup_token(token)["data"]
+    expect(looked_up["ttl"] <= 3600 and looked_up["ttl"] > 3500, "ttl: %r" % looked_up)
+    expect(sorted(looked_up["policies"]) == sorted(["default", name]), "lookup policies: %r" % looked_up)
+    expect(looked_up["accessor"] == created["auth"]["accessor"], "accessor: %r vs %r" % (looked_up, created["auth"]))
+
+    user = client_with(token)
+    expect(user.is_authenticated() is True, "new token authenticates")
+    client.revoke_token(token)
+    expect(user.is_authenticated() is False, "revoked token no longer authenticates")
+    return {"policies": sorted(looked_up["policies"])}
+
+
+# --- errors ------------------------------------------------------------------
+
+
+@scenario
+def missing_secret_raises_invalid_path():
+    err = expect_raises(hvac.exceptions.InvalidPath, root_client().secrets.kv.v2.read_secret_version, path=unique("nothing"))
+    return {"errors": err.errors}
+
+
+@scenario
+def forbidden_path_raises_forbidden():
+    client = root_client()
+    name = unique("narrow")
+    client.sys.create_or_update_policy(name=name, policy='path "secret/data/%s" {\n  capabilities = ["read"]\n}\n' % name)
+    token = client.create_token(policies=[name], ttl="1h")["auth"]["client_token"]
+    user = client_with(token)
+    err = expect_raises(hvac.exceptions.Forbidden, user.secrets.kv.v2.read_secret_version, path=unique("elsewhere"))
+    expect(err.errors and "permission denied" in err.errors[0], "403 errors: %r" % (err.errors,))
+    return {"errors": err.errors}
+
+
+@scenario
+def bad_input_raises_invalid_request():
+    client = root_client()
+    unknown_type = expect_raises(
+        hvac.exceptions.InvalidRequest, client.sys.enable_secrets_engine, "no-such-engine", path=unique("bad")
+    )
+    bad_policy = expect_raises(
+        hvac.exceptions.InvalidRequest, client.sys.create_or_update_policy, name=unique("bad"), policy='path "x" {'
+    )
+    expect(unknown_type.errors, "errors for unknown engine type: %r" % (unknown_type.errors,))
+    expect(bad_policy.errors, "errors for malformed policy: %r" % (bad_policy.errors,))
+    return {"unknown_type": unknown_type.errors, "bad_policy": bad_policy.errors}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
+        sys.stderr.write("usage: hvac_scenarios.py <%s>\n" % "|".join(sorted(SCENARIOS)))
+        return 2
+    try:
+        result = SCENARIOS[sys.argv[1]]()
+    except ScenarioFailed as failure:
+        sys.stderr.write("FAILED %s: %s\n" % (sys.argv[1], failure))
+        return 1
+    except hvac.exceptions.VaultError as err:
+        sys.stderr.write("FAILED %s: unexpected %s: %s (errors=%r)\n" % (sys.argv[1], type(err).__name__, err, err.errors))
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

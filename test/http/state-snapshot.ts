@@ -1,0 +1,54 @@
+import { api } from '../harness/http.js';
+
+/** Reads made as root to capture everything a hostile request could have changed. */
+const PROBES: ReadonlyArray<{ method: string; path: string }> = [
+  { method: 'GET', path: 'sys/mounts' },
+  { method: 'GET', path: 'sys/mounts/secret/tune' },
+  { method: 'GET', path: 'sys/mounts/hkv1/tune' },
+  { method: 'GET', path: 'sys/policy' },
+  { method: 'LIST', path: 'sys/policies/acl' },
+  { method: 'GET', path: 'sys/policy/hostile-fixture' },
+  { method: 'GET', path: 'secret/config' },
+  { method: 'GET', path: 'secret/metadata/fixture' },
+  { method: 'GET', path: 'secret/data/fixture' },
+  { method: 'GET', path: 'secret/data/fixture?version=1' },
+  { method: 'LIST', path: 'secret/metadata/' },
+  { method: 'GET', path: 'hkv1/fixture' },
+  { method: 'LIST', path: 'hkv1/' },
+  { method: 'GET', path: 'cubbyhole/fixture' },
+  { method: 'LIST', path: 'auth/token/accessors' },
+];
+
+/** Probe → status and data, with lists sorted so that order alone never counts as a change. */
+export type StateSnapshot = Record<string, { status: number; data: unknown }>;
+
+/**
+ * Captures the server's observable state as root.
+ * `ignoredAccessors` are left out of the accessor list: tokens that expire on their own
+ * (the expiration manager may remove them at any moment, which is not the request's doing).
+ */
+export async function snapshotState(address: string, rootToken: string, ignoredAccessors: ReadonlySet<string> = new Set()): Promise<StateSnapshot> {
+  const entries = await Promise.all(
+    PROBES.map(async ({ method, path }) => {
+      const res = await api<{ data?: unknown }>(address, method, path, { token: rootToken });
+      let data: unknown = res.body.data ?? res.body;
+      if (path === 'auth/token/accessors') data = withoutKeys(data, ignoredAccessors);
+      return [`${method} ${path}`, { status: res.status, data: sortLists(data) }] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function withoutKeys(data: unknown, ignored: ReadonlySet<string>): unknown {
+  const keys = (data as { keys?: unknown }).keys;
+  if (!Array.isArray(keys)) return data;
+  return { ...(data as object), keys: keys.filter((k) => !ignored.has(String(k))) };
+}
+
+function sortLists(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortLists).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sortLists(v)]));
+  }
+  return value;
+}
