@@ -62,6 +62,7 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
   if (f.num_uses < 0) throw invalidRequest('number of uses cannot be negative');
   if (f.entity_alias !== '') throw invalidRequest("'entity_alias' is only allowed in combination with token role");
   if (f.id !== '' && !sudo) throw invalidRequest('root or sudo privileges required to specify token id');
+  if (f.id !== '') checkCustomId(f.id);
 
   const policies = childPolicies(parent, f.policies, f.no_default_policy, sudo);
   for (const policy of policies) {
@@ -121,4 +122,13 @@ export function childPolicies(parent: TokenEntry, requested: string[], noDefault
 function displayName(requested: string): string {
   if (requested === '') return 'token';
   return `token-${requested}`.replace(/[^a-zA-Z0-9-]/g, '-').replace(/-$/, '');
+}
+
+/**
+ * Vault's rules for client-chosen ids: a "." marks generated (prefixed) and namespaced tokens, so a
+ * chosen id may not contain one, nor look like a generated service token.
+ */
+function checkCustomId(id: string): void {
+  if (id.startsWith('hvs.')) throw invalidRequest("custom token ID cannot have the 'hvs.' prefix");
+  if (id.includes('.')) throw invalidRequest("custom token ID cannot have a '.' in the value");
 }
