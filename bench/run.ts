@@ -49,7 +49,7 @@ async function load(name: string, url: string, headers: Record<string, string>):
 }
 
 async function main() {
-  const token = `hvs.${randomBytes(24).toString('base64url')}`;
+  const token = `root-${randomBytes(16).toString("hex")}`;
   const coffer = await start([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
   const secretUrl = `${coffer.address}/v1/secret/data/bench`;
   const secret = { payload: randomBytes(200).toString('base64').slice(0, 200 - 14) };

@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-const { main } = await import("../dist/src/cli/main.js"); await main(process.argv.slice(2));
+const { main } = await import('../dist/src/cli/main.js');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import { CofferError } from '../core/errors.js';
@@ -11,24 +11,21 @@ export interface HttpOptions {
   logger: Logger;
   /** Largest accepted request body; Vault's default max_request_size is 32 MiB. */
   maxRequestSize?: number;
-  /** PEM certificate and key; null or absent serves plain HTTP. */
-  https?: { cert: Buffer; key: Buffer } | null;
 }
 
 const JSON_TYPE = 'application/json';
+const EMPTY = Buffer.alloc(0);
 
 /** Builds the Fastify server that speaks Vault's HTTP API at /v1/. */
 export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstance {
   const app = Fastify({
-    ...(options.https ? { https: { ...options.https, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.maxRequestSize ?? 32 * 1024 * 1024,
-    // Request logs would carry paths only, but per-request logging belongs to audit devices (issue 5).
-    disableRequestLogging: true,
+    // Per-request records belong to audit devices (issue 5), not to the server log.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 8192 },
   });
-  app.addHttpMethod('LIST');
 
   // Vault parses every body as JSON whatever its Content-Type (curl -d sends form encoding).
   app.removeAllContentTypeParsers();
@@ -53,7 +50,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   app.setNotFoundHandler((_request, reply) => sendJson(reply, 404, { errors: [] }));
 
   app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'LIST'],
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'],
     url: '/v1/*',
     handler: async (request, reply) => {
       const path = routePath(request);
@@ -83,7 +80,8 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
  */
 function sendJson(reply: FastifyReply, status: number, body: unknown, headOnly = false) {
   reply.status(status).header('content-type', JSON_TYPE).header('cache-control', 'no-store');
-  return reply.send(headOnly ? '' : JSON.stringify(body));
+  // A Buffer, because Fastify appends "; charset=utf-8" to the Content-Type of a string payload.
+  return reply.send(headOnly ? EMPTY : Buffer.from(JSON.stringify(body)));
 }
 
 /** The logical path after /v1/, percent-decoded; "." and ".." segments are refused. */
@@ -100,8 +98,6 @@ function operationOf(request: FastifyRequest): Operation {
     case 'GET':
     case 'HEAD':
       return isListQuery(request) ? 'list' : 'read';
-    case 'LIST':
-      return 'list';
     case 'POST':
     case 'PUT':
       return 'update';

@@ -9,6 +9,7 @@ import { Core } from '../core/core.js';
 import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { statusBackend, sysBackend } from '../engines/sys/index.js';
+import { listen, type Listener } from '../http/listener.js';
 import { buildHttpServer } from '../http/server.js';
 import { ephemeralLocalKms, localKmsFromEnvOrFile } from '../kms/local.js';
 import type { Kms } from '../kms/kms.js';
@@ -44,7 +45,10 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     statusBackend,
     factories: {
       secret: { kv: (mount) => kvBackend(mount), cubbyhole: () => cubbyholeBackend(), system: (_m, c) => sysBackend(c) },
-      auth: { token: (_m, c) => tokenBackend(c.tokens) },
+      auth: {
+        token: (_m, c) =>
+          tokenBackend(c.tokens, { hasSudo: async (caller, path) => (await c.policies.acl(caller.policies)).allowOperation(path, 'update').sudo }),
+      },
     },
   });
 
@@ -59,23 +63,17 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   }
 
-  const apps: FastifyInstance[] = [];
-  const addresses: string[] = [];
+  const http = buildHttpServer(core, { logger, maxRequestSize: config.maxRequestSize });
+  const listeners: Listener[] = [];
   try {
     for (const listener of config.listeners) {
-      const https = listener.tlsDisable
-        ? null
+      const tlsFiles = listener.tlsDisable
+        ? undefined
         : { cert: await readFile(listener.tlsCertFile!), key: await readFile(listener.tlsKeyFile!) };
-      const app = buildHttpServer(core, { logger, maxRequestSize: config.maxRequestSize, https });
-      const { host, port } = splitAddress(listener.address);
-      await app.listen({ host, port });
-      const bound = app.server.address();
-      const boundPort = typeof bound === 'object' && bound ? bound.port : port;
-      addresses.push(`${listener.tlsDisable ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`);
-      apps.push(app);
+      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles }));
     }
   } catch (err) {
-    await Promise.all(apps.map((a) => a.close()));
+    await Promise.all(listeners.map((l) => l.close()));
     await core.close();
     await physical.close();
     throw err;
@@ -83,11 +81,12 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
 
   return {
     core,
-    http: apps[0]!,
-    addresses,
+    http,
+    addresses: listeners.map((l) => l.url),
     rootToken,
     async close() {
-      await Promise.all(apps.map((a) => a.close()));
+      await Promise.all(listeners.map((l) => l.close()));
+      await http.close();
       await core.close();
       await physical.close();
     },

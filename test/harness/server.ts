@@ -42,7 +42,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const masterKey = options.masterKey ?? randomBytes(32).toString('base64');
   let args: string[];
   if (dev) {
-    const rootTokenId = options.rootTokenId ?? `hvs.${randomBytes(24).toString('base64url')}`;
+    const rootTokenId = options.rootTokenId ?? `root-${randomBytes(16).toString("hex")}`;
     args = ['server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${rootTokenId}`];
   } else {
     const config = join(dir, 'coffer.hcl');
