@@ -97,6 +97,10 @@ describe('hostile HTTP input', () => {
         const res = await send(c);
         const shown = `${c.method} /v1/${c.path.slice(0, 120)} answered ${res.status} ${res.contentType ?? '(no content-type)'}: ${res.text.slice(0, 400)}`;
 
+        // Survival and "nothing changed" first: they matter most, and a wrong status must not hide them.
+        await assertStillServing();
+        assert.deepEqual(await snapshotState(server.address, server.rootToken, selfExpiring), before, `state changed after ${shown}`);
+
         if (c.status === '4xx') assert.ok(res.status >= 400 && res.status < 500, shown);
         else assert.equal(res.status, c.status, shown);
         assert.equal(res.contentType, 'application/json', shown);
@@ -105,9 +109,6 @@ describe('hostile HTTP input', () => {
         assert.ok(Array.isArray(errors) && errors.every((e) => typeof e === 'string'), `body is not {"errors": [...]}: ${shown}`);
         if (c.message) assert.match(errors.join('\n'), c.message, shown);
         else if (res.status === 400 || res.status === 403) assert.ok(errors.some((e) => e.trim() !== ''), `no error message: ${shown}`);
-
-        await assertStillServing();
-        assert.deepEqual(await snapshotState(server.address, server.rootToken, selfExpiring), before, `state changed after ${shown}`);
       });
     }
   });
