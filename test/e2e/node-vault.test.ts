@@ -70,6 +70,14 @@ describe('node-vault against a dev server', () => {
       assert.deepEqual(first.data.data, { n: '1' });
     });
 
+    it('update() sends a JSON merge patch that changes one key and keeps the others', async () => {
+      await root.write('secret/data/patched', { data: { keep: 'yes', change: 'old' } });
+      const patched = await root.update('secret/data/patched', { data: { change: 'new' } });
+      assert.equal(patched.data.version, 2);
+      const read = await root.read('secret/data/patched');
+      assert.deepEqual(read.data.data, { keep: 'yes', change: 'new' });
+    });
+
     it('lists secret names under metadata/', async () => {
       await root.write('secret/data/listing/one', { data: { a: '1' } });
       await root.write('secret/data/listing/sub/two', { data: { a: '2' } });
