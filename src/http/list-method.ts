@@ -37,6 +37,13 @@ export class ListMethodStream extends Duplex {
     this.socket.write(chunk, encoding, callback);
   }
 
+  // The HTTP server writes head and body separately; one syscall for both, as on a plain socket.
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (error?: Error | null) => void): void {
+    this.socket.cork();
+    chunks.forEach(({ chunk, encoding }, i) => this.socket.write(chunk, encoding, i === chunks.length - 1 ? callback : undefined));
+    this.socket.uncork();
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.socket.end(callback);
   }

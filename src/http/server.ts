@@ -15,6 +15,7 @@ export interface HttpOptions {
 
 const JSON_TYPE = 'application/json';
 const EMPTY = Buffer.alloc(0);
+const MAX_JSON_DEPTH = 256;
 
 /** Builds the Fastify server that speaks Vault's HTTP API at /v1/. */
 export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstance {
@@ -32,6 +33,9 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
+    if (nestingDepth(text) > MAX_JSON_DEPTH) {
+      return done(new CofferError(400, `failed to parse JSON input: nesting deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -55,6 +59,9 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     handler: async (request, reply) => {
       const path = routePath(request);
       const operation = operationOf(request);
+      if (operation === 'patch' && !isMergePatch(request)) {
+        throw new CofferError(415, 'PATCH requires Content-Type application/merge-patch+json');
+      }
       const outcome = await handleRequest(core, {
         id: request.id,
         operation,
@@ -84,13 +91,34 @@ function sendJson(reply: FastifyReply, status: number, body: unknown, headOnly =
   return reply.send(headOnly ? EMPTY : Buffer.from(JSON.stringify(body)));
 }
 
-/** The logical path after /v1/, percent-decoded; "." and ".." segments are refused. */
+/** The logical path after /v1/, percent-decoded; "." and ".." segments and control characters are refused. */
 function routePath(request: FastifyRequest): string {
   const raw = (request.params as { '*'?: string })['*'] ?? '';
   if (raw.split('/').some((segment) => segment === '.' || segment === '..')) {
     throw new CofferError(400, 'invalid path: "." and ".." segments are not allowed');
   }
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new CofferError(400, 'invalid path: control characters are not allowed');
   return raw;
+}
+
+/**
+ * Deepest bracket nesting of a JSON text (strings skipped). Checked before parsing: a body of
+ * 100k nested arrays parses, but would overflow the stack of whatever walks it next.
+ */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
 }
 
 function operationOf(request: FastifyRequest): Operation {
@@ -108,6 +136,12 @@ function operationOf(request: FastifyRequest): Operation {
     default:
       throw new CofferError(405, 'unsupported operation');
   }
+}
+
+/** Vault takes PATCH bodies only as JSON merge patches (RFC 7386), and says so with a 415. */
+function isMergePatch(request: FastifyRequest): boolean {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  return type === 'application/merge-patch+json';
 }
 
 function isListQuery(request: FastifyRequest): boolean {
