@@ -92,7 +92,8 @@ async function optionalToken(core: Core, presented: string | undefined) {
   return entry && { entry, presented };
 }
 
-function callerOf(entry: TokenEntry, presented: string): Caller {
+/** The Caller a handler sees for a presented token and its entry. */
+export function callerOf(entry: TokenEntry, presented: string): Caller {
   return {
     token: presented,
     tokenId: entry.id,

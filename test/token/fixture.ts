@@ -4,6 +4,7 @@ import { CofferError } from '../../src/core/errors.js';
 import { dispatch } from '../../src/core/framework/dispatch.js';
 import { StorageView } from '../../src/core/framework/storage-view.js';
 import type { Caller, MountInfo, Operation, Resp } from '../../src/core/framework/types.js';
+import { callerOf } from '../../src/core/pipeline.js';
 import { TokenStore, type TokenEntry, type TokenStoreOptions } from '../../src/core/token-store.js';
 import { tokenBackend, type TokenBackendOptions } from '../../src/auth/token/index.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
@@ -66,16 +67,7 @@ const MOUNT: MountInfo = { path: 'auth/token/', type: 'token', accessor: 'auth_t
 export async function callerFor(store: TokenStore, token: string): Promise<Caller> {
   const entry = await store.lookup(token);
   assert.ok(entry, 'token to act as must be valid');
-  return {
-    token,
-    tokenId: entry.id,
-    accessor: entry.accessor,
-    policies: entry.policies,
-    displayName: entry.displayName,
-    entityId: entry.entityId,
-    meta: entry.meta,
-    isRoot: entry.policies.includes('root'),
-  };
+  return callerOf(entry, token);
 }
 
 /** Drives the token backend through the framework's dispatch, as the pipeline does after ACL. */

@@ -136,3 +136,24 @@ export function addVersion(
   }
   return { version, pruned };
 }
+
+/** One version as a read finds it: no such version, deleted or destroyed (with its metadata), or live. */
+export type VersionRead =
+  | { state: 'missing' }
+  | { state: 'gone'; metadata: Record<string, unknown> }
+  | { state: 'live'; metadata: Record<string, unknown>; data: Record<string, unknown> };
+
+/** Reads a version (0: the current one) the way data and subkeys reads both need it. */
+export async function readVersion(store: MountStorage, path: string, requested: number, nowMs: number): Promise<VersionRead> {
+  const meta = await loadMetadata(store, path);
+  if (!meta) return { state: 'missing' };
+  const version = requested || meta.current_version;
+  const entry = meta.versions[version];
+  if (!entry) return { state: 'missing' };
+  const metadata = describeVersion(meta, version);
+  if (!isLive(entry, nowMs)) return { state: 'gone', metadata };
+  const stored = await store.get<VersionData>(versionKey(path, version));
+  // Destroyed or pruned between the two reads: answer as for a destroyed version.
+  if (!stored) return { state: 'gone', metadata: { ...metadata, destroyed: true } };
+  return { state: 'live', metadata, data: stored.data };
+}

@@ -23,6 +23,7 @@ import {
   isLive,
   loadConfig,
   loadMetadata,
+  readVersion,
   metadataKey,
   versionKey,
   type KeyMetadata,
@@ -69,18 +70,10 @@ export function dataPath(ctx: KvV2Context): PathDef {
     const { path } = req.fields;
     const rejected = rejectSecretPath(path, req.path, req.operation);
     if (rejected) return rejected;
-    const requested = requireVersionNumber(req.fields.version);
-    const meta = await loadMetadata(store, path);
-    if (!meta) return notFound();
-    const version = requested || meta.current_version;
-    const entry = meta.versions[version];
-    if (!entry) return notFound();
-    const metadata = describeVersion(meta, version);
-    if (!isLive(entry, ctx.clock())) return notFound({ data: null, metadata });
-    const stored = await store.get<VersionData>(versionKey(path, version));
-    // Destroyed or pruned between our two reads: answer as for a destroyed version.
-    if (!stored) return notFound({ data: null, metadata: { ...metadata, destroyed: true } });
-    return ok({ data: stored.data, metadata });
+    const read = await readVersion(store, path, requireVersionNumber(req.fields.version), ctx.clock());
+    if (read.state === 'missing') return notFound();
+    if (read.state === 'gone') return notFound({ data: null, metadata: read.metadata });
+    return ok({ data: read.data, metadata: read.metadata });
   }
 
   async function writeData(req: DataReq, store: MountStorage): Promise<Resp> {

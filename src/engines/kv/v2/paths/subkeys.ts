@@ -2,7 +2,7 @@ import { field } from '../../../../core/framework/fields.js';
 import { definePath, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../../core/framework/types.js';
 import type { KvV2Context } from '../context.js';
 import { requireVersionNumber } from '../input.js';
-import { describeVersion, isLive, loadMetadata, versionKey, type VersionData } from '../model.js';
+import { readVersion } from '../model.js';
 import { rejectSecretPath } from './invalid.js';
 
 const fields = {
@@ -36,18 +36,11 @@ export function subkeysPath(ctx: KvV2Context): PathDef {
     const { path } = req.fields;
     const rejected = rejectSecretPath(path, req.path, req.operation);
     if (rejected) return rejected;
-    const requested = requireVersionNumber(req.fields.version);
     const depthLimit = requireVersionNumber(req.fields.depth, 'depth');
-    const meta = await loadMetadata(store, path);
-    if (!meta) return notFound();
-    const version = requested || meta.current_version;
-    const entry = meta.versions[version];
-    if (!entry) return notFound();
-    const metadata = describeVersion(meta, version);
-    if (!isLive(entry, ctx.clock())) return notFound({ subkeys: null, metadata });
-    const stored = await store.get<VersionData>(versionKey(path, version));
-    if (!stored) return notFound({ subkeys: null, metadata: { ...metadata, destroyed: true } });
-    return ok({ subkeys: stripValues(stored.data, depthLimit), metadata });
+    const read = await readVersion(store, path, requireVersionNumber(req.fields.version), ctx.clock());
+    if (read.state === 'missing') return notFound();
+    if (read.state === 'gone') return notFound({ subkeys: null, metadata: read.metadata });
+    return ok({ subkeys: stripValues(read.data, depthLimit), metadata: read.metadata });
   }
 
   return definePath({ pattern: 'subkeys/:path*', fields, operations: { read: readSubkeys }, description: 'Key structure of a secret, values removed.' });
