@@ -89,7 +89,8 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
   const tune = definePath({
     pattern: `${prefix}/:path*/tune`,
     fields: { path: field.string(), description: field.string(), default_lease_ttl: field.any(), max_lease_ttl: field.any(), options: field.map() },
-    sudo: true,
+    // Vault asks sudo for auth method changes (sys/auth/*), not for secret engines.
+    sudo: table === 'auth',
     operations: {
       read: async (req) => {
         const entry = existing(req.fields.path);
