@@ -259,20 +259,19 @@ describe('barrier over SQLite: only ciphertext reaches the disk', () => {
     const rootKey = randomBytes(32);
     const secrets = Array.from({ length: 200 }, (_, i) => `canary-${i}-${randomBytes(12).toString('hex')}`);
 
-    const barrier = await Barrier.initialize(openSqlite(path), new LocalKms(rootKey));
+    const physical = openSqlite(path);
+    const barrier = await Barrier.initialize(physical, new LocalKms(rootKey));
     for (const [i, secret] of secrets.entries()) {
       if (i % 2) await barrier.put(`secret/data/app${i}`, bytes(JSON.stringify({ password: secret })));
       else await barrier.transaction([{ type: 'put', key: `secret/data/app${i}`, value: bytes(secret) }], [{ type: 'absent', key: `secret/data/app${i}` }]);
     }
     // Control: a value written around the barrier must be found, or the scan proves nothing.
     const control = `control-${randomBytes(12).toString('hex')}`;
-    const raw = openSqlite(path);
-    await raw.put('control', bytes(control));
+    await physical.put('control', bytes(control));
 
     const whileOpen = diskBytes();
     assert.ok(readdirSync(dir.path).some((name) => name.endsWith('-wal')), 'expected a WAL file while open');
     assert.ok(whileOpen.includes(control), 'the scan did not find a plaintext written around the barrier');
-    await raw.close();
     await barrier.close();
     const afterClose = diskBytes();
 

@@ -20,7 +20,7 @@ export interface RaceResult {
 }
 
 async function run(task: RaceTask): Promise<RaceResult> {
-  const store = openSqlite(task.path);
+  const store = openSqlite(task.path, { shared: true });
   const flag = new Int32Array(task.start);
   Atomics.wait(flag, 0, 0);
   const result: RaceResult = { claimed: [], retries: 0 };

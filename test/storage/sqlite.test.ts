@@ -56,6 +56,14 @@ describe('sqlite storage', () => {
     await store.close();
   });
 
+  it('refuses to open a file another (exclusive) store already holds, naming the file', async () => {
+    const path = freshPath();
+    const owner = openSqlite(path);
+    await owner.put('k', bytes('v'));
+    assert.throws(() => openSqlite(path, { busyTimeoutMs: 50 }), /in use by another process.*store\.sqlite|store.*in use by another process/s);
+    await owner.close();
+  });
+
   it('creates missing parent directories', async () => {
     const path = join(dir.path, 'nested', 'deeper', 'store.sqlite');
     const store = openSqlite(path);
@@ -108,7 +116,7 @@ describe('sqlite storage', () => {
 
   it('lets exactly one of 50 racing "absent" transactions win across two connections to one file', async () => {
     const path = freshPath();
-    const [left, right] = [openSqlite(path), openSqlite(path)];
+    const [left, right] = [openSqlite(path, { shared: true }), openSqlite(path, { shared: true })];
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) =>
         (i % 2 ? left : right).transaction([{ type: 'put', key: 'once', value: bytes(String(i)) }], [{ type: 'absent', key: 'once' }]),
@@ -122,7 +130,7 @@ describe('sqlite storage', () => {
 
   it('lets exactly one connection claim each key when 8 threads race on the same file', async () => {
     const path = freshPath();
-    const init = openSqlite(path); // create the schema before the race
+    const init = openSqlite(path, { shared: true }); // create the schema before the race
     await init.close();
     const rounds = 40;
     const results = await raceInWorkers(8, { path, mode: 'claim', rounds });
@@ -132,7 +140,7 @@ describe('sqlite storage', () => {
 
   it('loses no update when 8 threads increment one counter by check-and-set', async (t) => {
     const path = freshPath();
-    const init = openSqlite(path);
+    const init = openSqlite(path, { shared: true });
     await init.close();
     const results = await raceInWorkers(8, { path, mode: 'increment', rounds: 25 });
     const store = openSqlite(path);
