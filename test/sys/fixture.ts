@@ -1,5 +1,46 @@
 import assert from 'node:assert/strict';
-import { api, type ApiResponse } from '../harness/http.js';
+import { request as httpRequest } from 'node:http';
+import { api, type ApiOptions, type ApiResponse } from '../harness/http.js';
+
+/** The harness's `api` signature, so helpers can run over either transport. */
+export type Api = typeof api;
+
+/**
+ * Same as `api`, but each request on its own connection, closed after the answer ("Connection:
+ * close"). For in-process servers: an idle keep-alive connection left by fetch holds their
+ * close() open for Fastify's 72 s keep-alive timeout (a server defect, reported).
+ */
+export const closingApi: Api = async <T>(address: string, method: string, path: string, options: ApiOptions = {}) => {
+  const url = new URL(address);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (options.token) headers['X-Vault-Token'] = options.token;
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
+  return new Promise<ApiResponse<T>>((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method, path: `/v1/${path.replace(/^\/+/, '')}`, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = {};
+          try {
+            parsed = text ? JSON.parse(text) : {};
+          } catch {
+            parsed = { unparsed: text };
+          }
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
+          resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: parsed as T, text });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+};
 
 /** Vault's success shape for a write with nothing to say. */
 export function assertNoContent(res: ApiResponse<unknown>, what: string): void {
@@ -14,9 +55,9 @@ export function assertError(res: ApiResponse<unknown>, status: number, message?:
   if (message) assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
 }
 
-/** Writes an ACL policy as root. */
-export async function writePolicy(address: string, rootToken: string, name: string, policy: string): Promise<void> {
-  assertNoContent(await api(address, 'PUT', `sys/policies/acl/${name}`, { token: rootToken, body: { policy } }), `write policy ${name}`);
+/** Writes an ACL policy as root (over `closingApi` unless told). */
+export async function writePolicy(address: string, rootToken: string, name: string, policy: string, call: Api = closingApi): Promise<void> {
+  assertNoContent(await call(address, 'PUT', `sys/policies/acl/${name}`, { token: rootToken, body: { policy } }), `write policy ${name}`);
 }
 
 export interface CreatedToken {
@@ -24,9 +65,9 @@ export interface CreatedToken {
   accessor: string;
 }
 
-/** Creates a token through auth/token/create with the given request body. */
-export async function createToken(address: string, parentToken: string, body: Record<string, unknown> = {}, path = 'auth/token/create'): Promise<CreatedToken> {
-  const res = await api<{ auth: { client_token: string; accessor: string } }>(address, 'POST', path, { token: parentToken, body });
+/** Creates a token through auth/token/create with the given request body (over `closingApi` unless told). */
+export async function createToken(address: string, parentToken: string, body: Record<string, unknown> = {}, call: Api = closingApi): Promise<CreatedToken> {
+  const res = await call<{ auth: { client_token: string; accessor: string } }>(address, 'POST', 'auth/token/create', { token: parentToken, body });
   assert.equal(res.status, 200, `token create: ${res.status} ${res.text}`);
   return { token: res.body.auth.client_token, accessor: res.body.auth.accessor };
 }

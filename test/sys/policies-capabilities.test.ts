@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent, createToken, writePolicy } from './fixture.js';
+import { assertError, assertNoContent, closingApi, createToken, writePolicy } from './fixture.js';
 
 // sys/policy, sys/policies/acl and sys/capabilities* over HTTP
 // (https://developer.hashicorp.com/vault/api-docs/system/policy, .../policies, .../capabilities).
@@ -41,7 +40,7 @@ describe('policies and capabilities over HTTP', () => {
   let server: TestServer;
   let root: string;
   const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, token = root) =>
-    api<T>(server.address, method, path, { token, body });
+    closingApi<T>(server.address, method, path, { token, body });
 
   before(async () => {
     server = await startServer();
