@@ -5,9 +5,11 @@ import { invalidRequest, sealedError } from './errors.js';
 import { StorageView } from './framework/storage-view.js';
 import type { Backend, MountStorage } from './framework/types.js';
 import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
+import { Metrics } from './metrics.js';
 import { MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
 import { TokenStore, type TokenEntry } from './token-store.js';
+import { Wrapping } from './wrapping.js';
 
 /** Builds the backend that serves a mount; the server wires engine modules in (core never imports them). */
 export type BackendFactory = (mount: MountEntry, core: Core) => Backend;
@@ -49,6 +51,8 @@ export class Core {
   readonly barrier: Barrier;
   readonly logger: Logger;
   readonly startedAt = new Date();
+  readonly metrics = new Metrics();
+  readonly wrapping = new Wrapping(this);
   private readonly factories: CoreOptions['factories'];
   /** The whole barrier as JSON; engines only ever see their mount's scope of it. */
   readonly rootStorage: MountStorage;
@@ -100,7 +104,14 @@ export class Core {
 
   /** The JSON storage area of a mount. */
   mountStorage(entry: MountEntry): MountStorage {
-    return this.rootStorage.scoped(entry.table === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`);
+    return this.rootStorage.scoped(mountPrefix(entry));
+  }
+
+  /** Where a token's cubbyhole lives, from the storage root (wrapping transacts across areas). */
+  cubbyholePrefix(tokenId: string): string {
+    const cubbyhole = this.mounts.get('cubbyhole/');
+    if (!cubbyhole) throw new Error('the cubbyhole mount is missing');
+    return mountPrefix(cubbyhole) + cubbyholeKeyPrefix(tokenId);
   }
 
   /** Whether the store has been initialized (barrier keyring present). */
@@ -181,15 +192,16 @@ export class Core {
   }
 
   private async onTokenRevoked(entry: TokenEntry): Promise<void> {
+    await this.wrapping.onTokenRevoked(entry);
     // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime).
-    const cubbyhole = this.mounts.get('cubbyhole/');
-    if (cubbyhole) await this.mountStorage(cubbyhole).deleteTree(cubbyholeKeyPrefix(entry.id));
+    await this.rootStorage.deleteTree(this.cubbyholePrefix(entry.id));
   }
 
   private scheduleTidy(): void {
     const seconds = this.options.tidyInterval ?? 60;
+    // Reaps expired tokens (wrapping tokens and their cubbyholes among them) and old tombstones.
     this.tidyTimer = setInterval(() => {
-      this.tokens.tidy().catch((err: unknown) => this.logger.error({ err }, 'token tidy failed'));
+      Promise.all([this.tokens.tidy(), this.wrapping.tidy()]).catch((err: unknown) => this.logger.error({ err }, 'tidy failed'));
     }, seconds * 1000);
     this.tidyTimer.unref();
   }
@@ -198,4 +210,9 @@ export class Core {
     if (!this.loaded) throw sealedError();
     return this.loaded;
   }
+}
+
+/** Storage prefix of a mount's data: secret engines under logical/, auth methods under auth/. */
+function mountPrefix(entry: MountEntry): string {
+  return entry.table === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`;
 }

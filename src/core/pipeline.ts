@@ -2,8 +2,9 @@ import type { Core } from './core.js';
 import { noHandler, permissionDenied, sealedError } from './errors.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from './framework/dispatch.js';
 import { matchPath } from './framework/match.js';
-import type { Caller, Operation, Resp } from './framework/types.js';
+import type { Caller, Operation, Resp, WrapInfo } from './framework/types.js';
 import type { TokenEntry } from './token-store.js';
+import { isWrappable, parseWrapTtl } from './wrapping.js';
 
 /** A request as the HTTP layer hands it to the core. */
 export interface IncomingRequest {
@@ -14,6 +15,8 @@ export interface IncomingRequest {
   path: string;
   data: Record<string, unknown>;
   token?: string;
+  /** X-Vault-Wrap-TTL as sent. */
+  wrapTtl?: string;
   remoteAddress: string;
 }
 
@@ -21,26 +24,41 @@ export interface IncomingRequest {
 export interface Outcome {
   resp: Resp;
   mountType: string;
+  /** Set when the response was wrapped: the client gets only this. */
+  wrapInfo?: WrapInfo;
+  /** The request id to answer with when it is not this request's own (an unwrapped response). */
+  requestId?: string;
 }
+
+/**
+ * The initContainer pattern: a wrapping token sent as X-Vault-Token, with no token in the body, is
+ * the token to unwrap (or look up), not a caller. It authorizes its own unwrap.
+ */
+const SELF_SERVED = new Set(['sys/wrapping/unwrap', 'sys/wrapping/lookup']);
 
 /** Served by the status backend whether sealed or not (sys/unseal joins with the Shamir seal). */
 const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/leader']);
 
 /**
  * The one pipeline every request goes through (DESIGN.md §1):
- * authenticate → (quotas, CIDR: later) → route → ACL → (audit request) → handler
- * → (leases, wrapping, audit response: later) → outcome. Backends never do any of these themselves.
+ * authenticate → (quotas, CIDR: later) → route → ACL (with wrapping TTL bounds) → (audit request)
+ * → handler → (leases: later) → response wrapping → (audit response: later) → outcome.
+ * Backends never do any of these themselves.
  */
-export async function handleRequest(core: Core, request: IncomingRequest): Promise<Outcome> {
-  if (STATUS_PATHS.has(request.path)) return serveStatus(core, request);
+export async function handleRequest(core: Core, incoming: IncomingRequest): Promise<Outcome> {
+  if (STATUS_PATHS.has(incoming.path)) return serveStatus(core, incoming);
   if (core.sealed) throw sealedError();
+  const wrapTtl = parseWrapTtl(incoming.wrapTtl);
+  const selfServed = SELF_SERVED.has(incoming.path) && !!incoming.token && !incoming.data.token;
+  const request = selfServed ? { ...incoming, data: { ...incoming.data, token: incoming.token }, token: undefined } : incoming;
 
   const mount = core.mounts.match(request.path);
   const backend = mount && core.backend(mount.key);
   const def = backend && matchPath(backend, mount.relative)?.def;
 
   // Authenticate before revealing whether a path exists: an anonymous caller learns nothing.
-  const token = def?.unauthenticated ? await optionalToken(core, request.token) : await requireToken(core, request.token);
+  const anonymous = def?.unauthenticated || selfServed;
+  const token = anonymous ? await optionalToken(core, request.token) : await requireToken(core, request.token);
   if (!mount || !backend || !def) throw noHandler(request.path);
 
   const store = core.mountStorage(mount.entry);
@@ -52,12 +70,13 @@ export async function handleRequest(core: Core, request: IncomingRequest): Promi
     mount: mount.entry,
     caller: token && callerOf(token.entry, token.presented),
     remoteAddress: request.remoteAddress,
+    wrapTtl,
   });
   routed.req.operation = await resolveOperation(routed, store);
 
   let revokeAfter = false;
-  if (!def.unauthenticated && token) {
-    await authorize(core, token.entry, request.path, routed);
+  if (!anonymous && token) {
+    await authorize(core, token.entry, request.path, routed, wrapTtl);
     const used = await core.tokens.use(token.entry);
     if (!used) throw permissionDenied();
     revokeAfter = used.revokeAfter;
@@ -65,17 +84,25 @@ export async function handleRequest(core: Core, request: IncomingRequest): Promi
 
   try {
     const resp = await invokeHandler(routed, store);
-    return { resp, mountType: mount.entry.type };
+    const mountType = resp.origin?.mountType ?? mount.entry.type;
+    if (resp.wrapInfo) return { resp: {}, mountType: '', wrapInfo: resp.wrapInfo };
+    if (wrapTtl === undefined || !isWrappable(resp)) return { resp, mountType, requestId: resp.origin?.requestId };
+    const { data, auth, warnings, lease } = resp;
+    const wrapInfo = await core.wrapping.wrap({ requestId: request.id, mountType, resp: { data, auth, warnings, lease } }, wrapTtl, request.path);
+    return { resp: {}, mountType: '', wrapInfo };
   } finally {
     // A token whose last use was this request dies after it, as in Vault.
     if (revokeAfter && token) await core.tokens.revokeTree(token.entry);
   }
 }
 
-/** ACL check: the operation's capability, sudo where the path needs it. */
-async function authorize(core: Core, entry: TokenEntry, path: string, routed: RoutedRequest): Promise<void> {
+/**
+ * ACL check: the operation's capability, sudo where the path needs it, and the path's wrapping
+ * bounds (a min/max_wrapping_ttl refuses an unwrapped request or a TTL outside them, with 403 as in Vault).
+ */
+async function authorize(core: Core, entry: TokenEntry, path: string, routed: RoutedRequest, wrapTtl: number | undefined): Promise<void> {
   const acl = await core.policies.acl(entry.policies);
-  const result = acl.allowOperation(path, routed.req.operation, routed.req.raw);
+  const result = acl.allowOperation(path, routed.req.operation, routed.req.raw, { wrapTtl });
   if (!result.allowed) throw permissionDenied();
   if (routed.match.def.sudo && !result.sudo) throw permissionDenied();
 }

@@ -1,14 +1,14 @@
 import type { Outcome } from '../core/pipeline.js';
 
 /** Vault's response envelope for a logical request. */
-export function envelope(requestId: string, { resp, mountType }: Outcome): Record<string, unknown> {
+export function envelope(requestId: string, { resp, mountType, wrapInfo, requestId: originalId }: Outcome): Record<string, unknown> {
   return {
-    request_id: requestId,
+    request_id: originalId ?? requestId,
     lease_id: '',
     renewable: resp.lease?.renewable ?? false,
     lease_duration: resp.lease?.duration ?? 0,
     data: resp.data ?? null,
-    wrap_info: null,
+    wrap_info: wrapInfo ?? null,
     warnings: resp.warnings && resp.warnings.length > 0 ? resp.warnings : null,
     auth: resp.auth ?? null,
     mount_type: mountType,
@@ -16,6 +16,6 @@ export function envelope(requestId: string, { resp, mountType }: Outcome): Recor
 }
 
 /** Vault answers 204 when a response carries nothing: no data, no auth, no warnings. */
-export function isEmpty({ resp }: Outcome): boolean {
-  return resp.data == null && !resp.auth && !resp.warnings?.length;
+export function isEmpty({ resp, wrapInfo }: Outcome): boolean {
+  return resp.data == null && !resp.auth && !resp.warnings?.length && !wrapInfo;
 }

@@ -68,6 +68,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         path,
         data: requestData(request, operation),
         token: tokenOf(request),
+        wrapTtl: headerOf(request, 'x-vault-wrap-ttl'),
         remoteAddress: request.ip,
       });
       const { resp } = outcome;
@@ -164,10 +165,14 @@ function requestData(request: FastifyRequest, operation: Operation): Record<stri
   return data;
 }
 
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers[name];
+  return Array.isArray(header) ? header[0] : header;
+}
+
 /** The token from X-Vault-Token, else from "Authorization: Bearer". */
 function tokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-vault-token'];
-  const token = Array.isArray(header) ? header[0] : header;
+  const token = headerOf(request, 'x-vault-token');
   if (token) return token;
   const auth = request.headers.authorization;
   const bearer = auth?.match(/^Bearer\s+(\S+)$/i);

@@ -42,6 +42,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     barrier,
     logger,
     storageType: config.storage.type,
+    tidyInterval: tidyIntervalFromEnv(),
     statusBackend,
     factories: {
       secret: { kv: (mount) => kvBackend(mount), cubbyhole: () => cubbyholeBackend(), system: (_m, c) => sysBackend(c) },
@@ -103,4 +104,11 @@ function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
   if (!m) throw new Error(`invalid listen address ${address}`);
   return { host: m[1]!, port: Number(m[2]) };
+}
+
+/** COFFER_TIDY_INTERVAL_SECONDS shortens the reaper's period (tests); default 60 s. */
+function tidyIntervalFromEnv(): number | undefined {
+  const raw = process.env.COFFER_TIDY_INTERVAL_SECONDS;
+  const seconds = raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
 }

@@ -14,6 +14,7 @@ export interface LogicalRequest {
   mount: MountInfo;
   caller: Caller | undefined;
   remoteAddress: string;
+  wrapTtl?: number;
 }
 
 /** A request matched to a path of the table, fields parsed. */
@@ -40,6 +41,7 @@ export function routeRequest(backend: Backend, request: LogicalRequest): RoutedR
     mount: request.mount,
     caller: request.caller,
     remoteAddress: request.remoteAddress,
+    wrapTtl: request.wrapTtl,
   };
   const ignored = match.def.arbitraryData ? [] : unknown.filter((name) => !(name in match.params));
   return { match, req, ignored };

@@ -60,6 +60,8 @@ export interface Req<F extends Fields = Fields> {
   /** Undefined only on unauthenticated paths. */
   caller: Caller | undefined;
   remoteAddress: string;
+  /** The wrap TTL the client asked for (seconds); the pipeline wraps, but sys/wrapping/wrap needs to know. */
+  wrapTtl?: number;
 }
 
 /** Token information returned in a response's `auth` block (logins, token create). */
@@ -79,6 +81,16 @@ export interface AuthResponse {
   mfa_requirement: null;
 }
 
+/** What a wrapped request answers instead of its response (Vault's wrap_info). */
+export interface WrapInfo {
+  token: string;
+  accessor: string;
+  ttl: number;
+  creation_time: string;
+  creation_path: string;
+  wrapped_accessor: string;
+}
+
 /** A handler's answer. Status defaults to 200 with data or auth, 204 without. */
 export interface Resp {
   status?: number;
@@ -91,6 +103,10 @@ export interface Resp {
   raw?: { contentType: string; body: string };
   /** Body sent verbatim instead of the envelope (sys/health and friends answer bare JSON). */
   bare?: Record<string, unknown>;
+  /** The response is already a wrapping token (sys/wrapping/rewrap): answered as wrap_info. */
+  wrapInfo?: WrapInfo;
+  /** This is another request's response (an unwrap): answered with that request's id and mount type. */
+  origin?: { requestId: string; mountType: string };
 }
 
 export type Handler<F extends Fields> = (req: Req<F>, store: MountStorage) => Promise<Resp>;

@@ -1,16 +1,26 @@
 import type { Core } from '../../core/core.js';
 import type { Backend } from '../../core/framework/types.js';
 import { capabilityPaths } from './capabilities.js';
+import { metricsPaths } from './metrics.js';
 import { mountPaths } from './mounts.js';
 import { policyPaths } from './policies.js';
 import { uiMountPaths } from './ui-mounts.js';
+import { wrappingPaths } from './wrapping.js';
 
 export { statusBackend } from './status.js';
 
-/** The system backend mounted at sys/: mounts, auth methods, policies, capabilities. */
+/** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics. */
 export function sysBackend(core: Core): Backend {
   return {
     type: 'system',
-    paths: [...mountPaths(core, 'secret'), ...mountPaths(core, 'auth'), ...policyPaths(core), ...capabilityPaths(core), ...uiMountPaths(core)],
+    paths: [
+      ...mountPaths(core, 'secret'),
+      ...mountPaths(core, 'auth'),
+      ...policyPaths(core),
+      ...capabilityPaths(core),
+      ...uiMountPaths(core),
+      ...wrappingPaths(core),
+      ...metricsPaths(core),
+    ],
   };
 }

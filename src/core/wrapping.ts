@@ -1,0 +1,203 @@
+import type { Core } from './core.js';
+import { invalidRequest, wrappingTokenInvalid } from './errors.js';
+import { parseDurationSeconds } from './framework/duration.js';
+import { ConditionFailed, type MountStorage, type Resp, type WrapInfo } from './framework/types.js';
+import type { UnwrapFailure } from './metrics.js';
+import { RESPONSE_WRAPPING_POLICY } from './policy/builtin.js';
+import type { TokenEntry } from './token-store.js';
+
+/** The wrapped response, exactly as it would have been answered. */
+export interface WrappedResponse {
+  requestId: string;
+  mountType: string;
+  resp: Pick<Resp, 'data' | 'auth' | 'warnings' | 'lease'>;
+}
+
+interface WrapMeta {
+  creation_path: string;
+  creation_time: string;
+  creation_ttl: number;
+}
+
+/** Why a token id can no longer be unwrapped, kept a day so a refused unwrap is counted by its reason. */
+interface Tombstone {
+  reason: Exclude<UnwrapFailure, 'invalid'>;
+  until: number;
+}
+
+// Inside the wrapping token's cubbyhole: the response, and what sys/wrapping/lookup answers.
+const RESPONSE = 'response';
+const META = 'wrapinfo';
+const TOMBSTONES = 'sys/wrapping/tombstone/';
+const TOMBSTONE_LIFETIME_MS = 24 * 3600 * 1000;
+
+/** Parses X-Vault-Wrap-TTL (seconds or a duration string); undefined or 0 means "do not wrap". */
+export function parseWrapTtl(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const seconds = parseDurationSeconds(header);
+  if (seconds === undefined) throw invalidRequest(`invalid wrap TTL "${header}"`);
+  return seconds === 0 ? undefined : seconds;
+}
+
+/** Whether a response has anything to wrap: a successful answer with data or auth. */
+export function isWrappable(resp: Resp): boolean {
+  return (resp.status === undefined || resp.status < 300) && !resp.raw && !resp.bare && (resp.data != null || !!resp.auth);
+}
+
+/**
+ * Response wrapping: the real response goes into the cubbyhole of a fresh single-use token
+ * (policy response-wrapping, TTL = wrap TTL, no parent), and only that token travels. Whether an
+ * unwrap wins is decided by one conditional storage transaction, so a token is unwrapped at most once.
+ */
+export class Wrapping {
+  constructor(private readonly core: Core) {}
+
+  /** Stores a response in a new wrapping token's cubbyhole; returns the wrap_info to answer with. */
+  async wrap(wrapped: WrappedResponse, ttl: number, creationPath: string): Promise<WrapInfo> {
+    const { token, entry } = await this.core.tokens.create({
+      policies: [RESPONSE_WRAPPING_POLICY],
+      noDefaultPolicy: true,
+      noParent: true,
+      ttl,
+      explicitMaxTtl: ttl,
+      numUses: 1,
+      renewable: false,
+      displayName: '',
+      path: creationPath,
+    });
+    const meta: WrapMeta = { creation_path: creationPath, creation_time: new Date(entry.issueTime).toISOString(), creation_ttl: ttl };
+    await this.cubbyhole(entry.id).transaction([
+      { type: 'put', key: RESPONSE, value: wrapped },
+      { type: 'put', key: META, value: meta },
+    ]);
+    this.core.metrics.wrapsCreated.inc();
+    return {
+      token,
+      accessor: entry.accessor,
+      ttl,
+      creation_time: meta.creation_time,
+      creation_path: creationPath,
+      wrapped_accessor: wrapped.resp.auth?.accessor ?? '',
+    };
+  }
+
+  /** Returns the wrapped response once; every later, expired or revoked attempt is the 400 Vault gives. */
+  async unwrap(token: string): Promise<WrappedResponse> {
+    const entry = await this.validToken(token);
+    const { response } = await this.consume(entry);
+    this.core.metrics.unwrapsSucceeded.inc();
+    return response;
+  }
+
+  /** What sys/wrapping/lookup answers; does not consume the token. */
+  async lookup(token: string): Promise<WrapMeta> {
+    const entry = await this.validToken(token);
+    const meta = await this.cubbyhole(entry.id).get<WrapMeta>(META);
+    if (!meta) throw await this.refuse(token);
+    return meta;
+  }
+
+  /** A new wrapping token for the same response and TTL; the old one is consumed. */
+  async rewrap(token: string): Promise<WrapInfo> {
+    const entry = await this.validToken(token);
+    const store = this.cubbyhole(entry.id);
+    const [response, meta] = [await store.get<WrappedResponse>(RESPONSE), await store.get<WrapMeta>(META)];
+    if (!response || !meta) throw await this.refuse(token);
+    const info = await this.wrap(response, meta.creation_ttl, meta.creation_path);
+    try {
+      await this.consume(entry);
+    } catch (err) {
+      // Someone else unwrapped the old token first: the new one must not outlive that.
+      await this.core.tokens.revokeByAccessor(info.accessor);
+      throw err;
+    }
+    return info;
+  }
+
+  /**
+   * Called before a token's cubbyhole is deleted: a wrapping token still holding its response has
+   * expired unused (counted) or was revoked.
+   */
+  async onTokenRevoked(entry: TokenEntry): Promise<void> {
+    if (!isWrappingToken(entry)) return;
+    const expired = entry.expireTime > 0 && entry.expireTime <= Date.now();
+    if (!expired || !(await this.cubbyhole(entry.id).get(RESPONSE))) return;
+    this.core.metrics.wrappingTokensExpiredUnused.inc();
+    await this.core.rootStorage.put(TOMBSTONES + entry.id, tombstone('expired'));
+  }
+
+  /** Forgets tombstones older than a day. */
+  async tidy(): Promise<number> {
+    let removed = 0;
+    for (const id of await this.core.rootStorage.list(TOMBSTONES)) {
+      const stone = await this.core.rootStorage.get<Tombstone>(TOMBSTONES + id);
+      if (stone && stone.until > Date.now()) continue;
+      await this.core.rootStorage.delete(TOMBSTONES + id);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** The wrapping token's entry; refused (and counted) when it is not a live wrapping token. */
+  private async validToken(token: string): Promise<TokenEntry> {
+    const entry = token ? await this.core.tokens.lookup(token) : undefined;
+    if (!entry || !isWrappingToken(entry)) throw await this.refuse(token);
+    return entry;
+  }
+
+  /**
+   * The single-use decision: delete the response on the condition that it is still the version we
+   * read, and leave a tombstone, in one transaction. Concurrent callers all read the same version;
+   * exactly one transaction commits.
+   */
+  private async consume(entry: TokenEntry): Promise<{ response: WrappedResponse }> {
+    const prefix = this.cubbyholePrefix(entry.id);
+    const read = await this.core.rootStorage.getVersioned<WrappedResponse>(prefix + RESPONSE);
+    if (!read) throw await this.refuseId(entry.id);
+    try {
+      await this.core.rootStorage.transaction(
+        [
+          { type: 'delete', key: prefix + RESPONSE },
+          { type: 'delete', key: prefix + META },
+          { type: 'put', key: TOMBSTONES + entry.id, value: tombstone('already_used') },
+        ],
+        [{ type: 'version', key: prefix + RESPONSE, version: read.version }],
+      );
+    } catch (err) {
+      if (err instanceof ConditionFailed) throw await this.refuseId(entry.id);
+      throw err;
+    }
+    await this.core.tokens.revokeTree(entry);
+    return { response: read.value };
+  }
+
+  private async refuse(token: string): Promise<Error> {
+    return token ? this.refuseId(this.core.tokens.hashToken(token)) : this.count('invalid');
+  }
+
+  private async refuseId(tokenId: string): Promise<Error> {
+    const stone = await this.core.rootStorage.get<Tombstone>(TOMBSTONES + tokenId);
+    return this.count(stone?.reason ?? 'invalid');
+  }
+
+  private count(reason: UnwrapFailure): Error {
+    this.core.metrics.unwrapsFailed.inc({ reason });
+    return wrappingTokenInvalid();
+  }
+
+  private cubbyhole(tokenId: string): MountStorage {
+    return this.core.rootStorage.scoped(this.cubbyholePrefix(tokenId));
+  }
+
+  private cubbyholePrefix(tokenId: string): string {
+    return this.core.cubbyholePrefix(tokenId);
+  }
+}
+
+function isWrappingToken(entry: TokenEntry): boolean {
+  return entry.policies.length === 1 && entry.policies[0] === RESPONSE_WRAPPING_POLICY;
+}
+
+function tombstone(reason: Tombstone['reason']): Tombstone {
+  return { reason, until: Date.now() + TOMBSTONE_LIFETIME_MS };
+}
