@@ -79,6 +79,20 @@ describe('sys/mounts over HTTP', () => {
       assert.match(res.body.data['token/']!.accessor, /^\w+_\w+$/);
     });
 
+    it('reads one mount\'s configuration at sys/mounts/<path>', async () => {
+      const res = await call<{ data: MountShape }>('GET', 'sys/mounts/secret');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.data.type, 'kv');
+      assert.equal(res.body.data.uuid, (await mounts())['secret/']?.uuid);
+    });
+
+    it('reads the token auth method\'s tune settings at sys/auth/token/tune', async () => {
+      const res = await call<{ data: TuneShape }>('GET', 'sys/auth/token/tune');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.data.default_lease_ttl, SYSTEM_TTL);
+      assert.equal(res.body.data.max_lease_ttl, SYSTEM_TTL);
+    });
+
     it('refuses to list mounts without a token', async () => {
       assertError(await call('GET', 'sys/mounts', undefined, ''), 403);
     });
@@ -137,6 +151,12 @@ describe('sys/mounts over HTTP', () => {
     it('answers 400 for an unknown engine type and mounts nothing', async () => {
       assertError(await call('POST', 'sys/mounts/nosuch', { type: 'no-such-engine' }), 400, /no-such-engine/);
       assert.equal((await mounts())['nosuch/'], undefined);
+    });
+
+    it('answers 403 to a token whose policies do not grant sys/mounts, and mounts nothing', async () => {
+      const { token } = await createToken(server.address, root, { policies: ['default'] });
+      assertError(await call('POST', 'sys/mounts/not-allowed', { type: 'kv' }, token), 403);
+      assert.equal((await mounts())['not-allowed/'], undefined);
     });
 
     it('answers 400 for a kv version other than 1 or 2', async () => {
