@@ -17,6 +17,8 @@ export class ListMethodStream extends Duplex {
   private pending: Buffer = Buffer.alloc(0);
   private remaining = 0;
   private head = '';
+  /** Requests received on this connection whose response is not finished (kept by the listener). */
+  inFlight = 0;
 
   constructor(readonly socket: Socket) {
     super({ allowHalfOpen: true });

@@ -23,11 +23,18 @@ export interface Listener {
  */
 export async function listen(app: FastifyInstance, options: ListenOptions): Promise<Listener> {
   await app.ready();
+  trackRequests(app);
+  const connections = new Set<ListMethodStream>();
+  let closing = false;
   const hand = (socket: net.Socket) => {
     // Node's HTTP server turns Nagle off only on sockets it accepts itself; without this a
     // response written in two pieces waits for the client's delayed ACK (~40 ms).
     socket.setNoDelay(true);
-    app.server.emit('connection', new ListMethodStream(socket));
+    const connection = new ListMethodStream(socket);
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+    connection.on('idle', () => closing && connection.destroy());
+    app.server.emit('connection', connection);
   };
   const server = options.tls
     ? tls.createServer({ ...options.tls, minVersion: 'TLSv1.2' }).on('secureConnection', hand)
@@ -44,10 +51,29 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    // Stop accepting, close idle keep-alive connections now and busy ones once their answer is out.
+    // (Node's own connection tracking only covers servers that listen themselves.)
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
-        app.server.closeAllConnections();
+        for (const connection of connections) if (connection.inFlight === 0) connection.destroy();
       }),
   };
+}
+
+const tracked = new WeakSet<FastifyInstance>();
+
+/** Counts requests in flight on each connection, so close() can tell idle connections from busy ones. */
+function trackRequests(app: FastifyInstance): void {
+  if (tracked.has(app)) return;
+  tracked.add(app);
+  app.server.on('request', (req, res) => {
+    const connection = req.socket as unknown as ListMethodStream;
+    if (!(connection instanceof ListMethodStream)) return;
+    connection.inFlight++;
+    res.once('close', () => {
+      if (--connection.inFlight === 0) connection.emit('idle');
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseDocument } from 'yaml';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
@@ -125,11 +126,15 @@ async function parseSyntax(file: string, text: string): Promise<Json> {
   }
 }
 
-/** Node's JSON errors give a character position; turn it into a line number. */
+/**
+ * The line of a JSON syntax error. Node 20's JSON.parse names a position only for some errors, so
+ * otherwise the (JSON-superset) YAML parser locates the first error.
+ */
 function jsonLine(text: string, message: string): string {
   const position = /position (\d+)/.exec(message)?.[1];
-  if (!position) return '';
-  return `:${text.slice(0, Number(position)).split('\n').length}`;
+  if (position) return `:${text.slice(0, Number(position)).split('\n').length}`;
+  const line = parseDocument(text).errors[0]?.linePos?.[0]?.line;
+  return line ? `:${line}` : '';
 }
 
 /**

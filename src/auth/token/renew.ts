@@ -12,7 +12,9 @@ export function renewPaths({ store }: TokenBackendContext): PathDef[] {
   /** Vault answers a renewal with the token's auth block and the new lease duration. */
   async function renew(entry: TokenEntry, by: number, clientToken: string): Promise<Resp> {
     const { entry: renewed, warnings } = await store.renew(entry, by);
-    const resp: Resp = { auth: authBlock(renewed, clientToken, store.remainingTtl(renewed)) };
+    // The TTL just granted, measured from the renewal itself: "now" a moment later would floor 3600 to 3599.
+    const granted = renewed.expireTime === 0 ? 0 : Math.round((renewed.expireTime - renewed.lastRenewalTime) / 1000);
+    const resp: Resp = { auth: authBlock(renewed, clientToken, granted) };
     if (warnings.length > 0) resp.warnings = warnings;
     return resp;
   }

@@ -15,8 +15,8 @@ export function capabilityPaths(core: Core): PathDef[] {
     const acl = await core.policies.acl(entry.policies);
     const data: Record<string, string[]> = {};
     for (const path of paths) data[path] = acl.capabilities(path.replace(/^\/+/, ''));
-    // With a single path Vault also answers under "capabilities".
-    return ok({ ...data, capabilities: data[paths[0]!] ?? [] });
+    // With a single path Vault also answers under "capabilities" (kept for old clients).
+    return ok(paths.length === 1 ? { ...data, capabilities: data[paths[0]!] } : data);
   };
 
   return [
