@@ -72,7 +72,8 @@ export class CofferClient {
     const token = options.token ?? this.token;
     if (token) headers['X-Vault-Token'] = token;
     if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
-    if (options.wrapTTL !== undefined && options.wrapTTL !== '') headers['X-Vault-Wrap-TTL'] = String(options.wrapTTL);
+    const wrapTTL = options.wrapTTL || defaultWrapTTL(method, path);
+    if (wrapTTL !== undefined && wrapTTL !== '') headers['X-Vault-Wrap-TTL'] = String(wrapTTL);
     // Vault's CLI always asks for this header so the server can tell a browser's request apart (CSRF).
     headers['X-Vault-Request'] = 'true';
     let body: string | undefined;
@@ -282,4 +283,10 @@ function errorsOf(parsed: unknown, text: string): string[] {
     return (parsed as { errors: unknown[] }).errors.map(String);
   }
   return text.trim() && parsed === undefined ? [text.trim()] : [];
+}
+
+/** Like Vault's client: a write to sys/wrapping/wrap is wrapped for 5 minutes unless told otherwise. */
+function defaultWrapTTL(method: string, path: string): string | undefined {
+  const isWrite = method === 'POST' || method === 'PUT';
+  return isWrite && path.replace(/^\/+|\/+$/g, '').replace(/^v1\//, '') === 'sys/wrapping/wrap' ? '5m' : undefined;
 }
