@@ -48,6 +48,31 @@ describe('concurrent unwraps of one wrapping token (server process, keep-alive c
   });
 });
 
+describe('unwrap racing rewrap on one wrapping token', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server?.destroy();
+  });
+
+  it('100 unwraps and 100 rewraps at once: exactly one of all 200 succeeds', async () => {
+    const client = clientFor(server.address, api);
+    const wrap = await client.wrap(payload, server.rootToken);
+    const attempts = Array.from({ length: 200 }, (_, i) =>
+      i % 2 === 0
+        ? api<Envelope>(server.address, 'POST', 'sys/wrapping/unwrap', { token: server.rootToken, body: { token: wrap.token } })
+        : api<Envelope>(server.address, 'POST', 'sys/wrapping/rewrap', { token: server.rootToken, body: { token: wrap.token } }),
+    );
+    const results = await Promise.all(attempts);
+    const successes = results.filter((r) => r.status === 200);
+    assert.equal(successes.length, 1, `expected one winner, got ${successes.length}: ${successes.map((r) => r.text).join('\n')}`);
+    const others = results.filter((r) => r.status !== 200).filter((r) => r.status !== 400 || JSON.stringify(r.body) !== JSON.stringify({ errors: [INVALID_WRAPPING_TOKEN] }));
+    assert.deepEqual(others.map((r) => `${r.status} ${r.text}`), []);
+  });
+});
+
 describe('concurrent unwraps of one wrapping token (in-process server, storage inspected)', () => {
   let server: RunningServer;
   let dir: string;

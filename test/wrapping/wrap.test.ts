@@ -71,6 +71,47 @@ describe('response wrapping over HTTP', () => {
     });
   });
 
+  describe('what gets wrapped', () => {
+    it('a wrapped read of a missing secret answers 404 and no wrapping token', async () => {
+      const res = await client.wrapped('GET', 'secret/data/wrap/does-not-exist', '5m', { token: root });
+      assert.equal(res.status, 404, res.text);
+      assert.ok(!res.body.wrap_info, `an error is not wrapped: ${res.text}`);
+    });
+
+    it('a wrapped LIST answers wrap_info; unwrapping gives the keys', async () => {
+      const res = await client.wrapped('GET', 'secret/metadata/wrap?list=true', '5m', { token: root });
+      const wrap = expectWrapped(res, 'wrapped list');
+      const unwrapped = await client.unwrap(wrap.token, bystander);
+      assert.equal(unwrapped.status, 200, unwrapped.text);
+      assert.ok((unwrapped.body.data?.['keys'] as string[]).includes('db'), unwrapped.text);
+    });
+
+    it('a wrapped LIST of an empty folder answers 404, not a wrapping token for nothing', async () => {
+      const res = await client.wrapped('GET', 'secret/metadata/wrap-nothing-here?list=true', '5m', { token: root });
+      assert.equal(res.status, 404, res.text);
+    });
+  });
+
+  describe('the wrapping token\'s lifetime is its own', () => {
+    it('outlives the token that asked for the wrap (wrapping tokens are orphans)', async () => {
+      await writePolicy(server.address, root, 'wrap-reader', 'path "secret/data/wrap/*" {\n  capabilities = ["read"]\n}\n');
+      const asker = (await createToken(server.address, root, { policies: ['wrap-reader'] })).token;
+      const wrap = expectWrapped(await client.wrapped('GET', 'secret/data/wrap/db', '5m', { token: asker }), 'wrapped read by the asker');
+      assertNoContent(await client.call('POST', 'auth/token/revoke', { token: root, body: { token: asker } }), 'revoke the asker');
+      const res = await client.unwrap(wrap.token, bystander);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual((res.body.data as { data: unknown }).data, secret);
+    });
+
+    it('used as a client token anywhere else it gets 403, and that does not spend its single use', async () => {
+      const wrap = await wrapSecretRead();
+      assertError(await client.call('GET', 'secret/data/wrap/db', { token: wrap.token }), 403, /permission denied/);
+      const res = await client.unwrap(wrap.token, bystander);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual((res.body.data as { data: unknown }).data, secret);
+    });
+  });
+
   describe('sys/wrapping/unwrap', () => {
     it('with the wrapping token in the body, returns the original read\'s data exactly', async () => {
       const plain = await client.call('GET', 'secret/data/wrap/db', { token: root });
