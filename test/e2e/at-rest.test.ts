@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertNoContent, closingApi as api } from '../sys/fixture.js';
+import { api } from '../harness/http.js';
+import { assertNoContent } from '../sys/fixture.js';
 
 // The headline proof (DESIGN.md §4.1, §4.3): whatever goes in through the HTTP API of a real
 // `coffer server` process, the SQLite files on disk hold no secret value and no token, in any

@@ -134,7 +134,6 @@ describe('coffer server', () => {
 
     it(
       'exits 1 for invalid JSON, naming the file and line',
-      { todo: 'server defect: src/server/config.ts jsonLine() needs "position N" in the JSON.parse message; Node 20 omits it for "Unexpected token" errors, so no line is named' },
       async () => {
         const file = await config('broken.json', '{\n  "storage": {"sqlite": {"path": "/tmp/x.db"}},\n  "listener": [}\n}\n');
         const result = await run(['server', `-config=${file}`]);
@@ -222,7 +221,6 @@ describe('coffer server', () => {
   describe('stopping', () => {
     it(
       'exits 0 promptly on SIGTERM while a client holds an idle keep-alive connection',
-      { todo: 'server defect: src/http/listener.ts close() waits for idle keep-alive sockets (up to Fastify\'s 72 s keepAliveTimeout)' },
       async () => {
         const server = await serve(['server', '-dev', '-dev-listen-address=127.0.0.1:0']);
         try {

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { api, type ApiOptions, type ApiResponse } from '../harness/http.js';
 
-/** The harness's `api` signature, so helpers can run over either transport. */
+/** The harness's `api` signature, so helpers can run over either transport (`api` or `closingApi`). */
 export type Api = typeof api;
 
 /**
  * Same as `api`, but each request on its own connection, closed after the answer ("Connection:
- * close"). For in-process servers: an idle keep-alive connection left by fetch holds their
- * close() open for Fastify's 72 s keep-alive timeout (a server defect, reported).
+ * close"), for tests that must not share or keep connections.
  */
 export const closingApi: Api = async <T>(address: string, method: string, path: string, options: ApiOptions = {}) => {
   const url = new URL(address);
@@ -55,8 +54,8 @@ export function assertError(res: ApiResponse<unknown>, status: number, message?:
   if (message) assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
 }
 
-/** Writes an ACL policy as root (over `closingApi` unless told). */
-export async function writePolicy(address: string, rootToken: string, name: string, policy: string, call: Api = closingApi): Promise<void> {
+/** Writes an ACL policy as root (over `api` unless told). */
+export async function writePolicy(address: string, rootToken: string, name: string, policy: string, call: Api = api): Promise<void> {
   assertNoContent(await call(address, 'PUT', `sys/policies/acl/${name}`, { token: rootToken, body: { policy } }), `write policy ${name}`);
 }
 
@@ -65,8 +64,8 @@ export interface CreatedToken {
   accessor: string;
 }
 
-/** Creates a token through auth/token/create with the given request body (over `closingApi` unless told). */
-export async function createToken(address: string, parentToken: string, body: Record<string, unknown> = {}, call: Api = closingApi): Promise<CreatedToken> {
+/** Creates a token through auth/token/create with the given request body (over `api` unless told). */
+export async function createToken(address: string, parentToken: string, body: Record<string, unknown> = {}, call: Api = api): Promise<CreatedToken> {
   const res = await call<{ auth: { client_token: string; accessor: string } }>(address, 'POST', 'auth/token/create', { token: parentToken, body });
   assert.equal(res.status, 200, `token create: ${res.status} ${res.text}`);
   return { token: res.body.auth.client_token, accessor: res.body.auth.accessor };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent, closingApi, createToken, writePolicy } from './fixture.js';
+import { api } from '../harness/http.js';
+import { assertError, assertNoContent, createToken, writePolicy } from './fixture.js';
 
 // Vault's /sys/mounts, /sys/auth and /sys/internal/ui/mounts over real HTTP against a dev server
 // (https://developer.hashicorp.com/vault/api-docs/system/mounts). Each test mounts at its own path.
@@ -32,7 +33,7 @@ describe('sys/mounts over HTTP', () => {
   let server: TestServer;
   let root: string;
   const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, token = root) =>
-    closingApi<T>(server.address, method, path, { token, body });
+    api<T>(server.address, method, path, { token, body });
   const mounts = async () => {
     const res = await call<{ data: Record<string, MountShape> }>('GET', 'sys/mounts');
     assert.equal(res.status, 200, res.text);

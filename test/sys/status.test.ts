@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, closingApi } from './fixture.js';
+import { api } from '../harness/http.js';
+import { assertError } from './fixture.js';
 import { startUninitializedServer, type UninitializedServer } from './uninitialized-server.js';
 
 // sys/health, sys/init, sys/seal-status and sys/leader over HTTP
@@ -23,7 +24,7 @@ interface Health {
 
 describe('status endpoints on an initialized, unsealed server', () => {
   let server: TestServer;
-  const anon = <T = Record<string, unknown>>(method: string, path: string) => closingApi<T>(server.address, method, path);
+  const anon = <T = Record<string, unknown>>(method: string, path: string) => api<T>(server.address, method, path);
 
   before(async () => {
     server = await startServer();
@@ -65,7 +66,7 @@ describe('status endpoints on an initialized, unsealed server', () => {
   });
 
   it('sys/health ignores a token that is not valid (it is unauthenticated)', async () => {
-    const res = await closingApi(server.address, 'GET', 'sys/health', { token: 'not-a-real-token' });
+    const res = await api(server.address, 'GET', 'sys/health', { token: 'not-a-real-token' });
     assert.equal(res.status, 200, res.text);
   });
 
@@ -103,7 +104,7 @@ describe('status endpoints on an initialized, unsealed server', () => {
 
 describe('status endpoints before initialization', () => {
   let server: UninitializedServer;
-  const anon = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => closingApi<T>(server.address, method, path, { body });
+  const anon = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(server.address, method, path, { body });
 
   before(async () => {
     server = await startUninitializedServer();
@@ -148,7 +149,7 @@ describe('status endpoints before initialization', () => {
     ['GET', 'sys/policies/acl?list=true'],
   ] as const) {
     it(`answers 503 (sealed) to ${method} ${path}`, async () => {
-      const res = await closingApi(server.address, method, path, { token: 'some-token', body: method === 'POST' ? {} : undefined });
+      const res = await api(server.address, method, path, { token: 'some-token', body: method === 'POST' ? {} : undefined });
       assertError(res, 503, /sealed/i);
     });
   }
@@ -163,7 +164,7 @@ describe('status endpoints before initialization', () => {
 
     assert.deepEqual((await anon('GET', 'sys/init')).body, { initialized: true });
     assert.equal((await anon('GET', 'sys/health')).status, 200);
-    const self = await closingApi<{ data: { policies: string[] } }>(server.address, 'GET', 'auth/token/lookup-self', { token: init.body.root_token });
+    const self = await api<{ data: { policies: string[] } }>(server.address, 'GET', 'auth/token/lookup-self', { token: init.body.root_token });
     assert.equal(self.status, 200, self.text);
     assert.deepEqual(self.body.data.policies, ['root']);
 

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { startServer as startInProcess, type RunningServer } from '../../src/server/start.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent, closingApi, createToken, eventually, writePolicy } from './fixture.js';
+import { api } from '../harness/http.js';
+import { assertError, assertNoContent, createToken, eventually, writePolicy } from './fixture.js';
 
 // The token auth method over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token):
 // what a client sees when it creates, uses, renews and revokes tokens.
@@ -39,7 +40,7 @@ describe('tokens over HTTP', () => {
   let server: TestServer;
   let root: string;
   const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, token = root) =>
-    closingApi<T>(server.address, method, path, { token, body });
+    api<T>(server.address, method, path, { token, body });
   const lookupSelf = (token: string) => call<{ data: LookupData }>('GET', 'auth/token/lookup-self', undefined, token);
 
   before(async () => {
@@ -151,7 +152,6 @@ describe('tokens over HTTP', () => {
 
       const renewed = await call<{ auth: AuthBlock }>('POST', 'auth/token/renew-self', { increment: '1h' }, token);
       assert.equal(renewed.status, 200, renewed.text);
-      assert.ok(renewed.body.auth.lease_duration >= 3599 && renewed.body.auth.lease_duration <= 3600, `lease_duration ${renewed.body.auth.lease_duration}`);
       assert.equal(renewed.body.auth.client_token, token);
       const after = await lookupSelf(token);
       assert.ok(after.body.data.ttl > 3500, `ttl after renew: ${after.body.data.ttl}`);
@@ -159,7 +159,6 @@ describe('tokens over HTTP', () => {
 
     it(
       'renew-self answers lease_duration equal to the granted increment',
-      { todo: 'server defect: src/auth/token/renew.ts reports the remaining TTL floored to seconds, so a 1h increment intermittently answers 3599' },
       async () => {
         const { token } = await createToken(server.address, root, { policies: ['default'], ttl: '1m' });
         const renewed = await call<{ auth: AuthBlock }>('POST', 'auth/token/renew-self', { increment: '1h' }, token);
@@ -238,11 +237,11 @@ describe('a revoked token\'s cubbyhole in storage', () => {
 
   it('is deleted when the token is revoked', async () => {
     const { token } = await createToken(address, rootTokenId, { policies: ['default'] });
-    assertNoContent(await closingApi(address, 'POST', 'cubbyhole/one', { token, body: { v: '1' } }), 'write one');
-    assertNoContent(await closingApi(address, 'POST', 'cubbyhole/dir/two', { token, body: { v: '2' } }), 'write two');
+    assertNoContent(await api(address, 'POST', 'cubbyhole/one', { token, body: { v: '1' } }), 'write one');
+    assertNoContent(await api(address, 'POST', 'cubbyhole/dir/two', { token, body: { v: '2' } }), 'write two');
     assert.deepEqual((await cubbyholeKeys(token)).sort(), ['dir/', 'one'], 'the control: the data is where we look');
 
-    assertNoContent(await closingApi(address, 'POST', 'auth/token/revoke', { token: rootTokenId, body: { token } }), 'revoke');
+    assertNoContent(await api(address, 'POST', 'auth/token/revoke', { token: rootTokenId, body: { token } }), 'revoke');
     assert.deepEqual(await cubbyholeKeys(token), []);
   });
 
@@ -250,17 +249,17 @@ describe('a revoked token\'s cubbyhole in storage', () => {
     await writePolicy(address, rootTokenId, 'creator', 'path "auth/token/create" { capabilities = ["update"] }');
     const parent = await createToken(address, rootTokenId, { policies: ['creator'] });
     const child = await createToken(address, parent.token, { policies: ['default'] });
-    assertNoContent(await closingApi(address, 'POST', 'cubbyhole/x', { token: child.token, body: { v: 'child' } }), 'child writes');
+    assertNoContent(await api(address, 'POST', 'cubbyhole/x', { token: child.token, body: { v: 'child' } }), 'child writes');
     assert.deepEqual(await cubbyholeKeys(child.token), ['x']);
 
-    assertNoContent(await closingApi(address, 'POST', 'auth/token/revoke', { token: rootTokenId, body: { token: parent.token } }), 'revoke');
+    assertNoContent(await api(address, 'POST', 'auth/token/revoke', { token: rootTokenId, body: { token: parent.token } }), 'revoke');
     assert.deepEqual(await cubbyholeKeys(child.token), []);
   });
 
   it('is deleted when a use-limited token spends its last use', async () => {
     const { token } = await createToken(address, rootTokenId, { policies: ['default'], num_uses: 1 });
-    assertNoContent(await closingApi(address, 'POST', 'cubbyhole/last', { token, body: { v: 'once' } }), 'write with the only use');
-    assertError(await closingApi(address, 'GET', 'cubbyhole/last', { token }), 403);
+    assertNoContent(await api(address, 'POST', 'cubbyhole/last', { token, body: { v: 'once' } }), 'write with the only use');
+    assertError(await api(address, 'GET', 'cubbyhole/last', { token }), 403);
     assert.deepEqual(await cubbyholeKeys(token), []);
   });
 });
