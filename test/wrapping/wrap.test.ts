@@ -140,6 +140,14 @@ describe('response wrapping over HTTP', () => {
       expectInvalidWrappingToken(await client.unwrap('hvs.this-was-never-issued', bystander), 'made-up token');
     });
 
+    it('a caller with an invalid X-Vault-Token gets 403 and does not spend the wrapping token', async () => {
+      const wrap = await wrapSecretRead();
+      assertError(await client.unwrap(wrap.token, 'hvs.not-a-real-caller-token'), 403, /permission denied/);
+      const res = await client.unwrap(wrap.token, bystander);
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual((res.body.data as { data: unknown }).data, secret);
+    });
+
     it('a wrapping token revoked by its accessor can no longer be unwrapped', async () => {
       const wrap = await wrapSecretRead();
       assertNoContent(await client.call('POST', 'auth/token/revoke-accessor', { token: root, body: { accessor: wrap.accessor } }), 'revoke-accessor');
@@ -213,6 +221,12 @@ describe('response wrapping over HTTP', () => {
       const res = await client.unwrap(wrap.token, bystander);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual((res.body.data as { data: unknown }).data, secret);
+    });
+
+    it('refuses a token that was already unwrapped with 400', async () => {
+      const wrap = await wrapSecretRead();
+      assert.equal((await client.unwrap(wrap.token, bystander)).status, 200);
+      expectInvalidWrappingToken(await client.call('POST', 'sys/wrapping/lookup', { body: { token: wrap.token } }), 'lookup after unwrap');
     });
 
     it('refuses an unknown token with 400', async () => {
