@@ -1,7 +1,6 @@
 import { constantTimeEqual } from '../crypto/constant-time.js';
-import { ConditionFailed } from '../storage/backend.js';
 import { invalidRequest } from './errors.js';
-import type { JsonOp, MountStorage } from './framework/types.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from './framework/types.js';
 import { DEFAULT_POLICY, ROOT_POLICY } from './policy/builtin.js';
 import { newAccessor, newServiceToken, saltedHash } from './token/ids.js';
 import { sanitizePolicies } from './token/policies.js';
@@ -175,6 +174,24 @@ export class TokenStore {
    * token backend checks sudo, policy subsets and the like). Entry and indexes land in one transaction.
    */
   async create(params: CreateTokenParams): Promise<CreatedToken> {
+    const { ops, conditions, ...created } = await this.prepareCreate(params);
+    try {
+      await this.storage.transaction(ops, conditions);
+    } catch (err) {
+      if (err instanceof ConditionFailed && err.key.endsWith(idKey(created.entry.id))) {
+        throw invalidRequest('cannot create a token with a duplicate ID');
+      }
+      throw err;
+    }
+    return created;
+  }
+
+  /**
+   * Everything `create` does except the commit: the new token and the writes that create it, with
+   * keys from the storage root, for a caller that commits them in its own transaction (wrapping
+   * stores the token and its cubbyhole in one commit).
+   */
+  async prepareCreate(params: CreateTokenParams): Promise<CreatedToken & { ops: JsonOp[]; conditions: Condition[] }> {
     const numUses = params.numUses ?? 0;
     if (!Number.isSafeInteger(numUses) || numUses < 0) throw invalidRequest('number of uses cannot be negative');
     for (const [name, value] of [['ttl', params.ttl], ['explicit_max_ttl', params.explicitMaxTtl], ['period', params.period]] as const) {
@@ -249,18 +266,25 @@ export class TokenStore {
       { type: 'put', key: accessorKey, value: { tokenId: entry.id, accessor } satisfies AccessorIndex },
     ];
     if (parent) ops.push({ type: 'put', key: parentLinkKey(parent.id, entry.id), value: {} });
-    try {
-      await this.storage.transaction(ops, [
-        { type: 'absent', key: idKey(entry.id) },
-        { type: 'absent', key: accessorKey },
-      ]);
-    } catch (err) {
-      if (err instanceof ConditionFailed && err.key.endsWith(idKey(entry.id))) {
-        throw invalidRequest('cannot create a token with a duplicate ID');
-      }
-      throw err;
-    }
-    return { token, entry, warnings };
+    const conditions: Condition[] = [
+      { type: 'absent', key: idKey(entry.id) },
+      { type: 'absent', key: accessorKey },
+    ];
+    return { token, entry, warnings, ops, conditions };
+  }
+
+  /** The same writes with keys from the storage root. */
+  rooted<T extends JsonOp | Condition>(items: T[]): T[] {
+    return items.map((item) => ({ ...item, key: this.storage.keyOf(item.key) }));
+  }
+
+  /**
+   * The writes that delete a token that cannot have children (a limited-use token, such as a
+   * wrapping token), with keys from the storage root, for a caller that commits them with its own.
+   * The revocation hook does not run: the caller owns what the token left behind.
+   */
+  deletionOps(entry: TokenEntry): JsonOp[] {
+    return this.rooted(this.deletes(entry));
   }
 
   /** The root token of a new store or the dev server: policy root, never expires, display name "root". */
@@ -536,11 +560,16 @@ export class TokenStore {
   private async deleteToken(entry: TokenEntry): Promise<void> {
     // Cubbyhole (and later leases) first: if that fails the entry stays, marked, and tidy retries.
     await this.onRevoke(entry);
+    await this.storage.transaction(this.deletes(entry));
+  }
+
+  /** The entry and its index entries. */
+  private deletes(entry: TokenEntry): JsonOp[] {
     const ops: JsonOp[] = [
       { type: 'delete', key: idKey(entry.id) },
       { type: 'delete', key: this.accessorKey(entry.accessor) },
     ];
     if (entry.parentId) ops.push({ type: 'delete', key: parentLinkKey(entry.parentId, entry.id) });
-    await this.storage.transaction(ops);
+    return ops;
   }
 }

@@ -54,7 +54,8 @@ export class Wrapping {
 
   /** Stores a response in a new wrapping token's cubbyhole; returns the wrap_info to answer with. */
   async wrap(wrapped: WrappedResponse, ttl: number, creationPath: string): Promise<WrapInfo> {
-    const { token, entry } = await this.core.tokens.create({
+    const { tokens } = this.core;
+    const { token, entry, ops, conditions } = await tokens.prepareCreate({
       policies: [RESPONSE_WRAPPING_POLICY],
       noDefaultPolicy: true,
       noParent: true,
@@ -66,10 +67,12 @@ export class Wrapping {
       path: creationPath,
     });
     const meta: WrapMeta = { creation_path: creationPath, creation_time: new Date(entry.issueTime).toISOString(), creation_ttl: ttl };
-    await this.cubbyhole(entry.id).transaction([
-      { type: 'put', key: RESPONSE, value: wrapped },
-      { type: 'put', key: META, value: meta },
-    ]);
+    const prefix = this.cubbyholePrefix(entry.id);
+    // The token and its cubbyhole in one durable commit: no token without its response, or the reverse.
+    await this.core.rootStorage.transaction(
+      [...tokens.rooted(ops), { type: 'put', key: prefix + RESPONSE, value: wrapped }, { type: 'put', key: prefix + META, value: meta }],
+      tokens.rooted(conditions),
+    );
     this.core.metrics.wrapsCreated.inc();
     return {
       token,
@@ -146,9 +149,10 @@ export class Wrapping {
   }
 
   /**
-   * The single-use decision: delete the response on the condition that it is still the version we
-   * read, and leave a tombstone, in one transaction. Concurrent callers all read the same version;
-   * exactly one transaction commits.
+   * The single-use decision, in one transaction: delete the response on the condition that it is
+   * still the version we read, delete the token, and leave a tombstone. Concurrent callers all read
+   * the same version; exactly one transaction commits. (A wrapping token has one use, so no
+   * children: deleting its entry is all of its revocation.)
    */
   private async consume(entry: TokenEntry): Promise<{ response: WrappedResponse }> {
     const prefix = this.cubbyholePrefix(entry.id);
@@ -160,6 +164,7 @@ export class Wrapping {
           { type: 'delete', key: prefix + RESPONSE },
           { type: 'delete', key: prefix + META },
           { type: 'put', key: TOMBSTONES + entry.id, value: tombstone('already_used') },
+          ...this.core.tokens.deletionOps(entry),
         ],
         [{ type: 'version', key: prefix + RESPONSE, version: read.version }],
       );
@@ -167,7 +172,6 @@ export class Wrapping {
       if (err instanceof ConditionFailed) throw await this.refuseId(entry.id);
       throw err;
     }
-    await this.core.tokens.revokeTree(entry);
     return { response: read.value };
   }
 

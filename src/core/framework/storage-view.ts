@@ -53,6 +53,10 @@ export class StorageView implements MountStorage {
     }
   }
 
+  keyOf(key: string): string {
+    return this.prefix + key;
+  }
+
   scoped(prefix: string): MountStorage {
     return new StorageView(this.backend, this.prefix + prefix);
   }

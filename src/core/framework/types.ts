@@ -41,6 +41,8 @@ export interface MountStorage {
   /** Deletes every key under prefix (recursively). */
   deleteTree(prefix: string): Promise<void>;
   scoped(prefix: string): MountStorage;
+  /** The key as seen from the storage root (for transactions that span areas). */
+  keyOf(key: string): string;
 }
 
 export type JsonOp = { type: 'put'; key: string; value: unknown } | { type: 'delete'; key: string };
