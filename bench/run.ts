@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -84,3 +85,4 @@ async function main() {
 }
 
 await main();
+printWrapBench(await benchWrap({ connections: CONNECTIONS, duration: DURATION }));

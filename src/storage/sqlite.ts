@@ -20,6 +20,13 @@ const SCHEMA = `
   INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
 `;
 
+interface Pending {
+  ops: Op[];
+  conditions: Condition[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export interface SqliteOptions {
   /** Let other connections (tests standing in for other processes) open the file at the same time. */
   shared?: boolean;
@@ -42,7 +49,8 @@ interface Row {
 export class SqliteBackend implements StorageBackend {
   private readonly db: Database.Database;
   private readonly statements;
-  private readonly applyAtomically: (ops: Op[], conditions: Condition[]) => void;
+  private readonly commitBatch: (batch: Pending[]) => (Error | undefined)[];
+  private pending: Pending[] = [];
 
   constructor(
     readonly path: string,
@@ -89,7 +97,18 @@ export class SqliteBackend implements StorageBackend {
     });
     // IMMEDIATE takes the write lock before the conditions are read: a DEFERRED transaction would
     // read under a snapshot that another connection may invalidate before it can write.
-    this.applyAtomically = (ops, conditions) => transaction.immediate(ops, conditions);
+    // Inside the batch's transaction each one runs as a savepoint (better-sqlite3 nests that way):
+    // a failed condition rolls back only its own writes.
+    this.commitBatch = this.db.transaction((batch: Pending[]) =>
+      batch.map(({ ops, conditions }) => {
+        try {
+          transaction(ops, conditions);
+          return undefined;
+        } catch (err) {
+          return err as Error;
+        }
+      }),
+    ).immediate;
   }
 
   private open(shared: boolean, busyTimeoutMs: number): void {
@@ -108,12 +127,12 @@ export class SqliteBackend implements StorageBackend {
     return row && { key, value: row.value, version: row.version };
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.applyAtomically([{ type: 'put', key, value }], []);
+  put(key: string, value: Uint8Array): Promise<void> {
+    return this.transaction([{ type: 'put', key, value }]);
   }
 
-  async delete(key: string): Promise<void> {
-    this.applyAtomically([{ type: 'delete', key }], []);
+  delete(key: string): Promise<void> {
+    return this.transaction([{ type: 'delete', key }]);
   }
 
   /**
@@ -148,11 +167,34 @@ export class SqliteBackend implements StorageBackend {
     return children.sort();
   }
 
-  async transaction(ops: Op[], conditions: Condition[] = []): Promise<void> {
-    this.applyAtomically(ops, conditions);
+  /**
+   * Group commit: transactions asked for in the same tick share one SQLite commit, so one disk sync
+   * (synchronous=FULL) acknowledges them all; each still applies all-or-nothing, in order, and its
+   * promise settles only after the commit is durable.
+   */
+  transaction(ops: Op[], conditions: Condition[] = []): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ ops, conditions, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    let outcomes: (Error | undefined)[];
+    try {
+      outcomes = this.commitBatch(batch);
+    } catch (err) {
+      // The commit itself failed (disk, lock): nothing of the batch is durable.
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    batch.forEach((item, i) => (outcomes[i] ? item.reject(outcomes[i]) : item.resolve()));
   }
 
   async close(): Promise<void> {
+    if (this.pending.length > 0 && this.db.open) this.flush();
     if (this.db.open) this.db.close();
   }
 
