@@ -199,9 +199,9 @@ export class Core {
 
   private scheduleTidy(): void {
     const seconds = this.options.tidyInterval ?? 60;
-    // Reaps expired tokens (wrapping tokens and their cubbyholes among them) and old tombstones.
+    // Reaps expired tokens, wrapping tokens and their cubbyholes among them.
     this.tidyTimer = setInterval(() => {
-      Promise.all([this.tokens.tidy(), this.wrapping.tidy()]).catch((err: unknown) => this.logger.error({ err }, 'tidy failed'));
+      this.tokens.tidy().catch((err: unknown) => this.logger.error({ err }, 'tidy failed'));
     }, seconds * 1000);
     this.tidyTimer.unref();
   }

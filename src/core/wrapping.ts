@@ -19,17 +19,12 @@ interface WrapMeta {
   creation_ttl: number;
 }
 
-/** Why a token id can no longer be unwrapped, kept a day so a refused unwrap is counted by its reason. */
-interface Tombstone {
-  reason: Exclude<UnwrapFailure, 'invalid'>;
-  until: number;
-}
 
 // Inside the wrapping token's cubbyhole: the response, and what sys/wrapping/lookup answers.
 const RESPONSE = 'response';
 const META = 'wrapinfo';
-const TOMBSTONES = 'sys/wrapping/tombstone/';
-const TOMBSTONE_LIFETIME_MS = 24 * 3600 * 1000;
+/** How many spent wrapping tokens this node remembers, to count a refused unwrap by its reason. */
+const REMEMBERED_SPENT_TOKENS = 100_000;
 
 /** Parses X-Vault-Wrap-TTL (seconds or a duration string); undefined or 0 means "do not wrap". */
 export function parseWrapTtl(header: string | undefined): number | undefined {
@@ -50,6 +45,12 @@ export function isWrappable(resp: Resp): boolean {
  * unwrap wins is decided by one conditional storage transaction, so a token is unwrapped at most once.
  */
 export class Wrapping {
+  /**
+   * Token id → why it can no longer be unwrapped. In memory and bounded (oldest forgotten first):
+   * it only labels the failure metrics, so it needs no storage write per unwrap.
+   */
+  private readonly spent = new Map<string, Exclude<UnwrapFailure, 'invalid'>>();
+
   constructor(private readonly core: Core) {}
 
   /** Stores a response in a new wrapping token's cubbyhole; returns the wrap_info to answer with. */
@@ -126,19 +127,7 @@ export class Wrapping {
     const expired = entry.expireTime > 0 && entry.expireTime <= Date.now();
     if (!expired || !(await this.cubbyhole(entry.id).get(RESPONSE))) return;
     this.core.metrics.wrappingTokensExpiredUnused.inc();
-    await this.core.rootStorage.put(TOMBSTONES + entry.id, tombstone('expired'));
-  }
-
-  /** Forgets tombstones older than a day. */
-  async tidy(): Promise<number> {
-    let removed = 0;
-    for (const id of await this.core.rootStorage.list(TOMBSTONES)) {
-      const stone = await this.core.rootStorage.get<Tombstone>(TOMBSTONES + id);
-      if (stone && stone.until > Date.now()) continue;
-      await this.core.rootStorage.delete(TOMBSTONES + id);
-      removed++;
-    }
-    return removed;
+    this.remember(entry.id, 'expired');
   }
 
   /** The wrapping token's entry; refused (and counted) when it is not a live wrapping token. */
@@ -150,7 +139,7 @@ export class Wrapping {
 
   /**
    * The single-use decision, in one transaction: delete the response on the condition that it is
-   * still the version we read, delete the token, and leave a tombstone. Concurrent callers all read
+   * still the version we read, and delete the token. Concurrent callers all read
    * the same version; exactly one transaction commits. (A wrapping token has one use, so no
    * children: deleting its entry is all of its revocation.)
    */
@@ -163,7 +152,6 @@ export class Wrapping {
         [
           { type: 'delete', key: prefix + RESPONSE },
           { type: 'delete', key: prefix + META },
-          { type: 'put', key: TOMBSTONES + entry.id, value: tombstone('already_used') },
           ...this.core.tokens.deletionOps(entry),
         ],
         [{ type: 'version', key: prefix + RESPONSE, version: read.version }],
@@ -172,6 +160,7 @@ export class Wrapping {
       if (err instanceof ConditionFailed) throw await this.refuseId(entry.id);
       throw err;
     }
+    this.remember(entry.id, 'already_used');
     return { response: read.value };
   }
 
@@ -180,8 +169,12 @@ export class Wrapping {
   }
 
   private async refuseId(tokenId: string): Promise<Error> {
-    const stone = await this.core.rootStorage.get<Tombstone>(TOMBSTONES + tokenId);
-    return this.count(stone?.reason ?? 'invalid');
+    return this.count(this.spent.get(tokenId) ?? 'invalid');
+  }
+
+  private remember(tokenId: string, reason: Exclude<UnwrapFailure, 'invalid'>): void {
+    this.spent.set(tokenId, reason);
+    if (this.spent.size > REMEMBERED_SPENT_TOKENS) this.spent.delete(this.spent.keys().next().value!);
   }
 
   private count(reason: UnwrapFailure): Error {
@@ -200,8 +193,4 @@ export class Wrapping {
 
 function isWrappingToken(entry: TokenEntry): boolean {
   return entry.policies.length === 1 && entry.policies[0] === RESPONSE_WRAPPING_POLICY;
-}
-
-function tombstone(reason: Tombstone['reason']): Tombstone {
-  return { reason, until: Date.now() + TOMBSTONE_LIFETIME_MS };
 }
