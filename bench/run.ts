@@ -1,10 +1,10 @@
 // npm run bench: authenticated KV v2 read of a 200-byte secret, Coffer vs a bare node:http ceiling,
 // measured with autocannon from this process while both servers run in their own processes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { startProcess } from './process.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,21 +21,6 @@ interface Result {
   non2xx: number;
 }
 
-async function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; address: string; output: () => string }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const address = /Api Address: (\S+)/.exec(output)?.[1];
-    if (address) return { child, address, output: () => output };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`could not start ${args.join(' ')}:\n${output}`);
-}
 
 async function load(name: string, url: string, headers: Record<string, string>): Promise<Result> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
@@ -51,7 +36,7 @@ async function load(name: string, url: string, headers: Record<string, string>):
 
 async function main() {
   const token = `root-${randomBytes(16).toString("hex")}`;
-  const coffer = await start([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
+  const coffer = await startProcess([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
   const secretUrl = `${coffer.address}/v1/secret/data/bench`;
   const secret = { payload: randomBytes(200).toString('base64').slice(0, 200 - 14) };
   const write = await fetch(secretUrl, { method: 'POST', headers: { 'X-Vault-Token': token }, body: JSON.stringify({ data: secret }) });
@@ -60,7 +45,7 @@ async function main() {
   const body = await sample.text();
   if (sample.status !== 200) throw new Error(`read failed: ${sample.status} ${body}`);
 
-  const ceiling = await start([join(here, 'ceiling-server.js')], { BENCH_BODY: body });
+  const ceiling = await startProcess([join(here, 'ceiling-server.js')], { BENCH_BODY: body });
   try {
     // Warm both up so JIT and connection setup don't count.
     await autocannon({ url: secretUrl, connections: 10, duration: 2, headers: { 'X-Vault-Token': token } });

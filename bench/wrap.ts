@@ -2,11 +2,11 @@
 // (X-Vault-Wrap-TTL) followed by sys/wrapping/unwrap of the token it got. Coffer is measured beside a
 // bare node:http ceiling (bench/ceiling-server.ts) driven through the same two-request chain in the
 // same run, so the ratio holds on a noisy machine.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { startProcess, type BenchProcess } from './process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -34,26 +34,6 @@ export interface WrapBenchResult {
   ceiling: WrapBenchTarget;
 }
 
-interface Started {
-  child: ChildProcess;
-  address: string;
-}
-
-async function start(args: string[], env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const address = /Api Address: (\S+)/.exec(output)?.[1];
-    if (address) return { child, address };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`could not start ${args.join(' ')}:\n${output}`);
-}
 
 /** What the chain carries from the wrapped read to the unwrap (autocannon types its context as `object`). */
 interface ChainContext {
@@ -106,8 +86,8 @@ export async function benchWrap(options: WrapBenchOptions = {}): Promise<WrapBen
   const connections = options.connections ?? Number(process.env.BENCH_CONNECTIONS ?? 50);
   const duration = options.duration ?? Number(process.env.BENCH_DURATION ?? 10);
   const token = `root-${randomBytes(16).toString('hex')}`;
-  const coffer = await start([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
-  let ceiling: Started | undefined;
+  const coffer = await startProcess([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
+  let ceiling: BenchProcess | undefined;
   try {
     const secretUrl = `${coffer.address}/v1/secret/data/bench`;
     const write = await fetch(secretUrl, { method: 'POST', headers: { 'X-Vault-Token': token }, body: JSON.stringify({ data: { payload: randomBytes(150).toString('base64') } }) });
@@ -123,7 +103,7 @@ export async function benchWrap(options: WrapBenchOptions = {}): Promise<WrapBen
     if (check.status !== 200) throw new Error(`unwrap failed: ${check.status} ${await check.text()}`);
 
     // The ceiling answers every request with the wrapped-read bytes, so the chain runs unchanged.
-    ceiling = await start([join(here, 'ceiling-server.js')], { BENCH_BODY: wrappedBody });
+    ceiling = await startProcess([join(here, 'ceiling-server.js')], { BENCH_BODY: wrappedBody });
     // Warm both up so JIT and connection setup don't count.
     await autocannon({ url: coffer.address, connections: 10, duration: 2, requests: wrapUnwrapRequests(token) });
     await autocannon({ url: ceiling.address, connections: 10, duration: 2, requests: wrapUnwrapRequests(token) });

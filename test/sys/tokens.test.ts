@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { startServer as startInProcess, type RunningServer } from '../../src/server/start.js';
+import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
 import { assertError, assertNoContent, createToken, eventually, writePolicy } from './fixture.js';
@@ -210,24 +206,15 @@ describe('tokens over HTTP', () => {
 });
 
 describe('a revoked token\'s cubbyhole in storage', () => {
-  let server: RunningServer;
-  let dir: string;
+  let server: InProcessServer;
   let address: string;
   const rootTokenId = 'root-cubbyhole-storage-test';
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'coffer-cubby-'));
-    server = await startInProcess({
-      config: { storage: { type: 'sqlite', path: join(dir, 'coffer.db') }, listeners: [{ address: '127.0.0.1:0', tlsDisable: true }], seal: { type: 'local' }, ui: false },
-      dev: { rootTokenId },
-      logger: pino({ level: 'silent' }),
-    });
-    address = server.addresses[0]!;
+    server = await startInProcessServer(rootTokenId);
+    address = server.address;
   });
-  after(async () => {
-    await server?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => server?.destroy());
 
   /** Keys stored under a token's area of the cubbyhole mount. */
   const cubbyholeKeys = async (token: string) => {

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { startServer as startInProcess, type RunningServer } from '../../src/server/start.js';
+import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { api, type ApiResponse } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { clientFor, INVALID_WRAPPING_TOKEN, type Envelope } from './fixture.js';
@@ -74,24 +70,15 @@ describe('unwrap racing rewrap on one wrapping token', () => {
 });
 
 describe('concurrent unwraps of one wrapping token (in-process server, storage inspected)', () => {
-  let server: RunningServer;
-  let dir: string;
+  let server: InProcessServer;
   let address: string;
   const rootTokenId = 'root-wrapping-exactly-once';
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'coffer-wrap-once-'));
-    server = await startInProcess({
-      config: { storage: { type: 'sqlite', path: join(dir, 'coffer.db') }, listeners: [{ address: '127.0.0.1:0', tlsDisable: true }], seal: { type: 'local' }, ui: false },
-      dev: { rootTokenId },
-      logger: pino({ level: 'silent' }),
-    });
-    address = server.addresses[0]!;
+    server = await startInProcessServer(rootTokenId);
+    address = server.address;
   });
-  after(async () => {
-    await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  after(() => server?.destroy());
 
   /** Top-level entries of the cubbyhole mount's storage that belong to `token`. */
   const cubbyholeEntriesOf = async (token: string) => {

@@ -7,14 +7,9 @@ import { closingApi, type Api } from '../sys/fixture.js';
 /** Vault's one answer for a wrapping token that was used, expired, revoked or never existed. */
 export const INVALID_WRAPPING_TOKEN = 'wrapping token is not valid or does not exist';
 
-export interface WrapInfo {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor: string;
-}
+import type { WrapInfo } from '../../src/core/framework/types.js';
+
+export type { WrapInfo };
 
 /** Vault's response envelope, as far as these tests look at it. */
 export interface Envelope {
