@@ -54,12 +54,12 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
 
   const mount = core.mounts.match(request.path);
   const backend = mount && core.backend(mount.key);
-  const def = backend && matchPath(backend, mount.relative)?.def;
+  const match = backend && matchPath(backend, mount.relative);
 
   // Authenticate before revealing whether a path exists: an anonymous caller learns nothing.
-  const anonymous = def?.unauthenticated || selfServed;
+  const anonymous = match?.def.unauthenticated || selfServed;
   const token = anonymous ? await optionalToken(core, request.token) : await requireToken(core, request.token);
-  if (!mount || !backend || !def) throw noHandler(request.path);
+  if (!mount || !backend || !match) throw noHandler(request.path);
 
   const store = core.mountStorage(mount.entry);
   const routed = routeRequest(backend, {
@@ -71,7 +71,7 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
     caller: token && callerOf(token.entry, token.presented),
     remoteAddress: request.remoteAddress,
     wrapTtl,
-  });
+  }, match);
   routed.req.operation = await resolveOperation(routed, store);
 
   let revokeAfter = false;

@@ -68,7 +68,7 @@ export class Wrapping {
       path: creationPath,
     });
     const meta: WrapMeta = { creation_path: creationPath, creation_time: new Date(entry.issueTime).toISOString(), creation_ttl: ttl };
-    const prefix = this.cubbyholePrefix(entry.id);
+    const prefix = this.core.cubbyholePrefix(entry.id);
     // The token and its cubbyhole in one durable commit: no token without its response, or the reverse.
     await this.core.rootStorage.transaction(
       [...tokens.rooted(ops), { type: 'put', key: prefix + RESPONSE, value: wrapped }, { type: 'put', key: prefix + META, value: meta }],
@@ -144,7 +144,7 @@ export class Wrapping {
    * children: deleting its entry is all of its revocation.)
    */
   private async consume(entry: TokenEntry): Promise<{ response: WrappedResponse }> {
-    const prefix = this.cubbyholePrefix(entry.id);
+    const prefix = this.core.cubbyholePrefix(entry.id);
     const read = await this.core.rootStorage.getVersioned<WrappedResponse>(prefix + RESPONSE);
     if (!read) throw await this.refuseId(entry.id);
     try {
@@ -183,11 +183,7 @@ export class Wrapping {
   }
 
   private cubbyhole(tokenId: string): MountStorage {
-    return this.core.rootStorage.scoped(this.cubbyholePrefix(tokenId));
-  }
-
-  private cubbyholePrefix(tokenId: string): string {
-    return this.core.cubbyholePrefix(tokenId);
+    return this.core.rootStorage.scoped(this.core.cubbyholePrefix(tokenId));
   }
 }
 

@@ -3,7 +3,7 @@ import { parseDataArgs } from '../data-args.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
 import { headerForMap, mapTable, pathSection, secretField } from '../output.js';
-import { expectArgs, openSession, type CliIo } from '../session.js';
+import { expectArgs, isPlainNotFound, openSession, type CliIo } from '../session.js';
 import { noValue } from './logical.js';
 import { runSubcommand, type Subcommands } from './subcommands.js';
 
@@ -178,7 +178,7 @@ async function kvList(io: CliIo, args: readonly string[]): Promise<number> {
   try {
     result = await client.kv.list(path, { mount: flags.mount, wrapTTL: session.wrapTTL });
   } catch (err) {
-    if (err instanceof CofferApiError && err.status === 404 && err.errors.length === 0) return noValue(session.err.bind(session), path);
+    if (isPlainNotFound(err)) return noValue(session.err.bind(session), path);
     return session.fail(`listing ${path}`, err);
   }
   if (result.secret?.wrap_info) return session.printSecret(result.secret);
@@ -196,7 +196,7 @@ async function metadataGet(io: CliIo, args: readonly string[]): Promise<number> 
   try {
     result = await client.kv.metadataGet(path, { mount: flags.mount, wrapTTL: session.wrapTTL });
   } catch (err) {
-    if (err instanceof CofferApiError && err.status === 404 && err.errors.length === 0) return noValue(session.err.bind(session), path);
+    if (isPlainNotFound(err)) return noValue(session.err.bind(session), path);
     return session.fail(`reading ${path}`, err);
   }
   const { secret, apiPath } = result;

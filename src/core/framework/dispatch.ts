@@ -25,9 +25,12 @@ export interface RoutedRequest {
   ignored: string[];
 }
 
-/** Matches the path in the backend's table and parses the fields (404 when no path matches, 400 on bad input). */
-export function routeRequest(backend: Backend, request: LogicalRequest): RoutedRequest {
-  const match = matchPath(backend, request.path);
+/**
+ * Matches the path in the backend's table (unless the caller already did) and parses the fields
+ * (404 when no path matches, 400 on bad input).
+ */
+export function routeRequest(backend: Backend, request: LogicalRequest, matched?: PathMatch): RoutedRequest {
+  const match = matched ?? matchPath(backend, request.path);
   if (!match) throw noHandler(request.mount.path + request.path);
   const raw = { ...request.data, ...match.params };
   const { values, provided, unknown } = parseFields(match.def.fields, raw);
