@@ -6,6 +6,8 @@ import { StorageView } from './framework/storage-view.js';
 import type { Backend, MountStorage } from './framework/types.js';
 import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
 import { Metrics } from './metrics.js';
+import { IdentityStore } from './identity/store.js';
+import type { ACL } from './policy/acl.js';
 import { MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
 import { TokenStore, type TokenEntry } from './token-store.js';
@@ -34,12 +36,14 @@ const AREA = {
   cluster: 'core/cluster',
   tokens: 'sys/token/',
   policies: 'sys/policy/',
+  identity: 'sys/identity/',
 } as const;
 
 /** The mounts every initialized Coffer has; they can be neither removed nor moved. */
 const BUILTIN_MOUNTS = [
   { path: 'sys/', type: 'system', table: 'secret', description: 'system endpoints used for control, policy and debugging' },
   { path: 'cubbyhole/', type: 'cubbyhole', table: 'secret', description: 'per-token private secret storage' },
+  { path: 'identity/', type: 'identity', table: 'secret', description: 'identity store' },
   { path: 'token/', type: 'token', table: 'auth', description: 'token based credentials' },
 ] as const;
 
@@ -57,7 +61,7 @@ export class Core {
   /** The whole barrier as JSON; engines only ever see their mount's scope of it. */
   readonly rootStorage: MountStorage;
   readonly statusBackend: Backend;
-  private loaded?: { mounts: MountTable; tokens: TokenStore; policies: PolicyStore; backends: Map<string, Backend> };
+  private loaded?: { mounts: MountTable; tokens: TokenStore; policies: PolicyStore; identity: IdentityStore; backends: Map<string, Backend> };
   private tidyTimer?: NodeJS.Timeout;
   private cluster?: { name: string; id: string };
 
@@ -96,6 +100,20 @@ export class Core {
   get policies(): PolicyStore {
     return this.unsealed().policies;
   }
+  get identity(): IdentityStore {
+    return this.unsealed().identity;
+  }
+
+  /**
+   * The ACL of a token: its own policies plus those its identity grants (entity and groups), with
+   * templated rules rendered for its entity.
+   */
+  async aclFor(token: { policies: string[]; entityId: string }): Promise<ACL> {
+    if (!token.entityId) return this.policies.acl(token.policies);
+    const identity = this.identity;
+    const policies = [...token.policies, ...identity.policiesFor(token.entityId)];
+    return this.policies.acl(policies, { key: `${token.entityId}#${identity.generation}`, context: identity.templateContext(token.entityId) });
+  }
 
   /** The backend serving a mount (by route key, e.g. "secret/" or "auth/token/"). */
   backend(routeKey: string): Backend | undefined {
@@ -129,8 +147,6 @@ export class Core {
     await this.rootStorage.put(AREA.tokenSalt, randomBytes(32).toString('base64'));
     const id = randomUUID();
     await this.rootStorage.put(AREA.cluster, { name: `coffer-cluster-${id.slice(0, 8)}`, id });
-    const mounts = new MountTable(this.rootStorage.scoped(AREA.mounts));
-    for (const spec of BUILTIN_MOUNTS) await mounts.add(spec, { system: true });
     await this.postUnseal();
     await this.policies.ensureDefault();
     const { token } = await this.tokens.createRoot(rootTokenId);
@@ -150,12 +166,20 @@ export class Core {
     if (!salt) throw new Error('store is not initialized');
     const mounts = new MountTable(this.rootStorage.scoped(AREA.mounts));
     await mounts.load();
+    // A new store gets every builtin mount; an older one gets those added since it was created.
+    for (const spec of BUILTIN_MOUNTS) {
+      if (!mounts.get(mounts.routeKey({ table: spec.table, path: spec.path }))) await mounts.add(spec, { system: true });
+    }
     const tokens = new TokenStore(this.rootStorage.scoped(AREA.tokens), {
       salt: Buffer.from(salt, 'base64'),
       onRevoke: (entry) => this.onTokenRevoked(entry),
     });
     const policies = new PolicyStore(this.rootStorage.scoped(AREA.policies));
-    this.loaded = { mounts, tokens, policies, backends: new Map() };
+    const identity = new IdentityStore(this.rootStorage.scoped(AREA.identity), (accessor) =>
+      mounts.list('auth').find((m) => m.accessor === accessor),
+    );
+    await identity.load();
+    this.loaded = { mounts, tokens, policies, identity, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
     this.scheduleTidy();
   }

@@ -1,8 +1,11 @@
 import type { Core } from './core.js';
 import { noHandler, permissionDenied, sealedError } from './errors.js';
+import { addressAllowed } from './framework/cidr.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from './framework/dispatch.js';
 import { matchPath } from './framework/match.js';
 import type { Caller, Operation, Resp, WrapInfo } from './framework/types.js';
+import type { MountEntry } from './mounts.js';
+import { completeLogin } from './login.js';
 import type { TokenEntry } from './token-store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 
@@ -58,7 +61,9 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
 
   // Authenticate before revealing whether a path exists: an anonymous caller learns nothing.
   const anonymous = match?.def.unauthenticated || selfServed;
-  const token = anonymous ? await optionalToken(core, request.token) : await requireToken(core, request.token);
+  const token = anonymous
+    ? await optionalToken(core, request.token, request.remoteAddress)
+    : await requireToken(core, request.token, request.remoteAddress);
   if (!mount || !backend || !match) throw noHandler(request.path);
 
   const store = core.mountStorage(mount.entry);
@@ -83,7 +88,8 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
   }
 
   try {
-    const resp = await invokeHandler(routed, store);
+    let resp = await invokeHandler(routed, store);
+    if (resp.login) resp = await loginResponse(core, mount.entry, request.path, resp);
     const mountType = resp.origin?.mountType ?? mount.entry.type;
     if (resp.wrapInfo) return { resp: {}, mountType: '', wrapInfo: resp.wrapInfo };
     if (wrapTtl === undefined || !isWrappable(resp)) return { resp, mountType, requestId: resp.origin?.requestId };
@@ -101,22 +107,33 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
  * bounds (a min/max_wrapping_ttl refuses an unwrapped request or a TTL outside them, with 403 as in Vault).
  */
 async function authorize(core: Core, entry: TokenEntry, path: string, routed: RoutedRequest, wrapTtl: number | undefined): Promise<void> {
-  const acl = await core.policies.acl(entry.policies);
+  const acl = await core.aclFor(entry);
   const result = acl.allowOperation(path, routed.req.operation, routed.req.raw, { wrapTtl });
   if (!result.allowed) throw permissionDenied();
   if (routed.match.def.sudo && !result.sudo) throw permissionDenied();
 }
 
-async function requireToken(core: Core, presented: string | undefined) {
-  const token = await optionalToken(core, presented);
+/** The caller's token; 403 when it is missing, unknown, or used from outside its bound CIDRs. */
+async function requireToken(core: Core, presented: string | undefined, remoteAddress: string) {
+  const token = await optionalToken(core, presented, remoteAddress);
   if (!token) throw permissionDenied();
   return token;
 }
 
-async function optionalToken(core: Core, presented: string | undefined) {
+/** On unauthenticated paths (logins) a token that may not be used from here counts as none. */
+async function optionalToken(core: Core, presented: string | undefined, remoteAddress: string) {
   if (!presented) return undefined;
   const entry = await core.tokens.lookup(presented);
-  return entry && { entry, presented };
+  if (!entry || !addressAllowed(remoteAddress, entry.boundCidrs ?? [])) return undefined;
+  return { entry, presented };
+}
+
+/** A login's answer: the token the core created in place of the method's LoginResult. */
+async function loginResponse(core: Core, mount: MountEntry, path: string, resp: Resp): Promise<Resp> {
+  const { login, ...rest } = resp;
+  const created = await completeLogin(core, mount, path, login!);
+  const warnings = [...(rest.warnings ?? []), ...(created.warnings ?? [])];
+  return { ...rest, auth: created.auth, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** The Caller a handler sees for a presented token and its entry. */

@@ -43,6 +43,10 @@ export interface TokenEntry {
   lastRenewalTime: number;
   /** Unix ms at which revocation became pending (numUses -1), so tidy can finish abandoned ones. */
   revokePendingSince?: number;
+  /** The token may only be used from these CIDR blocks (token_bound_cidrs); absent or empty: anywhere. */
+  boundCidrs?: string[];
+  /** Seconds: a ceiling below the system max for creation and renewals (a login's role or mount max TTL). */
+  maxTtl?: number;
 }
 
 /** Marks a token that may no longer be used (Vault's tokenRevocationPending). */
@@ -88,6 +92,10 @@ export interface CreateTokenParams {
   path?: string;
   /** Default: the parent's entity when not an orphan, else "". */
   entityId?: string;
+  /** token_bound_cidrs, already validated. */
+  boundCidrs?: string[];
+  /** Seconds; lowers the system max TTL for this token (creation and renewals). */
+  maxTtl?: number;
   /**
    * A chosen token (auth/token/create's `id`, -dev-root-token-id); default a fresh 256-bit "hvs."
    * token. Not validated here: auth/token/create applies Vault's rules to client-chosen ids.
@@ -194,7 +202,7 @@ export class TokenStore {
   async prepareCreate(params: CreateTokenParams): Promise<CreatedToken & { ops: JsonOp[]; conditions: Condition[] }> {
     const numUses = params.numUses ?? 0;
     if (!Number.isSafeInteger(numUses) || numUses < 0) throw invalidRequest('number of uses cannot be negative');
-    for (const [name, value] of [['ttl', params.ttl], ['explicit_max_ttl', params.explicitMaxTtl], ['period', params.period]] as const) {
+    for (const [name, value] of [['ttl', params.ttl], ['explicit_max_ttl', params.explicitMaxTtl], ['period', params.period], ['max_ttl', params.maxTtl]] as const) {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw invalidRequest(`${name} must be positive`);
     }
     // Which ids a client may choose is the token backend's rule; the store only needs one.
@@ -217,7 +225,7 @@ export class TokenStore {
         period,
         explicitMaxTtl,
         defaultTtl: this.defaultTtl,
-        maxTtl: this.maxTtl,
+        maxTtl: this.maxTtlOf(params),
         start: creationTime,
         now: creationTime,
       });
@@ -258,6 +266,8 @@ export class TokenStore {
       type: 'service',
       expireTime: ttl > 0 ? nowMs + ttl * 1000 : 0,
       lastRenewalTime: 0,
+      ...(params.boundCidrs?.length ? { boundCidrs: params.boundCidrs } : {}),
+      ...(params.maxTtl ? { maxTtl: params.maxTtl } : {}),
     };
 
     const accessorKey = this.accessorKey(accessor);
@@ -367,7 +377,7 @@ export class TokenStore {
         period: current.period,
         explicitMaxTtl: current.explicitMaxTtl,
         defaultTtl: this.defaultTtl,
-        maxTtl: this.maxTtl,
+        maxTtl: this.maxTtlOf(current),
         start: current.creationTime,
         now: Math.floor(nowMs / 1000),
       });
@@ -476,6 +486,11 @@ export class TokenStore {
       }
     }
     return result;
+  }
+
+  /** The system max TTL, lowered by the token's own ceiling when it has one. */
+  private maxTtlOf(token: { maxTtl?: number | undefined }): number {
+    return token.maxTtl && token.maxTtl < this.maxTtl ? token.maxTtl : this.maxTtl;
   }
 
   private accessorKey(accessor: string): string {

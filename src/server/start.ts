@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Barrier } from '../barrier/barrier.js';
+import { approleBackend } from '../auth/approle/index.js';
+import { jwtBackend } from '../auth/jwt/index.js';
+import { kubernetesBackend } from '../auth/kubernetes/index.js';
 import { tokenBackend } from '../auth/token/index.js';
+import { userpassBackend } from '../auth/userpass/index.js';
 import { Core } from '../core/core.js';
 import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
+import { identityBackend } from '../engines/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { statusBackend, sysBackend } from '../engines/sys/index.js';
 import { listen, type Listener } from '../http/listener.js';
@@ -45,10 +50,20 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     tidyInterval: tidyIntervalFromEnv(),
     statusBackend,
     factories: {
-      secret: { kv: (mount) => kvBackend(mount), cubbyhole: () => cubbyholeBackend(), system: (_m, c) => sysBackend(c) },
+      secret: {
+        kv: (mount) => kvBackend(mount),
+        cubbyhole: () => cubbyholeBackend(),
+        system: (_m, c) => sysBackend(c),
+        identity: (_m, c) => identityBackend(c),
+      },
       auth: {
+        approle: () => approleBackend(),
+        jwt: (mount) => jwtBackend(mount),
+        oidc: (mount) => jwtBackend(mount),
+        kubernetes: () => kubernetesBackend(),
+        userpass: () => userpassBackend(),
         token: (_m, c) =>
-          tokenBackend(c.tokens, { hasSudo: async (caller, path) => (await c.policies.acl(caller.policies)).allowOperation(path, 'update').sudo }),
+          tokenBackend(c.tokens, { hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo }),
       },
     },
   });

@@ -17,7 +17,7 @@ export const closingApi: Api = async <T>(address: string, method: string, path: 
   if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
   return new Promise<ApiResponse<T>>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method, path: `/v1/${path.replace(/^\/+/, '')}`, headers, agent: false },
+      { host: url.hostname, port: url.port, method, path: `/v1/${path.replace(/^\/+/, '')}`, headers, agent: false, localAddress: options.localAddress },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

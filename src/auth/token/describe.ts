@@ -1,4 +1,4 @@
-import type { AuthResponse } from '../../core/framework/types.js';
+import { metadataOf } from '../../core/token/auth-block.js';
 import { REVOCATION_PENDING, type TokenEntry, type TokenStore } from '../../core/token-store.js';
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString();
@@ -37,25 +37,4 @@ export function lookupData(store: TokenStore, entry: TokenEntry, id: string): Re
   return data;
 }
 
-/** The `auth` block of token create and renew responses. */
-export function authBlock(entry: TokenEntry, clientToken: string, leaseDuration: number): AuthResponse {
-  return {
-    client_token: clientToken,
-    accessor: entry.accessor,
-    policies: entry.policies,
-    token_policies: entry.policies,
-    metadata: metadataOf(entry),
-    lease_duration: leaseDuration,
-    renewable: entry.expireTime !== 0 && entry.renewable,
-    entity_id: entry.entityId,
-    token_type: entry.type,
-    orphan: entry.orphan,
-    num_uses: entry.numUses === REVOCATION_PENDING ? 0 : entry.numUses,
-    mfa_requirement: null,
-  };
-}
-
-/** Vault stores no map for tokens created without metadata and renders it as null. */
-function metadataOf(entry: TokenEntry): Record<string, string> | null {
-  return Object.keys(entry.meta).length > 0 ? entry.meta : null;
-}
+export { authBlock } from '../../core/token/auth-block.js';

@@ -83,6 +83,34 @@ export interface AuthResponse {
   mfa_requirement: null;
 }
 
+/**
+ * What an auth method answers for a successful login (Vault's logical.Auth). The pipeline turns it
+ * into a token: it applies the mount's TTL limits, maps the alias to an identity entity, creates the
+ * token and answers Vault's `auth` block. Auth methods never create tokens themselves.
+ */
+export interface LoginResult {
+  /** Who logged in, as this mount names them (user name, role id, `sub` claim...): the entity alias. */
+  alias: { name: string; metadata?: Record<string, string> };
+  /** token_policies (sanitized by the core; "default" is added unless noDefaultPolicy). */
+  policies: string[];
+  /** The token's metadata, shown by lookups and in the auth block. */
+  metadata?: Record<string, string>;
+  /** Appended to the mount's name ("userpass-alice"); may be empty. */
+  displayName?: string;
+  /** Seconds; 0 = the mount's (or the system's) default. */
+  ttl?: number;
+  /** Seconds; 0 = the mount's (or the system's) max. Also bounds renewals. */
+  maxTtl?: number;
+  explicitMaxTtl?: number;
+  period?: number;
+  numUses?: number;
+  /** Default true. */
+  renewable?: boolean;
+  noDefaultPolicy?: boolean;
+  /** The token may only be used from these blocks (token_bound_cidrs). */
+  boundCidrs?: string[];
+}
+
 /** What a wrapped request answers instead of its response (Vault's wrap_info). */
 export interface WrapInfo {
   token: string;
@@ -98,6 +126,8 @@ export interface Resp {
   status?: number;
   data?: Record<string, unknown> | null;
   auth?: AuthResponse;
+  /** A login: the pipeline creates the token and answers with `auth` (see LoginResult). */
+  login?: LoginResult;
   warnings?: string[];
   /** A secret with a lease (dynamic credentials); the pipeline registers it. */
   lease?: { duration: number; renewable: boolean };

@@ -1,6 +1,5 @@
 // Policies every Coffer has. The default policy grants what Vault's default policy grants, minus
-// its identity-templated paths (Coffer does not render policy templates yet) and the enterprise-only
-// control-group path.
+// the enterprise-only control-group path.
 
 /** Name of the policy that allows everything; it has no text and cannot be written or deleted. */
 export const ROOT_POLICY = 'root';
@@ -66,6 +65,14 @@ path "sys/tools/hash" {
 }
 path "sys/tools/hash/*" {
   capabilities = ["update"]
+}
+
+# Look up its own entity, by id or by name.
+path "identity/entity/id/{{identity.entity.id}}" {
+  capabilities = ["read"]
+}
+path "identity/entity/name/{{identity.entity.name}}" {
+  capabilities = ["read"]
 }
 
 # Authorize requests to an OIDC provider.

@@ -23,8 +23,8 @@ export interface PathRule {
   minWrappingTtl?: number;
   maxWrappingTtl?: number;
   /**
-   * The pattern holds an identity template ("{{identity.entity.id}}"). Coffer does not render
-   * templates yet, so such rules are kept for display but grant nothing.
+   * The pattern holds an identity template ("{{identity.entity.id}}"). The ACL renders it per caller
+   * (policy/template.ts); an unrendered or unresolvable rule grants nothing.
    */
   templated?: boolean;
 }

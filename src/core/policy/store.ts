@@ -9,6 +9,14 @@ import {
   ROOT_POLICY,
 } from './builtin.js';
 import { parsePolicy, type Policy } from './parse.js';
+import { isTemplated, renderPolicy, type TemplateContext } from './template.js';
+
+/** The caller's identity for rendering templated policies; `key` names it in the ACL cache. */
+export interface IdentityForAcl {
+  /** Changes whenever the context could (entity id and identity store generation). */
+  key: string;
+  context: TemplateContext | undefined;
+}
 
 /** A policy as stored and as sys/policy answers it. */
 export interface StoredPolicy {
@@ -107,15 +115,22 @@ export class PolicyStore {
     return parsed;
   }
 
-  /** The ACL for a token's policies; unknown names are ignored (as Vault does), "root" makes it a root ACL. */
-  async acl(policyNames: string[]): Promise<ACL> {
+  /**
+   * The ACL for a token's policies; unknown names are ignored (as Vault does), "root" makes it a
+   * root ACL. Templated rules are rendered for `identity`; without one they match nothing.
+   */
+  async acl(policyNames: string[], identity?: IdentityForAcl): Promise<ACL> {
     const names = [...new Set(policyNames.map(policyName))].sort();
     if (names.includes(ROOT_POLICY)) return new ACL([ROOT]);
-    const cacheKey = names.join('\n');
-    const cached = this.acls.get(cacheKey);
+    const plainKey = names.join('\n');
+    const cached = this.acls.get(plainKey) ?? (identity && this.acls.get(`${plainKey}\n@${identity.key}`));
     if (cached) return cached;
     const generation = this.generation;
-    const policies = (await Promise.all(names.map((name) => this.policy(name)))).filter((p): p is Policy => p !== undefined);
+    let policies = (await Promise.all(names.map((name) => this.policy(name)))).filter((p): p is Policy => p !== undefined);
+    // Only ACLs that depend on the caller's identity are cached per identity.
+    const templated = policies.some(isTemplated);
+    if (templated) policies = policies.map((p) => renderPolicy(p, identity?.context));
+    const cacheKey = templated ? `${plainKey}\n@${identity?.key ?? ''}` : plainKey;
     const acl = new ACL(policies);
     if (generation === this.generation) {
       if (this.acls.size >= MAX_CACHED_ACLS) this.acls.clear();

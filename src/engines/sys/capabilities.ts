@@ -12,7 +12,7 @@ export function capabilityPaths(core: Core): PathDef[] {
     const paths = [...raw.paths, ...raw.path];
     if (paths.length === 0) throw invalidRequest('missing paths');
     if (!entry) throw invalidRequest('invalid token');
-    const acl = await core.policies.acl(entry.policies);
+    const acl = await core.aclFor(entry);
     const data: Record<string, string[]> = {};
     for (const path of paths) data[path] = acl.capabilities(path.replace(/^\/+/, ''));
     // With a single path Vault also answers under "capabilities" (kept for old clients).

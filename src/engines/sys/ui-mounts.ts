@@ -18,7 +18,7 @@ export function uiMountPaths(core: Core): PathDef[] {
         read: async (req) => {
           const match = core.mounts.match(req.fields.path);
           if (!match || !req.caller) throw permissionDenied();
-          const acl = await core.policies.acl(req.caller.policies);
+          const acl = await core.aclFor(req.caller);
           const capabilities = acl.capabilities(`${match.key}${match.relative}`);
           const anyUnderMount = acl.hasAnyCapabilityUnder(match.key);
           if (!anyUnderMount && capabilities.every((c) => c === 'deny')) throw permissionDenied();
