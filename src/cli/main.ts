@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { authCommand } from './commands/auth.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
 import { kvCommand } from './commands/kv.js';
 import { loginCommand } from './commands/login.js';
@@ -9,6 +10,7 @@ import type { Command } from './commands/subcommands.js';
 import { tokenCommand } from './commands/token.js';
 import { unwrapCommand } from './commands/unwrap.js';
 import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from './exit-codes.js';
+import { readHiddenLine } from './prompt.js';
 import type { CliIo } from './session.js';
 
 /** `server` lives in the server layer; imported only when asked for, so other commands stay light. */
@@ -20,9 +22,15 @@ const serverCommand: Command = async (_io, args) => {
 const commands: Record<string, { run: Command; usage: string }> = {
   server: { run: serverCommand, usage: 'server [-dev] [options]        Start a Coffer server' },
   status: { run: statusCommand, usage: 'status                          Print seal and HA status' },
-  login: { run: loginCommand, usage: 'login TOKEN|-                   Verify a token and save it to ~/.coffer-token' },
+  login: {
+    run: loginCommand,
+    usage:
+      'login [-method=token|userpass|approle|jwt|kubernetes] [-path=P] [-no-store] [-token-only] TOKEN|-|K=V...\n' +
+      '                                    Authenticate and save the token to ~/.coffer-token',
+  },
+  auth: { run: authCommand, usage: 'auth enable|disable|list|tune ...  Manage auth methods (sys/auth)' },
   read: { run: readCommand, usage: 'read PATH [K=V...]              Read data at a path' },
-  write: { run: writeCommand, usage: 'write PATH K=V|K=@file|K=-|-    Write data to a path' },
+  write: { run: writeCommand, usage: 'write [-f] PATH K=V|K=@file|K=-|-  Write data to a path' },
   list: { run: listCommand, usage: 'list PATH                       List keys under a path' },
   delete: { run: deleteCommand, usage: 'delete PATH                     Delete data at a path' },
   kv: { run: kvCommand, usage: 'kv put|get|patch|delete|undelete|destroy|list|metadata ...' },
@@ -55,6 +63,7 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
     stdoutIsTTY: process.stdout.isTTY === true,
+    promptSecret: process.stdin.isTTY === true ? (prompt) => readHiddenLine(prompt) : undefined,
     env: process.env,
     homeDir: homedir(),
   };

@@ -20,6 +20,11 @@ export interface CliIo {
   stderr(text: string): void;
   readStdin(): Promise<string>;
   stdoutIsTTY: boolean;
+  /**
+   * Asks for a secret on the terminal without echoing it; absent when stdin is not a terminal, so a
+   * command that would need to ask fails with a usage error instead of hanging on a pipe.
+   */
+  promptSecret?: (prompt: string) => Promise<string>;
   env: Readonly<Record<string, string | undefined>>;
   homeDir: string;
 }
@@ -98,9 +103,9 @@ export class Session {
    * Prints one field's value. Like Vault, the raw value gets no trailing newline when stdout is not a
    * terminal, so `$(coffer kv get -field=password ...)` holds exactly the secret.
    */
-  printField(value: unknown): number {
+  printField(value: unknown, name = this.field): number {
     if (value === undefined || value === null) {
-      this.err(`Field "${this.field}" not present in secret`);
+      this.err(`Field "${name}" not present in secret`);
       return EXIT_API_ERROR;
     }
     const text = fieldText(value, this.format);

@@ -31,6 +31,9 @@ export interface MountRequest {
   seal_wrap?: boolean;
 }
 
+/** Body of sys/auth/<path> when enabling an auth method (same shape as a secrets engine mount). */
+export type AuthMountRequest = MountRequest;
+
 /** A small client for the Vault HTTP API (v1), spoken by Coffer. Uses Node's global fetch. */
 export class CofferClient {
   readonly address: string;
@@ -69,7 +72,8 @@ export class CofferClient {
   async request<T = Secret>(method: string, path: string, options: RequestOptions = {}): Promise<T | undefined> {
     const url = this.url(path, options.query);
     const headers: Record<string, string> = {};
-    const token = options.token ?? this.token;
+    // `token: null` sends no token at all (a login must not carry whatever token was lying around).
+    const token = options.token === null ? undefined : (options.token ?? this.token);
     if (token) headers['X-Vault-Token'] = token;
     if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
     const wrapTTL = options.wrapTTL || defaultWrapTTL(method, path);
@@ -202,6 +206,37 @@ export class CofferClient {
   /** Changes a mount's configuration (sys/mounts/<path>/tune). */
   async tuneMount(path: string, config: Data): Promise<void> {
     await this.request('POST', `sys/mounts/${trimSlashes(path)}/tune`, { body: config });
+  }
+
+  /** sys/auth: the enabled auth methods, keyed by path ("userpass/"). */
+  async authMethods(): Promise<Record<string, Data>> {
+    const answer = await this.request<{ data?: Record<string, Data> } & Record<string, unknown>>('GET', 'sys/auth');
+    return answer?.data ?? {};
+  }
+
+  /** Enables an auth method at `path` (sys/auth/<path>). */
+  async enableAuth(path: string, mount: AuthMountRequest): Promise<void> {
+    await this.request('POST', `sys/auth/${trimSlashes(path)}`, { body: mount });
+  }
+
+  /** Disables the auth method at `path`; every token it issued is revoked by the server. */
+  async disableAuth(path: string): Promise<void> {
+    await this.request('DELETE', `sys/auth/${trimSlashes(path)}`);
+  }
+
+  /** Changes an auth method's configuration (sys/auth/<path>/tune). */
+  async tuneAuth(path: string, config: Data): Promise<void> {
+    await this.request('POST', `sys/auth/${trimSlashes(path)}/tune`, { body: config });
+  }
+
+  /**
+   * Logs in through the auth method mounted at `mount`: POST auth/<mount>/login[/<suffix>] with
+   * `data`, sent without any client token, as Vault's CLI does. The answer carries an `auth` block
+   * (or, when `wrapTTL` is given, a wrap_info whose wrapped_accessor is the new token's accessor).
+   */
+  login(mount: string, data: Data, options: { suffix?: string; wrapTTL?: string } = {}): Promise<Secret | undefined> {
+    const suffix = options.suffix === undefined ? '' : `/${encodeURIComponent(options.suffix)}`;
+    return this.request('POST', `auth/${trimSlashes(mount)}/login${suffix}`, { body: data, token: null, wrapTTL: options.wrapTTL });
   }
 
   /** Lists ACL policy names. */

@@ -1,4 +1,4 @@
-export { CofferClient, type MountRequest, type TokenCreateRequest } from './client.js';
+export { CofferClient, type AuthMountRequest, type MountRequest, type TokenCreateRequest } from './client.js';
 export { CofferApiError, CofferConnectionError } from './errors.js';
 export { KvClient, KvVersionError, kvApiPath, type KvLocation, type KvOptions, type KvResult } from './kv.js';
 export type { AuthInfo, ClientConfig, RequestOptions, Secret, WrapInfo } from './types.js';

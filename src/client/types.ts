@@ -43,8 +43,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | string[] | undefined>;
   /** Ask the server to wrap the response (X-Vault-Wrap-TTL): a duration string ("5m") or seconds. */
   wrapTTL?: string | number;
-  /** Use this token instead of the client's own for this one request. */
-  token?: string;
+  /** Use this token instead of the client's own for this one request; null sends no token. */
+  token?: string | null;
   contentType?: string;
 }
 

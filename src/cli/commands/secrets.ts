@@ -1,6 +1,7 @@
 import type { MountRequest } from '../../client/index.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
+import { mountConfigFlags as configFlags, mountConfigFrom as configFrom, tuneRequest, withSlash } from '../mount-flags.js';
 import { goValue, humanDuration, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
 import { runSubcommand, type Subcommands } from './subcommands.js';
@@ -16,25 +17,6 @@ const secretsSubcommands: Subcommands = {
   list: secretsList,
   tune: secretsTune,
 };
-
-/** Mount paths are shown, as in Vault, with one trailing slash. */
-function withSlash(path: string): string {
-  return `${path.replace(/^\/+|\/+$/g, '')}/`;
-}
-
-const configFlags = {
-  'default-lease-ttl': { type: 'string' },
-  'max-lease-ttl': { type: 'string' },
-  description: { type: 'string' },
-  options: { type: 'string', multiple: true },
-} as const;
-
-function configFrom(flags: { 'default-lease-ttl'?: string; 'max-lease-ttl'?: string }): Record<string, unknown> {
-  const config: Record<string, unknown> = {};
-  if (flags['default-lease-ttl'] !== undefined) config.default_lease_ttl = flags['default-lease-ttl'];
-  if (flags['max-lease-ttl'] !== undefined) config.max_lease_ttl = flags['max-lease-ttl'];
-  return config;
-}
 
 async function secretsEnable(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
@@ -118,9 +100,7 @@ async function secretsTune(io: CliIo, args: readonly string[]): Promise<number> 
   const { session, flags, positionals } = openSession(io, args, configFlags);
   expectArgs(positionals, 1);
   const path = withSlash(positionals[0] as string);
-  const tune: Record<string, unknown> = configFrom(flags);
-  if (flags.description !== undefined) tune.description = flags.description;
-  if (flags.options?.length) tune.options = keyValuePairs('options', flags.options);
+  const tune = tuneRequest(flags);
   const client = await session.client();
   try {
     await client.tuneMount(path, tune);
