@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidRequest } from '../errors.js';
 import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../framework/types.js';
 import type { MountEntry } from '../mounts.js';
+import { ROOT_POLICY } from '../policy/builtin.js';
 import { sanitizePolicies } from '../token/policies.js';
 import type { TemplateContext } from '../policy/template.js';
 
@@ -92,6 +93,11 @@ export class IdentityStore {
   private readonly aliases = new Map<string, Alias>();
   private readonly groups = new Map<string, Group>();
   private generationCounter = 0;
+  /**
+   * Operator writes run one at a time: each checks the in-memory state (members exist, no cycle,
+   * the entity of a new alias exists) and then commits, and nothing may change in between.
+   */
+  private writeQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly storage: MountStorage,
@@ -230,19 +236,28 @@ export class IdentityStore {
   policiesFor(entityId: string): string[] {
     const entity = entityId ? this.entities.get(entityId) : undefined;
     if (!entity || entity.disabled) return [];
-    return sanitizePolicies([...entity.policies, ...this.groupsOf(entityId).flatMap((g) => g.policies)], false);
+    const policies = sanitizePolicies([...entity.policies, ...this.groupsOf(entityId).flatMap((g) => g.policies)], false);
+    // Writes refuse "root"; an entry that holds it anyway (older data) must not make a root token.
+    return policies.filter((p) => p !== ROOT_POLICY);
   }
 
-  /** What policy templates may refer to for an entity; undefined when the token has none. */
+  /** What policy templates may refer to for an entity; undefined when the token has none or it is disabled. */
   templateContext(entityId: string): TemplateContext | undefined {
     const entity = entityId ? this.entities.get(entityId) : undefined;
-    if (!entity) return undefined;
+    if (!entity || entity.disabled) return undefined;
     return {
       entity: {
         id: entity.id,
         name: entity.name,
         metadata: entity.metadata,
-        aliases: this.aliasesOf(entity.id).map((a) => ({ id: a.id, mountAccessor: a.mountAccessor, name: a.name, metadata: { ...a.metadata, ...a.customMetadata } })),
+        aliases: this.aliasesOf(entity.id).map((a) => ({
+          id: a.id,
+          mountAccessor: a.mountAccessor,
+          name: a.name,
+          // Kept apart, as in Vault: metadata comes from the auth method, custom_metadata from operators.
+          metadata: a.metadata,
+          customMetadata: a.customMetadata,
+        })),
       },
       groups: this.groupsOf(entity.id).map((g) => ({ id: g.id, name: g.name, metadata: g.metadata })),
     };
@@ -251,13 +266,18 @@ export class IdentityStore {
   // ---- writes ----
 
   /** Creates an entity, or updates the one with `id`; fields not given keep their values. */
-  async writeEntity(input: EntityInput, id?: string): Promise<Entity> {
+  writeEntity(input: EntityInput, id?: string): Promise<Entity> {
+    return this.serialized(() => this.writeEntityNow(input, id));
+  }
+
+  private async writeEntityNow(input: EntityInput, id?: string): Promise<Entity> {
     const existing = id === undefined ? undefined : this.entities.get(id);
     if (id !== undefined && !existing) throw invalidRequest(`entity not found: ${id}`);
     const now = this.now();
     const entityId = existing?.id ?? randomUUID();
     const name = input.name ?? existing?.name ?? `entity_${entityId.slice(0, 8)}`;
     checkName(name, 'entity');
+    if (input.policies) checkPolicies(input.policies);
     const entity: Entity = {
       id: entityId,
       name,
@@ -275,7 +295,11 @@ export class IdentityStore {
   }
 
   /** Deletes an entity with its aliases, and takes it out of every group. */
-  async deleteEntity(id: string): Promise<void> {
+  deleteEntity(id: string): Promise<void> {
+    return this.serialized(() => this.deleteEntityNow(id));
+  }
+
+  private async deleteEntityNow(id: string): Promise<void> {
     const entity = this.entities.get(id);
     if (!entity) return;
     const ops: JsonOp[] = [{ type: 'delete', key: entityKey(id) }, { type: 'delete', key: entityNameKey(entity.name) }];
@@ -287,7 +311,11 @@ export class IdentityStore {
   }
 
   /** Creates an alias, or updates the one with `id`. An entity has at most one alias per mount. */
-  async writeAlias(input: AliasInput, id?: string): Promise<Alias> {
+  writeAlias(input: AliasInput, id?: string): Promise<Alias> {
+    return this.serialized(() => this.writeAliasNow(input, id));
+  }
+
+  private async writeAliasNow(input: AliasInput, id?: string): Promise<Alias> {
     const existing = id === undefined ? undefined : this.aliases.get(id);
     if (id !== undefined && !existing) throw invalidRequest(`entity alias not found: ${id}`);
     const name = input.name ?? existing?.name ?? '';
@@ -318,19 +346,26 @@ export class IdentityStore {
     return alias;
   }
 
-  async deleteAlias(id: string): Promise<void> {
-    const alias = this.aliases.get(id);
-    if (alias) await this.write(this.aliasDeletes(alias));
+  deleteAlias(id: string): Promise<void> {
+    return this.serialized(async () => {
+      const alias = this.aliases.get(id);
+      if (alias) await this.write(this.aliasDeletes(alias));
+    });
   }
 
   /** Creates a group, or updates the one with `id`. Members must exist; cycles are refused. */
-  async writeGroup(input: GroupInput, id?: string): Promise<Group> {
+  writeGroup(input: GroupInput, id?: string): Promise<Group> {
+    return this.serialized(() => this.writeGroupNow(input, id));
+  }
+
+  private async writeGroupNow(input: GroupInput, id?: string): Promise<Group> {
     const existing = id === undefined ? undefined : this.groups.get(id);
     if (id !== undefined && !existing) throw invalidRequest(`group not found: ${id}`);
     const now = this.now();
     const groupId = existing?.id ?? randomUUID();
     const name = input.name ?? existing?.name ?? `group_${groupId.slice(0, 8)}`;
     checkName(name, 'group');
+    if (input.policies) checkPolicies(input.policies);
     const group: Group = {
       id: groupId,
       name,
@@ -344,7 +379,7 @@ export class IdentityStore {
     for (const member of group.memberEntityIds) if (!this.entities.has(member)) throw invalidRequest(`entity not found: ${member}`);
     for (const member of group.memberGroupIds) {
       if (!this.groups.has(member)) throw invalidRequest(`group not found: ${member}`);
-      if (member === groupId || this.isAncestor(member, groupId)) throw invalidRequest(`group "${member}" would make a cycle of group memberships`);
+      if (member === groupId || this.isAncestor(member, groupId)) throw invalidRequest(`cyclic relationship detected for member group ID "${member}"`);
     }
     const renamed = !existing || existing.name.toLowerCase() !== name.toLowerCase();
     const ops: JsonOp[] = [{ type: 'put', key: groupKey(group.id), value: group }, { type: 'put', key: groupNameKey(name), value: { id: group.id } }];
@@ -354,7 +389,11 @@ export class IdentityStore {
   }
 
   /** Deletes a group and takes it out of the groups that listed it. */
-  async deleteGroup(id: string): Promise<void> {
+  deleteGroup(id: string): Promise<void> {
+    return this.serialized(() => this.deleteGroupNow(id));
+  }
+
+  private async deleteGroupNow(id: string): Promise<void> {
     const group = this.groups.get(id);
     if (!group) return;
     const ops: JsonOp[] = [{ type: 'delete', key: groupKey(id) }, { type: 'delete', key: groupNameKey(group.name) }];
@@ -406,6 +445,13 @@ export class IdentityStore {
     }
   }
 
+  /** Runs `work` after every operator write queued before it has settled. */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(work, work);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Commits, then mirrors the change in memory. */
   private async write(ops: JsonOp[], conditions: Condition[] = []): Promise<void> {
     await this.storage.transaction(ops, conditions);
@@ -427,6 +473,11 @@ function splitKey(key: string): [string, string | undefined] {
 
 function checkName(name: string, what: string): void {
   if (name.trim() === '' || name.length > 512) throw invalidRequest(`invalid ${what} name`);
+}
+
+/** Vault refuses "root" in identity policies: whoever may write an entity must not mint root tokens. */
+function checkPolicies(policies: string[]): void {
+  if (policies.some((p) => p.trim().toLowerCase() === ROOT_POLICY)) throw invalidRequest('policies cannot contain root');
 }
 
 function unique(values: string[]): string[] {

@@ -6,7 +6,15 @@ export interface TemplateContext {
     id: string;
     name: string;
     metadata: Record<string, string>;
-    aliases: { id: string; mountAccessor: string; name: string; metadata: Record<string, string> }[];
+    aliases: {
+      id: string;
+      mountAccessor: string;
+      name: string;
+      /** Set by the auth method at login. */
+      metadata: Record<string, string>;
+      /** Set by operators (identity/entity-alias custom_metadata). */
+      customMetadata?: Record<string, string>;
+    }[];
   };
   groups: { id: string; name: string; metadata: Record<string, string> }[];
 }
@@ -16,14 +24,15 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 /**
  * Renders a templated path pattern (Vault's ACL templating): `{{identity.entity.id}}`,
  * `{{identity.entity.name}}`, `{{identity.entity.metadata.<key>}}`,
- * `{{identity.entity.aliases.<mount accessor>.{id,name,metadata.<key>}}}`,
+ * `{{identity.entity.aliases.<mount accessor>.{id,name,metadata.<key>,custom_metadata.<key>}}}`,
  * `{{identity.groups.ids.<id>.{name,metadata.<key>}}}` and
  * `{{identity.groups.names.<name>.{id,metadata.<key>}}}`.
  * Undefined when any placeholder cannot be resolved: such a rule matches nothing.
  *
- * Beyond Vault: a value that is empty, holds a glob character (`*`, `+`), a `{`, or a `.`/`..`
- * segment also leaves the rule unresolved. Alias metadata can come from a JWT claim the user
- * controls; it must never widen a path.
+ * Beyond Vault: a value that is empty, holds a glob character (`*`, `+`), a `{` or `}`, or a
+ * `.`/`..` segment also leaves the rule unresolved, and so does a rendered pattern that gained a
+ * `.`/`..` segment (two values side by side, or a value next to a literal dot). Alias metadata can
+ * come from a JWT claim the user controls; it must never widen a path.
  */
 export function renderPattern(pattern: string, context: TemplateContext | undefined): string | undefined {
   if (!context) return undefined;
@@ -33,7 +42,8 @@ export function renderPattern(pattern: string, context: TemplateContext | undefi
     if (value === undefined || !safeValue(value)) unresolved = true;
     return value ?? '';
   });
-  return unresolved || rendered.includes('{{') ? undefined : rendered;
+  if (unresolved || rendered.includes('{{')) return undefined;
+  return dotSegments(rendered) > dotSegments(pattern) ? undefined : rendered;
 }
 
 /** The policy with its templated rules rendered for one caller; rules that cannot be resolved are dropped. */
@@ -68,6 +78,7 @@ function resolve(expression: string, { entity, groups }: TemplateContext): strin
       if (rest.length === 3 && rest[2] === 'id') return alias.id;
       if (rest.length === 3 && rest[2] === 'name') return alias.name;
       if (rest[2] === 'metadata' && rest.length >= 4) return own(alias.metadata, rest.slice(3).join('.'));
+      if (rest[2] === 'custom_metadata' && rest.length >= 4) return own(alias.customMetadata ?? {}, rest.slice(3).join('.'));
     }
     return undefined;
   }
@@ -88,5 +99,10 @@ function own(map: Record<string, string>, key: string): string | undefined {
 
 function safeValue(value: string): boolean {
   if (value === '' || /[*+{}]/.test(value)) return false;
-  return !value.split('/').some((segment) => segment === '.' || segment === '..');
+  return dotSegments(value) === 0;
+}
+
+/** How many `.` or `..` segments a path holds (each would climb or stay where a name belongs). */
+function dotSegments(path: string): number {
+  return path.split('/').filter((segment) => segment === '.' || segment === '..').length;
 }

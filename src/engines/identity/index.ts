@@ -1,7 +1,10 @@
 import type { Core } from '../../core/core.js';
 import type { Backend } from '../../core/framework/types.js';
+import { aliasPaths } from './alias.js';
+import { entityPaths } from './entity.js';
+import { groupPaths } from './group.js';
 
 /** The identity backend (mounted at identity/): entities, aliases and groups over the core's identity store. */
-export function identityBackend(_core: Core): Backend {
-  return { type: 'identity', paths: [] };
+export function identityBackend(core: Core): Backend {
+  return { type: 'identity', paths: [...entityPaths(core), ...aliasPaths(core), ...groupPaths(core)] };
 }
