@@ -47,6 +47,8 @@ export interface TokenEntry {
   boundCidrs?: string[];
   /** Seconds: a ceiling below the system max for creation and renewals (a login's role or mount max TTL). */
   maxTtl?: number;
+  /** The token role it was created against (auth/token/create/<role>); renewals follow that role. */
+  role?: string;
 }
 
 /** Marks a token that may no longer be used (Vault's tokenRevocationPending). */
@@ -96,6 +98,8 @@ export interface CreateTokenParams {
   boundCidrs?: string[];
   /** Seconds; lowers the system max TTL for this token (creation and renewals). */
   maxTtl?: number;
+  /** The token role it is created against. */
+  role?: string;
   /**
    * A chosen token (auth/token/create's `id`, -dev-root-token-id); default a fresh 256-bit "hvs."
    * token. Not validated here: auth/token/create applies Vault's rules to client-chosen ids.
@@ -268,6 +272,7 @@ export class TokenStore {
       lastRenewalTime: 0,
       ...(params.boundCidrs?.length ? { boundCidrs: params.boundCidrs } : {}),
       ...(params.maxTtl ? { maxTtl: params.maxTtl } : {}),
+      ...(params.role ? { role: params.role } : {}),
     };
 
     const accessorKey = this.accessorKey(accessor);
@@ -362,9 +367,10 @@ export class TokenStore {
   /**
    * Renews a token (Vault's rules): refused for tokens that are not renewable or never expire;
    * periodic tokens get their period again; others get the increment (or their TTL), never past
-   * creation + min(max TTL, explicit max TTL).
+   * creation + min(max TTL, explicit max TTL). `limits` replace the token's own period and explicit
+   * max TTL (a role token renews under its role's current values, as in Vault).
    */
-  async renew(entry: TokenEntry, increment = 0): Promise<{ entry: TokenEntry; warnings: string[] }> {
+  async renew(entry: TokenEntry, increment = 0, limits?: { period: number; explicitMaxTtl: number }): Promise<{ entry: TokenEntry; warnings: string[] }> {
     if (!Number.isSafeInteger(increment) || increment < 0) throw invalidRequest('increment must be positive');
     let warnings: string[] = [];
     const renewed = await this.update(entry.id, (current) => {
@@ -374,8 +380,8 @@ export class TokenStore {
       const calculated = calculateTtl({
         increment,
         ttl: current.ttl,
-        period: current.period,
-        explicitMaxTtl: current.explicitMaxTtl,
+        period: limits?.period ?? current.period,
+        explicitMaxTtl: limits?.explicitMaxTtl ?? current.explicitMaxTtl,
         defaultTtl: this.defaultTtl,
         maxTtl: this.maxTtlOf(current),
         start: current.creationTime,

@@ -62,8 +62,11 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
         oidc: (mount) => jwtBackend(mount),
         kubernetes: () => kubernetesBackend(),
         userpass: () => userpassBackend(),
-        token: (_m, c) =>
-          tokenBackend(c.tokens, { hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo }),
+        token: (m, c) =>
+          tokenBackend(c.tokens, {
+            hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo,
+            entityForAlias: async (alias) => (await c.identity.entityForLogin(m.accessor, alias)).id,
+          }),
       },
     },
   });

@@ -11,12 +11,22 @@ export interface TokenBackendOptions {
    * The ACL lives in the core, so the core answers; without it only root counts as sudo.
    */
   hasSudo?: SudoCheck;
+  /**
+   * The identity entity of an entity alias on the token mount, created on first use (tokens made
+   * with `entity_alias` against a role are tied to it). Identity lives in the core, so the core
+   * answers; without it `entity_alias` is refused.
+   */
+  entityForAlias?: EntityForAlias;
 }
+
+/** The id of the entity behind an alias name on the token mount. */
+export type EntityForAlias = (aliasName: string) => Promise<string>;
 
 /** What every path of the token backend works with. */
 export interface TokenBackendContext {
   store: TokenStore;
   hasSudo: SudoCheck;
+  entityForAlias?: EntityForAlias;
 }
 
 /** The caller's full request path, as the ACL sees it. */

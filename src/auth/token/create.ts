@@ -1,11 +1,13 @@
-import { invalidRequest, permissionDenied } from '../../core/errors.js';
+import { invalidRequest, noHandler, permissionDenied } from '../../core/errors.js';
 import { field } from '../../core/framework/fields.js';
-import { definePath, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { DEFAULT_POLICY, RESPONSE_WRAPPING_POLICY, ROOT_POLICY } from '../../core/policy/builtin.js';
 import { isPolicySubset, sanitizePolicies } from '../../core/token/policies.js';
 import type { TokenEntry } from '../../core/token-store.js';
 import { fullPath, type TokenBackendContext } from './context.js';
 import { authBlock } from './describe.js';
+import { hasPolicyRules, matchesAnyGlob, rolePolicies } from './role-policies.js';
+import { isValidRoleName, loadRole, type TokenRole } from './role-store.js';
 
 const createFields = {
   id: field.string({ description: 'Value for the token (root or sudo only).' }),
@@ -29,7 +31,15 @@ type CreateFields = typeof createFields;
 /** Policies that only the core may put on a token (Vault's nonAssignablePolicies). */
 const NON_ASSIGNABLE = new Set([RESPONSE_WRAPPING_POLICY, 'control-group']);
 
-/** auth/token/create and auth/token/create-orphan: a child (or orphan) of the calling token. */
+const createWithRoleFields = {
+  ...createFields,
+  role_name: field.string({ required: true, description: 'Name of the token role to create the token against.' }),
+};
+
+/**
+ * auth/token/create and auth/token/create-orphan: a child (or orphan) of the calling token;
+ * auth/token/create/:role_name: the same, shaped by a token role.
+ */
 export function createPaths(ctx: TokenBackendContext): PathDef[] {
   return [
     definePath({
@@ -44,11 +54,31 @@ export function createPaths(ctx: TokenBackendContext): PathDef[] {
       operations: { update: (req) => createToken(ctx, req, true) },
       description: 'Create a token without a parent: it outlives the calling token.',
     }),
+    definePath({
+      pattern: 'create/:role_name',
+      fields: createWithRoleFields,
+      operations: {
+        update: async (req, store) => createToken(ctx, req, false, await roleFor(req, store)),
+      },
+      description: 'Create a token against a token role: the role sets its policies, orphan status, period, limits and bound CIDRs.',
+    }),
   ];
 }
 
-/** Vault's handleCreateCommon without roles and namespaces. */
-async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orphan: boolean): Promise<Resp> {
+/** Vault's handleCreateAgainstRole: the role must exist. */
+async function roleFor(req: Req<typeof createWithRoleFields>, store: MountStorage): Promise<TokenRole> {
+  const name = req.fields.role_name;
+  if (!isValidRoleName(name)) throw noHandler(fullPath(req));
+  const role = await loadRole(store, name);
+  if (!role) throw invalidRequest(`unknown role ${name}`);
+  return role;
+}
+
+/**
+ * Vault's handleCreateCommon without namespaces. Everything is checked before anything is written:
+ * the entity of an `entity_alias` is only fetched (or created) once the token is sure to be made.
+ */
+async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orphan: boolean, role?: TokenRole): Promise<Resp> {
   const f = req.fields;
   if (!req.caller) throw permissionDenied();
   const parent = await ctx.store.lookupById(req.caller.tokenId, { allowPending: true });
@@ -57,14 +87,20 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
   if (parent.numUses !== 0) throw invalidRequest('restricted use token cannot generate child tokens');
   const sudo = await ctx.hasSudo(req.caller, fullPath(req));
 
-  if (f.type === 'batch') throw invalidRequest('batch tokens are not supported');
-  if (f.type !== '' && f.type !== 'service') throw invalidRequest("invalid 'token_type' value");
+  // A role of type "service" decides the type; "default-service" lets the request choose.
+  const type = role?.tokenType === 'service' ? 'service' : f.type;
+  if (type === 'batch') throw invalidRequest('batch tokens are not supported');
+  if (type !== '' && type !== 'service') throw invalidRequest("invalid 'token_type' value");
   if (f.num_uses < 0) throw invalidRequest('number of uses cannot be negative');
-  if (f.entity_alias !== '') throw invalidRequest("'entity_alias' is only allowed in combination with token role");
+  if (f.entity_alias !== '') checkEntityAlias(ctx, role, f.entity_alias);
   if (f.id !== '' && !sudo) throw invalidRequest('root or sudo privileges required to specify token id');
   if (f.id !== '') checkCustomId(f.id);
 
-  const policies = childPolicies(parent, f.policies, f.no_default_policy, sudo);
+  const noDefaultPolicy = f.no_default_policy || (role?.tokenNoDefaultPolicy ?? false);
+  const policies =
+    role && hasPolicyRules(role)
+      ? withoutDefaultIf(noDefaultPolicy, sanitizePolicies(rolePolicies(role, parent, f.policies, noDefaultPolicy), false))
+      : childPolicies(parent, f.policies, noDefaultPolicy, sudo);
   for (const policy of policies) {
     if (NON_ASSIGNABLE.has(policy)) throw invalidRequest(`cannot assign policy "${policy}"`);
   }
@@ -72,28 +108,94 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
   if (policies.includes(ROOT_POLICY) && !parent.policies.includes(ROOT_POLICY)) {
     throw invalidRequest('root tokens may not be created without parent token being root');
   }
-  if (f.no_parent && !sudo) throw invalidRequest('root or sudo privileges required to create orphan token');
+  // A role decides orphanhood by itself (no sudo needed, no_parent ignored), as in Vault.
+  let noParent = orphan;
+  if (role) {
+    noParent = role.orphan;
+  } else if (f.no_parent) {
+    if (!sudo) throw invalidRequest('root or sudo privileges required to create orphan token');
+    noParent = true;
+  }
   if (f.period > 0 && !sudo) throw invalidRequest('root or sudo privileges required to create periodic token');
 
-  const { token, entry, warnings } = await ctx.store.create({
+  const warnings: string[] = [];
+  const { explicitMaxTtl, period } = role ? roleLimits(role, f.explicit_max_ttl, f.period, warnings) : { explicitMaxTtl: f.explicit_max_ttl, period: f.period };
+  // Tokens that never expire are not bound to addresses (Vault drops the CIDRs of those).
+  const neverExpires = policies.includes(ROOT_POLICY) && f.ttl === 0 && period === 0 && explicitMaxTtl === 0;
+  // A role's CIDRs replace the parent's: roles may widen what a token can do, by design.
+  const boundCidrs = neverExpires ? [] : role ? role.tokenBoundCidrs : noParent ? [] : (parent.boundCidrs ?? []);
+  const entityId = f.entity_alias !== '' ? await ctx.entityForAlias!(f.entity_alias) : undefined;
+
+  const created = await ctx.store.create({
     policies,
     noDefaultPolicy: !policies.includes(DEFAULT_POLICY),
     parent,
-    noParent: orphan || f.no_parent,
+    noParent,
     ttl: f.ttl,
-    explicitMaxTtl: f.explicit_max_ttl,
-    period: f.period,
-    numUses: f.num_uses,
-    renewable: f.renewable,
+    explicitMaxTtl,
+    period,
+    numUses: role ? roleNumUses(role, f.num_uses) : f.num_uses,
+    renewable: f.renewable && (role?.renewable ?? true),
     meta: req.provided('meta') ? f.meta : f.metadata,
     displayName: displayName(f.display_name),
-    path: fullPath(req),
+    path: role?.pathSuffix ? `${fullPath(req)}/${role.pathSuffix}` : fullPath(req),
+    boundCidrs,
+    ...(role ? { role: role.name } : {}),
+    ...(entityId !== undefined ? { entityId } : {}),
     ...(f.id !== '' ? { id: f.id } : {}),
   });
+  const { token, entry } = created;
+  warnings.push(...created.warnings);
   const resp: Resp = { auth: authBlock(entry, token, entry.ttl) };
   if (f.id !== '') warnings.push('Supplying a custom ID for the token is weaker than letting Coffer generate a 256-bit random one.');
   if (warnings.length > 0) resp.warnings = warnings;
   return resp;
+}
+
+/**
+ * Vault's rule for `entity_alias`: only with a role, and only an alias the role allows (compared in
+ * lowercase, globs allowed). The entity itself is fetched later, once nothing can fail any more.
+ */
+function checkEntityAlias(ctx: TokenBackendContext, role: TokenRole | undefined, alias: string): void {
+  if (!role) throw invalidRequest("'entity_alias' is only allowed in combination with token role");
+  const lower = alias.toLowerCase();
+  if (!role.allowedEntityAliases.includes(lower) && !matchesAnyGlob(role.allowedEntityAliases, lower)) {
+    throw invalidRequest("invalid 'entity_alias' value");
+  }
+  if (!ctx.entityForAlias) throw invalidRequest('entity aliases are not available: this server has no identity store');
+}
+
+/** The lesser of the role's and the request's explicit max TTL and period (0 = unset), with Vault's warnings. */
+function roleLimits(role: TokenRole, requestedMax: number, requestedPeriod: number, warnings: string[]): { explicitMaxTtl: number; period: number } {
+  let explicitMaxTtl = requestedMax;
+  if (role.tokenExplicitMaxTtl !== 0) {
+    if (explicitMaxTtl === 0) {
+      explicitMaxTtl = role.tokenExplicitMaxTtl;
+    } else {
+      explicitMaxTtl = Math.min(explicitMaxTtl, role.tokenExplicitMaxTtl);
+      warnings.push(`Explicit max TTL specified both during creation call and in role; using the lesser value of ${explicitMaxTtl} seconds`);
+    }
+  }
+  let period = requestedPeriod;
+  if (role.tokenPeriod !== 0) {
+    if (period === 0) {
+      period = role.tokenPeriod;
+    } else {
+      period = Math.min(period, role.tokenPeriod);
+      warnings.push(`Period specified both during creation call and in role; using the lesser value of ${period} seconds`);
+    }
+  }
+  return { explicitMaxTtl, period };
+}
+
+/** The role's use limit applies when the request has none or a larger one (0 is unlimited, so the largest). */
+function roleNumUses(role: TokenRole, requested: number): number {
+  if (role.tokenNumUses === 0) return requested;
+  return requested === 0 ? role.tokenNumUses : Math.min(requested, role.tokenNumUses);
+}
+
+function withoutDefaultIf(strip: boolean, policies: string[]): string[] {
+  return strip ? policies.filter((p) => p !== DEFAULT_POLICY) : policies;
 }
 
 /**

@@ -29,12 +29,22 @@ export function lookupData(store: TokenStore, entry: TokenEntry, id: string): Re
     ttl: store.remainingTtl(entry),
     type: entry.type,
   };
+  if (entry.role) data.role = entry.role;
   if (entry.period !== 0) data.period = entry.period;
+  if (entry.boundCidrs?.length) data.bound_cidrs = describeCidrs(entry.boundCidrs);
   if (entry.lastRenewalTime !== 0) {
     data.last_renewal_time = Math.floor(entry.lastRenewalTime / 1000);
     data.last_renewal = rfc3339(entry.lastRenewalTime);
   }
   return data;
+}
+
+/**
+ * CIDR blocks as Vault answers them (go-sockaddr's String): a single address without its /32 or
+ * /128, anything wider as address/bits.
+ */
+export function describeCidrs(blocks: readonly string[]): string[] {
+  return blocks.map((block) => block.replace(/^([^:]+)\/32$/, '$1').replace(/^(.*:.*)\/128$/, '$1'));
 }
 
 export { authBlock } from '../../core/token/auth-block.js';

@@ -1,21 +1,26 @@
 import type { Backend } from '../../core/framework/types.js';
 import type { TokenStore } from '../../core/token-store.js';
-import type { TokenBackendOptions } from './context.js';
+import type { TokenBackendContext, TokenBackendOptions } from './context.js';
 import { createPaths } from './create.js';
 import { lookupPaths } from './lookup.js';
 import { maintenancePaths } from './maintenance.js';
 import { renewPaths } from './renew.js';
 import { revokePaths } from './revoke.js';
+import { rolePaths } from './roles.js';
 
-export type { SudoCheck, TokenBackendOptions } from './context.js';
+export type { EntityForAlias, SudoCheck, TokenBackendOptions } from './context.js';
 export { childPolicies } from './create.js';
 export { authBlock, lookupData } from './describe.js';
 
 /** The `token` auth method (mounted at auth/token/): Vault's token API as a table of paths over the token store. */
 export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {}): Backend {
-  const ctx = { store, hasSudo: options.hasSudo ?? (async (caller) => caller.isRoot) };
+  const ctx: TokenBackendContext = {
+    store,
+    hasSudo: options.hasSudo ?? (async (caller) => caller.isRoot),
+    ...(options.entityForAlias ? { entityForAlias: options.entityForAlias } : {}),
+  };
   return {
     type: 'token',
-    paths: [...createPaths(ctx), ...lookupPaths(ctx), ...renewPaths(ctx), ...revokePaths(ctx), ...maintenancePaths(ctx)],
+    paths: [...createPaths(ctx), ...lookupPaths(ctx), ...renewPaths(ctx), ...revokePaths(ctx), ...maintenancePaths(ctx), ...rolePaths(ctx)],
   };
 }
