@@ -1,6 +1,30 @@
 import type { Backend } from '../../core/framework/types.js';
+import { configPath } from './config.js';
+import { loginPath } from './login.js';
+import { OfflineVerifier } from './offline-verification.js';
+import { rolePaths } from './role.js';
 
-/** The `kubernetes` auth method. */
+/** Default deadline for a TokenReview or JWKS call. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Deadline for calls to the Kubernetes API server and the JWKS URL, in ms:
+ * COFFER_KUBERNETES_HTTP_TIMEOUT_MS when it is a positive integer, else 10 s. Read per call so an
+ * operator (or a test) can change it without remounting.
+ */
+function timeoutMs(): number {
+  const configured = Number(process.env.COFFER_KUBERNETES_HTTP_TIMEOUT_MS);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * The `kubernetes` auth method (Vault's auth/kubernetes API): service accounts log in with their
+ * JWT, verified by the API server's TokenReview or, with `jwks_url`, offline (see config.ts).
+ */
 export function kubernetesBackend(): Backend {
-  return { type: 'kubernetes', paths: [] };
+  const verifier = new OfflineVerifier(timeoutMs);
+  return {
+    type: 'kubernetes',
+    paths: [configPath(() => verifier.clear()), ...rolePaths(), loginPath({ verifier, timeoutMs })],
+  };
 }
