@@ -11,11 +11,14 @@ export interface InProcessServer extends RunningServer {
   destroy(): Promise<void>;
 }
 
-/** Starts an in-process dev server with the given root token id on a free loopback port. */
-export async function startInProcessServer(rootTokenId: string): Promise<InProcessServer> {
+/**
+ * Starts an in-process dev server with the given root token id on a free loopback port (IPv4 unless
+ * told, e.g. "[::1]:0").
+ */
+export async function startInProcessServer(rootTokenId: string, listenAddress = '127.0.0.1:0'): Promise<InProcessServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-inproc-'));
   const server = await startServer({
-    config: { storage: { type: 'sqlite', path: join(dir, 'coffer.db') }, listeners: [{ address: '127.0.0.1:0', tlsDisable: true }], seal: { type: 'local' }, ui: false },
+    config: { storage: { type: 'sqlite', path: join(dir, 'coffer.db') }, listeners: [{ address: listenAddress, tlsDisable: true }], seal: { type: 'local' }, ui: false },
     dev: { rootTokenId },
     logger: pino({ level: 'silent' }),
   });

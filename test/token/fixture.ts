@@ -61,7 +61,7 @@ export async function storedText(physical: StorageBackend): Promise<string> {
   return parts.join('\n');
 }
 
-const MOUNT: MountInfo = { path: 'auth/token/', type: 'token', accessor: 'auth_token_test', uuid: 'token-mount', options: {} };
+const MOUNT: MountInfo = { path: 'token/', type: 'token', accessor: 'auth_token_test', uuid: 'token-mount', options: {} };
 
 /** The Caller the pipeline would build for a presented token. */
 export async function callerFor(store: TokenStore, token: string): Promise<Caller> {

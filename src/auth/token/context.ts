@@ -29,5 +29,9 @@ export interface TokenBackendContext {
   entityForAlias?: EntityForAlias;
 }
 
-/** The caller's full request path, as the ACL sees it. */
-export const fullPath = (req: Req) => req.mount.path + req.path;
+/**
+ * The caller's full request path, as the ACL sees it ("auth/token/create"). The token method is
+ * only ever an auth mount, and auth mounts know their path without the "auth/" (Vault also
+ * writes this prefix in by hand).
+ */
+export const fullPath = (req: Req) => `auth/${req.mount.path}${req.path}`;

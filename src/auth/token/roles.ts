@@ -40,20 +40,6 @@ const PATH_SUFFIX = /^\w[\w.-]+\w(?:\/\w[\w.-]+\w)*$/;
 export function rolePaths(ctx: TokenBackendContext): PathDef[] {
   return [
     definePath({
-      // ":suffix*" lets both "roles" and "roles/" (how LIST requests arrive) match.
-      pattern: 'roles/:suffix*',
-      fields: { suffix: field.string() },
-      operations: {
-        list: async (req, store) => {
-          // Only the bare folder lists; anything longer that got here is not a role path.
-          if (req.fields.suffix !== '') throw noHandler(fullPath(req));
-          const keys = await listRoles(store);
-          return keys.length > 0 ? ok({ keys }) : notFound();
-        },
-      },
-      description: 'List token roles.',
-    }),
-    definePath({
       pattern: 'roles/:role_name',
       fields: roleFields,
       existenceCheck: async (req, store) => (await loadRole(store, checkedName(req))) !== undefined,
@@ -70,6 +56,20 @@ export function rolePaths(ctx: TokenBackendContext): PathDef[] {
         },
       },
       description: 'Create, read, update or delete a token role.',
+    }),
+    definePath({
+      // After roles/:role_name, so only "roles" and "roles/" (how LIST requests arrive) get here.
+      pattern: 'roles/:suffix*',
+      fields: { suffix: field.string() },
+      operations: {
+        list: async (req, store) => {
+          // Only the bare folder lists; anything longer that got here is not a role path.
+          if (req.fields.suffix !== '') throw noHandler(fullPath(req));
+          const keys = await listRoles(store);
+          return keys.length > 0 ? ok({ keys }) : notFound();
+        },
+      },
+      description: 'List token roles.',
     }),
   ];
 }
