@@ -111,6 +111,8 @@ export class Core {
   async aclFor(token: { policies: string[]; entityId: string }): Promise<ACL> {
     if (!token.entityId) return this.policies.acl(token.policies);
     const identity = this.identity;
+    // Vault: the tokens of a disabled entity cannot be used (they are not revoked: enabling restores them).
+    if (identity.entity(token.entityId)?.disabled) return this.policies.acl([]);
     const policies = [...token.policies, ...identity.policiesFor(token.entityId)];
     return this.policies.acl(policies, { key: `${token.entityId}#${identity.generation}`, context: identity.templateContext(token.entityId) });
   }

@@ -118,13 +118,15 @@ describe('identity policies', () => {
       assert.equal(await readStatus(id, 'group-child/x', user.token), 403);
     });
 
-    it('gives a disabled entity no identity policies', async () => {
+    it('refuses every use of a disabled entity’s token, and enabling it restores them', async () => {
       await writePolicy(id, 'read-shared', 'path "secret/data/shared/*" { capabilities = ["read"] }');
-      const user = await userLogin(id, 'disabled-user');
-      await id.call('POST', `identity/entity/id/${user.entityId}`, { policies: ['read-shared'] });
+      const user = await userLogin(id, 'disabled-user', ['read-shared']);
       assert.equal(await readStatus(id, 'shared/x', user.token), 200);
       assertStatus(await id.call('POST', `identity/entity/id/${user.entityId}`, { disabled: true }), 204, 'disable');
       assert.equal(await readStatus(id, 'shared/x', user.token), 403);
+      assertStatus(await id.call('GET', 'auth/token/lookup-self', undefined, user.token), 403, 'lookup-self while disabled');
+      assertStatus(await id.call('POST', `identity/entity/id/${user.entityId}`, { disabled: false }), 204, 'enable');
+      assert.equal(await readStatus(id, 'shared/x', user.token), 200);
     });
   });
 
