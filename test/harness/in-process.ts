@@ -7,6 +7,8 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 /** A dev server inside the test process, on SQLite in a temp dir, for tests that must look into storage. */
 export interface InProcessServer extends RunningServer {
   address: string;
+  /** Temp dir holding the server's SQLite files (coffer.db and its -wal), for tests that scan them. */
+  dir: string;
   /** Closes the server and removes its temp dir. */
   destroy(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export async function startInProcessServer(rootTokenId: string, listenAddress = 
   return {
     ...server,
     address: server.addresses[0]!,
+    dir,
     destroy: async () => {
       await server.close();
       await rm(dir, { recursive: true, force: true });
