@@ -7,7 +7,7 @@ import { loadConfig, type KubeConfig } from './config.js';
 import { anyGlobMatches } from './glob.js';
 import { readLocalCredentials } from './local-credentials.js';
 import type { OfflineVerifier } from './offline-verification.js';
-import { loadRole, type KubeRole } from './role.js';
+import { checkRoleName, loadRole, type KubeRole } from './role.js';
 import { audiencesOf, decodeUnverified, loginRefused, serviceAccountFromClaims, type ServiceAccount } from './service-account.js';
 import { loginTokenSettings } from './token-fields.js';
 import { reviewToken } from './token-review.js';
@@ -107,6 +107,7 @@ async function login(req: LoginReq, store: MountStorage, ctx: LoginContext): Pro
   const jwt = req.fields.jwt.trim();
   if (roleName === '') throw invalidRequest('missing role');
   if (jwt === '') throw invalidRequest('missing jwt');
+  checkRoleName(roleName);
   const role = await loadRole(store, roleName);
   if (!role) throw invalidRequest(`invalid role name "${roleName}"`);
   // The role's token_bound_cidrs bind the login itself too, not only the tokens it yields.

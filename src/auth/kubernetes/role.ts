@@ -89,7 +89,8 @@ function roleFromRequest(req: RoleReq, existing: KubeRole | undefined): KubeRole
   return role;
 }
 
-function checkRoleName(name: string): void {
+/** 400 unless the name is one Vault accepts for a role (also keeps odd names out of storage keys). */
+export function checkRoleName(name: string): void {
   if (!ROLE_NAME.test(name)) throw invalidRequest(`invalid role name "${name}"`);
 }
 

@@ -23,8 +23,10 @@ export interface ServiceAccountSpec {
   pod?: string;
   audience?: string | string[];
   issuer?: string;
-  /** Seconds from now; negative for an expired token. */
-  expiresIn?: number;
+  /** Seconds from now; negative for an expired token; null for a token without "exp". */
+  expiresIn?: number | null;
+  /** Key id to put in the header instead of this issuer's own (a forger's trick). */
+  kid?: string;
   /** Extra or overriding claims. */
   claims?: Record<string, unknown>;
 }
@@ -62,15 +64,15 @@ export class TokenIssuer {
       },
       ...sa.claims,
     };
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' })
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: sa.kid ?? this.kid, typ: 'JWT' })
       .setIssuer(sa.issuer ?? CLUSTER_ISSUER)
       .setSubject(`system:serviceaccount:${sa.namespace}:${sa.name}`)
       .setAudience(sa.audience ?? API_AUDIENCE)
       .setIssuedAt(now - 5)
-      .setNotBefore(now - 5)
-      .setExpirationTime(now + (sa.expiresIn ?? 3600))
-      .sign(this.privateKey);
+      .setNotBefore(now - 5);
+    if (sa.expiresIn !== null) jwt.setExpirationTime(now + (sa.expiresIn ?? 3600));
+    return jwt.sign(this.privateKey);
   }
 }
 

@@ -241,6 +241,7 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
       assertError(await call('POST', `${MOUNT}/login`, { jwt }), 400, /missing role/);
       assertError(await call('POST', `${MOUNT}/login`, { role: 'app' }), 400, /missing jwt/);
       assertError(await login('no-such-role', jwt), 400, /invalid role name "no-such-role"/);
+      assertError(await login('../config', jwt), 400, /invalid role name/);
     });
 
     it('a garbage JWT gets 403', async () => {
