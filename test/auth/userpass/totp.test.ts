@@ -86,6 +86,11 @@ describe('userpass TOTP MFA over HTTP', () => {
       assert.ok(!user.text.includes(enrolment.key), 'the key is in the user read');
     });
 
+    it('answers 404 when asked about MFA of a user that does not exist', async () => {
+      const res = await call('GET', `auth/userpass/users/${uniqueUser('ghost')}/mfa/totp`);
+      assert.equal(res.status, 404, res.text);
+    });
+
     it('can be answered wrapped, so the key travels only inside a wrapping token', async () => {
       const name = uniqueUser('wrapped');
       const password = uniquePassword();
