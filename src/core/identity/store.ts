@@ -270,6 +270,18 @@ export class IdentityStore {
     return this.serialized(() => this.writeEntityNow(input, id));
   }
 
+  /**
+   * Updates the entity with this name, or creates it (Vault's identity/entity/name/:name); decided
+   * inside the write queue, so racing writers of one name end with one entity.
+   */
+  upsertEntityByName(name: string, input: EntityInput): Promise<{ entity: Entity; created: boolean }> {
+    return this.serialized(async () => {
+      const existing = this.entityByName(name);
+      const entity = await this.writeEntityNow({ ...input, name: existing?.name ?? name }, existing?.id);
+      return { entity, created: !existing };
+    });
+  }
+
   private async writeEntityNow(input: EntityInput, id?: string): Promise<Entity> {
     const existing = id === undefined ? undefined : this.entities.get(id);
     if (id !== undefined && !existing) throw invalidRequest(`entity not found: ${id}`);
@@ -356,6 +368,15 @@ export class IdentityStore {
   /** Creates a group, or updates the one with `id`. Members must exist; cycles are refused. */
   writeGroup(input: GroupInput, id?: string): Promise<Group> {
     return this.serialized(() => this.writeGroupNow(input, id));
+  }
+
+  /** Updates the group with this name, or creates it; decided inside the write queue (see upsertEntityByName). */
+  upsertGroupByName(name: string, input: GroupInput): Promise<{ group: Group; created: boolean }> {
+    return this.serialized(async () => {
+      const existing = this.groupByName(name);
+      const group = await this.writeGroupNow({ ...input, name: existing?.name ?? name }, existing?.id);
+      return { group, created: !existing };
+    });
   }
 
   private async writeGroupNow(input: GroupInput, id?: string): Promise<Group> {

@@ -48,15 +48,17 @@ export function entityPaths(core: Core): PathDef[] {
   async function upsert(req: EntityReq): Promise<Resp> {
     const identity = core.identity;
     const input = entityInput(req);
-    let target = req.fields.id ? identity.entity(req.fields.id) : undefined;
-    if (req.fields.id && !target) throw invalidRequest('entity not found from id');
-    if (input.name) {
-      const byName = identity.entityByName(input.name);
-      if (byName && target && byName.id !== target.id) throw invalidRequest('entity name is already in use');
-      target ??= byName;
+    if (!req.fields.id) {
+      if (!input.name) return created(await identity.writeEntity(input));
+      const { entity, created: isNew } = await identity.upsertEntityByName(input.name, input);
+      return isNew ? created(entity) : noContent();
     }
-    const entity = await identity.writeEntity(input, target?.id);
-    return target ? noContent() : created(entity);
+    const target = identity.entity(req.fields.id);
+    if (!target) throw invalidRequest('entity not found from id');
+    const byName = input.name ? identity.entityByName(input.name) : undefined;
+    if (byName && byName.id !== target.id) throw invalidRequest('entity name is already in use');
+    await identity.writeEntity(input, target.id);
+    return noContent();
   }
 
   async function updateById(req: EntityReq): Promise<Resp> {

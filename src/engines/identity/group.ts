@@ -58,10 +58,16 @@ export function groupPaths(core: Core): PathDef[] {
     return target ? noContent() : ok({ id: group.id, name: group.name });
   }
 
+  /** Creates or updates the group with the request's name, decided in the store's write queue. */
+  async function saveByName(req: GroupReq): Promise<Resp> {
+    const { group, created } = await core.identity.upsertGroupByName(req.fields.name, groupInput(req));
+    return created ? ok({ id: group.id, name: group.name }) : noContent();
+  }
+
   /** identity/group: the group named by id (400 when missing), else by name, else a new one. */
   async function register(req: GroupReq): Promise<Resp> {
     if (req.fields.id) return updateById(req);
-    return save(req, req.fields.name ? core.identity.groupByName(req.fields.name) : undefined);
+    return req.fields.name ? saveByName(req) : save(req, undefined);
   }
 
   async function updateById(req: GroupReq): Promise<Resp> {
@@ -73,7 +79,7 @@ export function groupPaths(core: Core): PathDef[] {
 
   async function updateByName(req: GroupReq): Promise<Resp> {
     if (!req.fields.name) throw invalidRequest('empty group name');
-    return save(req, core.identity.groupByName(req.fields.name));
+    return saveByName(req);
   }
 
   const found = (group: Group | undefined): Resp => (group ? ok(describeGroup(core.identity, group)) : notFound());
