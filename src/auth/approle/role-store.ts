@@ -115,3 +115,25 @@ export async function saveRole(
     throw invalidRequest(`role "${role.name}" was changed by another request at the same time; try again`);
   }
 }
+
+/**
+ * Removes role_id index entries whose role is gone or now has another role ID, so the role ID can
+ * be given out again. The API never leaves such entries (role and index change together); this
+ * repairs storage changed behind its back. Returns how many were removed.
+ */
+export async function tidyRoleIdIndex(store: MountStorage, hasher: Hasher): Promise<number> {
+  let removed = 0;
+  for (const hash of await store.list('role_id/')) {
+    const index = await store.getVersioned<{ name: string }>(`role_id/${hash}`);
+    if (!index) continue;
+    const role = await store.get<RoleEntry>(roleKey(index.value.name));
+    if (role && roleIdIndexKey(hasher, role.roleId) === `role_id/${hash}`) continue;
+    try {
+      await store.transaction([{ type: 'delete', key: `role_id/${hash}` }], [{ type: 'version', key: `role_id/${hash}`, version: index.version }]);
+      removed += 1;
+    } catch (err) {
+      if (!(err instanceof ConditionFailed)) throw err;
+    }
+  }
+  return removed;
+}

@@ -1,6 +1,6 @@
 import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import type { ApproleContext } from './context.js';
-import type { RoleEntry } from './role-store.js';
+import { tidyRoleIdIndex, type RoleEntry } from './role-store.js';
 import { tidySecretIds } from './secret-id-store.js';
 
 /**
@@ -23,13 +23,16 @@ export function tidyPath(ctx: ApproleContext): PathDef {
             const role = await store.get<RoleEntry>(`role/${name}`);
             if (role) roles.push(role);
           }
-          const counts = await tidySecretIds(store, await ctx.hasher(req.mount, store), roles);
+          const hasher = await ctx.hasher(req.mount, store);
+          const counts = await tidySecretIds(store, hasher, roles);
+          const staleIndexes = await tidyRoleIdIndex(store, hasher);
           return {
             status: 202,
             data: null,
             warnings: [
               `Tidy operation finished: removed ${counts.expired} expired secret IDs, ${counts.danglingSecretIds} secret IDs without ` +
-                `an accessor, ${counts.danglingAccessors} accessors without a secret ID, and what ${counts.deletedRoles} deleted roles left behind.`,
+                `an accessor, ${counts.danglingAccessors} accessors without a secret ID, ${staleIndexes} role_id index entries without ` +
+                `their role, and what ${counts.deletedRoles} deleted roles left behind.`,
             ],
           };
         } finally {
