@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 
@@ -54,12 +55,14 @@ export class IdpStub {
     readonly url: string,
   ) {}
 
-  static async start(keys: SigningKey[] = []): Promise<IdpStub> {
+  /** Starts the stub over HTTP, or over HTTPS with `tls` (a key and certificate for 127.0.0.1). */
+  static async start(keys: SigningKey[] = [], tls?: { key: string; cert: string }): Promise<IdpStub> {
     let stub: IdpStub | undefined;
-    const server = createServer((req, res) => stub!.serve(req.url ?? '', res));
+    const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => stub!.serve(req.url ?? '', res);
+    const server = tls ? createTlsServer(tls, handler) : createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    stub = new IdpStub(server, `http://127.0.0.1:${port}`);
+    stub = new IdpStub(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}`);
     stub.setKeys(keys);
     return stub;
   }

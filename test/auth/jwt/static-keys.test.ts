@@ -55,6 +55,13 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
     await write(address, root, 'auth/jwt/role/no-aud', { role_type: 'jwt', bound_subject: 'alice', token_policies: ['x'] });
     await write(address, root, 'auth/jwt/role/bob-only', { role_type: 'jwt', bound_audiences: [AUDIENCE], bound_subject: 'bob' });
     await write(address, root, 'auth/jwt/role/elsewhere', { role_type: 'jwt', bound_audiences: [AUDIENCE], token_bound_cidrs: ['10.0.0.0/8'] });
+    await write(address, root, 'auth/jwt/role/strict-time', {
+      role_type: 'jwt',
+      bound_audiences: [AUDIENCE],
+      clock_skew_leeway: -1,
+      expiration_leeway: '-1',
+      not_before_leeway: -1,
+    });
     await write(address, root, 'auth/jwt/role/browser', { role_type: 'oidc', allowed_redirect_uris: ['http://localhost:8250/oidc/callback'] });
 
     // A second mount that keeps the default algorithm allow-list (RS256 only), with an ES256 key configured.
@@ -133,6 +140,15 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
   it('accepts a token expired for less than the leeways', async () => {
     const justNow = Math.floor(Date.now() / 1000) - 30;
     loggedIn(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { exp: justNow, iat: justNow - 60 }) }));
+  });
+
+  it('refuses a token expired a moment ago when the role turns the leeways off (-1)', async () => {
+    const justNow = Math.floor(Date.now() / 1000) - 30;
+    refused(await login(address, 'jwt', { role: 'strict-time', jwt: await token(rsa, { exp: justNow, iat: justNow - 60 }) }), 400, /token is expired \(exp\)/);
+    const soon = Math.floor(Date.now() / 1000) + 30;
+    refused(await login(address, 'jwt', { role: 'strict-time', jwt: await token(rsa, { nbf: soon }) }), 400, /token not valid yet \(nbf\)/);
+    // The same nbf is inside the default leeways of another role.
+    loggedIn(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { nbf: soon }) }));
   });
 
   it('refuses a token without exp', async () => {
