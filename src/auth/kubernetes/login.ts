@@ -45,7 +45,7 @@ function expectedIssuer(config: KubeConfig): string | undefined {
 async function claimsForReview(jwt: string, config: KubeConfig, role: KubeRole, ctx: LoginContext): Promise<JWTPayload> {
   const issuer = expectedIssuer(config);
   if (config.pem_keys.length > 0) {
-    return ctx.verifier.verify(jwt, { jwksUrl: '', pemKeys: config.pem_keys, caCert: undefined }, { issuer, audience: role.audience || undefined });
+    return ctx.verifier.verify(jwt, { jwksUrl: '', pemKeys: config.pem_keys, caCert: undefined }, { issuer, audience: role.audience || undefined, requireExpiry: false });
   }
   const claims = decodeUnverified(jwt);
   const now = Math.floor(Date.now() / 1000);
@@ -120,7 +120,7 @@ async function login(req: LoginReq, store: MountStorage, ctx: LoginContext): Pro
     const claims = await ctx.verifier.verify(
       jwt,
       { jwksUrl: config.jwks_url, pemKeys: config.pem_keys, caCert: config.kubernetes_ca_cert.trim() || undefined },
-      { issuer: expectedIssuer(config), audience: role.audience || undefined },
+      { issuer: expectedIssuer(config), audience: role.audience || undefined, requireExpiry: true },
     );
     sa = serviceAccountFromClaims(claims);
     checkBindings(role, sa);

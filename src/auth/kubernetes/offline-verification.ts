@@ -24,6 +24,11 @@ interface CachedJwks {
 export interface OfflineExpectations {
   issuer?: string;
   audience?: string;
+  /**
+   * Offline, a token without exp would be valid forever with nothing to revoke it, so exp is
+   * required; beside a TokenReview (pem_keys) legacy Secret-based tokens without exp still pass, as in Vault.
+   */
+  requireExpiry: boolean;
 }
 
 /** Where the signing keys come from: the configured JWKS URL and/or pem_keys. */
@@ -60,7 +65,7 @@ function refusal(err: unknown): CofferError {
 
 /**
  * Verifies service-account JWTs locally (offline mode, or pem_keys in TokenReview mode): signature
- * with the issuer's keys, then exp (required), nbf, and the expected issuer and audience.
+ * with the issuer's keys, then exp, nbf, and the expected issuer and audience.
  * One instance per mount; it caches the fetched JWKS, and the config path clears it on every write.
  */
 export class OfflineVerifier {
@@ -78,7 +83,7 @@ export class OfflineVerifier {
   async verify(jwt: string, sources: KeySources, expect: OfflineExpectations): Promise<JWTPayload> {
     const options: JWTVerifyOptions = {
       algorithms: ALLOWED_ALGORITHMS,
-      requiredClaims: ['exp'],
+      ...(expect.requireExpiry ? { requiredClaims: ['exp'] } : {}),
       clockTolerance: CLOCK_TOLERANCE_S,
       ...(expect.issuer ? { issuer: expect.issuer } : {}),
       ...(expect.audience ? { audience: expect.audience } : {}),

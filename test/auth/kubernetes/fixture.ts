@@ -52,6 +52,11 @@ export class TokenIssuer {
     return { keys: [this.publicJwk] };
   }
 
+  /** A JWT with exactly these claims, signed with this issuer's key. */
+  async signClaims(claims: Record<string, unknown>): Promise<string> {
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' }).sign(this.privateKey);
+  }
+
   /** A projected service-account token for `sa`, signed with this issuer's key. */
   async sign(sa: ServiceAccountSpec): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
@@ -74,6 +79,18 @@ export class TokenIssuer {
     if (sa.expiresIn !== null) jwt.setExpirationTime(now + (sa.expiresIn ?? 3600));
     return jwt.sign(this.privateKey);
   }
+}
+
+/** A legacy Secret-based service-account token: flat claims, no audience, no expiry. */
+export async function signLegacy(issuer: TokenIssuer, sa: { namespace: string; name: string; uid: string; secretName: string }): Promise<string> {
+  return issuer.signClaims({
+    iss: 'kubernetes/serviceaccount',
+    sub: `system:serviceaccount:${sa.namespace}:${sa.name}`,
+    'kubernetes.io/serviceaccount/namespace': sa.namespace,
+    'kubernetes.io/serviceaccount/secret.name': sa.secretName,
+    'kubernetes.io/serviceaccount/service-account.name': sa.name,
+    'kubernetes.io/serviceaccount/service-account.uid': sa.uid,
+  });
 }
 
 /** An unsigned ("alg": "none") JWT with the given claims. */

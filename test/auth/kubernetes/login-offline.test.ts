@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { startInProcessServer, type InProcessServer } from '../../harness/in-process.js';
 import { assertError, assertNoContent, closingApi } from '../../sys/fixture.js';
-import { CLUSTER_ISSUER, JwksServer, TokenIssuer, TokenReviewStandIn, unsignedJwt, type LoginAuth } from './fixture.js';
+import { CLUSTER_ISSUER, JwksServer, signLegacy, TokenIssuer, TokenReviewStandIn, unsignedJwt, type LoginAuth } from './fixture.js';
 
 // Coffer's offline mode (config `jwks_url`): projected service-account tokens are verified against
 // the issuer's JWKS, served here by the test, and no TokenReview is sent. A TokenReview STAND-IN
@@ -196,6 +196,24 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
       const res = await login(jwt);
       assert.equal(res.status, 200, res.text);
       assert.equal(standIn.reviews.length, before + 1);
+    });
+
+    it('accepts a legacy Secret-based token without exp, naming its Secret in the metadata (TokenReview stand-in)', async () => {
+      await configure({ jwks_url: '', pem_keys: [issuer.publicPem], issuer: '' });
+      const written = await admin('POST', `${MOUNT}/role/legacy`, { bound_service_account_names: 'app', bound_service_account_namespaces: 'shop', token_policies: 'old' });
+      assert.equal(written.status, 200, `a role without audience is written with a warning: ${written.text}`);
+      const uid = randomUUID();
+      const jwt = await signLegacy(issuer, { namespace: 'shop', name: 'app', uid, secretName: 'app-token-x7k2p' });
+      standIn.knows(jwt, { namespace: 'shop', name: 'app', uid });
+      const res = await login(jwt, 'legacy');
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.body.auth.metadata, {
+        role: 'legacy',
+        service_account_name: 'app',
+        service_account_namespace: 'shop',
+        service_account_uid: uid,
+        service_account_secret_name: 'app-token-x7k2p',
+      });
     });
 
     it('refuses a token signed by another key before any TokenReview (TokenReview stand-in)', async () => {
