@@ -1,13 +1,13 @@
-import { invalidRequest } from '../../core/errors.js';
+import { invalidRequest, notFoundError } from '../../core/errors.js';
 import { parseCidrList } from '../../core/framework/cidr.js';
-import { field } from '../../core/framework/fields.js';
+import { field, type Parsed } from '../../core/framework/fields.js';
 import { ConditionFailed, definePath, noContent, notFound, ok, type MountInfo, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { sanitizePolicies } from '../../core/token/policies.js';
 import type { ApproleContext } from './context.js';
 import { accessorFolder, secretIdFolder } from './secret-id-store.js';
 import { loadRole, MAX_INPUT_LENGTH, newRole, normaliseRoleName, roleIdIndexKey, roleKey, saveRole, type RoleEntry } from './role-store.js';
 
-const roleFields = {
+export const roleFields = {
   role_name: field.string({ required: true, description: 'Name of the role (case-insensitive).' }),
   role_id: field.string({ description: 'Identifier of the role; a random UUID by default.' }),
   bind_secret_id: field.bool({ default: true, description: 'Require a secret_id at login.' }),
@@ -27,7 +27,7 @@ const roleFields = {
   token_num_uses: field.int({ description: 'Uses of issued tokens; 0 is unlimited.' }),
   token_type: field.string({ description: 'Token type: "default" or "service" (batch tokens are not supported).' }),
 };
-type RoleFields = typeof roleFields;
+export type RoleFields = typeof roleFields;
 
 const nameOnly = { role_name: field.string({ required: true }) };
 
@@ -46,8 +46,8 @@ export function rolePaths(ctx: ApproleContext): PathDef[] {
       fields: roleFields,
       existenceCheck: async (req, store) => !!(await loadRole(store, normaliseRoleName(req.fields.role_name))),
       operations: {
-        create: (req, store) => writeRole(ctx, req, store),
-        update: (req, store) => writeRole(ctx, req, store),
+        create: (req, store) => writeRole(ctx, req.mount, store, req.fields, (name) => req.provided(name), false),
+        update: (req, store) => writeRole(ctx, req.mount, store, req.fields, (name) => req.provided(name), false),
         read: async (req, store) => {
           const found = await loadRole(store, normaliseRoleName(req.fields.role_name));
           return found ? ok(describeRole(found.role)) : notFound();
@@ -90,11 +90,17 @@ function checkRoleId(roleId: string): string {
  * Vault's pathRoleCreateUpdate: a new role starts from the defaults, an update changes only the
  * fields sent. Everything is validated before the single conditional write.
  */
-async function writeRole(ctx: ApproleContext, req: Req<RoleFields>, store: MountStorage): Promise<Resp> {
-  const f = req.fields;
-  const sent = (name: keyof RoleFields & string) => req.provided(name);
+export async function writeRole(
+  ctx: ApproleContext,
+  mount: MountInfo,
+  store: MountStorage,
+  f: Parsed<RoleFields>,
+  sent: (name: keyof RoleFields & string) => boolean,
+  mustExist: boolean,
+): Promise<Resp> {
   const name = normaliseRoleName(f.role_name);
   const previous = await loadRole(store, name);
+  if (mustExist && !previous) throw notFoundError(`role "${name}" does not exist`);
   const role: RoleEntry = previous ? structuredClone(previous.role) : newRole(name);
 
   if (sent('local_secret_ids')) {
@@ -145,7 +151,7 @@ async function writeRole(ctx: ApproleContext, req: Req<RoleFields>, store: Mount
     throw invalidRequest('at least one constraint should be enabled on the role');
   }
 
-  await saveRole(store, await ctx.hasher(req.mount, store), role, previous);
+  await saveRole(store, await ctx.hasher(mount, store), role, previous);
   return noContent();
 }
 
@@ -166,7 +172,7 @@ function parseTokenType(written: string): RoleEntry['tokenType'] {
 }
 
 /** Vault's role read: the role's own fields plus tokenutil's token_* fields. */
-function describeRole(role: RoleEntry): Record<string, unknown> {
+export function describeRole(role: RoleEntry): Record<string, unknown> {
   const data: Record<string, unknown> = {
     bind_secret_id: role.bindSecretId,
     local_secret_ids: role.localSecretIds,

@@ -202,6 +202,46 @@ describe('AppRole roles', () => {
     expectError(await approle.root('POST', 'role/local-ids', { local_secret_ids: false }), 400, /only be modified during role creation/);
   });
 
+  describe('per-field sub-paths', () => {
+    it('reads, sets and resets one setting at role/:name/<field>', async () => {
+      await approle.writeRole('fields', { token_ttl: 300 });
+      const read = await approle.root('GET', 'role/fields/token-ttl');
+      assert.equal(read.status, 200, read.text);
+      assert.deepEqual(read.body.data, { token_ttl: 300 });
+      assert.equal((await approle.root('POST', 'role/fields/token-ttl', { token_ttl: '15m' })).status, 204);
+      assert.equal((await approle.readRole('fields')).token_ttl, 900);
+      assert.equal((await approle.root('DELETE', 'role/fields/token-ttl')).status, 204);
+      assert.equal((await approle.readRole('fields')).token_ttl, 0);
+    });
+
+    it('sets policies and period under their old names as well as the token_ ones', async () => {
+      await approle.writeRole('field-aliases');
+      assert.equal((await approle.root('POST', 'role/field-aliases/policies', { policies: 'one,two' })).status, 204);
+      assert.deepEqual((await approle.root('GET', 'role/field-aliases/policies')).body.data, { token_policies: ['one', 'two'], policies: ['one', 'two'] });
+      assert.equal((await approle.root('POST', 'role/field-aliases/period', { token_period: '1h' })).status, 204);
+      assert.equal((await approle.readRole('field-aliases')).token_period, 3600);
+    });
+
+    it('resets bind_secret_id to its default (true) and keeps the constraint rule on every change', async () => {
+      await approle.writeRole('field-bind', { bind_secret_id: false, token_bound_cidrs: '127.0.0.0/8' });
+      expectError(await approle.root('DELETE', 'role/field-bind/token-bound-cidrs'), 400, /at least one constraint/);
+      assert.equal((await approle.root('DELETE', 'role/field-bind/bind-secret-id')).status, 204);
+      assert.equal((await approle.readRole('field-bind')).bind_secret_id, true);
+    });
+
+    it('refuses bad values and a missing value with 400, a missing role with 404, and local_secret_ids changes with 405', async () => {
+      await approle.writeRole('field-bad', { secret_id_num_uses: 3 });
+      expectError(await approle.root('POST', 'role/field-bad/secret-id-num-uses', { secret_id_num_uses: -2 }), 400, /cannot be negative/);
+      expectError(await approle.root('POST', 'role/field-bad/secret-id-bound-cidrs', { secret_id_bound_cidrs: 'nope' }), 400, /invalid CIDR/);
+      expectError(await approle.root('POST', 'role/field-bad/token-max-ttl', {}), 400, /missing token_max_ttl/);
+      assert.equal((await approle.readRole('field-bad')).secret_id_num_uses, 3);
+      expectError(await approle.root('POST', 'role/no-such-role/token-ttl', { token_ttl: 5 }), 404, /does not exist/);
+      assert.equal((await approle.root('GET', 'role/no-such-role/token-ttl')).status, 404);
+      assert.equal((await approle.root('POST', 'role/field-bad/local-secret-ids', { local_secret_ids: true })).status, 405);
+      assert.deepEqual((await approle.root('GET', 'role/field-bad/local-secret-ids')).body.data, { local_secret_ids: false });
+    });
+  });
+
   describe('bad input is a 400 that changes nothing', () => {
     const original = { token_ttl: 300, token_policies: ['keep'], secret_id_bound_cidrs: ['127.0.0.1/32'] };
     const cases: [string, Record<string, unknown>, RegExp][] = [
