@@ -2,11 +2,12 @@
 export type Claims = Record<string, unknown>;
 
 /**
- * A claim by name, or by JSON pointer when the name starts with "/" ("/groups/0",
- * "/https:~1~1example.com~1team"), as Vault's bound_claims and claim_mappings allow.
+ * A claim by name, or by JSON pointer ("/groups/0", "/https:~1~1example.com~1team"), which Vault's
+ * bound_claims and claim_mappings use for names starting with "/" (and user_claim when asked).
  */
-export function getClaim(claims: Claims, name: string): unknown {
-  if (!name.startsWith('/')) return claims[name];
+export function getClaim(claims: Claims, name: string, pointer = name.startsWith('/')): unknown {
+  // Own properties only: a claim named "constructor" or "__proto__" must not reach Object.prototype.
+  if (!pointer) return Object.hasOwn(claims, name) ? claims[name] : undefined;
   let node: unknown = claims;
   for (const raw of name.slice(1).split('/')) {
     const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -38,10 +38,10 @@ export function loginPath(ctx: JwtContext): PathDef {
     // token_bound_cidrs also bind the login itself, as in Vault.
     if (!addressAllowed(req.remoteAddress, role.token.token_bound_cidrs)) throw permissionDenied();
 
-    const keys = ctx.keySource(config);
     const algorithms = config.jwt_supported_algs.length > 0 ? config.jwt_supported_algs : DEFAULT_ALGS;
     let claims: Claims;
     try {
+      const keys = ctx.keySource(config);
       claims = await verifySignature(req.fields.jwt, keys, algorithms);
       const issuer = config.bound_issuer || (await keys.expectedIssuer());
       checkRegisteredClaims(claims, {
@@ -75,7 +75,7 @@ export function loginPath(ctx: JwtContext): PathDef {
 }
 
 function loginResult(roleName: string, role: JwtRole, claims: Claims) {
-  const user = role.user_claim_json_pointer ? getClaim(claims, role.user_claim) : claims[role.user_claim];
+  const user = getClaim(claims, role.user_claim, role.user_claim_json_pointer);
   if (user === undefined || user === null || user === '') throw invalidRequest(`claim "${role.user_claim}" not found in token`);
   if (typeof user !== 'string') throw invalidRequest(`claim "${role.user_claim}" could not be converted to string`);
   const mapped = mappedMetadata(role.claim_mappings, claims);

@@ -62,6 +62,14 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
       expiration_leeway: '-1',
       not_before_leeway: -1,
     });
+    await write(address, root, 'auth/jwt/role/pointer', {
+      role_type: 'jwt',
+      bound_audiences: [AUDIENCE],
+      user_claim: '/user/login',
+      user_claim_json_pointer: true,
+      bound_claims: { '/org/teams': 'infra' },
+    });
+    await write(address, root, 'auth/jwt/role/proto', { role_type: 'jwt', bound_audiences: [AUDIENCE], user_claim: 'constructor' });
     await write(address, root, 'auth/jwt/role/browser', { role_type: 'oidc', allowed_redirect_uris: ['http://localhost:8250/oidc/callback'] });
 
     // A second mount that keeps the default algorithm allow-list (RS256 only), with an ES256 key configured.
@@ -193,6 +201,18 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
     const auth = loggedIn(await login(address, 'jwt', { role: 'by-email', jwt: await token(rsa, { email: 'dan@example.com' }) }));
     const [alias] = await entityAliases(address, root, auth.entity_id);
     assert.equal(alias?.name, 'dan@example.com');
+  });
+
+  it('reads user_claim and bound claims as JSON pointers into nested claims', async () => {
+    const jwt = await token(rsa, { user: { login: 'frank' }, org: { teams: ['web', 'infra'] } });
+    const auth = loggedIn(await login(address, 'jwt', { role: 'pointer', jwt }));
+    const [alias] = await entityAliases(address, root, auth.entity_id);
+    assert.equal(alias?.name, 'frank');
+    refused(await login(address, 'jwt', { role: 'pointer', jwt: await token(rsa, { user: { login: 'frank' }, org: { teams: ['web'] } }) }), 403, /claim "\/org\/teams" does not match/);
+  });
+
+  it('never takes a claim from inherited object properties', async () => {
+    refused(await login(address, 'jwt', { role: 'proto', jwt: await token(rsa) }), 400, /^claim "constructor" not found in token$/);
   });
 
   it('logs in when every bound claim matches one of its values', async () => {
