@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import nodeVault from 'node-vault';
 import { startInProcessServer, type InProcessServer } from '../../harness/in-process.js';
 import { assertError, assertNoContent, closingApi } from '../../sys/fixture.js';
 import { expectWrapped, type Envelope } from '../../wrapping/fixture.js';
@@ -121,6 +122,17 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
       const res = await login('app', jwt);
       assert.equal(res.status, 200, res.text);
       assert.equal(standIn.reviews.at(-1)!.authorization, `Bearer ${jwt}`);
+    });
+
+    it('logs in through node-vault (kubernetesLogin), which then uses the token it got', async () => {
+      const { jwt } = await liveToken({ namespace: 'shop', name: 'app' });
+      const client = nodeVault({ apiVersion: 'v1', endpoint: server.address });
+      // node-vault 0.12 renders its default kubernetesPath from the call's arguments, not the client's, so name the mount.
+      const answer = (await client.kubernetesLogin({ role: 'app', jwt, mount_point: 'kubernetes' })) as { auth: LoginAuth };
+      assert.deepEqual(answer.auth.token_policies, ['default', 'shop-read', 'shop-write']);
+      assert.equal(client.token, answer.auth.client_token);
+      const self = (await client.tokenLookupSelf()) as { data: { meta: Record<string, string> } };
+      assert.equal(self.data.meta.service_account_name, 'app');
     });
 
     it('logs in wrapped with X-Vault-Wrap-TTL; unwrapping gives the auth block once', async () => {
