@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import hvac' 2>/dev/null || need+=(python3-hvac)
+# TLS tests (JWKS over https, the Kubernetes API stand-in) make their own CA with openssl.
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
