@@ -36,18 +36,23 @@ async function login(ctx: ApproleContext, req: Req<LoginFields>, store: MountSto
   const role = await roleByRoleId(store, hasher, roleId);
   if (!role || !constantTimeEqual(role.roleId, roleId)) throw invalidCredentials();
 
-  if (!addressAllowed(req.remoteAddress, role.secretIdBoundCidrs)) {
-    throw invalidRequest(`source address "${req.remoteAddress}" unauthorized by CIDR restrictions on the role`);
-  }
-
-  if (role.tokenPolicies.includes('root')) throw invalidRequest('auth methods cannot create root tokens');
+  // Checked only once the caller has shown every credential the role asks for, and before a use
+  // of the secret ID is spent: a caller from the wrong address cannot burn someone's secret ID.
+  const checkRole = () => {
+    if (!addressAllowed(req.remoteAddress, role.secretIdBoundCidrs)) {
+      throw invalidRequest(`source address "${req.remoteAddress}" unauthorized by CIDR restrictions on the role`);
+    }
+    if (role.tokenPolicies.includes('root')) throw invalidRequest('auth methods cannot create root tokens');
+  };
 
   let secretId: SecretIdEntry | undefined;
   if (role.bindSecretId) {
     const presented = req.fields.secret_id.trim();
     if (presented === '') throw invalidRequest('missing secret_id');
     if (presented.length > MAX_INPUT_LENGTH) throw invalidCredentials();
-    secretId = await useSecretId(store, hasher, role, presented, req.remoteAddress);
+    secretId = await useSecretId(store, hasher, role, presented, req.remoteAddress, checkRole);
+  } else {
+    checkRole();
   }
 
   // Vault puts the secret ID's metadata on the token and alias, and always the role name.
@@ -75,10 +80,18 @@ async function login(ctx: ApproleContext, req: Req<LoginFields>, store: MountSto
  * conditioned on the version read; if another login took it first, read again and decide again,
  * so a secret ID with N uses lets exactly N logins through however many race.
  *
- * CIDR restrictions are checked before a use is spent (Vault spends first): a request from the
- * wrong address must not be able to burn someone else's single-use secret ID.
+ * CIDR restrictions (the secret ID's, and the role's through `checkRole`) are checked before a use
+ * is spent (Vault spends first): a request from the wrong address must not be able to burn someone
+ * else's single-use secret ID.
  */
-async function useSecretId(store: MountStorage, hasher: Hasher, role: RoleEntry, presented: string, remoteAddress: string): Promise<SecretIdEntry> {
+async function useSecretId(
+  store: MountStorage,
+  hasher: Hasher,
+  role: RoleEntry,
+  presented: string,
+  remoteAddress: string,
+  checkRole: () => void,
+): Promise<SecretIdEntry> {
   const expectedHash = hasher.hash('secret_id', presented);
   for (;;) {
     const found = await findBySecretId(store, hasher, role, presented);
@@ -90,6 +103,7 @@ async function useSecretId(store: MountStorage, hasher: Hasher, role: RoleEntry,
     if (!addressAllowed(remoteAddress, found.entry.cidrList)) {
       throw invalidRequest(`source address "${remoteAddress}" unauthorized through CIDR restrictions on the secret ID`);
     }
+    checkRole();
     if (await spendOneUse(store, hasher, role, found)) return found.entry;
   }
 }

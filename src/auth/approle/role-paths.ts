@@ -1,7 +1,18 @@
 import { invalidRequest, notFoundError } from '../../core/errors.js';
 import { parseCidrList } from '../../core/framework/cidr.js';
 import { field, type Parsed } from '../../core/framework/fields.js';
-import { ConditionFailed, definePath, noContent, notFound, ok, type MountInfo, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import {
+  ConditionFailed,
+  definePath,
+  noContent,
+  notFound,
+  ok,
+  type MountInfo,
+  type MountStorage,
+  type PathDef,
+  type Req,
+  type Resp,
+} from '../../core/framework/types.js';
 import { sanitizePolicies } from '../../core/token/policies.js';
 import type { ApproleContext } from './context.js';
 import { accessorFolder, secretIdFolder } from './secret-id-store.js';

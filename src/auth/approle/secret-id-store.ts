@@ -55,7 +55,13 @@ const accessorKey = (role: RoleEntry, hasher: Hasher, accessor: string) => acces
  * Stores a new secret ID and its accessor in one transaction, both conditioned on being absent, so
  * a custom secret ID that is already registered is refused instead of overwritten.
  */
-export async function registerSecretId(store: MountStorage, hasher: Hasher, role: RoleEntry, secretId: string, spec: SecretIdSpec): Promise<SecretIdEntry> {
+export async function registerSecretId(
+  store: MountStorage,
+  hasher: Hasher,
+  role: RoleEntry,
+  secretId: string,
+  spec: SecretIdSpec,
+): Promise<SecretIdEntry> {
   const now = new Date();
   const hash = hasher.hash('secret_id', secretId);
   const entry: SecretIdEntry = {
@@ -211,19 +217,17 @@ async function tidyRole(store: MountStorage, hasher: Hasher, role: RoleEntry, co
       if (await destroySecretId(store, hasher, role, found)) counts.expired += 1;
     } else if (!(await store.get<AccessorEntry>(accessorKey(role, hasher, found.entry.accessor)))) {
       // Vault treats a secret ID without its accessor as revoked.
-      await store.transaction([{ type: 'delete', key: secretKey(role, hash) }], [{ type: 'version', key: secretKey(role, hash), version: found.version }]).catch(ignoreConflict);
-      counts.danglingSecretIds += 1;
+      if (await deleteIfUnchanged(store, secretKey(role, hash), found.version)) counts.danglingSecretIds += 1;
     }
   }
   const folder = accessorFolder(role.id);
   for (const child of await store.list(folder)) {
     const index = await store.getVersioned<AccessorEntry>(folder + child);
     if (!index || (await store.get(secretKey(role, index.value.secretIdHash)))) continue;
-    await store.transaction([{ type: 'delete', key: folder + child }], [{ type: 'version', key: folder + child, version: index.version }]).catch(ignoreConflict);
-    counts.danglingAccessors += 1;
+    if (await deleteIfUnchanged(store, folder + child, index.version)) counts.danglingAccessors += 1;
   }
 }
 
-function ignoreConflict(err: unknown): void {
-  if (!(err instanceof ConditionFailed)) throw err;
+function deleteIfUnchanged(store: MountStorage, key: string, version: number): Promise<boolean> {
+  return conditionally(store.transaction([{ type: 'delete', key }], [{ type: 'version', key, version }]));
 }

@@ -220,11 +220,14 @@ describe('AppRole login', () => {
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, ALLOWED, closingApi), 'from inside');
     });
 
-    it("refuses a login from outside the role's secret_id_bound_cidrs", async () => {
+    it("refuses a login from outside the role's secret_id_bound_cidrs, without spending the secret ID's use", async () => {
       await approle.writeRole('role-cidr', { secret_id_bound_cidrs: `${ALLOWED}/32` });
-      const creds = await approle.credentials('role-cidr');
+      const creds = await approle.credentials('role-cidr', { num_uses: 1 });
       const outside = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, OUTSIDE, closingApi);
       expectError(outside, 400, /unauthorized by CIDR restrictions on the role/);
+      // Without the right secret ID, the outsider learns nothing about the role.
+      const guessing = await approle.login({ role_id: creds.role_id, secret_id: 'guess' }, OUTSIDE, closingApi);
+      expectError(guessing, 400, INVALID_CREDENTIALS);
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, ALLOWED, closingApi), 'from inside');
       await approle.writeRole('role-cidr-no-secret', { bind_secret_id: false, secret_id_bound_cidrs: `${ALLOWED}/32` });
       const roleId = await approle.roleId('role-cidr-no-secret');
