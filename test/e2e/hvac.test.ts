@@ -127,6 +127,29 @@ describe('hvac 0.11.2 against a dev server', () => {
     });
   });
 
+  describe('auth methods', () => {
+    it('approle: create role, read role-id, generate secret-id, login; the token reads what its policy grants; a wrong secret-id raises InvalidRequest', async () => {
+      const result = await scenario<{ read: Record<string, string>; wrong_secret: string[] }>('approle_login');
+      assert.deepEqual(result.read, { db: 's3cret' });
+      assert.ok(result.wrong_secret.length > 0);
+    });
+
+    it('approle: a SecretID written with wrap_ttl is unwrapped once by the app, which logs in; a replayed unwrap raises InvalidRequest', async () => {
+      const result = await scenario<{ logged_in: boolean }>('approle_wrapped_secret_id');
+      assert.equal(result.logged_in, true);
+    });
+
+    it('userpass: login sets display_name <mount>-alice and reads the granted secret; a wrong password raises InvalidRequest', async () => {
+      const result = await scenario<{ read: Record<string, string> }>('userpass_login');
+      assert.deepEqual(result.read, { db: 's3cret' });
+    });
+
+    it('token roles: create(role_name=...) makes an orphan on auth/token/create/<role>; a policy outside the role raises InvalidRequest', async () => {
+      const result = await scenario<{ policies: string[] }>('token_role_create');
+      assert.deepEqual(result.policies, ['app-read', 'default']);
+    });
+  });
+
   describe('errors map to hvac exceptions', () => {
     it('a missing secret raises InvalidPath', async () => {
       await scenario('missing_secret_raises_invalid_path');

@@ -306,6 +306,112 @@ def bad_input_raises_invalid_request():
     return {"unknown_type": unknown_type.errors, "bad_policy": bad_policy.errors}
 
 
+# --- auth methods (issue 4) ------------------------------------------------
+
+
+def enable_auth(client, method_type):
+    path = unique(method_type)
+    client.sys.enable_auth_method(method_type=method_type, path=path)
+    return path
+
+
+def read_policy_granting(client, secret_path):
+    """A policy that reads one KV v2 secret, and the secret itself, for proving a login token works."""
+    name = unique("reader")
+    client.sys.create_or_update_policy(name=name, policy='path "secret/data/%s" { capabilities = ["read"] }' % secret_path)
+    client.secrets.kv.v2.create_or_update_secret(path=secret_path, secret={"db": "s3cret"})
+    return name
+
+
+@scenario
+def approle_login():
+    client = root_client()
+    mount = enable_auth(client, "approle")
+    secret_path = unique("approle-app")
+    policy = read_policy_granting(client, secret_path)
+    client.auth.approle.create_or_update_approle("web", token_policies=[policy], token_ttl="1h", mount_point=mount)
+    role_id = client.auth.approle.read_role_id("web", mount_point=mount)["data"]["role_id"]
+    secret_id = client.auth.approle.generate_secret_id("web", mount_point=mount)["data"]["secret_id"]
+
+    app = hvac.Client(url=os.environ["VAULT_ADDR"])
+    login = app.auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=mount)
+    auth = login["auth"]
+    expect(app.token == auth["client_token"], "login(use_token=True) should set the client's token")
+    expect(policy in auth["token_policies"], "token policies: %r" % auth)
+    expect(auth["metadata"] == {"role_name": "web"}, "metadata: %r" % auth["metadata"])
+    expect(auth["lease_duration"] == 3600, "lease_duration: %r" % auth)
+    expect(auth["entity_id"], "a login maps to an entity: %r" % auth)
+    read = app.secrets.kv.v2.read_secret_version(path=secret_path)
+    wrong = expect_raises(
+        hvac.exceptions.InvalidRequest,
+        hvac.Client(url=os.environ["VAULT_ADDR"]).auth.approle.login,
+        role_id=role_id,
+        secret_id="not-the-secret-id",
+        mount_point=mount,
+    )
+    return {"read": read["data"]["data"], "wrong_secret": wrong.errors}
+
+
+@scenario
+def approle_wrapped_secret_id():
+    """The secret-zero pattern: the orchestrator gets a wrapped SecretID; only the app unwraps it, once."""
+    client = root_client()
+    mount = enable_auth(client, "approle")
+    client.auth.approle.create_or_update_approle("batch", token_policies=["default"], mount_point=mount)
+    role_id = client.auth.approle.read_role_id("batch", mount_point=mount)["data"]["role_id"]
+    wrapped = client.write("auth/%s/role/batch/secret-id" % mount, wrap_ttl="60s")
+    wrap_info = wrapped["wrap_info"]
+    expect(wrapped.get("data") is None, "a wrapped answer carries no data: %r" % wrapped)
+    expect(wrap_info["creation_path"] == "auth/%s/role/batch/secret-id" % mount, "creation_path: %r" % wrap_info)
+    expect(wrap_info["ttl"] == 60, "ttl: %r" % wrap_info)
+
+    app = client_with(wrap_info["token"])
+    secret_id = app.sys.unwrap()["data"]["secret_id"]
+    login = hvac.Client(url=os.environ["VAULT_ADDR"]).auth.approle.login(role_id=role_id, secret_id=secret_id, mount_point=mount)
+    replay = expect_raises(hvac.exceptions.InvalidRequest, client_with(wrap_info["token"]).sys.unwrap)
+    expect(any("wrapping token is not valid" in e for e in replay.errors), "replay: %r" % replay.errors)
+    return {"logged_in": bool(login["auth"]["client_token"]), "replay": replay.errors}
+
+
+@scenario
+def userpass_login():
+    client = root_client()
+    mount = enable_auth(client, "userpass")
+    secret_path = unique("userpass-app")
+    policy = read_policy_granting(client, secret_path)
+    client.auth.userpass.create_or_update_user("alice", password="correct horse", policies=[policy], mount_point=mount)
+
+    app = hvac.Client(url=os.environ["VAULT_ADDR"])
+    login = app.auth.userpass.login("alice", "correct horse", mount_point=mount)
+    expect(login["auth"]["metadata"] == {"username": "alice"}, "metadata: %r" % login["auth"])
+    me = app.auth.token.lookup_self()["data"]
+    expect(me["display_name"] == "%s-alice" % mount, "display_name: %r" % me["display_name"])
+    read = app.secrets.kv.v2.read_secret_version(path=secret_path)
+    wrong = expect_raises(
+        hvac.exceptions.InvalidRequest,
+        hvac.Client(url=os.environ["VAULT_ADDR"]).auth.userpass.login,
+        "alice",
+        "wrong",
+        mount_point=mount,
+    )
+    return {"read": read["data"]["data"], "wrong_password": wrong.errors}
+
+
+@scenario
+def token_role_create():
+    client = root_client()
+    role = unique("deploy")
+    client.auth.token.create_or_update_role(role, allowed_policies=["app-read"], orphan=True)
+    created = client.auth.token.create(role_name=role, policies=["app-read"], ttl="1h")
+    token = created["auth"]["client_token"]
+    looked_up = client.auth.token.lookup(token)["data"]
+    expect(looked_up["path"] == "auth/token/create/%s" % role, "path: %r" % looked_up["path"])
+    expect(looked_up["orphan"] is True, "an orphan role makes orphans: %r" % looked_up)
+    expect(sorted(looked_up["policies"]) == ["app-read", "default"], "policies: %r" % looked_up["policies"])
+    refused = expect_raises(hvac.exceptions.InvalidRequest, client.auth.token.create, role_name=role, policies=["admin"])
+    return {"policies": sorted(looked_up["policies"]), "refused": refused.errors}
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
         sys.stderr.write("usage: hvac_scenarios.py <%s>\n" % "|".join(sorted(SCENARIOS)))
