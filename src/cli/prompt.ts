@@ -5,10 +5,11 @@
  */
 export function readHiddenLine(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
   return new Promise((resolve, reject) => {
-    output.write(prompt);
     const chars: string[] = [];
     const wasRaw = input.isRaw;
+    // Echo goes off before the prompt shows, so nothing typed in answer to it can be echoed.
     input.setRawMode(true);
+    output.write(prompt);
     input.setEncoding('utf8');
     const finish = (error?: Error) => {
       input.off('data', onData);

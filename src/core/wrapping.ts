@@ -40,6 +40,16 @@ export function isWrappable(resp: Resp): boolean {
 }
 
 /**
+ * The accessor of what was wrapped: a token's, or (as Vault does for auth/approle/role/<r>/secret-id)
+ * an AppRole SecretID's, so a wrapped SecretID can be tracked and destroyed without unwrapping it.
+ */
+function wrappedAccessor(wrapped: WrappedResponse): string {
+  if (wrapped.resp.auth) return wrapped.resp.auth.accessor;
+  const secretIdAccessor = wrapped.mountType === 'approle' ? wrapped.resp.data?.secret_id_accessor : undefined;
+  return typeof secretIdAccessor === 'string' ? secretIdAccessor : '';
+}
+
+/**
  * Response wrapping: the real response goes into the cubbyhole of a fresh single-use token
  * (policy response-wrapping, TTL = wrap TTL, no parent), and only that token travels. Whether an
  * unwrap wins is decided by one conditional storage transaction, so a token is unwrapped at most once.
@@ -81,7 +91,7 @@ export class Wrapping {
       ttl,
       creation_time: meta.creation_time,
       creation_path: creationPath,
-      wrapped_accessor: wrapped.resp.auth?.accessor ?? '',
+      wrapped_accessor: wrappedAccessor(wrapped),
     };
   }
 

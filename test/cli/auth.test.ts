@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Secret as TotpSecret, TOTP } from 'otpauth';
 import { envelope, startStub, type SeenRequest, type StubAnswer } from '../client/stub-server.js';
 import { api } from '../harness/http.js';
@@ -396,12 +398,53 @@ describe('coffer auth and login against a real dev server', () => {
       assert.equal(tableValue(out, 'policies'), '["ci" "default"]');
     });
 
-    it('write auth/jwt/login with a file holding garbage is refused by the server (exit 1)', async () => {
-      const garbage = join(await freshHome(), 'garbage.jwt');
-      await writeFile(garbage, 'this is not a jwt');
-      const result = await coffer(['write', 'auth/jwt/login', 'role=ci', `jwt=@${garbage}`]);
-      assert.equal(result.code, EXIT_API_ERROR);
-      assert.match(result.stderr, /^Error writing to auth\/jwt\/login: Error making API request\.[\s\S]*Code: 400/);
+    it('write auth/jwt/login jwt=@ a file that does not exist is a usage error (exit 2) naming the file', async () => {
+      const result = await coffer(['write', 'auth/jwt/login', 'role=ci', 'jwt=@/nonexistent/ci.jwt']);
+      assert.equal(result.code, EXIT_USAGE);
+      assert.match(result.stderr, /^Failed to read \/nonexistent\/ci\.jwt: /);
+    });
+  });
+
+  describe('kubernetes: a service-account JWT read from a file', () => {
+    let jwks: Server;
+    let saTokenFile: string;
+
+    before(async () => {
+      const { publicKey, privateKey } = await generateKeyPair('RS256');
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'sa-key', alg: 'RS256', use: 'sig' };
+      // The service-account issuer's JWKS, served on loopback so the mount verifies logins offline.
+      jwks = createServer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ keys: [jwk] }));
+      });
+      await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+      const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/openid/v1/jwks`;
+      await ok(['auth', 'enable', 'kubernetes']);
+      // kubernetes_host is required as in Vault; with jwks_url set it is never called.
+      await ok(['write', 'auth/kubernetes/config', 'kubernetes_host=https://127.0.0.1:6443', `jwks_url=${jwksUrl}`, 'issuer=https://kubernetes.default.svc']);
+      await writePolicy(server.address, server.rootToken, 'k8s', 'path "secret/data/k8s/*" {\n  capabilities = ["read"]\n}\n');
+      await ok(['write', 'auth/kubernetes/role/web', 'bound_service_account_names=web', 'bound_service_account_namespaces=prod', 'token_policies=k8s']);
+      const jwt = await new SignJWT({ 'kubernetes.io': { namespace: 'prod', serviceaccount: { name: 'web', uid: 'uid-web-1' } } })
+        .setProtectedHeader({ alg: 'RS256', kid: 'sa-key' })
+        .setIssuer('https://kubernetes.default.svc')
+        .setSubject('system:serviceaccount:prod:web')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey);
+      saTokenFile = join(await freshHome(), 'token');
+      await writeFile(saTokenFile, jwt);
+    });
+    after(async () => {
+      await new Promise<void>((resolve) => (jwks ? jwks.close(() => resolve()) : resolve()));
+    });
+
+    it('login -method=kubernetes role=web jwt=@file stores a token for the service account', async () => {
+      const home = await freshHome();
+      const out = await ok(['login', '-method=kubernetes', 'role=web', `jwt=@${saTokenFile}`], { home, token: null });
+      assert.equal(tableValue(out, 'token'), await storedToken(home));
+      assert.equal(tableValue(out, 'policies'), '["default" "k8s"]');
+      assert.equal(tableValue(out, 'token_meta_service_account_name'), 'web');
+      assert.equal(tableValue(out, 'token_meta_service_account_namespace'), 'prod');
     });
   });
 
@@ -536,15 +579,19 @@ describe('coffer login requests on the wire (against a recording stub)', () => {
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     const deadline = Date.now() + 10_000;
     while (!output.includes('Password (will be hidden): ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(output.includes('Password (will be hidden): '), `no prompt: ${output}`);
+    // stdin stays open until the child is done: an early EOF would reach the terminal as a hang-up.
     child.stdin.write('typed-secret\r');
-    child.stdin.end();
-    assert.equal(await exited, 0, output);
+    const code = await exited;
+    clearTimeout(killer);
+    child.stdin.destroy();
+    assert.equal(code, 0, output);
     assert.equal(last().url, '/v1/auth/userpass/login/erin');
     assert.deepEqual(JSON.parse(last().body), { password: 'typed-secret' });
-    assert.ok(!output.includes('typed-secret'), 'the password is not echoed');
+    assert.ok(!output.includes('typed-secret'), `the password is echoed: ${JSON.stringify(output)}`);
     assert.equal(await storedToken(home), 'hvs.from-login');
   });
 });
