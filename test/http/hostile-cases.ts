@@ -8,7 +8,17 @@
  *   hkv1/ (KV v1) with hkv1/fixture
  *   cubbyhole/fixture in the root token's cubbyhole
  *   policy "hostile-fixture"
+ *   auth methods: approle/ (role "fixture"), userpass/ (user "fixture", password FIXTURE_PASSWORD),
+ *   jwt/ (static EC key, role "fixture"), kubernetes/ (API server address nobody answers, role "fixture")
+ *   token role "fixture" (allowed_policies ["hostile-fixture"]), identity entity "fixture"
  */
+
+/** The userpass fixture user's password. */
+export const FIXTURE_PASSWORD = 'fixture-password-1';
+/** An unsigned JWT ("alg": "none") that claims everything a role could want. */
+const UNSIGNED_JWT = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(
+  JSON.stringify({ sub: 'intruder', aud: 'coffer', exp: 4_102_444_800 }),
+).toString('base64url')}.`;
 
 /** Who sends the request. */
 export type Credential =
@@ -73,6 +83,18 @@ const familyRequests: ReadonlyArray<Pick<HostileCase, 'family' | 'method' | 'pat
   { family: 'kv v1', method: 'GET', path: 'hkv1/fixture' },
   { family: 'kv v1', method: 'DELETE', path: 'hkv1/fixture' },
   { family: 'cubbyhole', method: 'POST', path: 'cubbyhole/fixture', body: { planted: 'yes' } },
+  { family: 'sys/auth/<path>', method: 'POST', path: 'sys/auth/hostile-new', body: { type: 'userpass' } },
+  { family: 'sys/auth/<path>', method: 'DELETE', path: 'sys/auth/approle' },
+  { family: 'auth/approle/role', method: 'POST', path: 'auth/approle/role/fixture', body: { token_policies: ['root'] } },
+  { family: 'auth/approle/role/secret-id', method: 'POST', path: 'auth/approle/role/fixture/secret-id', body: {} },
+  { family: 'auth/approle/role/role-id', method: 'GET', path: 'auth/approle/role/fixture/role-id' },
+  { family: 'auth/userpass/users', method: 'POST', path: 'auth/userpass/users/fixture', body: { password: 'taken-over' } },
+  { family: 'auth/jwt/config', method: 'POST', path: 'auth/jwt/config', body: { jwks_url: 'http://127.0.0.1:9/keys' } },
+  { family: 'auth/kubernetes/role', method: 'POST', path: 'auth/kubernetes/role/fixture', body: { bound_service_account_names: ['*'], bound_service_account_namespaces: ['*'] } },
+  { family: 'auth/token/roles', method: 'POST', path: 'auth/token/roles/fixture', body: { allowed_policies: ['root'] } },
+  { family: 'auth/token/create/<role>', method: 'POST', path: 'auth/token/create/fixture', body: {} },
+  { family: 'identity/entity', method: 'POST', path: 'identity/entity', body: { name: 'intruder', policies: ['hostile-fixture'] } },
+  { family: 'identity/group', method: 'POST', path: 'identity/group', body: { name: 'intruders', policies: ['hostile-fixture'] } },
 ];
 
 const badCredentials: ReadonlyArray<{ as: Credential; words: string }> = [
@@ -105,6 +127,11 @@ const limitedRequests: LimitedRequest[] = [
   { family: 'auth/token/create', sent: 'default-policy token creates a root token', method: 'POST', path: 'auth/token/create', body: { policies: ['root'] } },
   { family: 'auth/token/accessors', sent: 'default-policy token lists accessors', method: 'LIST', path: 'auth/token/accessors' },
   { family: 'kv v1', sent: 'default-policy token writes hkv1/fixture', method: 'POST', path: 'hkv1/fixture', body: { planted: 'yes' } },
+  { family: 'sys/auth/<path>', sent: 'default-policy token enables an auth method', method: 'POST', path: 'sys/auth/hostile-new', body: { type: 'userpass' } },
+  { family: 'auth/approle/role/secret-id', sent: 'default-policy token generates a SecretID', method: 'POST', path: 'auth/approle/role/fixture/secret-id', body: {} },
+  { family: 'auth/userpass/users', sent: "default-policy token resets a user's password", method: 'POST', path: 'auth/userpass/users/fixture/password', body: { password: 'taken-over' } },
+  { family: 'auth/token/roles', sent: 'default-policy token widens a token role', method: 'POST', path: 'auth/token/roles/fixture', body: { allowed_policies: ['root'] } },
+  { family: 'identity/entity', sent: 'default-policy token gives itself policies through an entity', method: 'POST', path: 'identity/entity', body: { name: 'intruder', policies: ['hostile-fixture'] } },
   { family: 'path traversal', sent: 'default-policy token climbs from cubbyhole/ (allowed) to sys/policy via ".."', method: 'PUT', path: 'cubbyhole/../sys/policy/hostile-fixture', body: { policy: POLICY_TEXT }, status: '4xx', message: undefined },
   { family: 'path traversal', sent: 'default-policy token climbs from cubbyhole/ to secret/ via "%2e%2e"', method: 'GET', path: 'cubbyhole/%2e%2e/secret/data/fixture', status: '4xx', message: undefined },
 ];
@@ -180,6 +207,47 @@ const badInputCases: HostileCase[] = [
   { family: 'auth/token/revoke', sent: 'no token', method: 'POST', path: 'auth/token/revoke', body: {}, status: 400 },
   { family: 'auth/token/revoke', sent: 'token as an object', method: 'POST', path: 'auth/token/revoke', body: { token: { id: 'x' } }, status: 400 },
   { family: 'auth/token/revoke-accessor', sent: 'accessor as an array', method: 'POST', path: 'auth/token/revoke-accessor', body: { accessor: ['a'] }, status: 400 },
+
+  // sys/auth
+  { family: 'sys/auth/<path>', sent: 'type as an array', method: 'POST', path: 'sys/auth/hostile-new', body: { type: ['userpass'] }, status: 400 },
+  { family: 'sys/auth/<path>', sent: 'an unknown auth method type', method: 'POST', path: 'sys/auth/hostile-new', body: { type: 'no-such-method' }, status: 400 },
+  { family: 'sys/auth/<path>', sent: 'a path already in use (approle/)', method: 'POST', path: 'sys/auth/approle', body: { type: 'approle' }, status: 400 },
+  { family: 'sys/auth/<path>', sent: 'disabling the token method', method: 'DELETE', path: 'sys/auth/token', status: 400 },
+
+  // Logins: refused without a token being made, an entity created, or a SecretID use spent.
+  { family: 'auth/approle/login', sent: 'no role_id', method: 'POST', path: 'auth/approle/login', body: {}, as: 'none', status: 400 },
+  { family: 'auth/approle/login', sent: 'role_id as an array', method: 'POST', path: 'auth/approle/login', body: { role_id: ['a'], secret_id: 'b' }, as: 'none', status: 400 },
+  { family: 'auth/approle/login', sent: 'an unknown role_id and secret_id', method: 'POST', path: 'auth/approle/login', body: { role_id: 'never-issued', secret_id: 'never-issued' }, as: 'none', status: 400, message: /invalid role or secret ID/ },
+  { family: 'auth/approle/login', sent: 'a 1 MiB secret_id', method: 'POST', path: 'auth/approle/login', body: { role_id: 'never-issued', secret_id: 'x'.repeat(1024 * 1024) }, as: 'none', status: 400 },
+  { family: 'auth/userpass/login', sent: 'a wrong password', method: 'POST', path: 'auth/userpass/login/fixture', body: { password: 'wrong' }, as: 'none', status: 400, message: /invalid username or password/ },
+  { family: 'auth/userpass/login', sent: 'an unknown user', method: 'POST', path: 'auth/userpass/login/nobody', body: { password: FIXTURE_PASSWORD }, as: 'none', status: 400, message: /invalid username or password/ },
+  { family: 'auth/userpass/login', sent: 'password as an object', method: 'POST', path: 'auth/userpass/login/fixture', body: { password: { $ne: '' } }, as: 'none', status: 400 },
+  { family: 'auth/userpass/login', sent: 'the right password with a garbage token attached', method: 'POST', path: 'auth/userpass/login/fixture', body: { password: 'wrong-again' }, as: 'garbage', status: 400 },
+  { family: 'auth/jwt/login', sent: 'a JWT that is not a JWT', method: 'POST', path: 'auth/jwt/login', body: { role: 'fixture', jwt: 'not.a.jwt' }, as: 'none', status: 400 },
+  { family: 'auth/jwt/login', sent: 'an unsigned JWT (alg none)', method: 'POST', path: 'auth/jwt/login', body: { role: 'fixture', jwt: UNSIGNED_JWT }, as: 'none', status: 400 },
+  { family: 'auth/jwt/login', sent: 'an unknown role', method: 'POST', path: 'auth/jwt/login', body: { role: 'nope', jwt: UNSIGNED_JWT }, as: 'none', status: 400 },
+  { family: 'auth/jwt/login', sent: 'jwt as a number', method: 'POST', path: 'auth/jwt/login', body: { role: 'fixture', jwt: 42 }, as: 'none', status: 400 },
+  { family: 'auth/kubernetes/login', sent: 'an unsigned JWT (alg none)', method: 'POST', path: 'auth/kubernetes/login', body: { role: 'fixture', jwt: UNSIGNED_JWT }, as: 'none', status: '4xx' },
+  { family: 'auth/kubernetes/login', sent: 'no jwt', method: 'POST', path: 'auth/kubernetes/login', body: { role: 'fixture' }, as: 'none', status: 400 },
+
+  // Auth method configuration
+  { family: 'auth/approle/role', sent: 'token_ttl that is not a duration', method: 'POST', path: 'auth/approle/role/fixture', body: { token_ttl: 'forever' }, status: 400 },
+  { family: 'auth/approle/role', sent: 'a CIDR that is not one', method: 'POST', path: 'auth/approle/role/fixture', body: { secret_id_bound_cidrs: ['10.0.0.0/33'] }, status: 400 },
+  { family: 'auth/approle/role', sent: 'batch tokens', method: 'POST', path: 'auth/approle/role/fixture', body: { token_type: 'batch' }, status: 400 },
+  { family: 'auth/approle/role/secret-id', sent: 'metadata that is not JSON', method: 'POST', path: 'auth/approle/role/fixture/secret-id', body: { metadata: '{oops' }, status: 400 },
+  { family: 'auth/userpass/users', sent: 'token_bound_cidrs holding a word', method: 'POST', path: 'auth/userpass/users/fixture', body: { token_bound_cidrs: ['office'] }, status: 400 },
+  { family: 'auth/userpass/users', sent: 'token_ttl above token_max_ttl', method: 'POST', path: 'auth/userpass/users/fixture', body: { token_ttl: '2h', token_max_ttl: '1h' }, status: 400 },
+  { family: 'auth/jwt/config', sent: 'a public key that is not PEM', method: 'POST', path: 'auth/jwt/config', body: { jwt_validation_pubkeys: ['not a key'] }, status: 400 },
+  { family: 'auth/jwt/config', sent: '"none" among the supported algorithms', method: 'POST', path: 'auth/jwt/config', body: { jwt_validation_pubkeys: [], jwt_supported_algs: ['none'] }, status: 400 },
+  { family: 'auth/kubernetes/config', sent: 'no kubernetes_host', method: 'POST', path: 'auth/kubernetes/config', body: {}, status: 400 },
+  { family: 'auth/token/roles', sent: 'allowed_policies as an object', method: 'POST', path: 'auth/token/roles/fixture', body: { allowed_policies: { root: true } }, status: 400 },
+  { family: 'auth/token/create/<role>', sent: 'a policy outside the role', method: 'POST', path: 'auth/token/create/fixture', body: { policies: ['root'] }, status: 400 },
+  { family: 'auth/token/create/<role>', sent: 'a role that does not exist', method: 'POST', path: 'auth/token/create/nope', body: {}, status: 400 },
+  { family: 'identity/entity', sent: 'the root policy', method: 'POST', path: 'identity/entity', body: { name: 'would-be-root', policies: ['root'] }, status: 400 },
+  { family: 'identity/entity', sent: 'metadata as an array', method: 'POST', path: 'identity/entity', body: { name: 'x', metadata: ['a'] }, status: 400 },
+  { family: 'identity/entity-alias', sent: 'a mount accessor that does not exist', method: 'POST', path: 'identity/entity-alias', body: { name: 'x', canonical_id: 'nope', mount_accessor: 'auth_nope_1' }, status: 400 },
+  { family: 'identity/group', sent: 'an unknown member entity', method: 'POST', path: 'identity/group', body: { name: 'g', member_entity_ids: ['nope'] }, status: 400 },
+  { family: 'identity/group', sent: 'an external group', method: 'POST', path: 'identity/group', body: { name: 'g', type: 'external' }, status: 400 },
 
   // secret/ (KV v2)
   { family: 'secret/data', sent: 'no data', method: 'POST', path: 'secret/data/fixture', body: {}, status: 400, message: /no data provided/ },

@@ -17,6 +17,19 @@ const PROBES: ReadonlyArray<{ method: string; path: string }> = [
   { method: 'LIST', path: 'hkv1/' },
   { method: 'GET', path: 'cubbyhole/fixture' },
   { method: 'LIST', path: 'auth/token/accessors' },
+  { method: 'GET', path: 'sys/auth' },
+  { method: 'GET', path: 'auth/approle/role/fixture' },
+  { method: 'GET', path: 'auth/approle/role/fixture/role-id' },
+  { method: 'LIST', path: 'auth/approle/role/fixture/secret-id' },
+  { method: 'GET', path: 'auth/userpass/users/fixture' },
+  { method: 'LIST', path: 'auth/userpass/users' },
+  { method: 'GET', path: 'auth/jwt/config' },
+  { method: 'GET', path: 'auth/jwt/role/fixture' },
+  { method: 'GET', path: 'auth/kubernetes/config' },
+  { method: 'GET', path: 'auth/kubernetes/role/fixture' },
+  { method: 'GET', path: 'auth/token/roles/fixture' },
+  { method: 'LIST', path: 'identity/entity/id' },
+  { method: 'LIST', path: 'identity/group/id' },
 ];
 
 /** Probe → status and data, with lists sorted so that order alone never counts as a change. */
