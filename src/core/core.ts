@@ -10,7 +10,7 @@ import { IdentityStore } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import { MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
-import { TokenStore, type TokenEntry } from './token-store.js';
+import { TokenStore, type RenewLimits, type TokenEntry } from './token-store.js';
 import { Wrapping } from './wrapping.js';
 
 /** Builds the backend that serves a mount; the server wires engine modules in (core never imports them). */
@@ -193,12 +193,46 @@ export class Core {
     this.unsealed().backends.set(this.mounts.routeKey(entry), factory(entry, this));
   }
 
-  /** Stops serving a mount and deletes everything it stored. */
+  /**
+   * Stops serving a mount and deletes everything it stored. An auth mount's login tokens are
+   * revoked with it, as Vault revokes the mount's lease prefix; it leaves the table first, so no
+   * login can slip in while they are revoked.
+   */
   async removeMount(routeKey: string): Promise<void> {
     const entry = await this.mounts.remove(routeKey);
     if (!entry) return;
     this.unsealed().backends.delete(routeKey);
+    if (entry.table === 'auth') {
+      const loginPrefix = `auth/${entry.path}`;
+      // Tokens from before logins recorded their mount are known by their path only.
+      await this.tokens.revokeWhere((token) =>
+        token.login ? token.login.mountAccessor === entry.accessor : token.path.startsWith(loginPrefix),
+      );
+    }
     await this.mountStorage(entry).deleteTree('');
+  }
+
+  /**
+   * Vault's auth renew: a token made by a login renews only if the auth mount that issued it is
+   * still there and its method agrees (user or role still exists...). Answers the limits the
+   * renewal gets from the method's current settings, capped by the mount's tuned TTLs; undefined
+   * for tokens no login made. Throws 400 to refuse.
+   */
+  async checkLoginRenewal(token: TokenEntry): Promise<RenewLimits | undefined> {
+    if (!token.login) return undefined;
+    const { mountAccessor, internal } = token.login;
+    const mount = this.mounts.list('auth').find((m) => m.accessor === mountAccessor);
+    const backend = mount && this.backend(this.mounts.routeKey(mount));
+    if (!mount || !backend) throw invalidRequest('the auth method that issued this token is no longer enabled, not renewing');
+    if (!backend.renewLogin) throw invalidRequest("this auth type doesn't support renew");
+    const current = (await backend.renewLogin({ internal, policies: token.policies, meta: token.meta }, this.mountStorage(mount), mount)) ?? {};
+    const mountDefault = mount.config.default_lease_ttl || this.tokens.defaultTtl;
+    const mountMax = mount.config.max_lease_ttl || this.tokens.maxTtl;
+    return {
+      ttl: current.ttl || mountDefault,
+      maxTtl: current.maxTtl ? Math.min(current.maxTtl, mountMax) : mountMax,
+      ...(current.period !== undefined ? { period: current.period } : {}),
+    };
   }
 
   /** Checks that a mount type is known before it is added. */

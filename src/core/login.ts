@@ -36,6 +36,8 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
     path,
     entityId: entity.id,
     boundCidrs: login.boundCidrs ?? [],
+    // Renewals go back to this mount (by accessor: a remount at the same path is another mount).
+    login: { mountAccessor: mount.accessor, internal: { ...(login.internal ?? {}) } },
   });
   warnings.push(...created.warnings);
   const resp: Resp = { auth: authBlock(created.entry, created.token, created.entry.ttl, core.identity.policiesFor(entity.id)) };

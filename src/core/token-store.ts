@@ -49,6 +49,25 @@ export interface TokenEntry {
   maxTtl?: number;
   /** The token role it was created against (auth/token/create/<role>); renewals follow that role. */
   role?: string;
+  /** Set on tokens made by a login: renewals ask the issuing mount (by accessor) first. Never shown. */
+  login?: LoginOrigin;
+}
+
+/** Where a login token came from: the issuing auth mount and the data only that method sees again. */
+export interface LoginOrigin {
+  mountAccessor: string;
+  internal: Record<string, string>;
+}
+
+/**
+ * What a renewal may replace on the token (a token role's or an auth method's current settings),
+ * seconds: `ttl` is the default increment, `maxTtl` the ceiling below the system max.
+ */
+export interface RenewLimits {
+  period?: number;
+  explicitMaxTtl?: number;
+  ttl?: number;
+  maxTtl?: number;
 }
 
 /** Marks a token that may no longer be used (Vault's tokenRevocationPending). */
@@ -100,6 +119,8 @@ export interface CreateTokenParams {
   maxTtl?: number;
   /** The token role it is created against. */
   role?: string;
+  /** The login that made it (set by the core's login handling only). */
+  login?: LoginOrigin;
   /**
    * A chosen token (auth/token/create's `id`, -dev-root-token-id); default a fresh 256-bit "hvs."
    * token. Not validated here: auth/token/create applies Vault's rules to client-chosen ids.
@@ -273,6 +294,7 @@ export class TokenStore {
       ...(params.boundCidrs?.length ? { boundCidrs: params.boundCidrs } : {}),
       ...(params.maxTtl ? { maxTtl: params.maxTtl } : {}),
       ...(params.role ? { role: params.role } : {}),
+      ...(params.login ? { login: params.login } : {}),
     };
 
     const accessorKey = this.accessorKey(accessor);
@@ -367,10 +389,10 @@ export class TokenStore {
   /**
    * Renews a token (Vault's rules): refused for tokens that are not renewable or never expire;
    * periodic tokens get their period again; others get the increment (or their TTL), never past
-   * creation + min(max TTL, explicit max TTL). `limits` replace the token's own period and explicit
-   * max TTL (a role token renews under its role's current values, as in Vault).
+   * creation + min(max TTL, explicit max TTL). `limits` replace the token's own settings (a role
+   * token renews under its role's current values, a login token under its auth method's, as in Vault).
    */
-  async renew(entry: TokenEntry, increment = 0, limits?: { period: number; explicitMaxTtl: number }): Promise<{ entry: TokenEntry; warnings: string[] }> {
+  async renew(entry: TokenEntry, increment = 0, limits?: RenewLimits): Promise<{ entry: TokenEntry; warnings: string[] }> {
     if (!Number.isSafeInteger(increment) || increment < 0) throw invalidRequest('increment must be positive');
     let warnings: string[] = [];
     const renewed = await this.update(entry.id, (current) => {
@@ -379,11 +401,11 @@ export class TokenStore {
       if (nowMs >= current.expireTime) throw invalidRequest('lease expired');
       const calculated = calculateTtl({
         increment,
-        ttl: current.ttl,
+        ttl: limits?.ttl ?? current.ttl,
         period: limits?.period ?? current.period,
         explicitMaxTtl: limits?.explicitMaxTtl ?? current.explicitMaxTtl,
         defaultTtl: this.defaultTtl,
-        maxTtl: this.maxTtlOf(current),
+        maxTtl: this.maxTtlOf({ maxTtl: limits?.maxTtl ?? current.maxTtl }),
         start: current.creationTime,
         now: Math.floor(nowMs / 1000),
       });
@@ -430,6 +452,21 @@ export class TokenStore {
     if (!entry) return false;
     await this.revokeTree(entry);
     return true;
+  }
+
+  /**
+   * Revokes every token `matches` picks (with its descendants): an auth mount being disabled takes
+   * its logins' tokens with it. A full scan: disabling a mount is rare. Returns how many matched.
+   */
+  async revokeWhere(matches: (entry: TokenEntry) => boolean): Promise<number> {
+    let revoked = 0;
+    for (const tokenId of await this.storage.list('id/')) {
+      const entry = await this.load(tokenId);
+      if (!entry || !matches(entry)) continue;
+      await this.revokeTree(entry);
+      revoked++;
+    }
+    return revoked;
   }
 
   /** Every accessor in the store (auth/token/accessors). */

@@ -66,6 +66,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
           tokenBackend(c.tokens, {
             hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo,
             entityForAlias: async (alias) => (await c.identity.entityForLogin(m.accessor, alias)).id,
+            checkLoginRenewal: (entry) => c.checkLoginRenewal(entry),
           }),
       },
     },

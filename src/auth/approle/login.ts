@@ -71,6 +71,8 @@ async function login(ctx: ApproleContext, req: Req<LoginFields>, store: MountSto
       renewable: true,
       // A secret ID's own token_bound_cidrs (a subset of the role's) take the role's place.
       boundCidrs: secretId && secretId.tokenBoundCidrs.length > 0 ? secretId.tokenBoundCidrs : role.tokenBoundCidrs,
+      // Renewals find the role again by name (see renew.ts).
+      internal: { role_name: role.name },
     },
   };
 }

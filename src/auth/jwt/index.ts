@@ -2,6 +2,7 @@ import type { Backend, MountInfo } from '../../core/framework/types.js';
 import { configPath } from './config.js';
 import { JwtContext } from './context.js';
 import { loginPath } from './login.js';
+import { renewLogin } from './renew.js';
 import { rolePaths } from './role.js';
 
 /**
@@ -10,5 +11,5 @@ import { rolePaths } from './role.js';
  */
 export function jwtBackend(mount: MountInfo): Backend {
   const ctx = new JwtContext();
-  return { type: mount.type, paths: [configPath(), ...rolePaths(), loginPath(ctx)] };
+  return { type: mount.type, paths: [configPath(), ...rolePaths(), loginPath(ctx)], renewLogin };
 }

@@ -86,5 +86,7 @@ function loginResult(roleName: string, role: JwtRole, claims: Claims) {
     metadata: { ...mapped.metadata, role: roleName },
     displayName: user,
     ...tokenLoginFields(role.token),
+    // Renewals find the role again by name (see renew.ts).
+    internal: { role: roleName },
   };
 }

@@ -2,6 +2,7 @@ import type { Backend } from '../../core/framework/types.js';
 import { configPath } from './config.js';
 import { loginPath } from './login.js';
 import { OfflineVerifier } from './offline-verification.js';
+import { renewLogin } from './renew.js';
 import { rolePaths } from './role.js';
 
 /** Default deadline for a TokenReview or JWKS call. */
@@ -26,5 +27,6 @@ export function kubernetesBackend(): Backend {
   return {
     type: 'kubernetes',
     paths: [configPath(() => verifier.clear()), ...rolePaths(), loginPath({ verifier, timeoutMs })],
+    renewLogin,
   };
 }

@@ -142,6 +142,8 @@ async function login(req: LoginReq, store: MountStorage, ctx: LoginContext): Pro
     metadata: { ...metadata, role: roleName },
     displayName: `${sa.namespace}-${sa.name}`,
     ...loginTokenSettings(role),
+    // Renewals find the role again by name (see renew.ts).
+    internal: { role: roleName },
   };
   return { login: result };
 }

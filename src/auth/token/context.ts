@@ -1,5 +1,5 @@
 import type { Caller, Req } from '../../core/framework/types.js';
-import type { TokenStore } from '../../core/token-store.js';
+import type { RenewLimits, TokenEntry, TokenStore } from '../../core/token-store.js';
 
 /** Whether the caller holds sudo on a full logical path (e.g. "auth/token/create"). */
 export type SudoCheck = (caller: Caller, path: string) => Promise<boolean>;
@@ -17,7 +17,16 @@ export interface TokenBackendOptions {
    * answers; without it `entity_alias` is refused.
    */
   entityForAlias?: EntityForAlias;
+  /**
+   * Asked before a token made by a login is renewed: the issuing auth method may refuse (400) and
+   * sets the renewal's TTLs (Vault's auth renew). Mounts live in the core, so the core answers;
+   * without it login tokens renew like any other.
+   */
+  checkLoginRenewal?: LoginRenewalCheck;
 }
+
+/** Limits for renewing a login token (undefined for other tokens); throws to refuse. */
+export type LoginRenewalCheck = (entry: TokenEntry) => Promise<RenewLimits | undefined>;
 
 /** The id of the entity behind an alias name on the token mount. */
 export type EntityForAlias = (aliasName: string) => Promise<string>;
@@ -27,6 +36,7 @@ export interface TokenBackendContext {
   store: TokenStore;
   hasSudo: SudoCheck;
   entityForAlias?: EntityForAlias;
+  checkLoginRenewal?: LoginRenewalCheck;
 }
 
 /**

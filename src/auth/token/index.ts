@@ -8,7 +8,7 @@ import { renewPaths } from './renew.js';
 import { revokePaths } from './revoke.js';
 import { rolePaths } from './roles.js';
 
-export type { EntityForAlias, SudoCheck, TokenBackendOptions } from './context.js';
+export type { EntityForAlias, LoginRenewalCheck, SudoCheck, TokenBackendOptions } from './context.js';
 export { childPolicies } from './create.js';
 export { authBlock, lookupData } from './describe.js';
 
@@ -18,6 +18,7 @@ export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {
     store,
     hasSudo: options.hasSudo ?? (async (caller) => caller.isRoot),
     ...(options.entityForAlias ? { entityForAlias: options.entityForAlias } : {}),
+    ...(options.checkLoginRenewal ? { checkLoginRenewal: options.checkLoginRenewal } : {}),
   };
   return {
     type: 'token',

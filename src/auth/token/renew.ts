@@ -1,7 +1,7 @@
 import { invalidRequest, permissionDenied } from '../../core/errors.js';
 import { field } from '../../core/framework/fields.js';
 import { definePath, type MountStorage, type PathDef, type Resp } from '../../core/framework/types.js';
-import type { TokenEntry } from '../../core/token-store.js';
+import type { RenewLimits, TokenEntry } from '../../core/token-store.js';
 import type { TokenBackendContext } from './context.js';
 import { authBlock } from './describe.js';
 import { loadRole } from './role-store.js';
@@ -9,10 +9,14 @@ import { loadRole } from './role-store.js';
 const increment = field.duration({ description: 'Requested extension of the token, from now; default: its TTL or period.' });
 
 /** auth/token/renew, renew-self and renew-accessor. */
-export function renewPaths({ store }: TokenBackendContext): PathDef[] {
-  /** Vault answers a renewal with the token's auth block and the new lease duration. */
+export function renewPaths({ store, checkLoginRenewal }: TokenBackendContext): PathDef[] {
+  /**
+   * Vault answers a renewal with the token's auth block and the new lease duration. A login token
+   * asks its auth method first (every renew path goes through here), a role token its role.
+   */
   async function renew(entry: TokenEntry, by: number, clientToken: string, mountStore: MountStorage): Promise<Resp> {
-    const { entry: renewed, warnings } = await store.renew(entry, by, await roleLimits(entry, mountStore));
+    const limits: RenewLimits | undefined = (await checkLoginRenewal?.(entry)) ?? (await roleLimits(entry, mountStore));
+    const { entry: renewed, warnings } = await store.renew(entry, by, limits);
     // The TTL just granted, measured from the renewal itself: "now" a moment later would floor 3600 to 3599.
     const granted = renewed.expireTime === 0 ? 0 : Math.round((renewed.expireTime - renewed.lastRenewalTime) / 1000);
     const resp: Resp = { auth: authBlock(renewed, clientToken, granted) };

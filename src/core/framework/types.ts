@@ -109,6 +109,30 @@ export interface LoginResult {
   noDefaultPolicy?: boolean;
   /** The token may only be used from these blocks (token_bound_cidrs). */
   boundCidrs?: string[];
+  /**
+   * Kept with the token and handed back only to this mount's `renewLogin` (Vault's InternalData):
+   * what the method needs to find the user or role again. Never shown by lookups.
+   */
+  internal?: Record<string, string>;
+}
+
+/** A login token as its issuing method sees it again at renewal. */
+export interface LoginRenewal {
+  /** The LoginResult's `internal`. */
+  internal: Record<string, string>;
+  /** The token's policies (sanitized, "default" included unless the login left it out). */
+  policies: string[];
+  meta: Record<string, string>;
+}
+
+/**
+ * The method's current token settings for a renewal, in seconds (0 or absent: the mount's default
+ * or max). `period` replaces the token's own, as Vault's auth renew handlers do.
+ */
+export interface LoginRenewalLimits {
+  ttl?: number;
+  maxTtl?: number;
+  period?: number;
 }
 
 /** What a wrapped request answers instead of its response (Vault's wrap_info). */
@@ -164,6 +188,12 @@ export interface PathDef<F extends Fields = Fields> {
 export interface Backend {
   type: string;
   paths: PathDef[];
+  /**
+   * Auth methods that log in: asked before a token they issued is renewed (Vault's AuthRenew), with
+   * the mount's storage. Throws (a CofferError, 400) to refuse; answers the settings the renewal
+   * gets. A login method without it cannot have its tokens renewed, as in Vault.
+   */
+  renewLogin?: (login: LoginRenewal, store: MountStorage, mount: MountInfo) => Promise<LoginRenewalLimits | void>;
 }
 
 /** Identity helper that keeps field types flowing from the table into handlers. */

@@ -45,6 +45,8 @@ export function loginPaths(dummy: Promise<PasswordHash>): PathDef[] {
               metadata: { username: name },
               displayName: name,
               ...tokenLoginFields(user.token),
+              // Renewals find the user again by this (see renew.ts).
+              internal: { username: name },
             },
           };
         },

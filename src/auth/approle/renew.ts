@@ -1,0 +1,12 @@
+import { invalidRequest } from '../../core/errors.js';
+import type { LoginRenewal, LoginRenewalLimits, MountStorage } from '../../core/framework/types.js';
+import { loadRole } from './role-store.js';
+
+/** Vault's AppRole pathLoginRenew: renews only while the role exists, under its current TTLs and period. */
+export async function renewLogin(login: LoginRenewal, store: MountStorage): Promise<LoginRenewalLimits> {
+  const name = login.internal.role_name ?? '';
+  const found = name === '' ? undefined : await loadRole(store, name.toLowerCase());
+  if (!found) throw invalidRequest(`role "${name}" does not exist during renewal`);
+  const { role } = found;
+  return { ttl: role.tokenTtl, maxTtl: role.tokenMaxTtl, period: role.tokenPeriod };
+}

@@ -1,0 +1,11 @@
+import { invalidRequest } from '../../core/errors.js';
+import type { LoginRenewal, LoginRenewalLimits, MountStorage } from '../../core/framework/types.js';
+import { loadRole } from './role.js';
+
+/** Vault's kubernetes pathLoginRenew: renews only while the role exists, under its current TTLs and period. */
+export async function renewLogin(login: LoginRenewal, store: MountStorage): Promise<LoginRenewalLimits> {
+  const name = login.internal.role ?? '';
+  const role = name === '' ? undefined : await loadRole(store, name);
+  if (!role) throw invalidRequest(`role "${name}" does not exist during renewal`);
+  return { ttl: role.token_ttl, maxTtl: role.token_max_ttl, period: role.token_period };
+}
