@@ -175,6 +175,7 @@ export class Core {
     const tokens = new TokenStore(this.rootStorage.scoped(AREA.tokens), {
       salt: Buffer.from(salt, 'base64'),
       onRevoke: (entry) => this.onTokenRevoked(entry),
+      loginMountGone: (entry) => !mounts.list('auth').some((m) => m.accessor === entry.login?.mountAccessor),
     });
     const policies = new PolicyStore(this.rootStorage.scoped(AREA.policies));
     const identity = new IdentityStore(this.rootStorage.scoped(AREA.identity), (accessor) =>
@@ -202,13 +203,8 @@ export class Core {
     const entry = await this.mounts.remove(routeKey);
     if (!entry) return;
     this.unsealed().backends.delete(routeKey);
-    if (entry.table === 'auth') {
-      const loginPrefix = `auth/${entry.path}`;
-      // Tokens from before logins recorded their mount are known by their path only.
-      await this.tokens.revokeWhere((token) =>
-        token.login ? token.login.mountAccessor === entry.accessor : token.path.startsWith(loginPrefix),
-      );
-    }
+    // Should this stop half-way, tidy revokes the rest (their mount is gone).
+    if (entry.table === 'auth') await this.tokens.revokeWhere((token) => token.login?.mountAccessor === entry.accessor);
     await this.mountStorage(entry).deleteTree('');
   }
 

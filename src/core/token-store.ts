@@ -84,6 +84,11 @@ const MAX_DEPTH = 256;
 export interface TokenStoreOptions {
   /** 32 random bytes kept in the barrier: the HMAC key for token and accessor hashes. */
   salt: Uint8Array;
+  /**
+   * Whether a login token's issuing auth mount is gone (the core knows the mounts): tidy revokes
+   * such tokens, finishing a mount disable that could not revoke them all.
+   */
+  loginMountGone?: (entry: TokenEntry) => boolean;
   /** Called once per revoked token, before its entry is deleted (the core deletes its cubbyhole). */
   onRevoke?: (entry: TokenEntry) => Promise<void>;
   /** Clock in unix ms (tests inject one). */
@@ -154,6 +159,8 @@ export interface TidyResult {
   danglingChildren: number;
   /** Abandoned pending revocations finished. */
   abandoned: number;
+  /** Login tokens whose auth mount was disabled. */
+  loginMountGone: number;
   /** Accessor index entries that pointed at no token. */
   danglingAccessors: number;
   /** Parent index entries whose parent or child no longer exists. */
@@ -179,6 +186,7 @@ const parentLinkKey = (parentId: string, childId: string) => `parent/${parentId}
 export class TokenStore {
   private readonly salt: Uint8Array;
   private readonly onRevoke: (entry: TokenEntry) => Promise<void>;
+  private readonly loginMountGone: (entry: TokenEntry) => boolean;
   private readonly now: () => number;
   readonly defaultTtl: number;
   readonly maxTtl: number;
@@ -191,6 +199,7 @@ export class TokenStore {
     if (options.salt.byteLength < 16) throw new Error('token store salt must be at least 16 bytes');
     this.salt = options.salt;
     this.onRevoke = options.onRevoke ?? (async () => {});
+    this.loginMountGone = options.loginMountGone ?? (() => false);
     this.now = options.now ?? Date.now;
     this.defaultTtl = options.defaultTtl ?? DEFAULT_SYSTEM_TTL;
     this.maxTtl = options.maxTtl ?? DEFAULT_SYSTEM_TTL;
@@ -494,7 +503,7 @@ export class TokenStore {
   }
 
   private async runTidy(): Promise<TidyResult> {
-    const result: TidyResult = { expired: 0, danglingChildren: 0, abandoned: 0, danglingAccessors: 0, danglingParentLinks: 0 };
+    const result: TidyResult = { expired: 0, danglingChildren: 0, abandoned: 0, loginMountGone: 0, danglingAccessors: 0, danglingParentLinks: 0 };
     const nowMs = this.now();
 
     for (const tokenId of await this.storage.list('id/')) {
@@ -509,6 +518,9 @@ export class TokenStore {
       } else if (entry.numUses === REVOCATION_PENDING && nowMs - (entry.revokePendingSince ?? 0) > ABANDONED_REVOCATION_MS) {
         await this.revokeTree(entry);
         result.abandoned++;
+      } else if (entry.login && this.loginMountGone(entry)) {
+        await this.revokeTree(entry);
+        result.loginMountGone++;
       }
     }
 

@@ -28,7 +28,7 @@ export function maintenancePaths({ store }: TokenBackendContext): PathDef[] {
             data: null,
             warnings: [
               `Tidy operation finished: revoked ${counts.expired} expired, ${counts.danglingChildren} parentless and ` +
-                `${counts.abandoned} abandoned tokens; removed ${counts.danglingAccessors} accessor and ` +
+                `${counts.abandoned} abandoned tokens, and ${counts.loginMountGone} from disabled auth methods; removed ${counts.danglingAccessors} accessor and ` +
                 `${counts.danglingParentLinks} parent index entries.`,
             ],
           };
