@@ -6,6 +6,8 @@ import { StorageView } from './framework/storage-view.js';
 import type { Backend, MountStorage } from './framework/types.js';
 import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
 import { Metrics } from './metrics.js';
+import { AuditBroker } from './audit/broker.js';
+import type { AuditSinkFactory } from './audit/sink.js';
 import { IdentityStore } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import { MountTable, type MountEntry } from './mounts.js';
@@ -27,6 +29,8 @@ export interface CoreOptions {
   storageType: string;
   /** Seconds between sweeps for expired tokens. */
   tidyInterval?: number;
+  /** Audit device types (file, socket, syslog) by name; the server wires them in. */
+  auditDevices?: Record<string, AuditSinkFactory>;
 }
 
 /** Storage layout inside the barrier. */
@@ -37,6 +41,7 @@ const AREA = {
   tokens: 'sys/token/',
   policies: 'sys/policy/',
   identity: 'sys/identity/',
+  audit: 'core/audit/',
 } as const;
 
 /** The mounts every initialized Coffer has; they can be neither removed nor moved. */
@@ -61,7 +66,14 @@ export class Core {
   /** The whole barrier as JSON; engines only ever see their mount's scope of it. */
   readonly rootStorage: MountStorage;
   readonly statusBackend: Backend;
-  private loaded?: { mounts: MountTable; tokens: TokenStore; policies: PolicyStore; identity: IdentityStore; backends: Map<string, Backend> };
+  private loaded?: {
+    mounts: MountTable;
+    tokens: TokenStore;
+    policies: PolicyStore;
+    identity: IdentityStore;
+    audit: AuditBroker;
+    backends: Map<string, Backend>;
+  };
   private tidyTimer?: NodeJS.Timeout;
   private cluster?: { name: string; id: string };
 
@@ -102,6 +114,9 @@ export class Core {
   }
   get identity(): IdentityStore {
     return this.unsealed().identity;
+  }
+  get audit(): AuditBroker {
+    return this.unsealed().audit;
   }
 
   /**
@@ -182,7 +197,9 @@ export class Core {
       mounts.list('auth').find((m) => m.accessor === accessor),
     );
     await identity.load();
-    this.loaded = { mounts, tokens, policies, identity, backends: new Map() };
+    const audit = new AuditBroker(this.rootStorage.scoped(AREA.audit), this.options.auditDevices ?? {}, this.logger, () => this.metrics.auditFailures.inc());
+    await audit.load();
+    this.loaded = { mounts, tokens, policies, identity, audit, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
     this.scheduleTidy();
   }
@@ -239,12 +256,15 @@ export class Core {
   /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */
   async seal(): Promise<void> {
     clearInterval(this.tidyTimer);
+    const audit = this.loaded?.audit;
     this.loaded = undefined;
+    await audit?.close();
     await this.barrier.seal();
   }
 
   async close(): Promise<void> {
     clearInterval(this.tidyTimer);
+    await this.loaded?.audit.close();
   }
 
   private async onTokenRevoked(entry: TokenEntry): Promise<void> {

@@ -17,6 +17,10 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly auditFailures = this.counter(
+    'coffer_audit_failures_total',
+    'Audit entries no enabled device could record (each refused its request).',
+  );
   readonly wrappingTokensExpiredUnused = this.counter(
     'coffer_wrapping_tokens_expired_unused_total',
     'Wrapping tokens that expired before anyone unwrapped them.',

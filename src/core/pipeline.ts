@@ -1,5 +1,6 @@
+import type { AuditAuth, AuditFacts } from './audit/entry.js';
 import type { Core } from './core.js';
-import { noHandler, permissionDenied, sealedError } from './errors.js';
+import { CofferError, noHandler, permissionDenied, sealedError } from './errors.js';
 import { addressAllowed } from './framework/cidr.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from './framework/dispatch.js';
 import { matchPath } from './framework/match.js';
@@ -44,14 +45,57 @@ const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/
 
 /**
  * The one pipeline every request goes through (DESIGN.md §1):
- * authenticate → (quotas, CIDR: later) → route → ACL (with wrapping TTL bounds) → (audit request)
- * → handler → (leases: later) → response wrapping → (audit response: later) → outcome.
+ * authenticate → (quotas, CIDR: later) → route → ACL (with wrapping TTL bounds) → audit request
+ * → handler → (leases: later) → response wrapping → audit response → outcome.
  * Backends never do any of these themselves.
  */
 export async function handleRequest(core: Core, incoming: IncomingRequest): Promise<Outcome> {
   if (STATUS_PATHS.has(incoming.path)) return serveStatus(core, incoming);
   if (core.sealed) throw sealedError();
+  const facts: AuditFacts = {
+    request: {
+      id: incoming.id,
+      operation: incoming.operation,
+      path: incoming.path,
+      mountType: '',
+      mountAccessor: '',
+      data: incoming.data,
+      remoteAddress: incoming.remoteAddress,
+      clientToken: incoming.token,
+    },
+  };
+  // An object, not a variable: the closure below changes it, and TypeScript narrows variables.
+  const progress: { stage: 'before-handler' | 'request-refused' | 'handled' } = { stage: 'before-handler' };
+  const recordRequest = async () => {
+    try {
+      await core.audit.logRequest(facts);
+    } catch (err) {
+      progress.stage = 'request-refused';
+      throw err;
+    }
+    progress.stage = 'handled';
+  };
+  try {
+    const outcome = await serve(core, incoming, facts, recordRequest);
+    await core.audit.logResponse(facts);
+    return outcome;
+  } catch (err) {
+    if (progress.stage === 'request-refused') throw err;
+    facts.error = err instanceof CofferError ? err.message : 'internal error';
+    // A request refused before its handler (403, 400...) is recorded with its error, as Vault does.
+    if (progress.stage === 'before-handler') await core.audit.logRequest(facts);
+    await core.audit.logResponse(facts);
+    throw err;
+  }
+}
+
+/**
+ * Everything between authentication and the outcome. Fills `facts` for audit as it learns them and
+ * calls `recordRequest` once the request is authorized, before anything (token use, handler) runs.
+ */
+async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, recordRequest: () => Promise<void>): Promise<Outcome> {
   const wrapTtl = parseWrapTtl(incoming.wrapTtl);
+  facts.request.wrapTtl = wrapTtl;
   const selfServed = SELF_SERVED.has(incoming.path) && !!incoming.token && !incoming.data.token;
   const request = selfServed ? { ...incoming, data: { ...incoming.data, token: incoming.token }, token: undefined } : incoming;
 
@@ -64,6 +108,14 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
   const token = anonymous
     ? await optionalToken(core, request.token, request.remoteAddress)
     : await requireToken(core, request.token, request.remoteAddress);
+  if (token) {
+    facts.auth = auditAuth(core, token.entry, token.presented);
+    facts.request.clientTokenAccessor = token.entry.accessor;
+  } else if (selfServed && core.audit.enabled) {
+    // "Who unwrapped what": the wrapping token is the subject, so its accessor goes on record.
+    facts.request.clientTokenAccessor = (await core.tokens.lookup(incoming.token!))?.accessor;
+  }
+  if (mount) [facts.request.mountType, facts.request.mountAccessor] = [mount.entry.type, mount.entry.accessor];
   if (!mount || !backend || !match) throw noHandler(request.path);
 
   const store = core.mountStorage(mount.entry);
@@ -78,10 +130,13 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
     wrapTtl,
   }, match);
   routed.req.operation = await resolveOperation(routed, store);
+  facts.request.operation = routed.req.operation;
+
+  if (!anonymous && token) await authorize(core, token.entry, request.path, routed, wrapTtl);
+  await recordRequest();
 
   let revokeAfter = false;
   if (!anonymous && token) {
-    await authorize(core, token.entry, request.path, routed, wrapTtl);
     const used = await core.tokens.use(token.entry);
     if (!used) throw permissionDenied();
     revokeAfter = used.revokeAfter;
@@ -91,10 +146,12 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
     let resp = await invokeHandler(routed, store);
     if (resp.login) resp = await loginResponse(core, mount.entry, request.path, resp);
     const mountType = resp.origin?.mountType ?? mount.entry.type;
+    facts.response = { status: resp.status ?? 200, data: resp.data, auth: resp.auth, wrapInfo: resp.wrapInfo, warnings: resp.warnings };
     if (resp.wrapInfo) return { resp: {}, mountType: '', wrapInfo: resp.wrapInfo };
     if (wrapTtl === undefined || !isWrappable(resp)) return { resp, mountType, requestId: resp.origin?.requestId };
     const { data, auth, warnings, lease } = resp;
     const wrapInfo = await core.wrapping.wrap({ requestId: request.id, mountType, resp: { data, auth, warnings, lease } }, wrapTtl, request.path);
+    facts.response.wrapInfo = wrapInfo;
     return { resp: {}, mountType: '', wrapInfo };
   } finally {
     // A token whose last use was this request dies after it, as in Vault.
@@ -134,6 +191,24 @@ async function loginResponse(core: Core, mount: MountEntry, path: string, resp: 
   const created = await completeLogin(core, mount, path, login!);
   const warnings = [...(rest.warnings ?? []), ...(created.warnings ?? [])];
   return { ...rest, auth: created.auth, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** The token's part of an audit entry. */
+function auditAuth(core: Core, entry: TokenEntry, presented: string): AuditAuth {
+  const identityPolicies = entry.entityId ? core.identity.policiesFor(entry.entityId) : [];
+  return {
+    clientToken: presented,
+    accessor: entry.accessor,
+    displayName: entry.displayName,
+    policies: identityPolicies.length > 0 ? [...new Set([...entry.policies, ...identityPolicies])].sort() : entry.policies,
+    tokenPolicies: entry.policies,
+    identityPolicies,
+    metadata: entry.meta,
+    entityId: entry.entityId,
+    tokenType: entry.type,
+    tokenTtl: entry.ttl,
+    tokenIssueTime: new Date(entry.issueTime).toISOString(),
+  };
 }
 
 /** The Caller a handler sees for a presented token and its entry. */
