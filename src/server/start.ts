@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Barrier } from '../barrier/barrier.js';
+import { openFileSink } from '../audit/file.js';
 import { approleBackend } from '../auth/approle/index.js';
 import { jwtBackend } from '../auth/jwt/index.js';
 import { kubernetesBackend } from '../auth/kubernetes/index.js';
@@ -49,6 +50,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
     statusBackend,
+    auditDevices: { file: openFileSink },
     factories: {
       secret: {
         kv: (mount) => kvBackend(mount),

@@ -1,5 +1,6 @@
 import type { Core } from '../../core/core.js';
 import type { Backend } from '../../core/framework/types.js';
+import { auditPaths } from './audit.js';
 import { capabilityPaths } from './capabilities.js';
 import { metricsPaths } from './metrics.js';
 import { mountPaths } from './mounts.js';
@@ -9,7 +10,7 @@ import { wrappingPaths } from './wrapping.js';
 
 export { statusBackend } from './status.js';
 
-/** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics. */
+/** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics, audit. */
 export function sysBackend(core: Core): Backend {
   return {
     type: 'system',
@@ -21,6 +22,7 @@ export function sysBackend(core: Core): Backend {
       ...uiMountPaths(core),
       ...wrappingPaths(core),
       ...metricsPaths(core),
+      ...auditPaths(core),
     ],
   };
 }
