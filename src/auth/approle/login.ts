@@ -1,6 +1,7 @@
 import { invalidRequest } from '../../core/errors.js';
 import { addressAllowed } from '../../core/framework/cidr.js';
 import { field } from '../../core/framework/fields.js';
+import { loginTokenFields, refuseRootPolicy } from '../../core/framework/token-params.js';
 import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { constantTimeEqual } from '../../crypto/constant-time.js';
 import type { ApproleContext } from './context.js';
@@ -42,7 +43,7 @@ async function login(ctx: ApproleContext, req: Req<LoginFields>, store: MountSto
     if (!addressAllowed(req.remoteAddress, role.secretIdBoundCidrs)) {
       throw invalidRequest(`source address "${req.remoteAddress}" unauthorized by CIDR restrictions on the role`);
     }
-    if (role.tokenPolicies.includes('root')) throw invalidRequest('auth methods cannot create root tokens');
+    refuseRootPolicy(role.token);
   };
 
   let secretId: SecretIdEntry | undefined;
@@ -60,17 +61,10 @@ async function login(ctx: ApproleContext, req: Req<LoginFields>, store: MountSto
   return {
     login: {
       alias: { name: role.roleId, metadata },
-      policies: role.tokenPolicies,
       metadata,
-      ttl: role.tokenTtl,
-      maxTtl: role.tokenMaxTtl,
-      explicitMaxTtl: role.tokenExplicitMaxTtl,
-      period: role.tokenPeriod,
-      numUses: role.tokenNumUses,
-      noDefaultPolicy: role.tokenNoDefaultPolicy,
-      renewable: true,
+      ...loginTokenFields(role.token),
       // A secret ID's own token_bound_cidrs (a subset of the role's) take the role's place.
-      boundCidrs: secretId && secretId.tokenBoundCidrs.length > 0 ? secretId.tokenBoundCidrs : role.tokenBoundCidrs,
+      boundCidrs: secretId && secretId.tokenBoundCidrs.length > 0 ? secretId.tokenBoundCidrs : role.token.boundCidrs,
       // Renewals find the role again by name (see renew.ts).
       internal: { role_name: role.name },
     },

@@ -8,5 +8,5 @@ export async function renewLogin(login: LoginRenewal, store: MountStorage): Prom
   const found = name === '' ? undefined : await loadRole(store, name.toLowerCase());
   if (!found) throw invalidRequest(`role "${name}" does not exist during renewal`);
   const { role } = found;
-  return { ttl: role.tokenTtl, maxTtl: role.tokenMaxTtl, period: role.tokenPeriod };
+  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
 }

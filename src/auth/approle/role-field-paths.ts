@@ -38,7 +38,7 @@ export function roleFieldPaths(ctx: ApproleContext): PathDef[] {
     const fields = { role_name: roleFields.role_name, [spec.field]: roleFields[spec.field], ...(spec.alias ? { [spec.alias]: roleFields[spec.alias] } : {}) };
     const set = (req: Req, store: MountStorage, value: unknown): Promise<Resp> => {
       const parsed = parseFields(roleFields, { role_name: req.fields.role_name, [spec.field]: value });
-      return writeRole(ctx, req.mount, store, parsed.values, (name) => parsed.provided.has(name), true);
+      return writeRole(ctx, req.mount, store, { fields: parsed.values, provided: (name) => parsed.provided.has(name) }, true);
     };
     return definePath({
       pattern: `role/:role_name/${spec.segment}`,

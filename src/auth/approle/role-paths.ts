@@ -1,6 +1,7 @@
 import { invalidRequest, notFoundError } from '../../core/errors.js';
 import { parseCidrList } from '../../core/framework/cidr.js';
 import { field, type Parsed } from '../../core/framework/fields.js';
+import { applyTokenParams, describeTokenParams, tokenParamFields } from '../../core/framework/token-params.js';
 import {
   ConditionFailed,
   definePath,
@@ -13,7 +14,6 @@ import {
   type Req,
   type Resp,
 } from '../../core/framework/types.js';
-import { sanitizePolicies } from '../../core/token/policies.js';
 import type { ApproleContext } from './context.js';
 import { accessorFolder, secretIdFolder } from './secret-id-store.js';
 import { loadRole, MAX_INPUT_LENGTH, newRole, normaliseRoleName, roleIdIndexKey, roleKey, saveRole, type RoleEntry } from './role-store.js';
@@ -26,19 +26,15 @@ export const roleFields = {
   secret_id_num_uses: field.int({ description: 'Default number of logins per secret ID; 0 is unlimited.' }),
   secret_id_ttl: field.duration({ description: 'Default lifetime of a secret ID; 0 never expires.' }),
   local_secret_ids: field.bool({ description: 'Secret IDs local to the cluster (creation only).' }),
-  token_ttl: field.duration({ description: 'TTL of issued tokens.' }),
-  token_max_ttl: field.duration({ description: 'Max TTL of issued tokens.' }),
-  token_explicit_max_ttl: field.duration({ description: 'Hard limit on the life of issued tokens.' }),
-  token_period: field.duration({ description: 'Issued tokens are periodic with this period.' }),
-  period: field.duration({ description: 'Deprecated: use token_period.' }),
-  token_policies: field.strings({ description: 'Policies of issued tokens.' }),
-  policies: field.strings({ description: 'Deprecated: use token_policies.' }),
-  token_bound_cidrs: field.strings({ description: 'CIDR blocks issued tokens may be used from.' }),
-  token_no_default_policy: field.bool({ description: 'Do not add the default policy to issued tokens.' }),
-  token_num_uses: field.int({ description: 'Uses of issued tokens; 0 is unlimited.' }),
-  token_type: field.string({ description: 'Token type: "default" or "service" (batch tokens are not supported).' }),
+  // Vault's AppRole still takes the pre-tokenutil policies and period (and no other old name).
+  ...tokenParamFields('policies', 'period'),
 };
 export type RoleFields = typeof roleFields;
+/** A role write as far as writeRole goes: the parsed fields and which of them the caller sent. */
+export interface RoleInput {
+  fields: Parsed<RoleFields>;
+  provided(name: keyof RoleFields & string): boolean;
+}
 
 const nameOnly = { role_name: field.string({ required: true }) };
 
@@ -57,8 +53,8 @@ export function rolePaths(ctx: ApproleContext): PathDef[] {
       fields: roleFields,
       existenceCheck: async (req, store) => !!(await loadRole(store, normaliseRoleName(req.fields.role_name))),
       operations: {
-        create: (req, store) => writeRole(ctx, req.mount, store, req.fields, (name) => req.provided(name), false),
-        update: (req, store) => writeRole(ctx, req.mount, store, req.fields, (name) => req.provided(name), false),
+        create: (req, store) => writeRole(ctx, req.mount, store, req, false),
+        update: (req, store) => writeRole(ctx, req.mount, store, req, false),
         read: async (req, store) => {
           const found = await loadRole(store, normaliseRoleName(req.fields.role_name));
           return found ? ok(describeRole(found.role)) : notFound();
@@ -105,10 +101,11 @@ export async function writeRole(
   ctx: ApproleContext,
   mount: MountInfo,
   store: MountStorage,
-  f: Parsed<RoleFields>,
-  sent: (name: keyof RoleFields & string) => boolean,
+  input: RoleInput,
   mustExist: boolean,
 ): Promise<Resp> {
+  const f = input.fields;
+  const sent = (name: keyof RoleFields & string) => input.provided(name);
   const name = normaliseRoleName(f.role_name);
   const previous = await loadRole(store, name);
   if (mustExist && !previous) throw notFoundError(`role "${name}" does not exist`);
@@ -126,39 +123,9 @@ export async function writeRole(
     role.secretIdNumUses = f.secret_id_num_uses;
   }
   if (sent('secret_id_ttl')) role.secretIdTtl = f.secret_id_ttl;
-  if (sent('token_ttl')) role.tokenTtl = f.token_ttl;
-  if (sent('token_max_ttl')) role.tokenMaxTtl = f.token_max_ttl;
-  if (sent('token_explicit_max_ttl')) role.tokenExplicitMaxTtl = f.token_explicit_max_ttl;
-  if (sent('token_no_default_policy')) role.tokenNoDefaultPolicy = f.token_no_default_policy;
-  if (sent('token_bound_cidrs')) role.tokenBoundCidrs = parseCidrList(f.token_bound_cidrs, 'token_bound_cidrs');
-  if (sent('token_num_uses')) {
-    if (f.token_num_uses < 0) throw invalidRequest("'token_num_uses' cannot be negative");
-    role.tokenNumUses = f.token_num_uses;
-  }
-  if (sent('token_type')) role.tokenType = parseTokenType(f.token_type);
+  role.token = applyTokenParams(role.token, input);
 
-  // The deprecated names still work, as Vault's tokenutil.UpgradeValue allows: one or the other.
-  if (sent('token_policies') && sent('policies')) throw invalidRequest('"token_policies" and "policies" cannot both be set; use "token_policies"');
-  if (sent('token_policies')) {
-    role.tokenPolicies = sanitizePolicies(f.token_policies, false);
-    role.legacyPolicies = false;
-  } else if (sent('policies')) {
-    role.tokenPolicies = sanitizePolicies(f.policies, false);
-    role.legacyPolicies = true;
-  }
-  if (sent('token_period') && sent('period')) throw invalidRequest('"token_period" and "period" cannot both be set; use "token_period"');
-  if (sent('token_period')) {
-    role.tokenPeriod = f.token_period;
-    role.legacyPeriod = false;
-  } else if (sent('period')) {
-    role.tokenPeriod = f.period;
-    role.legacyPeriod = true;
-  }
-
-  if (role.tokenTtl > 0 && role.tokenMaxTtl > 0 && role.tokenTtl > role.tokenMaxTtl) {
-    throw invalidRequest("'token_ttl' cannot be greater than 'token_max_ttl'");
-  }
-  if (!role.bindSecretId && role.secretIdBoundCidrs.length === 0 && role.tokenBoundCidrs.length === 0) {
+  if (!role.bindSecretId && role.secretIdBoundCidrs.length === 0 && role.token.boundCidrs.length === 0) {
     throw invalidRequest('at least one constraint should be enabled on the role');
   }
 
@@ -166,44 +133,16 @@ export async function writeRole(
   return noContent();
 }
 
-function parseTokenType(written: string): RoleEntry['tokenType'] {
-  switch (written.trim().toLowerCase()) {
-    case '':
-    case 'default':
-      return 'default';
-    case 'service':
-    case 'default-service':
-      return 'service';
-    case 'batch':
-    case 'default-batch':
-      throw invalidRequest('batch tokens are not supported; token_type must be "default" or "service"');
-    default:
-      throw invalidRequest(`invalid 'token_type' value "${written}"`);
-  }
-}
-
 /** Vault's role read: the role's own fields plus tokenutil's token_* fields. */
 export function describeRole(role: RoleEntry): Record<string, unknown> {
-  const data: Record<string, unknown> = {
+  return {
     bind_secret_id: role.bindSecretId,
     local_secret_ids: role.localSecretIds,
     secret_id_bound_cidrs: role.secretIdBoundCidrs,
     secret_id_num_uses: role.secretIdNumUses,
     secret_id_ttl: role.secretIdTtl,
-    token_bound_cidrs: role.tokenBoundCidrs,
-    token_explicit_max_ttl: role.tokenExplicitMaxTtl,
-    token_max_ttl: role.tokenMaxTtl,
-    token_no_default_policy: role.tokenNoDefaultPolicy,
-    token_num_uses: role.tokenNumUses,
-    token_period: role.tokenPeriod,
-    token_policies: role.tokenPolicies,
-    token_ttl: role.tokenTtl,
-    token_type: role.tokenType,
+    ...describeTokenParams(role.token),
   };
-  // Vault still answers the deprecated names for roles written with them.
-  if (role.legacyPolicies && role.tokenPolicies.length > 0) data.policies = role.tokenPolicies;
-  if (role.legacyPeriod && role.tokenPeriod > 0) data.period = role.tokenPeriod;
-  return data;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { invalidRequest } from '../../core/errors.js';
+import { defaultTokenParams, type TokenParams } from '../../core/framework/token-params.js';
 import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../core/framework/types.js';
 import type { Hasher } from './hasher.js';
 
@@ -18,18 +19,7 @@ export interface RoleEntry {
   /** Seconds; 0 = secret IDs do not expire. */
   secretIdTtl: number;
   localSecretIds: boolean;
-  tokenTtl: number;
-  tokenMaxTtl: number;
-  tokenExplicitMaxTtl: number;
-  tokenPeriod: number;
-  tokenNumUses: number;
-  tokenPolicies: string[];
-  tokenBoundCidrs: string[];
-  tokenNoDefaultPolicy: boolean;
-  tokenType: 'default' | 'service';
-  /** Set through the deprecated `policies` / `period` fields: Vault then also answers them on read. */
-  legacyPolicies: boolean;
-  legacyPeriod: boolean;
+  token: TokenParams;
 }
 
 /** Vault's framework.GenericNameRegex for role names. */
@@ -59,17 +49,7 @@ export function newRole(name: string): RoleEntry {
     secretIdNumUses: 0,
     secretIdTtl: 0,
     localSecretIds: false,
-    tokenTtl: 0,
-    tokenMaxTtl: 0,
-    tokenExplicitMaxTtl: 0,
-    tokenPeriod: 0,
-    tokenNumUses: 0,
-    tokenPolicies: [],
-    tokenBoundCidrs: [],
-    tokenNoDefaultPolicy: false,
-    tokenType: 'default',
-    legacyPolicies: false,
-    legacyPeriod: false,
+    token: defaultTokenParams(),
   };
 }
 

@@ -165,8 +165,8 @@ function secretIdSpec(req: Req<IssueFields>, role: RoleEntry): SecretIdSpec {
     throw invalidRequest(`cidr_list [${cidrList.join(', ')}] must be a subset of the role's secret_id_bound_cidrs [${role.secretIdBoundCidrs.join(', ')}]`);
   }
   const tokenBoundCidrs = parseCidrList(f.token_bound_cidrs, 'token_bound_cidrs');
-  if (!isCidrSubset(role.tokenBoundCidrs, tokenBoundCidrs)) {
-    throw invalidRequest(`token_bound_cidrs [${tokenBoundCidrs.join(', ')}] must be a subset of the role's token_bound_cidrs [${role.tokenBoundCidrs.join(', ')}]`);
+  if (!isCidrSubset(role.token.boundCidrs, tokenBoundCidrs)) {
+    throw invalidRequest(`token_bound_cidrs [${tokenBoundCidrs.join(', ')}] must be a subset of the role's token_bound_cidrs [${role.token.boundCidrs.join(', ')}]`);
   }
 
   let numUses = role.secretIdNumUses;

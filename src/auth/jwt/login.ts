@@ -1,6 +1,7 @@
 import { CofferError, invalidRequest, permissionDenied } from '../../core/errors.js';
 import { addressAllowed } from '../../core/framework/cidr.js';
 import { field } from '../../core/framework/fields.js';
+import { loginTokenFields } from '../../core/framework/token-params.js';
 import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { DEFAULT_ALGS } from './algorithms.js';
 import { boundClaimsMismatch, getClaim, mappedMetadata, type Claims } from './claims.js';
@@ -9,7 +10,6 @@ import type { JwtContext } from './context.js';
 import { reason } from './failure.js';
 import { effectiveLeeway } from './leeway.js';
 import { loadRole, type JwtRole } from './role-model.js';
-import { tokenLoginFields } from './token-settings.js';
 import { checkRegisteredClaims, TokenRejected, verifySignature } from './verify.js';
 
 const fields = {
@@ -36,7 +36,7 @@ export function loginPath(ctx: JwtContext): PathDef {
     }
     if (!req.fields.jwt) throw invalidRequest('missing token');
     // token_bound_cidrs also bind the login itself, as in Vault.
-    if (!addressAllowed(req.remoteAddress, role.token.token_bound_cidrs)) throw permissionDenied();
+    if (!addressAllowed(req.remoteAddress, role.token.boundCidrs)) throw permissionDenied();
 
     const algorithms = config.jwt_supported_algs.length > 0 ? config.jwt_supported_algs : DEFAULT_ALGS;
     let claims: Claims;
@@ -85,7 +85,7 @@ function loginResult(roleName: string, role: JwtRole, claims: Claims) {
     // `role` is set last so that a claim mapping cannot pass for another role.
     metadata: { ...mapped.metadata, role: roleName },
     displayName: user,
-    ...tokenLoginFields(role.token),
+    ...loginTokenFields(role.token),
     // Renewals find the role again by name (see renew.ts).
     internal: { role: roleName },
   };

@@ -7,5 +7,5 @@ export async function renewLogin(login: LoginRenewal, store: MountStorage): Prom
   const name = login.internal.role ?? '';
   const role = name === '' ? undefined : await loadRole(store, name);
   if (!role) throw invalidRequest(`role "${name}" could not be found, not renewing`);
-  return { ttl: role.token.token_ttl, maxTtl: role.token.token_max_ttl, period: role.token.token_period };
+  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
 }

@@ -1,5 +1,5 @@
+import { defaultTokenParams, type TokenParams } from '../../core/framework/token-params.js';
 import { ConditionFailed, type MountStorage } from '../../core/framework/types.js';
-import { defaultTokenSettings, type TokenSettings } from './token-settings.js';
 
 /** A role (Vault: auth/<mount>/role/:name), as stored. */
 export interface JwtRole {
@@ -21,7 +21,7 @@ export interface JwtRole {
   clock_skew_leeway: number;
   expiration_leeway: number;
   not_before_leeway: number;
-  token: TokenSettings;
+  token: TokenParams;
 }
 
 /** A new role before the request's fields apply. Vault's role_type defaults to "oidc". */
@@ -41,7 +41,7 @@ export const defaultRole = (): JwtRole => ({
   clock_skew_leeway: 60,
   expiration_leeway: 150,
   not_before_leeway: 150,
-  token: defaultTokenSettings(),
+  token: defaultTokenParams(),
 });
 
 export const ROLE_PREFIX = 'role/';

@@ -1,10 +1,10 @@
 import { invalidRequest } from '../../core/errors.js';
 import { field } from '../../core/framework/fields.js';
+import { applyTokenParams, describeTokenParams, tokenParamFields } from '../../core/framework/token-params.js';
 import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { scalarList } from './claims.js';
 import { parseLeeway } from './leeway.js';
 import { defaultRole, deleteRole, listRoles, loadRole, ROLE_NAME, updateRole, type JwtRole } from './role-model.js';
-import { applyTokenFields, describeTokenSettings, tokenFields } from './token-settings.js';
 
 const fields = {
   name: field.string({ required: true }),
@@ -23,7 +23,8 @@ const fields = {
   clock_skew_leeway: field.any({ description: 'Leeway for all time claims; 0 = 60s, -1 = none.' }),
   expiration_leeway: field.any({ description: 'Extra leeway for exp; 0 = 150s, -1 = none.' }),
   not_before_leeway: field.any({ description: 'Extra leeway for nbf and iat; 0 = 150s, -1 = none.' }),
-  ...tokenFields,
+  // The jwt method still takes every pre-tokenutil name.
+  ...tokenParamFields('policies', 'ttl', 'max_ttl', 'period', 'num_uses', 'bound_cidrs'),
 };
 type RoleReq = Req<typeof fields>;
 
@@ -35,7 +36,7 @@ async function readRole(req: RoleReq, store: MountStorage): Promise<Resp> {
   const role = await loadRole(store, req.fields.name);
   if (!role) return notFound();
   const { token, ...rest } = role;
-  return ok({ ...rest, ...describeTokenSettings(token) });
+  return ok({ ...rest, ...describeTokenParams(token) });
 }
 
 async function writeRole(req: RoleReq, store: MountStorage): Promise<Resp> {
@@ -46,7 +47,7 @@ async function writeRole(req: RoleReq, store: MountStorage): Promise<Resp> {
 
 function applyRoleFields(req: RoleReq, current: JwtRole): JwtRole {
   const f = req.fields;
-  const next: JwtRole = { ...current, token: applyTokenFields(req, current.token) };
+  const next: JwtRole = { ...current, token: applyTokenParams(current.token, req) };
   if (req.provided('role_type')) {
     if (f.role_type !== 'jwt' && f.role_type !== 'oidc') throw invalidRequest(`invalid 'role_type': "${f.role_type}" (expected "jwt" or "oidc")`);
     next.role_type = f.role_type;
@@ -92,7 +93,7 @@ function validRole(role: JwtRole): JwtRole {
     throw invalidRequest("'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.");
   }
   const bound =
-    role.bound_audiences.length > 0 || role.bound_subject !== '' || Object.keys(role.bound_claims).length > 0 || role.token.token_bound_cidrs.length > 0;
+    role.bound_audiences.length > 0 || role.bound_subject !== '' || Object.keys(role.bound_claims).length > 0 || role.token.boundCidrs.length > 0;
   if (role.role_type === 'jwt' && !bound) throw invalidRequest('must have at least one bound constraint when creating/updating a role');
   return role;
 }

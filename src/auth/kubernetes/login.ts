@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import { CofferError, invalidRequest, permissionDenied } from '../../core/errors.js';
 import { addressAllowed } from '../../core/framework/cidr.js';
 import { field } from '../../core/framework/fields.js';
+import { loginTokenFields } from '../../core/framework/token-params.js';
 import { definePath, type LoginResult, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { loadConfig, type KubeConfig } from './config.js';
 import { anyGlobMatches } from './glob.js';
@@ -9,7 +10,6 @@ import { readLocalCredentials } from './local-credentials.js';
 import type { OfflineVerifier } from './offline-verification.js';
 import { checkRoleName, loadRole, type KubeRole } from './role.js';
 import { audiencesOf, decodeUnverified, loginRefused, serviceAccountFromClaims, type ServiceAccount } from './service-account.js';
-import { loginTokenSettings } from './token-fields.js';
 import { reviewToken } from './token-review.js';
 
 /** The issuer of legacy (Secret-based) service-account tokens, checked when iss validation is on. */
@@ -111,7 +111,7 @@ async function login(req: LoginReq, store: MountStorage, ctx: LoginContext): Pro
   const role = await loadRole(store, roleName);
   if (!role) throw invalidRequest(`invalid role name "${roleName}"`);
   // The role's token_bound_cidrs bind the login itself too, not only the tokens it yields.
-  if (!addressAllowed(req.remoteAddress, role.token_bound_cidrs)) throw permissionDenied();
+  if (!addressAllowed(req.remoteAddress, role.token.boundCidrs)) throw permissionDenied();
   const config = await loadConfig(store);
   if (!config) throw new CofferError(500, 'could not load backend configuration');
 
@@ -141,7 +141,7 @@ async function login(req: LoginReq, store: MountStorage, ctx: LoginContext): Pro
     alias: { name: aliasName(role, sa), metadata },
     metadata: { ...metadata, role: roleName },
     displayName: `${sa.namespace}-${sa.name}`,
-    ...loginTokenSettings(role),
+    ...loginTokenFields(role.token),
     // Renewals find the role again by name (see renew.ts).
     internal: { role: roleName },
   };

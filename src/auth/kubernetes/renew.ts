@@ -7,5 +7,5 @@ export async function renewLogin(login: LoginRenewal, store: MountStorage): Prom
   const name = login.internal.role ?? '';
   const role = name === '' ? undefined : await loadRole(store, name);
   if (!role) throw invalidRequest(`role "${name}" does not exist during renewal`);
-  return { ttl: role.token_ttl, maxTtl: role.token_max_ttl, period: role.token_period };
+  return { ttl: role.token.ttl, maxTtl: role.token.maxTtl, period: role.token.period };
 }

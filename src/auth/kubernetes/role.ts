@@ -1,18 +1,19 @@
 import { invalidRequest } from '../../core/errors.js';
 import { field } from '../../core/framework/fields.js';
+import { applyTokenParams, defaultTokenParams, describeTokenParams, tokenParamFields, type TokenParams } from '../../core/framework/token-params.js';
 import { ConditionFailed, definePath, noContent, notFound, ok, type Condition, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
-import { applyTokenFields, describeTokenSettings, emptyTokenSettings, tokenFields, type TokenSettings } from './token-fields.js';
 
 /** Where the entity alias name comes from (Vault's alias_name_source). */
 export type AliasNameSource = 'serviceaccount_uid' | 'serviceaccount_name';
 const ALIAS_NAME_SOURCES: readonly string[] = ['serviceaccount_uid', 'serviceaccount_name'];
 
 /** A role as stored: which service accounts may log in, and the tokens they get. */
-export interface KubeRole extends TokenSettings {
+export interface KubeRole {
   bound_service_account_names: string[];
   bound_service_account_namespaces: string[];
   audience: string;
   alias_name_source: AliasNameSource;
+  token: TokenParams;
 }
 
 // Vault stores roles under their lower-cased name: "App" and "app" are one role.
@@ -30,7 +31,8 @@ const roleFields = {
   bound_service_account_namespace_selector: field.string({ description: 'Not supported by Coffer; only empty is accepted.' }),
   audience: field.string({ description: 'The "aud" the service-account JWT must carry.' }),
   alias_name_source: field.string({ description: '"serviceaccount_uid" (default) or "serviceaccount_name" (<namespace>/<name>).' }),
-  ...tokenFields,
+  // The kubernetes method still takes every pre-tokenutil name.
+  ...tokenParamFields('policies', 'ttl', 'max_ttl', 'period', 'num_uses', 'bound_cidrs'),
 };
 type RoleReq = Req<typeof roleFields>;
 
@@ -46,7 +48,7 @@ function describeRole(role: KubeRole): Record<string, unknown> {
     bound_service_account_namespace_selector: '',
     audience: role.audience,
     alias_name_source: role.alias_name_source,
-    ...describeTokenSettings(role),
+    ...describeTokenParams(role.token),
   };
 }
 
@@ -63,15 +65,15 @@ function roleFromRequest(req: RoleReq, existing: KubeRole | undefined): KubeRole
     throw invalidRequest('bound_service_account_namespace_selector is not supported; list the namespaces in bound_service_account_namespaces');
   }
   const base: KubeRole = existing ?? {
-    ...emptyTokenSettings(),
     bound_service_account_names: [],
     bound_service_account_namespaces: [],
     audience: '',
     alias_name_source: 'serviceaccount_uid',
+    token: defaultTokenParams(),
   };
   const role: KubeRole = {
     ...base,
-    ...applyTokenFields(req, base),
+    token: applyTokenParams(base.token, req),
     bound_service_account_names: req.provided('bound_service_account_names') ? f.bound_service_account_names : base.bound_service_account_names,
     bound_service_account_namespaces: req.provided('bound_service_account_namespaces')
       ? f.bound_service_account_namespaces

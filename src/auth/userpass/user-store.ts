@@ -1,7 +1,7 @@
 import { invalidRequest, type CofferError } from '../../core/errors.js';
+import type { TokenParams } from '../../core/framework/token-params.js';
 import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../core/framework/types.js';
 import type { PasswordHash } from './password-hash.js';
-import type { TokenSettings } from './token-settings.js';
 
 /**
  * Storage layout of a userpass mount (keys relative to the mount's own, barrier-encrypted area):
@@ -11,7 +11,7 @@ import type { TokenSettings } from './token-settings.js';
  */
 export interface UserEntry {
   password: PasswordHash;
-  token: TokenSettings;
+  token: TokenParams;
 }
 
 export const userKey = (name: string) => `user/${name}`;

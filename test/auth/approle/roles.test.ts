@@ -91,6 +91,18 @@ describe('AppRole roles', () => {
     assert.equal(role.period, 3600);
   });
 
+  it('takes no deprecated name AppRole never had: "ttl" is ignored like any unknown field', async () => {
+    await approle.writeRole('no-old-ttl', { ttl: '1h' });
+    const role = await approle.readRole('no-old-ttl');
+    assert.equal(role.token_ttl, 0);
+    assert.equal(role.ttl, undefined);
+  });
+
+  it('answers token_type "default-service" as written, as Vault does', async () => {
+    await approle.writeRole('default-service', { token_type: 'default-service' });
+    assert.equal((await approle.readRole('default-service')).token_type, 'default-service');
+  });
+
   it('treats role names case-insensitively and lists them lower-cased', async () => {
     await approle.writeRole('MixedCase', { token_ttl: 60 });
     assert.equal((await approle.readRole('mixedcase')).token_ttl, 60);
@@ -256,7 +268,7 @@ describe('AppRole roles', () => {
       ['a negative token_num_uses', { token_num_uses: -1 }, /cannot be negative/],
       ['policies of the wrong type', { token_policies: { a: 1 } }, /token_policies/],
       ['token_ttl above token_max_ttl', { token_ttl: 600, token_max_ttl: 60 }, /cannot be greater than/],
-      ['both policies and token_policies', { policies: 'x', token_policies: 'y' }, /cannot both be set/],
+      ['both policies and token_policies', { policies: 'x', token_policies: 'y' }, /^cannot specify both "token_policies" and "policies"$/],
       ['an empty role_id', { role_id: '' }, /role_id/],
     ];
     for (const [what, body, message] of cases) {

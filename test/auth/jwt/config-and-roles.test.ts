@@ -241,9 +241,10 @@ describe('auth/<mount>/role', () => {
     ['an empty user_claim', { role_type: 'jwt', bound_audiences: ['a'], user_claim: ' ' }, /^a user claim must be defined on the role$/],
     ['a bad CIDR', { role_type: 'jwt', token_bound_cidrs: ['10.0.0.0/33'] }, /^invalid CIDR block "10.0.0.0\/33" in token_bound_cidrs$/],
     ['token_ttl above token_max_ttl', { role_type: 'jwt', bound_audiences: ['a'], token_ttl: '2h', token_max_ttl: '1h' }, /^'token_ttl' cannot be greater than 'token_max_ttl'$/],
-    ['a batch token_type', { role_type: 'jwt', bound_audiences: ['a'], token_type: 'batch' }, /^invalid token_type "batch"/],
+    ['a batch token_type', { role_type: 'jwt', bound_audiences: ['a'], token_type: 'batch' }, /^batch tokens are not supported$/],
     ['a bad leeway', { role_type: 'jwt', bound_audiences: ['a'], clock_skew_leeway: 'soon' }, /^invalid duration for field "clock_skew_leeway"/],
-    ['a negative token_num_uses', { role_type: 'jwt', bound_audiences: ['a'], token_num_uses: -2 }, /^token_num_uses cannot be negative$/],
+    ['policies under both names', { role_type: 'jwt', bound_audiences: ['a'], token_policies: ['a'], policies: ['b'] }, /^cannot specify both "token_policies" and "policies"$/],
+    ['a negative token_num_uses', { role_type: 'jwt', bound_audiences: ['a'], token_num_uses: -2 }, /^'token_num_uses' cannot be negative$/],
   ];
   for (const [what, body, message] of invalid) {
     it(`refuses ${what} with 400 and leaves the role as it was`, async () => {

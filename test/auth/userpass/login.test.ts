@@ -113,6 +113,13 @@ describe('userpass login over HTTP', () => {
     assert.deepEqual(auth.token_policies, ['ops']);
   });
 
+  it('refuses a login that would make a root token (400), as Vault does for every auth method', async () => {
+    const name = uniqueUser('rooty');
+    const password = uniquePassword();
+    await writeUser(server.address, root, name, { password, token_policies: ['root'] });
+    assertError(await login(server.address, name, { password }), 400, /auth methods cannot create root tokens/);
+  });
+
   it('gives tokens a use count from token_num_uses', async () => {
     const name = uniqueUser('ivy');
     const password = uniquePassword();

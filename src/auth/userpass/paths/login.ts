@@ -1,9 +1,9 @@
 import { invalidRequest, permissionDenied } from '../../../core/errors.js';
 import { addressAllowed } from '../../../core/framework/cidr.js';
 import { field } from '../../../core/framework/fields.js';
+import { loginTokenFields } from '../../../core/framework/token-params.js';
 import { definePath, type PathDef } from '../../../core/framework/types.js';
 import { verifyPassword, type PasswordHash } from '../password-hash.js';
-import { tokenLoginFields } from '../token-settings.js';
 import { checkTotp } from '../totp.js';
 import { loadUser } from '../user-store.js';
 import { isValidUsername } from '../username.js';
@@ -44,7 +44,7 @@ export function loginPaths(dummy: Promise<PasswordHash>): PathDef[] {
               alias: { name },
               metadata: { username: name },
               displayName: name,
-              ...tokenLoginFields(user.token),
+              ...loginTokenFields(user.token),
               // Renewals find the user again by this (see renew.ts).
               internal: { username: name },
             },

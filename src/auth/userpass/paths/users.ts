@@ -1,12 +1,14 @@
 import { invalidRequest, noHandler } from '../../../core/errors.js';
 import { field } from '../../../core/framework/fields.js';
+import { applyTokenParams, defaultTokenParams, describeTokenParams, tokenParamFields } from '../../../core/framework/token-params.js';
 import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../core/framework/types.js';
 import { hashPassword, type PasswordHash } from '../password-hash.js';
-import { applyPolicies, applyTokenFields, DEFAULT_TOKEN_SETTINGS, describeTokenSettings, tokenFields } from '../token-settings.js';
 import { deleteUser, listUsers, loadUser, writeUser, type UserEntry } from '../user-store.js';
 import { normalizeUsername } from '../username.js';
 
 const username = field.string({ required: true, description: 'The user name (case-insensitive: stored lower-cased).' });
+// Vault's userpass still takes the pre-tokenutil policies, ttl, max_ttl and bound_cidrs.
+const tokenFields = tokenParamFields('policies', 'ttl', 'max_ttl', 'bound_cidrs');
 const userFields = {
   username,
   password: field.string({ description: 'The password; required when creating the user.' }),
@@ -38,7 +40,7 @@ async function writeUserHandler(req: Req<typeof userFields>, store: MountStorage
   if (creating && !password) throw invalidRequest('missing password');
   await writeUser(store, name, (current) => {
     if (creating === !!current) throw invalidRequest(`user "${name}" was ${creating ? 'created' : 'deleted'} by another request; try again`);
-    return { password: password ?? current!.password, token: applyTokenFields(current?.token ?? DEFAULT_TOKEN_SETTINGS, req) };
+    return { password: password ?? current!.password, token: applyTokenParams(current?.token ?? defaultTokenParams(), req) };
   });
   return noContent();
 }
@@ -75,7 +77,7 @@ export function userPaths(): PathDef[] {
         update: async (req, store) => {
           const name = normalizeUsername(req.fields.username);
           if (!req.provided('token_policies') && !req.provided('policies')) throw invalidRequest('missing token_policies');
-          return updateExisting(store, name, (current) => ({ ...current, token: applyPolicies(current.token, req) }));
+          return updateExisting(store, name, (current) => ({ ...current, token: applyTokenParams(current.token, req) }));
         },
       },
       description: "Replace a user's token policies.",
@@ -90,7 +92,7 @@ export function userPaths(): PathDef[] {
         read: async (req, store) => {
           const user = await loadUser(store, normalizeUsername(req.fields.username));
           // The password hash stays in storage: it is only ever compared against.
-          return user ? ok(describeTokenSettings(user.token)) : notFound();
+          return user ? ok(describeTokenParams(user.token)) : notFound();
         },
         delete: async (req, store) => {
           await deleteUser(store, normalizeUsername(req.fields.username));
