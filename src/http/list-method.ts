@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { ListenerSettings } from './listener-settings.js';
 
 /**
  * Vault's API has a LIST method (hvac and node-vault send it), but Node's HTTP parser refuses any
@@ -19,6 +20,8 @@ export class ListMethodStream extends Duplex {
   private head = '';
   /** Requests received on this connection whose response is not finished (kept by the listener). */
   inFlight = 0;
+  /** The rules of the listener that accepted this connection (set by the listener). */
+  settings: ListenerSettings = {};
 
   constructor(readonly socket: Socket) {
     super({ allowHalfOpen: true });

@@ -2,12 +2,15 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { ListMethodStream } from './list-method.js';
+import type { ListenerSettings } from './listener-settings.js';
 
 export interface ListenOptions {
   host: string;
   port: number;
   /** PEM certificate and key; absent serves plain HTTP. */
   tls?: { cert: Buffer; key: Buffer };
+  /** This listener's rules, carried by each of its connections (see listener-settings.ts). */
+  settings?: ListenerSettings;
 }
 
 export interface Listener {
@@ -31,6 +34,7 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
     // response written in two pieces waits for the client's delayed ACK (~40 ms).
     socket.setNoDelay(true);
     const connection = new ListMethodStream(socket);
+    connection.settings = options.settings ?? {};
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
     connection.on('idle', () => closing && connection.destroy());
