@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { invalidRequest, notFoundError } from '../../core/errors.js';
 import { parseCidrList } from '../../core/framework/cidr.js';
-import { field } from '../../core/framework/fields.js';
+import { field, type FieldSpec } from '../../core/framework/fields.js';
 import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
 import { isCidrSubset } from './cidr-subset.js';
 import type { ApproleContext } from './context.js';
+import type { Hasher } from './hasher.js';
 import { loadRole, MAX_INPUT_LENGTH, normaliseRoleName, type RoleEntry } from './role-store.js';
 import {
   describeSecretId,
   destroySecretId,
   findByAccessor,
   findBySecretId,
+  type FoundSecretId,
   isExpired,
   listAccessors,
   registerSecretId,
@@ -28,8 +30,54 @@ const issueFields = {
 type IssueFields = typeof issueFields;
 const customFields = { ...issueFields, secret_id: field.string({ description: 'The secret ID to register.' }) };
 
-const bySecretIdFields = { role_name: field.string({ required: true }), secret_id: field.string({ description: 'The secret ID.' }) };
-const byAccessorFields = { role_name: field.string({ required: true }), secret_id_accessor: field.string({ description: 'The accessor of the secret ID.' }) };
+/** How a path names one secret ID of a role: by the secret itself, or by its accessor. */
+interface Locator<K extends string> {
+  field: K;
+  fields: { role_name: FieldSpec<'string'> } & Record<K, FieldSpec<'string'>>;
+  find: (store: MountStorage, hasher: Hasher, role: RoleEntry, key: string) => Promise<FoundSecretId | undefined>;
+}
+const BY_SECRET_ID: Locator<'secret_id'> = {
+  field: 'secret_id',
+  fields: { role_name: field.string({ required: true }), secret_id: field.string({ description: 'The secret ID.' }) },
+  find: findBySecretId,
+};
+const BY_ACCESSOR: Locator<'secret_id_accessor'> = {
+  field: 'secret_id_accessor',
+  fields: { role_name: field.string({ required: true }), secret_id_accessor: field.string({ description: 'The accessor of the secret ID.' }) },
+  find: findByAccessor,
+};
+
+/** Where a located secret ID lives, for the handler that acts on it. */
+interface Located {
+  store: MountStorage;
+  hasher: Hasher;
+  role: RoleEntry;
+  /** The secret ID or accessor as sent (trimmed). */
+  key: string;
+}
+
+/** An update path that finds one secret ID of the role (undefined when unknown) and hands it to `act`. */
+function onSecretId<K extends string>(
+  ctx: ApproleContext,
+  pattern: string,
+  by: Locator<K>,
+  description: string,
+  act: (found: FoundSecretId | undefined, at: Located) => Promise<Resp>,
+): PathDef {
+  return definePath({
+    pattern,
+    fields: by.fields,
+    operations: {
+      update: async (req, store) => {
+        const role = await requireRole(store, req.fields.role_name);
+        const key = requireValue(req.fields[by.field], by.field);
+        const hasher = await ctx.hasher(req.mount, store);
+        return act(await by.find(store, hasher, role, key), { store, hasher, role, key });
+      },
+    },
+    description,
+  });
+}
 
 /** role/:role_name/secret-id (generate, LIST), custom-secret-id, and lookup/destroy by secret ID or accessor. */
 export function secretIdPaths(ctx: ApproleContext): PathDef[] {
@@ -63,62 +111,22 @@ export function secretIdPaths(ctx: ApproleContext): PathDef[] {
       },
       description: 'Register a secret ID chosen by the caller (the "push" model).',
     }),
-    definePath({
-      pattern: 'role/:role_name/secret-id/lookup',
-      fields: bySecretIdFields,
-      operations: {
-        update: async (req, store) => {
-          const role = await requireRole(store, req.fields.role_name);
-          const found = await findBySecretId(store, await ctx.hasher(req.mount, store), role, requireSecretId(req.fields.secret_id));
-          // Vault answers nothing (204) for a secret ID it does not know.
-          return found && !isExpired(found.entry) ? ok(describeSecretId(found.entry)) : noContent();
-        },
-      },
-      description: 'Read the properties of a secret ID (never the secret itself).',
+    onSecretId(ctx, 'role/:role_name/secret-id/lookup', BY_SECRET_ID, 'Read the properties of a secret ID (never the secret itself).', async (found) =>
+      // Vault answers nothing (204) for a secret ID it does not know.
+      found && !isExpired(found.entry) ? ok(describeSecretId(found.entry)) : noContent(),
+    ),
+    onSecretId(ctx, 'role/:role_name/secret-id/destroy', BY_SECRET_ID, 'Destroy a secret ID.', async (found, at) => {
+      if (found) await destroySecretId(at.store, at.hasher, at.role, found);
+      return noContent();
     }),
-    definePath({
-      pattern: 'role/:role_name/secret-id/destroy',
-      fields: bySecretIdFields,
-      operations: {
-        update: async (req, store) => {
-          const role = await requireRole(store, req.fields.role_name);
-          const hasher = await ctx.hasher(req.mount, store);
-          const found = await findBySecretId(store, hasher, role, requireSecretId(req.fields.secret_id));
-          if (found) await destroySecretId(store, hasher, role, found);
-          return noContent();
-        },
-      },
-      description: 'Destroy a secret ID.',
+    onSecretId(ctx, 'role/:role_name/secret-id-accessor/lookup', BY_ACCESSOR, 'Read the properties of a secret ID by its accessor.', async (found, at) => {
+      if (!found || isExpired(found.entry)) throw accessorNotFound(at.key);
+      return ok(describeSecretId(found.entry));
     }),
-    definePath({
-      pattern: 'role/:role_name/secret-id-accessor/lookup',
-      fields: byAccessorFields,
-      operations: {
-        update: async (req, store) => {
-          const role = await requireRole(store, req.fields.role_name);
-          const accessor = requireAccessor(req.fields.secret_id_accessor);
-          const found = await findByAccessor(store, await ctx.hasher(req.mount, store), role, accessor);
-          if (!found || isExpired(found.entry)) throw accessorNotFound(accessor);
-          return ok(describeSecretId(found.entry));
-        },
-      },
-      description: 'Read the properties of a secret ID by its accessor.',
-    }),
-    definePath({
-      pattern: 'role/:role_name/secret-id-accessor/destroy',
-      fields: byAccessorFields,
-      operations: {
-        update: async (req, store) => {
-          const role = await requireRole(store, req.fields.role_name);
-          const accessor = requireAccessor(req.fields.secret_id_accessor);
-          const hasher = await ctx.hasher(req.mount, store);
-          const found = await findByAccessor(store, hasher, role, accessor);
-          if (!found) throw accessorNotFound(accessor);
-          await destroySecretId(store, hasher, role, found);
-          return noContent();
-        },
-      },
-      description: 'Destroy a secret ID by its accessor.',
+    onSecretId(ctx, 'role/:role_name/secret-id-accessor/destroy', BY_ACCESSOR, 'Destroy a secret ID by its accessor.', async (found, at) => {
+      if (!found) throw accessorNotFound(at.key);
+      await destroySecretId(at.store, at.hasher, at.role, found);
+      return noContent();
     }),
   ];
 }
@@ -130,15 +138,9 @@ async function requireRole(store: MountStorage, written: string): Promise<RoleEn
   return found.role;
 }
 
-function requireSecretId(secretId: string): string {
-  const trimmed = secretId.trim();
-  if (trimmed === '') throw invalidRequest('missing secret_id');
-  return trimmed;
-}
-
-function requireAccessor(accessor: string): string {
-  const trimmed = accessor.trim();
-  if (trimmed === '') throw invalidRequest('missing secret_id_accessor');
+function requireValue(value: string, name: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '') throw invalidRequest(`missing ${name}`);
   return trimmed;
 }
 
