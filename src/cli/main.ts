@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
 import { kvCommand } from './commands/kv.js';
@@ -29,6 +30,12 @@ const commands: Record<string, { run: Command; usage: string }> = {
       '                                    Authenticate and save the token to ~/.coffer-token',
   },
   auth: { run: authCommand, usage: 'auth enable|disable|list|tune ...  Manage auth methods (sys/auth)' },
+  audit: {
+    run: auditCommand,
+    usage:
+      'audit enable|disable|list ...     Manage audit devices (sys/audit)\n' +
+      '    audit verify FILE [FILE...]     Check a file audit log\'s hash chain (rotated files oldest first)',
+  },
   read: { run: readCommand, usage: 'read PATH [K=V...]              Read data at a path' },
   write: { run: writeCommand, usage: 'write [-f] PATH K=V|K=@file|K=-|-  Write data to a path' },
   list: { run: listCommand, usage: 'list PATH                       List keys under a path' },

@@ -34,6 +34,24 @@ export interface MountRequest {
 /** Body of sys/auth/<path> when enabling an auth method (same shape as a secrets engine mount). */
 export type AuthMountRequest = MountRequest;
 
+/** Body of sys/audit/<path> when enabling an audit device. */
+export interface AuditEnableRequest {
+  type: string;
+  description?: string;
+  /** Device options, all strings as Vault takes them (file_path, log_raw, prefix, ...). */
+  options?: Record<string, string>;
+  local?: boolean;
+}
+
+/** One enabled audit device as sys/audit lists it. */
+export interface AuditDevice {
+  type: string;
+  description: string;
+  options: Record<string, string>;
+  local: boolean;
+  path: string;
+}
+
 /** A small client for the Vault HTTP API (v1), spoken by Coffer. Uses Node's global fetch. */
 export class CofferClient {
   readonly address: string;
@@ -227,6 +245,22 @@ export class CofferClient {
   /** Changes an auth method's configuration (sys/auth/<path>/tune). */
   async tuneAuth(path: string, config: Data): Promise<void> {
     await this.request('POST', `sys/auth/${trimSlashes(path)}/tune`, { body: config });
+  }
+
+  /** sys/audit: the enabled audit devices, keyed by path ("file/"). */
+  async auditDevices(): Promise<Record<string, AuditDevice>> {
+    const answer = await this.request<{ data?: Record<string, AuditDevice> } & Record<string, unknown>>('GET', 'sys/audit');
+    return answer?.data ?? {};
+  }
+
+  /** Enables an audit device at `path` (PUT sys/audit/<path>). */
+  async enableAudit(path: string, device: AuditEnableRequest): Promise<void> {
+    await this.request('PUT', `sys/audit/${trimSlashes(path)}`, { body: device });
+  }
+
+  /** Disables the audit device at `path`; disabling one that is not enabled is not an error. */
+  async disableAudit(path: string): Promise<void> {
+    await this.request('DELETE', `sys/audit/${trimSlashes(path)}`);
   }
 
   /**
