@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { databaseFiles, occurrences } from '../harness/at-rest-scan.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
 import { assertNoContent } from '../sys/fixture.js';
@@ -14,28 +15,6 @@ import { assertNoContent } from '../sys/fixture.js';
 
 const marker = (label: string) => `atrest-${label}-${randomBytes(12).toString('hex')}`;
 
-/** The needle itself and the encodings a careless store might use for it. */
-function encodings(value: string): Buffer[] {
-  const raw = Buffer.from(value, 'utf8');
-  const needles = [raw, Buffer.from(raw.toString('hex')), Buffer.from(raw.toString('hex').toUpperCase()), Buffer.from(raw.toString('base64url'))];
-  // Base64 inside a longer text depends on where the value starts modulo 3: keep the part of each
-  // alignment's encoding that does not touch a neighbouring byte.
-  for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), raw]).toString('base64');
-    needles.push(Buffer.from(encoded.slice(shift === 0 ? 0 : 4, -4)));
-  }
-  return needles;
-}
-
-/** The raw bytes of the database and its WAL and shared-memory files, by file name. */
-async function databaseFiles(dir: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  for (const name of await readdir(dir)) {
-    if (/^coffer\.db(-wal|-shm)?$/.test(name)) files.set(name, await readFile(join(dir, name)));
-  }
-  return files;
-}
-
 /** Every stored entry (key → value bytes, hex), read through SQLite so a WAL checkpoint does not count as a change. */
 function storedEntries(dir: string): Map<string, string> {
   const db = new Database(join(dir, 'coffer.db'), { readonly: true });
@@ -45,17 +24,6 @@ function storedEntries(dir: string): Map<string, string> {
   } finally {
     db.close();
   }
-}
-
-/** Every (label, file) where some encoding of a needle occurs. */
-function occurrences(files: Map<string, Buffer>, needles: Map<string, string>): string[] {
-  const found: string[] = [];
-  for (const [label, value] of needles) {
-    for (const [name, bytes] of files) {
-      if (encodings(value).some((needle) => bytes.includes(needle))) found.push(`${label} in ${name}`);
-    }
-  }
-  return found;
 }
 
 describe('secrets at rest in a real server\'s SQLite files', () => {

@@ -54,6 +54,11 @@ export function assertError(res: ApiResponse<unknown>, status: number, message?:
   if (message) assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
 }
 
+/** Enables an auth method of `type` at auth/<path>/ as root (over `api` unless told). */
+export async function enableAuthMethod(address: string, rootToken: string, path: string, type: string, call: Api = api): Promise<void> {
+  assertNoContent(await call(address, 'POST', `sys/auth/${path}`, { token: rootToken, body: { type } }), `enable ${type} at ${path}`);
+}
+
 /** Writes an ACL policy as root (over `api` unless told). */
 export async function writePolicy(address: string, rootToken: string, name: string, policy: string, call: Api = api): Promise<void> {
   assertNoContent(await call(address, 'PUT', `sys/policies/acl/${name}`, { token: rootToken, body: { policy } }), `write policy ${name}`);

@@ -3,41 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
+import type { AuthBlock, TokenLookup } from '../harness/vault-types.js';
 import { assertError, assertNoContent, createToken, eventually, writePolicy } from './fixture.js';
 
 // The token auth method over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token):
 // what a client sees when it creates, uses, renews and revokes tokens.
-
-interface AuthBlock {
-  client_token: string;
-  accessor: string;
-  policies: string[];
-  token_policies: string[];
-  metadata: Record<string, string> | null;
-  lease_duration: number;
-  renewable: boolean;
-  entity_id: string;
-  token_type: string;
-  orphan: boolean;
-  num_uses: number;
-}
-
-interface LookupData {
-  id: string;
-  accessor: string;
-  policies: string[];
-  ttl: number;
-  orphan: boolean;
-  num_uses: number;
-  meta: Record<string, string> | null;
-}
 
 describe('tokens over HTTP', () => {
   let server: TestServer;
   let root: string;
   const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, token = root) =>
     api<T>(server.address, method, path, { token, body });
-  const lookupSelf = (token: string) => call<{ data: LookupData }>('GET', 'auth/token/lookup-self', undefined, token);
+  const lookupSelf = (token: string) => call<{ data: TokenLookup }>('GET', 'auth/token/lookup-self', undefined, token);
 
   before(async () => {
     server = await startServer();
@@ -172,7 +149,7 @@ describe('tokens over HTTP', () => {
   describe('lookup-accessor', () => {
     it('describes the token and never shows its id', async () => {
       const { token, accessor } = await createToken(server.address, root, { policies: ['default'], meta: { owner: 'ops' } });
-      const res = await call<{ data: LookupData }>('POST', 'auth/token/lookup-accessor', { accessor });
+      const res = await call<{ data: TokenLookup }>('POST', 'auth/token/lookup-accessor', { accessor });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.data.accessor, accessor);
       assert.deepEqual(res.body.data.meta, { owner: 'ops' });

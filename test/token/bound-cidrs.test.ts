@@ -7,21 +7,12 @@ import { addressAllowed, parseCidrList } from '../../src/core/framework/cidr.js'
 import { api, type ApiOptions } from '../harness/http.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { startServer, type TestServer } from '../harness/server.js';
+import type { Envelope, TokenLookup } from '../harness/vault-types.js';
 import { assertError, assertNoContent, closingApi } from '../sys/fixture.js';
 
 // token_bound_cidrs (https://developer.hashicorp.com/vault/api-docs/auth/token, token roles): a
 // token made from a role with bound CIDRs can only be used from those addresses; its children
 // carry the binding; auth/token/create itself takes no CIDRs, as in Vault.
-
-interface Envelope<T = Record<string, unknown>> {
-  data: T | null;
-  auth: { client_token: string; num_uses: number } | null;
-  warnings: string[] | null;
-}
-
-interface LookupData {
-  bound_cidrs?: string[];
-}
 
 describe('tokens bound to CIDR blocks, over IPv4', () => {
   let server: TestServer;
@@ -40,7 +31,7 @@ describe('tokens bound to CIDR blocks, over IPv4', () => {
     assert.equal(res.status, 200, res.text);
     return res.body.auth!.client_token;
   };
-  const lookupSelf = (localAddress: string, token: string) => from<Envelope<LookupData>>(localAddress, 'GET', 'auth/token/lookup-self', { token });
+  const lookupSelf = (localAddress: string, token: string) => from<Envelope<TokenLookup>>(localAddress, 'GET', 'auth/token/lookup-self', { token });
 
   before(async () => {
     server = await startServer();
@@ -127,7 +118,7 @@ describe('tokens bound to CIDR blocks, over IPv6', () => {
 
   it('lets a token bound to ::1/128 work from ::1', async () => {
     const token = await tokenBoundTo('loopback6', ['::1/128']);
-    const res = await call<Envelope<LookupData>>('GET', 'auth/token/lookup-self', { token });
+    const res = await call<Envelope<TokenLookup>>('GET', 'auth/token/lookup-self', { token });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body.data!.bound_cidrs, ['::1']);
   });

@@ -2,44 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, type ApiOptions } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
+import type { Envelope, TokenLookup } from '../harness/vault-types.js';
 import { assertError, assertNoContent, createToken, eventually, writePolicy } from '../sys/fixture.js';
 
 // Token roles over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token, "Create/Update
 // token role" and "Create token" with a role name): what an operator sees when managing roles and
 // what a client gets from auth/token/create/<role>.
-
-interface AuthBlock {
-  client_token: string;
-  accessor: string;
-  policies: string[];
-  token_policies: string[];
-  metadata: Record<string, string> | null;
-  lease_duration: number;
-  renewable: boolean;
-  entity_id: string;
-  orphan: boolean;
-  num_uses: number;
-}
-
-interface LookupData {
-  path: string;
-  role?: string;
-  policies: string[];
-  ttl: number;
-  period?: number;
-  orphan: boolean;
-  num_uses: number;
-  entity_id: string;
-  explicit_max_ttl: number;
-  renewable: boolean;
-}
-
-interface Envelope<T = Record<string, unknown>> {
-  data: T | null;
-  auth: AuthBlock | null;
-  warnings: string[] | null;
-  wrap_info: { token: string; creation_path: string; wrapped_accessor: string } | null;
-}
 
 describe('token roles over HTTP', () => {
   let server: TestServer;
@@ -69,7 +37,7 @@ describe('token roles over HTTP', () => {
     return { auth: res.body.auth, warnings: res.body.warnings ?? [] };
   };
   const lookupSelf = async (token: string) => {
-    const res = await call<Envelope<LookupData>>('GET', 'auth/token/lookup-self', { token });
+    const res = await call<Envelope<TokenLookup>>('GET', 'auth/token/lookup-self', { token });
     assert.equal(res.status, 200, res.text);
     return res.body.data!;
   };

@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
 import { api, type ApiOptions, type ApiResponse } from '../../harness/http.js';
-import { assertNoContent, type Api } from '../../sys/fixture.js';
+import { enableAuthMethod, type Api } from '../../sys/fixture.js';
+import type { AuthBlock, Envelope } from '../../harness/vault-types.js';
 
 // Shared vocabulary of the AppRole tests (https://developer.hashicorp.com/vault/api-docs/auth/approle).
 
 /** Vault's one answer for an unknown role ID, an unknown secret ID, or an expired one. */
 export const INVALID_CREDENTIALS = /^invalid role or secret ID$/;
 
-/** Vault's response envelope, as far as these tests look at it. */
-export interface Envelope<D = Record<string, unknown>> {
-  data: D | null;
-  auth: LoginAuth | null;
-  warnings: string[] | null;
-  wrap_info: { token: string; accessor: string; ttl: number; creation_path: string } | null;
-  errors?: string[];
-}
-
-export interface LoginAuth {
-  client_token: string;
-  accessor: string;
-  policies: string[];
-  token_policies: string[];
-  metadata: Record<string, string> | null;
-  lease_duration: number;
-  renewable: boolean;
-  entity_id: string;
-  token_type: string;
-  orphan: boolean;
-  num_uses: number;
-}
+/** Vault's response envelope (test/harness/vault-types.ts), for the AppRole tests that type their answers. */
+export type { Envelope };
 
 export interface SecretIdAnswer {
   secret_id: string;
@@ -56,7 +37,7 @@ export class Approle {
   }
 
   async enable(): Promise<void> {
-    assertNoContent(await this.request('POST', `sys/auth/${this.mount}`, { token: this.rootToken, body: { type: 'approle' } }), 'enable approle');
+    await enableAuthMethod(this.address, this.rootToken, this.mount, 'approle', this.call);
   }
 
   async writeRole(name: string, body: Record<string, unknown> = {}): Promise<void> {
@@ -95,7 +76,7 @@ export class Approle {
 }
 
 /** A successful login's auth block. */
-export function expectLogin(res: ApiResponse<Envelope>, what: string): LoginAuth {
+export function expectLogin(res: ApiResponse<Envelope>, what: string): AuthBlock {
   assert.equal(res.status, 200, `${what}: expected 200, got ${res.status} ${res.text}`);
   assert.ok(res.body.auth?.client_token, `${what}: no auth.client_token: ${res.text}`);
   return res.body.auth;

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import type { JWTPayload } from 'jose';
 import { api, type ApiResponse } from '../../harness/http.js';
+import type { AuthBlock, WrapInfo } from '../../harness/vault-types.js';
+import { enableAuthMethod, eventually } from '../../sys/fixture.js';
 
-/** The `auth` block of a login answer, as far as these tests read it. */
-export interface LoginAuth {
-  client_token: string;
-  accessor: string;
-  policies: string[];
-  token_policies: string[];
-  metadata: Record<string, string> | null;
-  entity_id: string;
-  lease_duration: number;
-  renewable: boolean;
-}
-
-export type LoginResponse = ApiResponse<{ auth: LoginAuth; errors?: string[]; wrap_info?: { token: string } }>;
+/** A login answer: the `auth` block on success, `errors` on refusal, `wrap_info` when wrapped. */
+export type LoginResponse = ApiResponse<{ auth: AuthBlock; errors?: string[]; wrap_info?: WrapInfo }>;
 
 export const AUDIENCE = 'coffer';
 
@@ -26,8 +17,7 @@ export function claims(extra: JWTPayload = {}): JWTPayload {
 
 /** Enables a jwt auth method at `path` as root. */
 export async function enableJwt(address: string, root: string, path: string, type: 'jwt' | 'oidc' = 'jwt'): Promise<void> {
-  const res = await api(address, 'POST', `sys/auth/${path}`, { token: root, body: { type } });
-  assert.equal(res.status, 204, `enable ${path}: ${res.status} ${res.text}`);
+  await enableAuthMethod(address, root, path, type);
 }
 
 /** Writes to a path as root and expects 204. */
@@ -42,7 +32,7 @@ export async function login(address: string, mount: string, body: Record<string,
 }
 
 /** Asserts a successful login and returns its auth block. */
-export function loggedIn(res: LoginResponse): LoginAuth {
+export function loggedIn(res: LoginResponse): AuthBlock {
   assert.equal(res.status, 200, `login: ${res.status} ${res.text}`);
   assert.ok(res.body.auth?.client_token, `login answered no token: ${res.text}`);
   return res.body.auth;
@@ -77,12 +67,5 @@ export async function mountAccessor(address: string, root: string, path: string)
   return accessor;
 }
 
-/** Polls `probe` until it returns true, failing after `timeoutMs`. */
-export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: not within ${timeoutMs} ms`);
-}
+/** Polls a probe until it returns true, with a deadline (test/sys/fixture.ts). */
+export { eventually };

@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { AuthBlock } from '../../harness/vault-types.js';
 
 // Shared parts of the Kubernetes auth tests. No Kubernetes API server can run here, so the tests
 // start a STAND-IN: a small HTTP server on 127.0.0.1 that answers the TokenReview API
@@ -246,13 +247,5 @@ export class JwksServer {
   }
 }
 
-/** A login's `auth` block, as far as these tests look at it. */
-export interface LoginAuth {
-  client_token: string;
-  accessor: string;
-  policies: string[];
-  token_policies: string[];
-  metadata: Record<string, string>;
-  entity_id: string;
-  lease_duration: number;
-}
+/** A login's `auth` block (test/harness/vault-types.ts). */
+export type LoginAuth = AuthBlock;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { databaseFiles, occurrences } from '../../harness/at-rest-scan.js';
 import { startInProcessServer, type InProcessServer } from '../../harness/in-process.js';
 import { authenticatorFor, enableTotp, enableUserpass, loginOk, uniqueUser, writeUser } from './fixture.js';
 
@@ -11,42 +11,12 @@ import { authenticatorFor, enableTotp, enableUserpass, loginOk, uniqueUser, writ
 // encrypted. The SQLite database and its WAL are scanned byte by byte, while the server runs and
 // after it closed.
 
-/** The value and the encodings a careless store might use for it (hex, base64 at any alignment). */
-function encodings(raw: Buffer): Buffer[] {
-  const needles = [raw, Buffer.from(raw.toString('hex')), Buffer.from(raw.toString('hex').toUpperCase()), Buffer.from(raw.toString('base64url'))];
-  for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), raw]).toString('base64');
-    needles.push(Buffer.from(encoded.slice(shift === 0 ? 0 : 4, -4)));
-  }
-  return needles;
-}
-
 /** RFC 4648 base32 to bytes (the TOTP key as the server answered it). */
 function base32Bytes(text: string): Buffer {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = '';
   for (const char of text.replace(/=+$/, '')) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
   return Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
-}
-
-/** The raw bytes of coffer.db and its -wal/-shm files. */
-async function databaseFiles(dir: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  for (const name of await readdir(dir)) {
-    if (/^coffer\.db(-wal|-shm)?$/.test(name)) files.set(name, await readFile(join(dir, name)));
-  }
-  return files;
-}
-
-/** Every "<label> in <file>" where an encoding of a needle occurs. */
-function occurrences(files: Map<string, Buffer>, needles: Map<string, Buffer>): string[] {
-  const found: string[] = [];
-  for (const [label, value] of needles) {
-    for (const [name, bytes] of files) {
-      if (encodings(value).some((needle) => bytes.includes(needle))) found.push(`${label} in ${name}`);
-    }
-  }
-  return found;
 }
 
 describe("userpass secrets in the SQLite files of a server", () => {

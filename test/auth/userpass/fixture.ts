@@ -2,30 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TOTP, URI } from 'otpauth';
 import { api, type ApiResponse } from '../../harness/http.js';
-import { assertNoContent, type Api } from '../../sys/fixture.js';
+import { assertNoContent, enableAuthMethod, type Api } from '../../sys/fixture.js';
+import type { AuthBlock, Envelope } from '../../harness/vault-types.js';
 
-/** The `auth` block of a login answer. */
-export interface AuthBlock {
-  client_token: string;
-  accessor: string;
-  policies: string[];
-  token_policies: string[];
-  metadata: Record<string, string> | null;
-  lease_duration: number;
-  renewable: boolean;
-  entity_id: string;
-  token_type: string;
-  orphan: boolean;
-}
-
-/** The envelope fields these tests look at. */
-export interface Envelope {
-  data: Record<string, unknown> | null;
-  auth: AuthBlock | null;
-  wrap_info: { token: string; accessor: string; ttl: number; creation_path: string } | null;
-  warnings: string[] | null;
-  errors?: string[];
-}
+/** Vault's response envelope and login `auth` block (test/harness/vault-types.ts), for the userpass tests. */
+export type { AuthBlock, Envelope };
 
 /** A fresh user name, so tests never share users (and their TOTP time steps). */
 export const uniqueUser = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
@@ -35,7 +16,7 @@ export const uniquePassword = () => `pw-${randomBytes(12).toString('hex')}`;
 
 /** Enables a userpass auth method at auth/<path>/ as root. */
 export async function enableUserpass(address: string, rootToken: string, path = 'userpass', call: Api = api): Promise<void> {
-  assertNoContent(await call(address, 'POST', `sys/auth/${path}`, { token: rootToken, body: { type: 'userpass' } }), `enable userpass at ${path}`);
+  await enableAuthMethod(address, rootToken, path, 'userpass', call);
 }
 
 /** Creates (or updates) a user as root; the body holds the password and token settings. */
