@@ -2,21 +2,25 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { AuditSink } from '../core/audit/sink.js';
 import { invalidRequest } from '../core/errors.js';
 
-/** The last line is looked for in at most this many bytes from the end of the file. */
-const TAIL_BYTES = 1 << 20;
+/** The tail of the file is read back in windows of this many bytes when looking for the last line. */
+const TAIL_WINDOW = 1 << 20;
+
+const NEWLINE = 0x0a;
 
 /**
  * The `file` audit device: JSON lines appended to `file_path` (created with `mode`, default 0600),
- * or written to standard output with `file_path=stdout`. One batch is one write(2) of whole lines,
- * so concurrent batches never interleave. SIGHUP reopens the path (logrotate moved the file).
+ * written to standard output with `file_path=stdout`, or thrown away with `file_path=discard`
+ * (Vault's names). One batch is one write(2) of whole lines, so concurrent batches never
+ * interleave. SIGHUP reopens the path (logrotate moved the file).
  */
 export async function openFileSink(options: Record<string, string>): Promise<AuditSink> {
   const filePath = options.file_path ?? options.path ?? '';
   if (filePath === '') throw invalidRequest('file_path is required');
-  if (filePath === 'stdout') return stdoutSink();
-  const mode = parseMode(options.mode ?? '0600');
   const unknown = Object.keys(options).filter((k) => !['file_path', 'path', 'mode'].includes(k));
   if (unknown.length > 0) throw invalidRequest(`unknown options for the file audit device: ${unknown.join(', ')}`);
+  const mode = parseMode(options.mode ?? '0600');
+  if (filePath === 'stdout') return stdoutSink();
+  if (filePath === 'discard') return discardSink();
 
   let handle = await openForAppend(filePath, mode);
   return {
@@ -27,6 +31,9 @@ export async function openFileSink(options: Record<string, string>): Promise<Aud
       return lastLineOf(handle);
     },
     async reopen() {
+      // If the path cannot be opened (its directory is gone), this throws and the broker stops
+      // counting the device as recording: writing on into the moved or deleted file would be an
+      // audit trail nobody can find.
       const next = await openForAppend(filePath, mode);
       const previous = handle;
       handle = next;
@@ -39,28 +46,68 @@ export async function openFileSink(options: Record<string, string>): Promise<Aud
 }
 
 async function openForAppend(filePath: string, mode: number): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
     // 'a+': appends, and can read the tail back to continue the hash chain.
-    return await open(filePath, 'a+', mode);
+    handle = await open(filePath, 'a+', mode === 0 ? 0o600 : mode);
   } catch (err) {
     throw invalidRequest(`cannot open audit file "${filePath}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  try {
+    // As Vault: an existing file is brought to `mode` too ("0000" leaves it alone). Only regular
+    // files: a device such as /dev/null keeps its own permissions.
+    if (mode !== 0 && (await handle.stat()).isFile()) await handle.chmod(mode);
+  } catch (err) {
+    await handle.close();
+    throw invalidRequest(`cannot set the mode of audit file "${filePath}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return handle;
 }
 
-async function lastLineOf(handle: FileHandle): Promise<string | undefined> {
+/**
+ * The last non-empty line of the file, however long: windows are read back from the end until the
+ * newline before that line (or the start of the file) is found.
+ */
+export async function lastLineOf(handle: FileHandle): Promise<string | undefined> {
   const { size } = await handle.stat();
-  if (size === 0) return undefined;
-  const length = Math.min(size, TAIL_BYTES);
-  const buffer = Buffer.alloc(length);
-  await handle.read(buffer, 0, length, size - length);
-  const lines = buffer.toString('utf8').split('\n').filter((line) => line !== '');
-  return lines.at(-1);
+  let end = size;
+  // Trailing newlines end the last line; they are not part of it.
+  while (end > 0) {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, end - 1);
+    if (byte[0] !== NEWLINE) break;
+    end -= 1;
+  }
+  if (end === 0) return undefined;
+  const chunks: Buffer[] = [];
+  let start = end;
+  while (start > 0) {
+    const length = Math.min(start, TAIL_WINDOW);
+    const window = Buffer.alloc(length);
+    await handle.read(window, 0, length, start - length);
+    const newline = window.lastIndexOf(NEWLINE);
+    if (newline >= 0) {
+      chunks.unshift(window.subarray(newline + 1));
+      break;
+    }
+    chunks.unshift(window);
+    start -= length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function stdoutSink(): AuditSink {
   return {
     write: (lines) =>
       new Promise((resolve, reject) => process.stdout.write(`${lines.join('\n')}\n`, (err) => (err ? reject(err) : resolve()))),
+    async close() {},
+  };
+}
+
+/** Vault's `file_path=discard`: entries are formatted and chained, then dropped (benchmarks, tests). */
+function discardSink(): AuditSink {
+  return {
+    async write() {},
     async close() {},
   };
 }

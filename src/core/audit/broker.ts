@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CofferError, invalidRequest } from '../errors.js';
 import type { MountStorage } from '../framework/types.js';
@@ -75,6 +75,7 @@ export class AuditBroker {
     const entry: AuditDeviceEntry = { ...spec, path };
     const device = await this.open(entry, randomBytes(32));
     try {
+      await this.testMessage(device);
       await this.storage.transaction([
         { type: 'put', key: saltKey(path), value: device.salt.toString('base64') },
         { type: 'put', key: TABLE_KEY, value: [...this.list(), entry] },
@@ -116,12 +117,30 @@ export class AuditBroker {
     return this.record('response', facts);
   }
 
-  /** SIGHUP: every device reopens its destination (logrotate moved the file); the chains go on. */
+  /**
+   * SIGHUP: every device reopens its destination (logrotate moved the file); the chains go on. A
+   * device that cannot reopen (its directory is gone) records nothing until a later reopen
+   * succeeds, rather than writing on into a file nobody will find; a device that could not open
+   * before is tried again.
+   */
   async reopen(): Promise<void> {
     await Promise.all(
       [...this.devices.values()].map(async (device) => {
-        if (device.sink instanceof UnopenedSink) this.devices.set(device.entry.path, await this.openOrFail(device.entry));
-        else await device.sink.reopen?.();
+        const path = device.entry.path;
+        try {
+          if (device.sink instanceof UnopenedSink) {
+            const reopened = await this.open(device.entry, undefined, device.writer.head);
+            if (this.devices.get(path) === device) this.devices.set(path, reopened);
+            else await reopened.sink.close();
+          } else {
+            await device.sink.reopen?.();
+          }
+        } catch (err) {
+          this.logger.error({ err, device: path }, 'audit device could not be reopened; it refuses every entry until reopened');
+          if (this.devices.get(path) !== device || device.sink instanceof UnopenedSink) return;
+          this.devices.set(path, await this.unopened(device.entry, device.writer.head));
+          await device.sink.close().catch(() => {});
+        }
       }),
     );
   }
@@ -150,12 +169,35 @@ export class AuditBroker {
       return await this.open(entry);
     } catch (err) {
       this.logger.error({ err, device: entry.path }, 'audit device could not be opened; it refuses every entry until reopened');
-      const sink = new UnopenedSink(entry.path);
-      return { entry, sink, writer: new ChainedWriter(sink, ''), salt: Buffer.alloc(32), format: { logRaw: false, hmacAccessor: true, elideListResponses: false } };
+      return this.unopened(entry, '');
     }
   }
 
-  private async open(entry: AuditDeviceEntry, newSalt?: Buffer): Promise<LiveDevice> {
+  /** A device that records nothing; it remembers its chain's head so a later reopen continues it. */
+  private async unopened(entry: AuditDeviceEntry, head: string): Promise<LiveDevice> {
+    const sink = new UnopenedSink(entry.path);
+    const writer = new ChainedWriter(sink, '');
+    await writer.resume(head);
+    return { entry, sink, writer, salt: Buffer.alloc(32), format: { logRaw: false, hmacAccessor: true, elideListResponses: false } };
+  }
+
+  /**
+   * As Vault's LogTestMessage: a new device records one request entry (path sys/audit/test) before
+   * it is enabled, so a device that cannot write (a full disk, /dev/full, a receiver that takes
+   * the connection but not the data) is refused at enable instead of refusing every request after.
+   */
+  private async testMessage(device: LiveDevice): Promise<void> {
+    const facts: AuditFacts = {
+      request: { id: randomUUID(), operation: 'update', path: 'sys/audit/test', mountType: '', mountAccessor: '', data: {}, remoteAddress: '' },
+    };
+    try {
+      await device.writer.append(formatEntry('request', facts, device.format, (s) => auditHash(device.salt, s)));
+    } catch (err) {
+      throw invalidRequest(`audit device ${device.entry.path} failed the test message: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+
+  private async open(entry: AuditDeviceEntry, newSalt?: Buffer, fallbackHead = ''): Promise<LiveDevice> {
     const format = parseFormatOptions(entry.options);
     const deviceOptions = Object.fromEntries(Object.entries(entry.options).filter(([k]) => !FORMAT_OPTIONS.includes(k)));
     const salt = newSalt ?? Buffer.from((await this.storage.get<string>(saltKey(entry.path))) ?? '', 'base64');
@@ -163,7 +205,7 @@ export class AuditBroker {
     const sink = await this.factories[entry.type]!(deviceOptions);
     const writer = new ChainedWriter(sink, entry.options.prefix ?? '');
     try {
-      await writer.resume();
+      await writer.resume(fallbackHead);
     } catch (err) {
       await sink.close();
       throw err;

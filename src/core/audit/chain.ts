@@ -29,10 +29,18 @@ export class ChainedWriter {
     private readonly prefix: string,
   ) {}
 
-  /** Continues the chain from the sink's last recorded line (after a restart). */
-  async resume(): Promise<void> {
+  /**
+   * Continues the chain from the sink's last recorded line (after a restart); a sink with none
+   * (an empty new file, a socket) continues from `fallback`, the head of this device's chain before.
+   */
+  async resume(fallback = ''): Promise<void> {
     const last = await this.sink.lastLine?.();
-    this.lastHash = last ? lineHash(last) : '';
+    this.lastHash = last ? lineHash(last) : fallback;
+  }
+
+  /** The hash of the last line this writer recorded (or resumed from); '' at the chain's start. */
+  get head(): string {
+    return this.lastHash;
   }
 
   /** Resolves once the entry is recorded; rejects if the sink refused it. */

@@ -26,8 +26,12 @@ export interface AuditFacts {
     path: string;
     mountType: string;
     mountAccessor: string;
+    /** The mount's path, e.g. "secret/" (Vault's mount_point); empty until routed. */
+    mountPoint?: string | undefined;
     data: Record<string, unknown>;
     remoteAddress: string;
+    /** The client's source port, when the connection has one. */
+    remotePort?: number | undefined;
     /** Seconds, when the client asked for wrapping. */
     wrapTtl?: number | undefined;
     /** The token as presented (hashed in the entry), and its accessor when it is known. */
@@ -87,12 +91,14 @@ export function formatEntry(type: 'request' | 'response', facts: AuditFacts, opt
     operation: r.operation,
     mount_type: r.mountType,
     mount_accessor: r.mountAccessor,
+    ...(r.mountPoint ? { mount_point: r.mountPoint } : {}),
     ...(r.clientToken ? { client_token: secret(r.clientToken) } : {}),
     ...(r.clientTokenAccessor ? { client_token_accessor: accessor(r.clientTokenAccessor) } : {}),
     namespace: { id: 'root' },
     path: r.path,
     ...(Object.keys(r.data).length > 0 ? { data: data(r.data) } : {}),
     remote_address: r.remoteAddress,
+    ...(r.remotePort ? { remote_port: r.remotePort } : {}),
     ...(r.wrapTtl ? { wrap_ttl: r.wrapTtl } : {}),
   };
   const response = facts.response;
@@ -102,6 +108,7 @@ export function formatEntry(type: 'request' | 'response', facts: AuditFacts, opt
     entry.response = {
       mount_type: r.mountType,
       mount_accessor: r.mountAccessor,
+      ...(r.mountPoint ? { mount_point: r.mountPoint } : {}),
       ...(response.auth ? { auth: responseAuth(response.auth, secret, accessor) } : {}),
       ...(responseData ? { data: data(responseData) } : {}),
       ...(response.wrapInfo ? { wrap_info: responseWrapInfo(response.wrapInfo, secret, accessor) } : {}),
@@ -123,6 +130,7 @@ function responseAuth(auth: AuthResponse, secret: (s: string) => string, accesso
     entity_id: auth.entity_id,
     token_type: auth.token_type,
     token_ttl: auth.lease_duration,
+    ...(auth.num_uses ? { num_uses: auth.num_uses } : {}),
   };
 }
 
