@@ -22,6 +22,8 @@ export interface IncomingRequest {
   /** X-Vault-Wrap-TTL as sent. */
   wrapTtl?: string;
   remoteAddress: string;
+  /** The client's source port (audit's remote_port). */
+  remotePort?: number;
 }
 
 /** What the HTTP layer renders. */
@@ -61,6 +63,7 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
       mountAccessor: '',
       data: incoming.data,
       remoteAddress: incoming.remoteAddress,
+      remotePort: incoming.remotePort,
       clientToken: incoming.token,
     },
   };
@@ -111,11 +114,14 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   if (token) {
     facts.auth = auditAuth(core, token.entry, token.presented);
     facts.request.clientTokenAccessor = token.entry.accessor;
-  } else if (selfServed && core.audit.enabled) {
-    // "Who unwrapped what": the wrapping token is the subject, so its accessor goes on record.
-    facts.request.clientTokenAccessor = (await core.tokens.lookup(incoming.token!))?.accessor;
   }
-  if (mount) [facts.request.mountType, facts.request.mountAccessor] = [mount.entry.type, mount.entry.accessor];
+  const subject = request.data.token;
+  if (SELF_SERVED.has(request.path) && typeof subject === 'string' && subject !== '' && core.audit.enabled) {
+    // "Who unwrapped what": the wrapping token (sent as X-Vault-Token or in the body) is the
+    // subject, so its accessor goes on record; the caller, when there is one, is in `auth`.
+    facts.request.clientTokenAccessor = (await core.tokens.lookup(subject))?.accessor;
+  }
+  if (mount) [facts.request.mountType, facts.request.mountAccessor, facts.request.mountPoint] = [mount.entry.type, mount.entry.accessor, mount.entry.path];
   if (!mount || !backend || !match) throw noHandler(request.path);
 
   const store = core.mountStorage(mount.entry);

@@ -70,6 +70,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         token: tokenOf(request),
         wrapTtl: headerOf(request, 'x-vault-wrap-ttl'),
         remoteAddress: request.ip,
+        remotePort: request.socket.remotePort,
       });
       const { resp } = outcome;
       if (resp.raw) return reply.status(resp.status ?? 200).header('content-type', resp.raw.contentType).send(resp.raw.body);

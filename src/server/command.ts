@@ -61,6 +61,11 @@ export async function serverCommand(args: string[]): Promise<number> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // logrotate: audit devices reopen their files (the hash chains go on across them).
+    process.on('SIGHUP', () => {
+      if (server.core.sealed) return;
+      void server.core.audit.reopen().catch((err: unknown) => process.stderr.write(`audit reopen failed: ${(err as Error).message}\n`));
+    });
     return await new Promise<number>(() => undefined);
   } catch (err) {
     if (err instanceof ConfigError) {

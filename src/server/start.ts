@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Barrier } from '../barrier/barrier.js';
 import { openFileSink } from '../audit/file.js';
+import { openSocketSink } from '../audit/socket.js';
+import { openSyslogSink } from '../audit/syslog.js';
 import { approleBackend } from '../auth/approle/index.js';
 import { jwtBackend } from '../auth/jwt/index.js';
 import { kubernetesBackend } from '../auth/kubernetes/index.js';
@@ -50,7 +52,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
     statusBackend,
-    auditDevices: { file: openFileSink },
+    auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
       secret: {
         kv: (mount) => kvBackend(mount),
