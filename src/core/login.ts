@@ -39,6 +39,7 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
     // Renewals go back to this mount (by accessor: a remount at the same path is another mount).
     login: { mountAccessor: mount.accessor, internal: { ...(login.internal ?? {}) } },
   });
+  core.metrics.tokenCreated(mount.type, `auth/${mount.path}`);
   warnings.push(...created.warnings);
   const resp: Resp = { auth: authBlock(created.entry, created.token, created.entry.ttl, core.identity.policiesFor(entity.id)) };
   if (warnings.length > 0) resp.warnings = warnings;

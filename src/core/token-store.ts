@@ -478,6 +478,14 @@ export class TokenStore {
     return revoked;
   }
 
+  /**
+   * How many tokens the store holds (the live-token gauge): one listing of the entry keys, nothing
+   * decrypted. Expired tokens count until tidy or a lookup reaps them.
+   */
+  async count(): Promise<number> {
+    return (await this.storage.list('id/')).length;
+  }
+
   /** Every accessor in the store (auth/token/accessors). */
   async listAccessors(): Promise<string[]> {
     const accessors: string[] = [];

@@ -23,6 +23,8 @@ export interface TokenBackendOptions {
    * without it login tokens renew like any other.
    */
   checkLoginRenewal?: LoginRenewalCheck;
+  /** Told of each token auth/token/create makes (the core counts them in its metrics). */
+  onTokenCreated?: () => void;
 }
 
 /** Limits for renewing a login token (undefined for other tokens); throws to refuse. */
@@ -37,6 +39,7 @@ export interface TokenBackendContext {
   hasSudo: SudoCheck;
   entityForAlias?: EntityForAlias;
   checkLoginRenewal?: LoginRenewalCheck;
+  onTokenCreated?: () => void;
 }
 
 /**

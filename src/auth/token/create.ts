@@ -144,6 +144,7 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
     ...(entityId !== undefined ? { entityId } : {}),
     ...(f.id !== '' ? { id: f.id } : {}),
   });
+  ctx.onTokenCreated?.();
   const { token, entry } = created;
   warnings.push(...created.warnings);
   const resp: Resp = { auth: authBlock(entry, token, entry.ttl) };

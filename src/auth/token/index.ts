@@ -19,6 +19,7 @@ export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {
     hasSudo: options.hasSudo ?? (async (caller) => caller.isRoot),
     ...(options.entityForAlias ? { entityForAlias: options.entityForAlias } : {}),
     ...(options.checkLoginRenewal ? { checkLoginRenewal: options.checkLoginRenewal } : {}),
+    ...(options.onTokenCreated ? { onTokenCreated: options.onTokenCreated } : {}),
   };
   return {
     type: 'token',

@@ -2,16 +2,19 @@ import type { Core } from '../../core/core.js';
 import type { Backend } from '../../core/framework/types.js';
 import { auditPaths } from './audit.js';
 import { capabilityPaths } from './capabilities.js';
+import { loggerPaths, type LoggerLevels } from './loggers.js';
 import { metricsPaths } from './metrics.js';
 import { mountPaths } from './mounts.js';
 import { policyPaths } from './policies.js';
+import { quotaPaths } from './quotas.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
 
 export { statusBackend } from './status.js';
+export type { LoggerLevels } from './loggers.js';
 
 /** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics, audit. */
-export function sysBackend(core: Core): Backend {
+export function sysBackend(core: Core, options: { loggers?: LoggerLevels } = {}): Backend {
   return {
     type: 'system',
     paths: [
@@ -23,6 +26,8 @@ export function sysBackend(core: Core): Backend {
       ...wrappingPaths(core),
       ...metricsPaths(core),
       ...auditPaths(core),
+      ...quotaPaths(core),
+      ...(options.loggers ? loggerPaths(options.loggers) : []),
     ],
   };
 }

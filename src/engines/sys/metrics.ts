@@ -1,23 +1,19 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
 import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef } from '../../core/framework/types.js';
+import { definePath, type PathDef } from '../../core/framework/types.js';
 
-/** sys/metrics: Vault's JSON shape by default, Prometheus text with ?format=prometheus. */
+/**
+ * sys/metrics: Vault's JSON shape by default (the summary itself as the body, not in `data`, as
+ * Vault answers it), Prometheus text with ?format=prometheus. Needs a token with read here; a
+ * listener with telemetry.unauthenticated_metrics_access serves it before the pipeline instead.
+ */
 export function metricsPaths(core: Core): PathDef[] {
   return [
     definePath({
       pattern: 'metrics',
-      fields: { format: field.string() },
+      fields: { format: field.string({ description: 'json (default) or prometheus.' }) },
       operations: {
-        read: async (req) => {
-          const { format } = req.fields;
-          if (format === 'prometheus') {
-            return { raw: { contentType: core.metrics.prometheusContentType, body: await core.metrics.prometheus() } };
-          }
-          if (format !== '' && format !== 'json') throw invalidRequest(`unknown metrics format "${format}"`);
-          return ok(await core.metrics.json());
-        },
+        read: async (req) => ({ raw: await core.metrics.render(req.fields.format) }),
       },
     }),
   ];
