@@ -12,6 +12,7 @@ import { IdentityStore } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import { MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
+import { QuotaManager } from './quotas/manager.js';
 import { TokenStore, type RenewLimits, type TokenEntry } from './token-store.js';
 import { Wrapping } from './wrapping.js';
 
@@ -42,6 +43,7 @@ const AREA = {
   policies: 'sys/policy/',
   identity: 'sys/identity/',
   audit: 'core/audit/',
+  quotas: 'sys/quotas/',
 } as const;
 
 /** The mounts every initialized Coffer has; they can be neither removed nor moved. */
@@ -72,6 +74,7 @@ export class Core {
     policies: PolicyStore;
     identity: IdentityStore;
     audit: AuditBroker;
+    quotas: QuotaManager;
     backends: Map<string, Backend>;
   };
   private tidyTimer?: NodeJS.Timeout;
@@ -117,6 +120,10 @@ export class Core {
   }
   get audit(): AuditBroker {
     return this.unsealed().audit;
+  }
+  /** Rate-limit quotas (sys/quotas); their budgets live in memory on this node. */
+  get quotas(): QuotaManager {
+    return this.unsealed().quotas;
   }
 
   /**
@@ -199,7 +206,9 @@ export class Core {
     await identity.load();
     const audit = new AuditBroker(this.rootStorage.scoped(AREA.audit), this.options.auditDevices ?? {}, this.logger, () => this.metrics.auditFailures.inc());
     await audit.load();
-    this.loaded = { mounts, tokens, policies, identity, audit, backends: new Map() };
+    const quotas = new QuotaManager(this.rootStorage.scoped(AREA.quotas));
+    await quotas.load();
+    this.loaded = { mounts, tokens, policies, identity, audit, quotas, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
     this.scheduleTidy();
   }

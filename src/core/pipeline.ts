@@ -7,6 +7,8 @@ import { matchPath } from './framework/match.js';
 import type { Caller, Operation, Resp, WrapInfo } from './framework/types.js';
 import type { MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
+import { admitRequest } from './quotas/admit.js';
+import { RateLimitExceeded } from './quotas/exceeded.js';
 import type { TokenEntry } from './token-store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 
@@ -34,6 +36,8 @@ export interface Outcome {
   wrapInfo?: WrapInfo;
   /** The request id to answer with when it is not this request's own (an unwrapped response). */
   requestId?: string;
+  /** Extra response headers (X-Ratelimit-* when sys/quotas/config enables them). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -79,11 +83,15 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
     progress.stage = 'handled';
   };
   try {
+    // Rate-limit quotas come first, before the token is even looked up, as in Vault.
+    const quotaHeaders = core.quotas.active ? await admitRequest(core, incoming) : undefined;
     const outcome = await serve(core, incoming, facts, recordRequest);
     await core.audit.logResponse(facts);
-    return outcome;
+    return quotaHeaders ? { ...outcome, headers: quotaHeaders } : outcome;
   } catch (err) {
     if (progress.stage === 'request-refused') throw err;
+    // A 429 is recorded only when sys/quotas/config enables rate-limit audit logging, as in Vault.
+    if (err instanceof RateLimitExceeded && !err.audited) throw err;
     facts.error = err instanceof CofferError ? err.message : 'internal error';
     // A request refused before its handler (403, 400...) is recorded with its error, as Vault does.
     if (progress.stage === 'before-handler') await core.audit.logRequest(facts);

@@ -5,6 +5,7 @@ import type { Core } from '../core/core.js';
 import { CofferError } from '../core/errors.js';
 import type { Operation } from '../core/framework/types.js';
 import { handleRequest } from '../core/pipeline.js';
+import { RateLimitExceeded } from '../core/quotas/exceeded.js';
 import { envelope, isEmpty } from './envelope.js';
 
 export interface HttpOptions {
@@ -44,6 +45,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    if (err instanceof RateLimitExceeded) reply.headers(err.headers);
     if (err instanceof CofferError) return sendJson(reply, err.status, { errors: err.errors });
     const status = err.statusCode;
     if (status === 413) return sendJson(reply, 413, { errors: ['http: request body too large'] });
@@ -73,6 +75,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         remotePort: request.socket.remotePort,
       });
       const { resp } = outcome;
+      if (outcome.headers) reply.headers(outcome.headers);
       if (resp.raw) return reply.status(resp.status ?? 200).header('content-type', resp.raw.contentType).send(resp.raw.body);
       if (resp.bare) return sendJson(reply, resp.status ?? 200, resp.bare, request.method === 'HEAD');
       if (resp.status && resp.status >= 400 && resp.data == null) return sendJson(reply, resp.status, { errors: [] });

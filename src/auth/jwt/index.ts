@@ -1,5 +1,6 @@
-import type { Backend, MountInfo } from '../../core/framework/types.js';
+import type { Backend, MountInfo, MountStorage } from '../../core/framework/types.js';
 import { configPath } from './config.js';
+import { loadConfig } from './config-model.js';
 import { JwtContext } from './context.js';
 import { loginPath } from './login.js';
 import { renewLogin } from './renew.js';
@@ -11,5 +12,11 @@ import { rolePaths } from './role.js';
  */
 export function jwtBackend(mount: MountInfo): Backend {
   const ctx = new JwtContext();
-  return { type: mount.type, paths: [configPath(), ...rolePaths(), loginPath(ctx)], renewLogin };
+  return { type: mount.type, paths: [configPath(), ...rolePaths(), loginPath(ctx)], renewLogin, resolveRole };
+}
+
+/** Vault's ResolveRoleOperation (for role-based rate-limit quotas): the login's role, else the config's default_role. */
+async function resolveRole(data: Record<string, unknown>, store: MountStorage): Promise<string | undefined> {
+  if (typeof data.role === 'string' && data.role !== '') return data.role;
+  return (await loadConfig(store))?.default_role || undefined;
 }

@@ -28,5 +28,7 @@ export function kubernetesBackend(): Backend {
     type: 'kubernetes',
     paths: [configPath(() => verifier.clear()), ...rolePaths(), loginPath({ verifier, timeoutMs })],
     renewLogin,
+    // Vault's ResolveRoleOperation (for role-based rate-limit quotas): the login names its role.
+    resolveRole: async (data) => (typeof data.role === 'string' && data.role !== '' ? data.role : undefined),
   };
 }

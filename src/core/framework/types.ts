@@ -194,6 +194,12 @@ export interface Backend {
    * gets. A login method without it cannot have its tokens renewed, as in Vault.
    */
   renewLogin?: (login: LoginRenewal, store: MountStorage, mount: MountInfo) => Promise<LoginRenewalLimits | void>;
+  /**
+   * Auth methods with roles (Vault's ResolveRoleOperation): the role a login request names (the
+   * request's data, with the mount's storage), so role-based rate-limit quotas can apply before the
+   * login runs. Undefined when the data names none; never throws for bad input.
+   */
+  resolveRole?: (data: Record<string, unknown>, store: MountStorage, mount: MountInfo) => Promise<string | undefined>;
 }
 
 /** Identity helper that keeps field types flowing from the table into handlers. */

@@ -1,0 +1,17 @@
+import { CofferError } from '../errors.js';
+
+/**
+ * 429 for a request over its rate-limit quota, with the headers the HTTP layer sends with it
+ * (Retry-After always; X-Ratelimit-* when sys/quotas/config enables them).
+ */
+export class RateLimitExceeded extends CofferError {
+  constructor(
+    path: string,
+    readonly headers: Record<string, string>,
+    /** Whether sys/quotas/config asks for refused requests in the audit log (off by default, as in Vault). */
+    readonly audited: boolean,
+  ) {
+    super(429, `request path ${JSON.stringify(path)}: rate limit quota exceeded`);
+    this.name = 'RateLimitExceeded';
+  }
+}
