@@ -4,6 +4,7 @@ import { CofferError, noHandler, permissionDenied, sealedError } from './errors.
 import { addressAllowed } from './framework/cidr.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from './framework/dispatch.js';
 import { matchPath } from './framework/match.js';
+import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
 import type { Caller, Operation, Resp, WrapInfo } from './framework/types.js';
 import type { MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
@@ -26,6 +27,8 @@ export interface IncomingRequest {
   remoteAddress: string;
   /** The client's source port (audit's remote_port). */
   remotePort?: number;
+  /** The listener's secret_read_allowed_cidrs, when it has one (see secret-reads.ts); absent: no restriction. */
+  secretReadAllowedCidrs?: readonly string[];
 }
 
 /** What the HTTP layer renders. */
@@ -56,6 +59,31 @@ const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/
  * Backends never do any of these themselves.
  */
 export async function handleRequest(core: Core, incoming: IncomingRequest): Promise<Outcome> {
+  // Counted and timed once, around everything; the labels come from what the request learned.
+  const started = performance.now();
+  const learned: { facts?: AuditFacts } = {};
+  let status = 500;
+  try {
+    const outcome = await handleAudited(core, incoming, learned);
+    status = outcome.resp.status ?? 200;
+    return outcome;
+  } catch (err) {
+    status = err instanceof CofferError ? err.status : 500;
+    throw err;
+  } finally {
+    const request = learned.facts?.request;
+    const mountType = request ? request.mountType : STATUS_PATHS.has(incoming.path) ? 'system' : '';
+    const operation = request?.operation ?? incoming.operation;
+    const seconds = (performance.now() - started) / 1000;
+    core.metrics.recordRequest(mountType, operation, status, seconds);
+    // No path, data or token: a log line carries nothing a request brought (the audit log does that).
+    if (core.logger.isLevelEnabled('debug')) {
+      core.logger.debug({ request_id: incoming.id, mount_type: mountType, operation, status, duration_ms: Math.round(seconds * 1e6) / 1e3 }, 'request handled');
+    }
+  }
+}
+
+async function handleAudited(core: Core, incoming: IncomingRequest, learned: { facts?: AuditFacts }): Promise<Outcome> {
   if (STATUS_PATHS.has(incoming.path)) return serveStatus(core, incoming);
   if (core.sealed) throw sealedError();
   const facts: AuditFacts = {
@@ -71,6 +99,7 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
       clientToken: incoming.token,
     },
   };
+  learned.facts = facts;
   // An object, not a variable: the closure below changes it, and TypeScript narrows variables.
   const progress: { stage: 'before-handler' | 'request-refused' | 'handled' } = { stage: 'before-handler' };
   const recordRequest = async () => {
@@ -131,6 +160,10 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   }
   if (mount) [facts.request.mountType, facts.request.mountAccessor, facts.request.mountPoint] = [mount.entry.type, mount.entry.accessor, mount.entry.path];
   if (!mount || !backend || !match) throw noHandler(request.path);
+  const secretReadCidrs = incoming.secretReadAllowedCidrs;
+  if (secretReadCidrs && isSecretRead(mount.entry.type, match.def.pattern, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
+    throw secretReadRefused();
+  }
 
   const store = core.mountStorage(mount.entry);
   const routed = routeRequest(backend, {
