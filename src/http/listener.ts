@@ -1,22 +1,66 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ListMethodStream } from './list-method.js';
 import type { ListenerSettings } from './listener-settings.js';
 
 export interface ListenOptions {
   host: string;
   port: number;
-  /** PEM certificate and key; absent serves plain HTTP. */
-  tls?: { cert: Buffer; key: Buffer };
+  /** Certificate, key and TLS rules; absent serves plain HTTP. */
+  tls?: TlsOptions;
   /** This listener's rules, carried by each of its connections (see listener-settings.ts). */
   settings?: ListenerSettings;
+  /** This listener's request limits (max_request_size, max_request_duration). */
+  limits?: RequestLimits;
+}
+
+/** The files a TLS listener serves from, as read: re-read on SIGHUP. */
+export interface TlsMaterial {
+  /** PEM certificate (chain) and private key. */
+  cert: Buffer;
+  key: Buffer;
+  /** PEM CAs that client certificates must chain to (only with clientCerts 'require'). */
+  ca?: Buffer;
+}
+
+export interface TlsOptions extends TlsMaterial {
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  /** OpenSSL cipher string; Node's default when absent. */
+  ciphers?: string;
+  /**
+   * Vault's three client certificate modes: 'request' (default: asked for, not verified here),
+   * 'require' (tls_require_and_verify_client_cert: no verified certificate, no connection),
+   * 'none' (tls_disable_client_certs).
+   */
+  clientCerts?: 'request' | 'require' | 'none';
+}
+
+/** Limits a listener puts on each request (see server.ts). */
+export interface RequestLimits {
+  /** Largest body in bytes; Infinity for none. Absent: the HTTP server's own limit. */
+  maxRequestSize?: number;
+  /** Time a request may run before it is answered 503, milliseconds. Absent: the server's default. */
+  maxRequestDurationMs?: number;
 }
 
 export interface Listener {
   /** Base URL, e.g. http://127.0.0.1:8200. */
   url: string;
+  /**
+   * Serves new connections with this certificate, key (and client CA); connections already open
+   * keep theirs. Throws, leaving the current ones in use, when the material is unusable.
+   */
+  reloadTls(material: TlsMaterial): void;
   close(): Promise<void>;
+}
+
+const limitsByConnection = new WeakMap<object, RequestLimits>();
+
+/** The limits of the listener a request arrived on (empty for requests injected in tests). */
+export function requestLimitsOf(request: FastifyRequest): RequestLimits {
+  return limitsByConnection.get(request.raw.socket) ?? {};
 }
 
 /**
@@ -35,13 +79,15 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
     socket.setNoDelay(true);
     const connection = new ListMethodStream(socket);
     connection.settings = options.settings ?? {};
+    if (options.limits) limitsByConnection.set(connection, options.limits);
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
     connection.on('idle', () => closing && connection.destroy());
     app.server.emit('connection', connection);
   };
-  const server = options.tls
-    ? tls.createServer({ ...options.tls, minVersion: 'TLSv1.2' }).on('secureConnection', hand)
+  const tlsOptions = options.tls;
+  const server = tlsOptions
+    ? tls.createServer({ ...secureContextOptions(tlsOptions, tlsOptions), ...clientCertOptions(tlsOptions) }).on('secureConnection', hand)
     : net.createServer(hand);
   server.on('error', (err) => app.log.error({ err }, 'listener error'));
   await new Promise<void>((resolve, reject) => {
@@ -55,6 +101,12 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    reloadTls(material) {
+      if (!tlsOptions || !(server instanceof tls.Server)) throw new Error('this listener does not serve TLS');
+      // secureContextOptions throws on a bad certificate or key before setSecureContext, which
+      // would otherwise store some of the options before failing.
+      server.setSecureContext(secureContextOptions(tlsOptions, material));
+    },
     // Stop accepting, close idle keep-alive connections now and busy ones once their answer is out.
     // (Node's own connection tracking only covers servers that listen themselves.)
     close: () =>
@@ -64,6 +116,40 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
         for (const connection of connections) if (connection.inFlight === 0) connection.destroy();
       }),
   };
+}
+
+/**
+ * Options of the TLS secure context (certificate, key, client CA, versions, ciphers). Built here
+ * rather than by tls.createServer so that an unusable certificate fails before listening.
+ */
+function secureContextOptions(options: TlsOptions, material: TlsMaterial): tls.SecureContextOptions {
+  const context: tls.SecureContextOptions = {
+    cert: material.cert,
+    key: material.key,
+    minVersion: options.minVersion ?? 'TLSv1.2',
+    maxVersion: options.maxVersion ?? 'TLSv1.3',
+    ...(options.ciphers ? { ciphers: options.ciphers } : {}),
+    // Vault checks client certificates against tls_client_ca_file only when it requires them.
+    ...(options.clientCerts === 'require' && material.ca ? { ca: material.ca } : {}),
+  };
+  try {
+    tls.createSecureContext(context);
+  } catch (err) {
+    throw new Error(`unusable TLS certificate, key or client CA: ${(err as Error).message}`);
+  }
+  return context;
+}
+
+function clientCertOptions(options: TlsOptions): tls.TlsOptions {
+  switch (options.clientCerts ?? 'request') {
+    case 'require':
+      return { requestCert: true, rejectUnauthorized: true };
+    case 'none':
+      return { requestCert: false, rejectUnauthorized: false };
+    default:
+      // Vault's default (Go's RequestClientCert): ask, accept whatever comes, verify nothing here.
+      return { requestCert: true, rejectUnauthorized: false };
+  }
 }
 
 const tracked = new WeakSet<FastifyInstance>();

@@ -7,6 +7,7 @@ import type { Operation } from '../core/framework/types.js';
 import { handleRequest } from '../core/pipeline.js';
 import { RateLimitExceeded } from '../core/quotas/exceeded.js';
 import { envelope, isEmpty } from './envelope.js';
+import { installRequestLimits, withinDeadline } from './request-limits.js';
 
 export interface HttpOptions {
   logger: Logger;
@@ -54,6 +55,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     return sendJson(reply, 500, { errors: ['internal error'] });
   });
   app.setNotFoundHandler((_request, reply) => sendJson(reply, 404, { errors: [] }));
+  installRequestLimits(app);
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'],
@@ -64,7 +66,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
       if (operation === 'patch' && !isMergePatch(request)) {
         throw new CofferError(415, 'PATCH requires Content-Type application/merge-patch+json');
       }
-      const outcome = await handleRequest(core, {
+      const outcome = await withinDeadline(reply, handleRequest(core, {
         id: request.id,
         operation,
         path,
@@ -73,7 +75,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         wrapTtl: headerOf(request, 'x-vault-wrap-ttl'),
         remoteAddress: request.ip,
         remotePort: request.socket.remotePort,
-      });
+      }));
       const { resp } = outcome;
       if (outcome.headers) reply.headers(outcome.headers);
       if (resp.raw) return reply.status(resp.status ?? 200).header('content-type', resp.raw.contentType).send(resp.raw.body);

@@ -66,6 +66,8 @@ export async function serverCommand(args: string[]): Promise<number> {
       if (server.core.sealed) return;
       void server.core.audit.reopen().catch((err: unknown) => process.stderr.write(`audit reopen failed: ${(err as Error).message}\n`));
     });
+    // New TLS connections get the certificate files as they are now (renewed certificates).
+    process.on('SIGHUP', () => void server.reloadTls());
     return await new Promise<number>(() => undefined);
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parseDocument } from 'yaml';
+import type { SecureVersion } from 'node:tls';
+import { compareTlsVersions, opensslCipherList, TLS_VERSIONS } from '../http/tls-config.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
@@ -12,6 +14,8 @@ export interface ServerConfig {
   logLevel?: string;
   /** Largest accepted request body, bytes (Vault's max_request_size). */
   maxRequestSize?: number;
+  /** Vault's default_max_request_duration, milliseconds; a listener's max_request_duration overrides it. */
+  defaultMaxRequestDurationMs?: number;
 }
 
 export interface ListenerConfig {
@@ -19,6 +23,21 @@ export interface ListenerConfig {
   tlsDisable: boolean;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** tls_min_version (default tls12) and tls_max_version (default tls13), in Node's names. */
+  tlsMinVersion?: SecureVersion;
+  tlsMaxVersion?: SecureVersion;
+  /** tls_cipher_suites translated to an OpenSSL cipher string (see http/tls-config.ts). */
+  tlsCiphers?: string;
+  /** tls_require_and_verify_client_cert: the handshake fails without a client certificate that verifies. */
+  tlsRequireAndVerifyClientCert?: boolean;
+  /** tls_client_ca_file: CAs client certificates are verified against (with require_and_verify; else the system CAs). */
+  tlsClientCaFile?: string;
+  /** tls_disable_client_certs: do not even ask for a client certificate. */
+  tlsDisableClientCerts?: boolean;
+  /** max_request_size of this listener, bytes; negative turns the limit off (as Vault). */
+  maxRequestSize?: number;
+  /** max_request_duration of this listener, milliseconds. */
+  maxRequestDurationMs?: number;
 }
 
 /** A configuration problem, with the file and line when known. */
@@ -27,7 +46,7 @@ export class ConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name']);
+const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration']);
 
 /** Reads an HCL or JSON configuration file (JSON when the name ends in .json or the text starts with "{"). */
 export async function loadConfig(file: string): Promise<ServerConfig> {
@@ -81,7 +100,9 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
       }
       listener.tlsCertFile = body.tls_cert_file as string;
       listener.tlsKeyFile = body.tls_key_file as string;
+      Object.assign(listener, listenerTls(body, fail));
     }
+    Object.assign(listener, listenerLimits(body, fail));
     return listener;
   });
   if (listeners.length === 0) fail(/^\s*"?listener\b/, 'at least one listener stanza is required');
@@ -102,6 +123,11 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   if (maxRequestSize !== undefined && !(Number.isSafeInteger(maxRequestSize) && (maxRequestSize as number) > 0)) {
     fail(/^\s*"?max_request_size\b/, 'max_request_size must be a positive integer');
   }
+  const defaultMaxRequestDuration = raw.default_max_request_duration;
+  const defaultMaxRequestDurationMs = defaultMaxRequestDuration === undefined ? undefined : parseDurationMs(defaultMaxRequestDuration);
+  if (defaultMaxRequestDurationMs !== undefined && !(defaultMaxRequestDurationMs >= 0)) {
+    fail(/^\s*"?default_max_request_duration\b/, `default_max_request_duration must be a duration such as "90s", got ${JSON.stringify(defaultMaxRequestDuration)}`);
+  }
   return {
     storage,
     listeners,
@@ -110,7 +136,82 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     ui: truthy(raw.ui),
     logLevel: raw.log_level as string | undefined,
     maxRequestSize: maxRequestSize as number | undefined,
+    // 0 means "the default", as in Vault.
+    ...(defaultMaxRequestDurationMs ? { defaultMaxRequestDurationMs } : {}),
   };
+}
+
+type Fail = (needle: RegExp, message: string) => never;
+
+/** A listener's TLS options (Vault's tcp listener tls_* parameters), checked. */
+function listenerTls(body: Json, fail: Fail): Partial<ListenerConfig> {
+  const version = (key: string, fallback: SecureVersion): SecureVersion => {
+    const value = body[key];
+    if (value === undefined || value === '') return fallback;
+    const node = typeof value === 'string' ? TLS_VERSIONS[value] : undefined;
+    if (!node) return fail(new RegExp(`^\\s*"?${key}\\b`), `${key} must be one of tls10, tls11, tls12, tls13, got ${JSON.stringify(value)}`);
+    return node;
+  };
+  const tlsMinVersion = version('tls_min_version', 'TLSv1.2');
+  const tlsMaxVersion = version('tls_max_version', 'TLSv1.3');
+  if (compareTlsVersions(tlsMinVersion, tlsMaxVersion) > 0) {
+    fail(/^\s*"?tls_max_version\b/, `tls_max_version (${String(body.tls_max_version)}) is older than tls_min_version (${String(body.tls_min_version ?? 'tls12')})`);
+  }
+  const out: Partial<ListenerConfig> = { tlsMinVersion, tlsMaxVersion };
+  const suites = body.tls_cipher_suites;
+  if (suites !== undefined && suites !== '') {
+    if (typeof suites !== 'string') fail(/^\s*"?tls_cipher_suites\b/, 'tls_cipher_suites must be a comma-separated string');
+    try {
+      out.tlsCiphers = opensslCipherList(suites as string);
+    } catch (err) {
+      fail(/^\s*"?tls_cipher_suites\b/, `tls_cipher_suites: ${(err as Error).message}`);
+    }
+  }
+  out.tlsRequireAndVerifyClientCert = truthy(body.tls_require_and_verify_client_cert);
+  out.tlsDisableClientCerts = truthy(body.tls_disable_client_certs);
+  if (out.tlsRequireAndVerifyClientCert && out.tlsDisableClientCerts) {
+    fail(/^\s*"?tls_disable_client_certs\b/, "'tls_disable_client_certs' and 'tls_require_and_verify_client_cert' are mutually exclusive");
+  }
+  const caFile = body.tls_client_ca_file;
+  if (caFile !== undefined && caFile !== '') {
+    if (typeof caFile !== 'string') fail(/^\s*"?tls_client_ca_file\b/, 'tls_client_ca_file must be a file path');
+    out.tlsClientCaFile = caFile as string;
+  }
+  return out;
+}
+
+/** A listener's max_request_size and max_request_duration, checked. */
+function listenerLimits(body: Json, fail: Fail): Partial<ListenerConfig> {
+  const out: Partial<ListenerConfig> = {};
+  const size = body.max_request_size;
+  if (size !== undefined) {
+    if (!Number.isSafeInteger(size)) fail(/^\s*"?max_request_size\b/, `max_request_size must be an integer number of bytes, got ${JSON.stringify(size)}`);
+    // 0 means "the default" (32 MiB), as in Vault; negative turns the limit off.
+    if (size !== 0) out.maxRequestSize = size as number;
+  }
+  const duration = body.max_request_duration;
+  if (duration !== undefined) {
+    const ms = parseDurationMs(duration);
+    if (ms === undefined || ms < 0) {
+      fail(/^\s*"?max_request_duration\b/, `max_request_duration must be a duration such as "90s", got ${JSON.stringify(duration)}`);
+    }
+    if (ms) out.maxRequestDurationMs = ms;
+  }
+  return out;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A Go-style duration ("90s", "1m30s", "250ms") or a number of seconds, in milliseconds. */
+function parseDurationMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/.test(text)) return undefined;
+  let ms = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) ms += Number(amount) * DURATION_UNITS_MS[unit!]!;
+  return ms;
 }
 
 async function parseSyntax(file: string, text: string): Promise<Json> {

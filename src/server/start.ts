@@ -17,12 +17,13 @@ import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { identityBackend } from '../engines/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { statusBackend, sysBackend } from '../engines/sys/index.js';
-import { listen, type Listener } from '../http/listener.js';
+import { listen, type Listener, type RequestLimits, type TlsMaterial, type TlsOptions } from '../http/listener.js';
+import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
 import { ephemeralLocalKms, localKmsFromEnvOrFile } from '../kms/local.js';
 import type { Kms } from '../kms/kms.js';
 import { openStorage } from '../storage/index.js';
-import type { ServerConfig } from './config.js';
+import type { ListenerConfig, ServerConfig } from './config.js';
 
 export interface StartOptions {
   config: ServerConfig;
@@ -38,6 +39,11 @@ export interface RunningServer {
   addresses: string[];
   /** The root token; only known in dev mode or right after initialization. */
   rootToken?: string;
+  /**
+   * Re-reads every TLS listener's certificate, key and client CA files for new connections (SIGHUP).
+   * A listener whose files do not load keeps what it had, and the failure is logged.
+   */
+  reloadTls(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,14 +93,15 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   }
 
-  const http = buildHttpServer(core, { logger, maxRequestSize: config.maxRequestSize });
+  const http = buildHttpServer(core, { logger, maxRequestSize: bodyCeiling(config) });
   const listeners: Listener[] = [];
   try {
     for (const listener of config.listeners) {
-      const tlsFiles = listener.tlsDisable
-        ? undefined
-        : { cert: await readFile(listener.tlsCertFile!), key: await readFile(listener.tlsKeyFile!) };
-      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles }));
+      const tlsFiles = listener.tlsDisable ? undefined : tlsOptions(listener, await readTlsMaterial(listener));
+      if (listener.tlsClientCaFile && !listener.tlsRequireAndVerifyClientCert) {
+        logger.warn({ listener: listener.address }, 'tls_client_ca_file is used only with tls_require_and_verify_client_cert (as in Vault)');
+      }
+      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles, limits: requestLimits(config, listener) }));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -108,12 +115,65 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     http,
     addresses: listeners.map((l) => l.url),
     rootToken,
+    async reloadTls() {
+      for (const [i, listener] of config.listeners.entries()) {
+        if (listener.tlsDisable) continue;
+        try {
+          listeners[i]!.reloadTls(await readTlsMaterial(listener));
+          logger.info({ listener: listener.address }, 'TLS certificate reloaded');
+        } catch (err) {
+          // The messages name files and OpenSSL reasons, never key material.
+          logger.error({ listener: listener.address, error: (err as Error).message }, 'TLS certificate reload failed; keeping the previous certificate');
+        }
+      }
+    },
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
       await http.close();
       await core.close();
       await physical.close();
     },
+  };
+}
+
+/** A listener's max_request_size and max_request_duration, with the server-wide defaults filled in. */
+function requestLimits(config: ServerConfig, listener: ListenerConfig): RequestLimits {
+  const size = listener.maxRequestSize ?? config.maxRequestSize ?? 32 * 1024 * 1024;
+  return {
+    maxRequestSize: size < 0 ? Infinity : size,
+    maxRequestDurationMs: listener.maxRequestDurationMs ?? config.defaultMaxRequestDurationMs ?? DEFAULT_MAX_REQUEST_DURATION_MS,
+  };
+}
+
+/** Fastify's own body limit: the highest of the listeners'; a listener with a lower one enforces it itself. */
+function bodyCeiling(config: ServerConfig): number {
+  const highest = Math.max(...config.listeners.map((listener) => requestLimits(config, listener).maxRequestSize!));
+  return Math.min(highest, Number.MAX_SAFE_INTEGER);
+}
+
+/** Reads a TLS listener's certificate, key and (when given) client CA files; errors name the file. */
+async function readTlsMaterial(listener: ListenerConfig): Promise<TlsMaterial> {
+  const read = async (option: string, file: string) => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new Error(`listener ${listener.address}: cannot read ${option} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return {
+    cert: await read('tls_cert_file', listener.tlsCertFile!),
+    key: await read('tls_key_file', listener.tlsKeyFile!),
+    ...(listener.tlsClientCaFile ? { ca: await read('tls_client_ca_file', listener.tlsClientCaFile) } : {}),
+  };
+}
+
+function tlsOptions(listener: ListenerConfig, material: TlsMaterial): TlsOptions {
+  return {
+    ...material,
+    minVersion: listener.tlsMinVersion,
+    maxVersion: listener.tlsMaxVersion,
+    ciphers: listener.tlsCiphers,
+    clientCerts: listener.tlsRequireAndVerifyClientCert ? 'require' : listener.tlsDisableClientCerts ? 'none' : 'request',
   };
 }
 
