@@ -23,9 +23,21 @@ export async function openFileSink(options: Record<string, string>): Promise<Aud
   if (filePath === 'discard') return discardSink();
 
   let handle = await openForAppend(filePath, mode);
+  // Where the file ends after the last whole batch: batches are written one at a time per device.
+  let end = (await handle.stat()).size;
   return {
     async write(lines) {
-      await handle.write(`${lines.join('\n')}\n`);
+      const data = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+      let written = 0;
+      try {
+        // write(2) may take only part of the buffer (a filling disk); the rest follows or fails.
+        while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
+      } catch (err) {
+        // A batch that did not fit leaves no half line behind to corrupt the next one.
+        if (written > 0) await handle.truncate(end).catch(() => {});
+        throw err;
+      }
+      end += data.length;
     },
     async lastLine() {
       return lastLineOf(handle);
@@ -37,6 +49,7 @@ export async function openFileSink(options: Record<string, string>): Promise<Aud
       const next = await openForAppend(filePath, mode);
       const previous = handle;
       handle = next;
+      end = (await next.stat()).size;
       await previous.close();
     },
     async close() {
