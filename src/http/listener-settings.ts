@@ -10,6 +10,28 @@ import { ListMethodStream } from './list-method.js';
 export interface ListenerSettings {
   /** Serve sys/metrics without a token on this listener (Vault's telemetry.unauthenticated_metrics_access). */
   unauthenticatedMetricsAccess?: boolean;
+  /**
+   * Trusted proxies (Vault's x_forwarded_for_* options); absent when x_forwarded_for_authorized_addrs
+   * is not set, and then X-Forwarded-For is never read (see client-address.ts).
+   */
+  forwardedFor?: ForwardedForSettings;
+  /**
+   * Coffer's listener allowlist for secret reads (secret_read_allowed_cidrs), canonical CIDR blocks.
+   * Absent: no restriction. Present: secret reads only from inside; an empty list denies them all.
+   */
+  secretReadAllowedCidrs?: string[];
+}
+
+/** Vault's X-Forwarded-For options of a tcp listener. */
+export interface ForwardedForSettings {
+  /** x_forwarded_for_authorized_addrs: TCP peers (proxies) whose X-Forwarded-For is believed; never empty. */
+  authorizedAddrs: string[];
+  /** x_forwarded_for_hop_skips: entries to skip from the right end of the chain (default 0). */
+  hopSkips: number;
+  /** x_forwarded_for_reject_not_authorized: 400 for a header from any other peer (default true), else the header is ignored. */
+  rejectNotAuthorized: boolean;
+  /** x_forwarded_for_reject_not_present: 400 for a request without the header (default true). */
+  rejectNotPresent: boolean;
 }
 
 /** The settings of the listener a request arrived on (empty for requests injected in tests). */

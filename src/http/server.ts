@@ -6,7 +6,9 @@ import { CofferError } from '../core/errors.js';
 import type { Operation } from '../core/framework/types.js';
 import { handleRequest } from '../core/pipeline.js';
 import { RateLimitExceeded } from '../core/quotas/exceeded.js';
+import { resolveClientAddress } from './client-address.js';
 import { envelope, isEmpty } from './envelope.js';
+import { listenerSettingsOf } from './listener-settings.js';
 import { installRequestLimits, withinDeadline } from './request-limits.js';
 
 export interface HttpOptions {
@@ -61,6 +63,9 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'],
     url: '/v1/*',
     handler: async (request, reply) => {
+      // First, like Vault's outermost handler: a request its X-Forwarded-For refuses goes no further.
+      const listener = listenerSettingsOf(request);
+      const remoteAddress = resolveClientAddress(request.ip, request.raw.headersDistinct['x-forwarded-for'], listener.forwardedFor);
       const path = routePath(request);
       const operation = operationOf(request);
       if (operation === 'patch' && !isMergePatch(request)) {
@@ -73,8 +78,9 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         data: requestData(request, operation),
         token: tokenOf(request),
         wrapTtl: headerOf(request, 'x-vault-wrap-ttl'),
-        remoteAddress: request.ip,
+        remoteAddress,
         remotePort: request.socket.remotePort,
+        secretReadAllowedCidrs: listener.secretReadAllowedCidrs,
       }));
       const { resp } = outcome;
       if (outcome.headers) reply.headers(outcome.headers);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parseDocument } from 'yaml';
+import { canonicalListenerCidr } from '../http/client-address.js';
+import type { ListenerSettings } from '../http/listener-settings.js';
 import type { SecureVersion } from 'node:tls';
 import { compareTlsVersions, opensslCipherList, TLS_VERSIONS } from '../http/tls-config.js';
 
@@ -38,6 +40,8 @@ export interface ListenerConfig {
   maxRequestSize?: number;
   /** max_request_duration of this listener, milliseconds. */
   maxRequestDurationMs?: number;
+  /** The rules its connections carry (trusted proxies, secret-read allowlist...); see http/listener-settings.ts. */
+  settings?: ListenerSettings;
 }
 
 /** A configuration problem, with the file and line when known. */
@@ -103,6 +107,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
       Object.assign(listener, listenerTls(body, fail));
     }
     Object.assign(listener, listenerLimits(body, fail));
+    listener.settings = { ...listener.settings, ...clientAddressSettings(body, fail) };
     return listener;
   });
   if (listeners.length === 0) fail(/^\s*"?listener\b/, 'at least one listener stanza is required');
@@ -256,3 +261,59 @@ function blocks(value: unknown): [string, Json][] {
 
 const truthy = (v: unknown) => v === true || v === 'true' || v === 1 || v === '1';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** How the option parsers below report a problem: the line matching `needle`, and the message. */
+type ConfigFail = (needle: RegExp, message: string) => never;
+
+/**
+ * A listener's client-address rules: Vault's trusted proxies (x_forwarded_for_*) and Coffer's
+ * secret_read_allowed_cidrs. A list is an HCL/JSON list or a comma-separated string; an entry that
+ * is not a CIDR block or address stops the load, naming its line: an allowlist is never half-read.
+ */
+function clientAddressSettings(body: Json, fail: ConfigFail): ListenerSettings {
+  const settings: ListenerSettings = {};
+  const authorizedAddrs = cidrListOption(body, 'x_forwarded_for_authorized_addrs', fail);
+  if (authorizedAddrs && authorizedAddrs.length > 0) {
+    const written = body.x_forwarded_for_hop_skips ?? 0;
+    const hopSkips = typeof written === 'string' && /^\s*\d+\s*$/.test(written) ? Number(written) : written;
+    if (!Number.isSafeInteger(hopSkips) || (hopSkips as number) < 0) {
+      fail(/^\s*"?x_forwarded_for_hop_skips\b/, `x_forwarded_for_hop_skips must be a non-negative integer, got ${JSON.stringify(written)}`);
+    }
+    settings.forwardedFor = {
+      authorizedAddrs,
+      hopSkips: hopSkips as number,
+      rejectNotAuthorized: booleanOption(body, 'x_forwarded_for_reject_not_authorized', true, fail),
+      rejectNotPresent: booleanOption(body, 'x_forwarded_for_reject_not_present', true, fail),
+    };
+  }
+  const secretReadAllowedCidrs = cidrListOption(body, 'secret_read_allowed_cidrs', fail);
+  if (secretReadAllowedCidrs) settings.secretReadAllowedCidrs = secretReadAllowedCidrs;
+  return settings;
+}
+
+/** A list of CIDR blocks (or addresses), canonical; undefined when the key is absent. */
+function cidrListOption(body: Json, key: string, fail: ConfigFail): string[] | undefined {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  const keyLine = new RegExp(`^\\s*"?${escape(key)}\\b`);
+  const entries: unknown[] = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : fail(keyLine, `${key} must be a list of CIDR blocks`);
+  return entries
+    .filter((entry) => typeof entry !== 'string' || entry.trim() !== '')
+    .map((entry) => {
+      const block = typeof entry === 'string' ? canonicalListenerCidr(entry) : undefined;
+      if (block !== undefined) return block;
+      const shown = typeof entry === 'string' ? entry.trim() : JSON.stringify(entry);
+      // The line holding the entry itself (a list may span lines), the entry standing alone there.
+      const entryLine = new RegExp(`(^|[\\s"',[])${escape(shown)}($|[\\s"',\\]])`);
+      return fail(typeof entry === 'string' && shown !== '' ? entryLine : keyLine, `invalid CIDR block ${JSON.stringify(shown)} in ${key}`);
+    });
+}
+
+/** A boolean option written as true/false or "true"/"false" (Vault takes both). */
+function booleanOption(body: Json, key: string, fallback: boolean, fail: ConfigFail): boolean {
+  const value = body[key];
+  if (value === undefined) return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return fail(new RegExp(`^\\s*"?${escape(key)}\\b`), `${key} must be true or false, got ${JSON.stringify(value)}`);
+}

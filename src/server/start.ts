@@ -101,7 +101,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
       if (listener.tlsClientCaFile && !listener.tlsRequireAndVerifyClientCert) {
         logger.warn({ listener: listener.address }, 'tls_client_ca_file is used only with tls_require_and_verify_client_cert (as in Vault)');
       }
-      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles, limits: requestLimits(config, listener) }));
+      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles, settings: listener.settings, limits: requestLimits(config, listener) }));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
