@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -248,6 +248,21 @@ describe('coffer audit against a real dev server', () => {
       assert.match(report.problem?.message ?? '', /^line 3: not JSON/);
     });
 
+    it('lines longer than a read chunk are hashed whole (a 200 KiB entry in a chain built as a device builds one)', async () => {
+      // A chain built here the way a device builds it, with one entry far larger than the 64 KiB the
+      // file is read in, so that line reaches the checker in pieces.
+      const lines: string[] = [];
+      let prev = '';
+      for (const size of [10, 200 * 1024, 10]) {
+        const line = JSON.stringify({ type: 'request', request: { data: { blob: 'x'.repeat(size) } }, prev_hash: prev });
+        lines.push(line);
+        prev = sha256(line);
+      }
+      assert.equal((await verifyJson([await logCopy(lines)], 0)).lines, 3);
+      lines[1] = (lines[1] as string).replace('xxxx', 'xxxy');
+      assert.equal((await verifyJson([await logCopy(lines)], EXIT_BROKEN)).problem?.line, 3);
+    });
+
     describe('rotated files (the chain runs on from one file to the next)', () => {
       // Rotation closes one file after a whole line and starts the next: splitting a log at a line
       // boundary gives exactly the pair of files a rotation leaves.
@@ -289,6 +304,59 @@ describe('coffer audit against a real dev server', () => {
         assert.equal(report.problem?.line, 1);
         assert.equal(report.lines, 4);
       });
+    });
+  });
+
+  describe('a real rotation: mv the file, SIGHUP the server', () => {
+    let rotating: string;
+    let older: string;
+
+    before(async () => {
+      rotating = join(dir, 'rotating.log');
+      older = join(dir, 'rotating.log.1');
+      await ok(['audit', 'enable', '-path=rotating', 'file', `file_path=${rotating}`]);
+      await traffic(2);
+      await rename(rotating, older);
+      process.kill(server.pid, 'SIGHUP');
+      // The device reopens its file_path, creating it anew: wait for that before more traffic.
+      const deadline = Date.now() + 10_000;
+      while (!(await stat(rotating).then(() => true, () => false))) {
+        assert.ok(Date.now() < deadline, `the server did not reopen ${rotating} after SIGHUP:\n${server.output()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const marker = await api(server.address, 'PUT', 'secret/data/after-rotation', { token: server.rootToken, body: { data: { n: '1' } } });
+      assert.equal(marker.status, 200, marker.text);
+      await traffic(2);
+    });
+    after(async () => {
+      await ok(['audit', 'disable', 'rotating']);
+    });
+
+    it('the requests made after the rotation are in the new file, not the old one', async () => {
+      const paths = async (file: string) =>
+        linesOf(await readFile(file, 'utf8')).map((l) => (JSON.parse(l) as { request?: { path?: string } }).request?.path);
+      assert.ok((await paths(rotating)).includes('secret/data/after-rotation'), 'in the new file');
+      assert.ok(!(await paths(older)).includes('secret/data/after-rotation'), 'not in the old file');
+      assert.ok((await paths(older)).includes('secret/data/audit-cli/0'), 'the old file kept the earlier traffic');
+    });
+
+    it('old then new verify as one chain', async () => {
+      const total = linesOf(await readFile(older, 'utf8')).length + linesOf(await readFile(rotating, 'utf8')).length;
+      const report = await verifyJson([older, rotating], 0);
+      assert.equal(report.lines, total);
+      assert.deepEqual(report.anchor, { file: older, line: 1, prev_hash: '' });
+    });
+
+    it('the new file alone verifies and reports its anchor: the hash of the old file\'s last line', async () => {
+      const lastOld = linesOf(await readFile(older, 'utf8')).at(-1) as string;
+      const report = await verifyJson([rotating], 0);
+      assert.deepEqual(report.anchor, { file: rotating, line: 1, prev_hash: sha256(lastOld) });
+    });
+
+    it('new then old (the wrong order) is a broken chain', async () => {
+      const report = await verifyJson([rotating, older], EXIT_BROKEN);
+      assert.equal(report.problem?.file, older);
+      assert.equal(report.problem?.line, 1);
     });
   });
 
