@@ -107,7 +107,8 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
       Object.assign(listener, listenerTls(body, fail));
     }
     Object.assign(listener, listenerLimits(body, fail));
-    listener.settings = { ...listener.settings, ...clientAddressSettings(body, fail) };
+    const clientRules = clientAddressSettings(body, fail);
+    if (Object.keys(clientRules).length > 0) listener.settings = { ...listener.settings, ...clientRules };
     return listener;
   });
   if (listeners.length === 0) fail(/^\s*"?listener\b/, 'at least one listener stanza is required');
