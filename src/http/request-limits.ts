@@ -34,7 +34,13 @@ export function withinDeadline<T>(reply: FastifyReply, work: Promise<T>): Promis
   const limit = requestLimitsOf(reply.request).maxRequestDurationMs ?? DEFAULT_MAX_REQUEST_DURATION_MS;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new CofferError(503, 'context deadline exceeded')), Math.max(0, limit - reply.elapsedTime));
+    timer = setTimeout(() => {
+      reject(new CofferError(503, 'context deadline exceeded'));
+      // Nobody awaits the work any more: an internal failure it ends with must still be logged.
+      work.catch((err: unknown) => {
+        if (!(err instanceof CofferError)) reply.log.error({ err: { message: (err as Error).message } }, 'internal error after the request deadline');
+      });
+    }, Math.max(0, limit - reply.elapsedTime));
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
