@@ -38,7 +38,7 @@ export function withinDeadline<T>(reply: FastifyReply, work: Promise<T>): Promis
       reject(new CofferError(503, 'context deadline exceeded'));
       // Nobody awaits the work any more: an internal failure it ends with must still be logged.
       work.catch((err: unknown) => {
-        if (!(err instanceof CofferError)) reply.log.error({ err: { message: (err as Error).message } }, 'internal error after the request deadline');
+        if (!(err instanceof CofferError)) reply.log.error({ err: { type: (err as Error).name } }, 'internal error after the request deadline'); // no message: it may quote request data
       });
     }, Math.max(0, limit - reply.elapsedTime));
   });
