@@ -53,7 +53,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     const status = err.statusCode;
     if (status === 413) return sendJson(reply, 413, { errors: ['http: request body too large'] });
     if (status && status >= 400 && status < 500) return sendJson(reply, status, { errors: [err.message] });
-    request.log.error({ err: { message: err.message, stack: err.stack }, path: routePath(request) }, 'internal error');
+    request.log.error({ err: internalError(err), path: rawPath(request) }, 'internal error');
     return sendJson(reply, 500, { errors: ['internal error'] });
   });
   app.setNotFoundHandler((_request, reply) => sendJson(reply, 404, { errors: [] }));
@@ -68,6 +68,12 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
       const remoteAddress = resolveClientAddress(request.ip, request.raw.headersDistinct['x-forwarded-for'], listener.forwardedFor);
       const path = routePath(request);
       const operation = operationOf(request);
+      // Vault's telemetry.unauthenticated_metrics_access: answered before the pipeline, with no
+      // token and no audit entry, sealed or not (an operator's scraper needs it most then).
+      if (path === 'sys/metrics' && operation === 'read' && listener.unauthenticatedMetricsAccess) {
+        const metrics = await core.metrics.render(queryString(request, 'format'));
+        return reply.status(200).header('content-type', metrics.contentType).header('cache-control', 'no-store').send(Buffer.from(metrics.body));
+      }
       if (operation === 'patch' && !isMergePatch(request)) {
         throw new CofferError(415, 'PATCH requires Content-Type application/merge-patch+json');
       }
@@ -189,4 +195,25 @@ function tokenOf(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   const bearer = auth?.match(/^Bearer\s+(\S+)$/i);
   return bearer?.[1];
+}
+
+/** A query parameter as one string ("" when absent; the last one when repeated). */
+function queryString(request: FastifyRequest, name: string): string {
+  const value = (request.query as Record<string, unknown>)[name];
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  return typeof last === 'string' ? last : '';
+}
+
+/** The path after /v1/ as sent (for log lines: never throws, unlike routePath). */
+function rawPath(request: FastifyRequest): string {
+  return (request.params as { '*'?: string } | undefined)?.['*'] ?? '';
+}
+
+/**
+ * What a 500 puts in the server log: the error's type and where it was thrown, not its message,
+ * which may quote request data (JSON.parse's SyntaxError quotes the text it failed on).
+ */
+function internalError(err: Error): { type: string; stack: string } {
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return { type: err.name, stack: frames.join('\n') };
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
+import { parseLogFormat, parseLogLevel } from './logging.js';
 import { devStorage, startServer } from './start.js';
 
 const USAGE = `Usage: coffer server [options]
@@ -11,6 +12,7 @@ const USAGE = `Usage: coffer server [options]
   -dev-root-token-id=ID      Root token to create in dev mode (default: random).
   -dev-listen-address=ADDR   Address to listen on in dev mode (default: 127.0.0.1:8200).
   -log-level=LEVEL           trace, debug, info, warn, error (default: info).
+  -log-format=FORMAT         json (default) or standard (one human-readable line per entry).
 `;
 
 /** `coffer server`: returns the exit code when it cannot start; otherwise runs until signalled. */
@@ -26,6 +28,7 @@ export async function serverCommand(args: string[]): Promise<number> {
         'dev-root-token-id': { type: 'string' },
         'dev-listen-address': { type: 'string' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -37,6 +40,13 @@ export async function serverCommand(args: string[]): Promise<number> {
   if (flags.help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  for (const [flag, valid] of [['log-level', parseLogLevel], ['log-format', parseLogFormat]] as const) {
+    const value = flags[flag];
+    if (value !== undefined && !valid(value)) {
+      process.stderr.write(`Error: unknown ${flag} "${value}"\n\n${USAGE}`);
+      return 2;
+    }
   }
   if (!flags.dev && !flags.config) {
     process.stderr.write(`Error: a configuration file is required (-config=FILE), or use -dev\n\n${USAGE}`);
@@ -53,6 +63,7 @@ export async function serverCommand(args: string[]): Promise<number> {
           ui: true,
         };
     if (flags['log-level']) config.logLevel = flags['log-level'];
+    if (flags['log-format']) config.logFormat = flags['log-format'];
     const server = await startServer({ config, dev: flags.dev ? { rootTokenId: flags['dev-root-token-id'] } : undefined });
     printBanner(server.addresses, config.storage.type, server.rootToken);
     const stop = async () => {

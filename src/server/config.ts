@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parseDocument } from 'yaml';
+import { parseLogFormat, parseLogLevel } from './logging.js';
 import { canonicalListenerCidr } from '../http/client-address.js';
 import type { ListenerSettings } from '../http/listener-settings.js';
 import type { SecureVersion } from 'node:tls';
@@ -14,6 +15,8 @@ export interface ServerConfig {
   apiAddr?: string;
   ui: boolean;
   logLevel?: string;
+  /** log_format: "json" (default) or "standard" (Vault's one-line human format). */
+  logFormat?: string;
   /** Largest accepted request body, bytes (Vault's max_request_size). */
   maxRequestSize?: number;
   /** Vault's default_max_request_duration, milliseconds; a listener's max_request_duration overrides it. */
@@ -50,7 +53,7 @@ export class ConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration']);
+const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format']);
 
 /** Reads an HCL or JSON configuration file (JSON when the name ends in .json or the text starts with "{"). */
 export async function loadConfig(file: string): Promise<ServerConfig> {
@@ -109,6 +112,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     Object.assign(listener, listenerLimits(body, fail));
     const clientRules = clientAddressSettings(body, fail);
     if (Object.keys(clientRules).length > 0) listener.settings = { ...listener.settings, ...clientRules };
+    if (unauthenticatedMetricsAccess(body, fail)) listener.settings = { ...listener.settings, unauthenticatedMetricsAccess: true };
     return listener;
   });
   if (listeners.length === 0) fail(/^\s*"?listener\b/, 'at least one listener stanza is required');
@@ -122,9 +126,18 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     seal = { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
   }
 
-  for (const key of ['api_addr', 'log_level'] as const) {
+  for (const key of ['api_addr', 'log_level', 'log_format'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'string') fail(new RegExp(`^\\s*"?${key}\\b`), `${key} must be a string`);
   }
+  if (typeof raw.log_level === 'string' && !parseLogLevel(raw.log_level)) {
+    fail(/^\s*"?log_level\b/, `log_level must be one of trace, debug, info, warn, error, got ${JSON.stringify(raw.log_level)}`);
+  }
+  if (typeof raw.log_format === 'string' && !parseLogFormat(raw.log_format)) {
+    fail(/^\s*"?log_format\b/, `log_format must be "json" or "standard", got ${JSON.stringify(raw.log_format)}`);
+  }
+  // The top-level telemetry stanza (Vault's sinks: statsd, prometheus_retention_time...) is accepted;
+  // Coffer's metrics are always at sys/metrics, so its options change nothing.
+  if (raw.telemetry !== undefined && (typeof raw.telemetry !== 'object' || raw.telemetry === null)) fail(/^\s*"?telemetry\b/, 'telemetry must be a block');
   const maxRequestSize = raw.max_request_size;
   if (maxRequestSize !== undefined && !(Number.isSafeInteger(maxRequestSize) && (maxRequestSize as number) > 0)) {
     fail(/^\s*"?max_request_size\b/, 'max_request_size must be a positive integer');
@@ -141,6 +154,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     apiAddr: raw.api_addr as string | undefined,
     ui: truthy(raw.ui),
     logLevel: raw.log_level as string | undefined,
+    logFormat: raw.log_format as string | undefined,
     maxRequestSize: maxRequestSize as number | undefined,
     // 0 means "the default", as in Vault.
     ...(defaultMaxRequestDurationMs ? { defaultMaxRequestDurationMs } : {}),
@@ -317,4 +331,25 @@ function booleanOption(body: Json, key: string, fallback: boolean, fail: ConfigF
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   return fail(new RegExp(`^\\s*"?${escape(key)}\\b`), `${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * A listener's `telemetry { unauthenticated_metrics_access = true }` (Vault): sys/metrics is served
+ * on that listener without a token.
+ */
+function unauthenticatedMetricsAccess(body: Json, fail: Fail): boolean {
+  const telemetry = body.telemetry;
+  if (telemetry === undefined) return false;
+  const stanzas = Array.isArray(telemetry) ? telemetry : [telemetry];
+  let allowed = false;
+  for (const stanza of stanzas) {
+    if (typeof stanza !== 'object' || stanza === null) return fail(/^\s*"?telemetry\b/, 'listener telemetry must be a block');
+    const value = (stanza as Json).unauthenticated_metrics_access;
+    if (value === undefined) continue;
+    if (value !== true && value !== false && value !== 'true' && value !== 'false') {
+      fail(/^\s*"?unauthenticated_metrics_access\b/, `unauthenticated_metrics_access must be true or false, got ${JSON.stringify(value)}`);
+    }
+    allowed = value === true || value === 'true';
+  }
+  return allowed;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { Barrier } from '../barrier/barrier.js';
 import { openFileSink } from '../audit/file.js';
 import { openSocketSink } from '../audit/socket.js';
@@ -24,6 +24,7 @@ import { ephemeralLocalKms, localKmsFromEnvOrFile } from '../kms/local.js';
 import type { Kms } from '../kms/kms.js';
 import { openStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
+import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
 
 export interface StartOptions {
   config: ServerConfig;
@@ -48,13 +49,17 @@ export interface RunningServer {
 }
 
 /** Opens storage, barrier and core, then starts the listeners. */
-export async function startServer({ config, dev, logger = pino({ level: config.logLevel ?? 'info' }, pino.destination(2)) }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, dev, logger: givenLogger }: StartOptions): Promise<RunningServer> {
+  const loggers = givenLogger
+    ? new ServerLoggers(givenLogger)
+    : createLoggers(parseLogLevel(config.logLevel ?? 'info') ?? 'info', parseLogFormat(config.logFormat ?? 'json') ?? 'json');
+  const logger = loggers.root;
   const physical = openStorage(config.storage);
   const kms: Kms = dev ? ephemeralLocalKms() : localKmsFromEnvOrFile({ keyFile: config.seal.keyFile });
   const barrier = new Barrier(physical, kms);
   const core = new Core({
     barrier,
-    logger,
+    logger: loggers.logger('core'),
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
     statusBackend,
@@ -63,7 +68,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
       secret: {
         kv: (mount) => kvBackend(mount),
         cubbyhole: () => cubbyholeBackend(),
-        system: (_m, c) => sysBackend(c),
+        system: (_m, c) => sysBackend(c, { loggers }),
         identity: (_m, c) => identityBackend(c),
       },
       auth: {
@@ -77,6 +82,7 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
             hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo,
             entityForAlias: async (alias) => (await c.identity.entityForLogin(m.accessor, alias)).id,
             checkLoginRenewal: (entry) => c.checkLoginRenewal(entry),
+            onTokenCreated: () => c.metrics.tokenCreated('token', `auth/${m.path}`),
           }),
       },
     },
@@ -93,7 +99,10 @@ export async function startServer({ config, dev, logger = pino({ level: config.l
     logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   }
 
-  const http = buildHttpServer(core, { logger, maxRequestSize: bodyCeiling(config) });
+  // Gauges read on scrape. Live tokens: one listing of the token store's keys, nothing decrypted.
+  core.metrics.observe({ sealed: () => core.sealed, liveTokens: async () => (core.sealed ? undefined : core.tokens.count()) });
+  const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config) });
+  loggers.attach('http', http.log as Logger);
   const listeners: Listener[] = [];
   try {
     for (const listener of config.listeners) {
