@@ -20,6 +20,10 @@ export interface ListenerSettings {
    * Absent: no restriction. Present: secret reads only from inside; an empty list denies them all.
    */
   secretReadAllowedCidrs?: string[];
+  /** Largest body in bytes (max_request_size); Infinity for none. Absent: the HTTP server's own limit. */
+  maxRequestSize?: number;
+  /** Time a request may run before it is answered 503 (max_request_duration), ms. Absent: the default. */
+  maxRequestDurationMs?: number;
 }
 
 /** Vault's X-Forwarded-For options of a tcp listener. */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ListMethodStream } from './list-method.js';
 import type { ListenerSettings } from './listener-settings.js';
 
@@ -11,8 +11,6 @@ export interface ListenOptions {
   tls?: TlsOptions;
   /** This listener's rules, carried by each of its connections (see listener-settings.ts). */
   settings?: ListenerSettings;
-  /** This listener's request limits (max_request_size, max_request_duration). */
-  limits?: RequestLimits;
 }
 
 /** The files a TLS listener serves from, as read: re-read on SIGHUP. */
@@ -37,14 +35,6 @@ export interface TlsOptions extends TlsMaterial {
   clientCerts?: 'request' | 'require' | 'none';
 }
 
-/** Limits a listener puts on each request (see server.ts). */
-export interface RequestLimits {
-  /** Largest body in bytes; Infinity for none. Absent: the HTTP server's own limit. */
-  maxRequestSize?: number;
-  /** Time a request may run before it is answered 503, milliseconds. Absent: the server's default. */
-  maxRequestDurationMs?: number;
-}
-
 export interface Listener {
   /** Base URL, e.g. http://127.0.0.1:8200. */
   url: string;
@@ -54,13 +44,6 @@ export interface Listener {
    */
   reloadTls(material: TlsMaterial): void;
   close(): Promise<void>;
-}
-
-const limitsByConnection = new WeakMap<object, RequestLimits>();
-
-/** The limits of the listener a request arrived on (empty for requests injected in tests). */
-export function requestLimitsOf(request: FastifyRequest): RequestLimits {
-  return limitsByConnection.get(request.raw.socket) ?? {};
 }
 
 /**
@@ -79,7 +62,6 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
     socket.setNoDelay(true);
     const connection = new ListMethodStream(socket);
     connection.settings = options.settings ?? {};
-    if (options.limits) limitsByConnection.set(connection, options.limits);
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
     connection.on('idle', () => closing && connection.destroy());

@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CofferError } from '../core/errors.js';
-import { requestLimitsOf } from './listener.js';
+import { listenerSettingsOf } from './listener-settings.js';
 
 /** Vault's default max_request_duration. */
 export const DEFAULT_MAX_REQUEST_DURATION_MS = 90_000;
@@ -17,7 +17,7 @@ export function installRequestLimits(app: FastifyInstance): void {
     reply.header('cache-control', 'no-store');
   });
   app.addHook('preParsing', async (request, _reply, payload) => {
-    const limit = requestLimitsOf(request).maxRequestSize;
+    const limit = listenerSettingsOf(request).maxRequestSize;
     if (limit === undefined || limit >= app.initialConfig.bodyLimit!) return payload;
     if (Number(request.headers['content-length']) > limit) throw bodyTooLarge();
     return payload.pipe(new ByteLimit(limit));
@@ -31,7 +31,7 @@ export function installRequestLimits(app: FastifyInstance): void {
  * still complete, but nothing is left half-done; the client is told it ran out of time.
  */
 export function withinDeadline<T>(reply: FastifyReply, work: Promise<T>): Promise<T> {
-  const limit = requestLimitsOf(reply.request).maxRequestDurationMs ?? DEFAULT_MAX_REQUEST_DURATION_MS;
+  const limit = listenerSettingsOf(reply.request).maxRequestDurationMs ?? DEFAULT_MAX_REQUEST_DURATION_MS;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {

@@ -17,7 +17,8 @@ import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { identityBackend } from '../engines/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { statusBackend, sysBackend } from '../engines/sys/index.js';
-import { listen, type Listener, type RequestLimits, type TlsMaterial, type TlsOptions } from '../http/listener.js';
+import { listen, type Listener, type TlsMaterial, type TlsOptions } from '../http/listener.js';
+import type { ListenerSettings } from '../http/listener-settings.js';
 import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
 import { ephemeralLocalKms, localKmsFromEnvOrFile } from '../kms/local.js';
@@ -110,7 +111,7 @@ export async function startServer({ config, dev, logger: givenLogger }: StartOpt
       if (listener.tlsClientCaFile && !listener.tlsRequireAndVerifyClientCert) {
         logger.warn({ listener: listener.address }, 'tls_client_ca_file is used only with tls_require_and_verify_client_cert (as in Vault)');
       }
-      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles, settings: listener.settings, limits: requestLimits(config, listener) }));
+      listeners.push(await listen(http, { ...splitAddress(listener.address), tls: tlsFiles, settings: { ...listener.settings, ...requestLimits(config, listener) } }));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -146,7 +147,7 @@ export async function startServer({ config, dev, logger: givenLogger }: StartOpt
 }
 
 /** A listener's max_request_size and max_request_duration, with the server-wide defaults filled in. */
-function requestLimits(config: ServerConfig, listener: ListenerConfig): RequestLimits {
+function requestLimits(config: ServerConfig, listener: ListenerConfig): Pick<ListenerSettings, 'maxRequestSize' | 'maxRequestDurationMs'> {
   const size = listener.maxRequestSize ?? config.maxRequestSize ?? 32 * 1024 * 1024;
   return {
     maxRequestSize: size < 0 ? Infinity : size,
