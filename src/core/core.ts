@@ -229,6 +229,7 @@ export class Core {
     const entry = await this.mounts.remove(routeKey);
     if (!entry) return;
     this.unsealed().backends.delete(routeKey);
+    await this.quotas.deleteMountRules(routeKey);
     // Should this stop half-way, tidy revokes the rest (their mount is gone).
     if (entry.table === 'auth') await this.tokens.revokeWhere((token) => token.login?.mountAccessor === entry.accessor);
     await this.mountStorage(entry).deleteTree('');

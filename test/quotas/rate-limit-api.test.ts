@@ -36,6 +36,22 @@ describe('sys/quotas/rate-limit and sys/quotas/config', () => {
     }
   });
 
+  it('deletes the quotas of a mount that is disabled, so a new mount at that path starts without them', async () => {
+    assertNoContent(await root('POST', 'sys/mounts/short-lived', { type: 'kv' }), 'mount');
+    await writeQuota(server.address, server.rootToken, 'short-lived', { path: 'short-lived/', rate: 1 });
+    await writeQuota(server.address, server.rootToken, 'elsewhere', { path: 'secret/', rate: 50 });
+    try {
+      assertNoContent(await root('DELETE', 'sys/mounts/short-lived'), 'unmount');
+      assertError(await root('GET', 'sys/quotas/rate-limit/short-lived'), 404);
+      assert.equal((await root('GET', 'sys/quotas/rate-limit/elsewhere')).status, 200, "another mount's quota stays");
+      assertNoContent(await root('POST', 'sys/mounts/short-lived', { type: 'kv' }), 'mount again');
+      for (let i = 0; i < 3; i++) assertNoContent(await root('POST', 'short-lived/k', { v: String(i) }), `write ${i} on the new mount`);
+    } finally {
+      await deleteQuota(server.address, server.rootToken, 'elsewhere');
+      await root('DELETE', 'sys/mounts/short-lived');
+    }
+  });
+
   it('keeps a path inside a mount, durations in seconds, and a global quota inheritable', async () => {
     await writeQuota(server.address, server.rootToken, 'inner', { path: '/secret/data/app', rate: 3, interval: '2m', block_interval: '30s' });
     await writeQuota(server.address, server.rootToken, 'everyone', { rate: 100 });

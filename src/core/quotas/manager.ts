@@ -122,6 +122,13 @@ export class QuotaManager {
     });
   }
 
+  /** Deletes the quotas of a mount that is being disabled (Vault does), so a new mount at its path starts free. */
+  async deleteMountRules(mountPath: string): Promise<void> {
+    for (const { rule } of [...this.rules.values()]) {
+      if (rule.mountPath === mountPath) await this.deleteRule(rule.name);
+    }
+  }
+
   async setConfig(config: QuotaConfig): Promise<void> {
     await this.serialized(async () => {
       await this.store.put(KEY.config, config);
