@@ -23,17 +23,32 @@ export interface RoutedRequest {
   req: Req;
   /** Sent fields the path does not know; Vault ignores them with a warning. */
   ignored: string[];
+  /**
+   * Bad input found while parsing the fields (400). Thrown by `invokeHandler`, so the pipeline's ACL
+   * check comes first and a caller without a grant gets 403, not a description of the path's fields
+   * (as Vault, which validates fields in the handler); `resolveOperation` throws it earlier only
+   * where an existence check needs the fields (Vault's existence check validates them too).
+   */
+  fieldError?: unknown;
 }
 
 /**
  * Matches the path in the backend's table (unless the caller already did) and parses the fields
- * (404 when no path matches, 400 on bad input).
+ * (404 when no path matches; bad input is kept as `fieldError`, a 400 thrown later).
  */
 export function routeRequest(backend: Backend, request: LogicalRequest, matched?: PathMatch): RoutedRequest {
   const match = matched ?? matchPath(backend, request.path);
   if (!match) throw noHandler(request.mount.path + request.path);
   const raw = { ...request.data, ...match.params };
-  const { values, provided, unknown } = parseFields(match.def.fields, raw);
+  let parsed: ReturnType<typeof parseFields>;
+  let fieldError: unknown;
+  try {
+    parsed = parseFields(match.def.fields, raw);
+  } catch (err) {
+    fieldError = err;
+    parsed = { values: {}, provided: new Set(), unknown: [] };
+  }
+  const { values, provided, unknown } = parsed;
   const req: Req = {
     id: request.id,
     operation: request.operation,
@@ -47,7 +62,7 @@ export function routeRequest(backend: Backend, request: LogicalRequest, matched?
     wrapTtl: request.wrapTtl,
   };
   const ignored = match.def.arbitraryData ? [] : unknown.filter((name) => !(name in match.params));
-  return { match, req, ignored };
+  return { match, req, ignored, ...(fieldError === undefined ? {} : { fieldError }) };
 }
 
 /** Vault's rule for writes: create when the path has an existence check that says "absent", else update. */
@@ -55,12 +70,14 @@ export async function resolveOperation(routed: RoutedRequest, store: MountStorag
   const { match, req } = routed;
   if (req.operation !== 'update' && req.operation !== 'create') return req.operation;
   if (!match.def.existenceCheck) return 'update';
+  if (routed.fieldError !== undefined) throw routed.fieldError;
   return (await match.def.existenceCheck(req, store)) ? 'update' : 'create';
 }
 
 /** Runs the handler for the request's operation; 405 when the path has none. */
 export async function invokeHandler(routed: RoutedRequest, store: MountStorage): Promise<Resp> {
   const { match, req } = routed;
+  if (routed.fieldError !== undefined) throw routed.fieldError;
   // A path without a create handler serves create with its update handler, as Vault's framework does.
   const handler = match.def.operations[req.operation] ?? (req.operation === 'create' ? match.def.operations.update : undefined);
   if (!handler) throw unsupportedOperation();
