@@ -30,6 +30,9 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 8192 },
+    // Node refuses some requests before any route runs (a head over its size limit, a malformed
+    // request line): those get Vault's error shape too, not Fastify's.
+    clientErrorHandler: answerClientError,
   });
 
   // Vault parses every body as JSON whatever its Content-Type (curl -d sends form encoding).
@@ -216,4 +219,20 @@ function rawPath(request: FastifyRequest): string {
 function internalError(err: Error): { type: string; stack: string } {
   const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   return { type: err.name, stack: frames.join('\n') };
+}
+
+/** Fastify's clientErrorHandler with `{"errors": [...]}` bodies: 431 for an oversized head, 408 on timeout, else 400. */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'request headers too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'request timeout']
+        : [400, 'Bad Request', 'malformed HTTP request'];
+  const body = JSON.stringify({ errors: [message] });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${JSON_TYPE}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
