@@ -29,6 +29,8 @@ interface LiveDevice {
 const FORMAT_OPTIONS = ['log_raw', 'hmac_accessor', 'elide_list_responses', 'format', 'prefix'];
 
 const TABLE_KEY = 'table';
+/** Values longer than this (secret data, not tokens or accessors) are hashed without a memo. */
+const MEMO_MAX_LENGTH = 256;
 const saltKey = (path: string) => `salt/${encodeURIComponent(path)}`;
 
 /**
@@ -39,6 +41,8 @@ const saltKey = (path: string) => `salt/${encodeURIComponent(path)}`;
  */
 export class AuditBroker {
   private readonly devices = new Map<string, LiveDevice>();
+  /** Per request (its facts) and device salt: value → hash (see requestHasher). */
+  private readonly requestHashes = new WeakMap<AuditFacts, Map<Buffer, Map<string, string>>>();
 
   constructor(
     private readonly storage: MountStorage,
@@ -154,7 +158,7 @@ export class AuditBroker {
   private async record(type: 'request' | 'response', facts: AuditFacts): Promise<void> {
     if (this.devices.size === 0) return;
     const results = await Promise.allSettled(
-      [...this.devices.values()].map((d) => d.writer.append(formatEntry(type, facts, d.format, (s) => auditHash(d.salt, s)))),
+      [...this.devices.values()].map((d) => d.writer.append(formatEntry(type, facts, d.format, this.requestHasher(facts, d.salt)))),
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const failure of failed) this.logger.error({ err: failure.reason, request_id: facts.request.id }, `audit device failed to record a ${type}`);
@@ -162,6 +166,25 @@ export class AuditBroker {
       this.onFailure();
       throw new CofferError(500, `no enabled audit device could record the ${type}; the request was refused`);
     }
+  }
+
+  /**
+   * The device's hash function for one request. Its two entries hash the same token and accessor
+   * (each twice: in `auth` and in `request`), so short values are hashed once per request and device;
+   * the memo lives only as long as the request's facts.
+   */
+  private requestHasher(facts: AuditFacts, salt: Buffer): (value: string) => string {
+    let bySalt = this.requestHashes.get(facts);
+    if (!bySalt) this.requestHashes.set(facts, (bySalt = new Map()));
+    let memo = bySalt.get(salt);
+    if (!memo) bySalt.set(salt, (memo = new Map()));
+    const hashes = memo;
+    return (value) => {
+      if (value.length > MEMO_MAX_LENGTH) return auditHash(salt, value);
+      let hashed = hashes.get(value);
+      if (hashed === undefined) hashes.set(value, (hashed = auditHash(salt, value)));
+      return hashed;
+    };
   }
 
   private async openOrFail(entry: AuditDeviceEntry): Promise<LiveDevice> {
