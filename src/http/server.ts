@@ -88,7 +88,8 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         token: tokenOf(request),
         wrapTtl: headerOf(request, 'x-vault-wrap-ttl'),
         remoteAddress,
-        remotePort: request.socket.remotePort,
+        // The connection's port is the client's only when no proxy stood in between.
+        remotePort: remoteAddress === request.ip ? request.socket.remotePort : undefined,
         secretReadAllowedCidrs: listener.secretReadAllowedCidrs,
       }));
       const { resp } = outcome;
