@@ -59,6 +59,8 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  /** The request counter and histogram children of each label set seen so far (see recordRequest). */
+  private readonly requestSeries = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>();
   /** Vault's vault.token.creation: auth_method is the issuing mount's type ("token" for auth/token/create). */
   readonly tokenCreations = new Counter({
     name: 'coffer_token_creations_total',
@@ -99,9 +101,17 @@ export class Metrics {
 
   /** One request through the pipeline, counted and timed. */
   recordRequest(mountType: string, operation: string, status: number, seconds: number): void {
-    const labels = { mount_type: mountType || 'none', operation };
-    this.requests.inc({ ...labels, status: `${Math.floor(status / 100)}xx` });
-    this.requestDuration.observe(labels, seconds);
+    const statusClass = `${Math.floor(status / 100)}xx`;
+    const key = `${mountType}\n${operation}\n${statusClass}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      // prom-client validates label sets on every call; a series' children are resolved once.
+      const labels = { mount_type: mountType || 'none', operation };
+      series = { count: this.requests.labels({ ...labels, status: statusClass }), duration: this.requestDuration.labels(labels) };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
   }
 
   /** One token made: by a login (auth_method = the method's type) or by auth/token/create ("token"). */

@@ -148,7 +148,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   const token = anonymous
     ? await optionalToken(core, request.token, request.remoteAddress)
     : await requireToken(core, request.token, request.remoteAddress);
-  if (token) {
+  // Only an enabled audit device reads these; without one, the request pays nothing for them.
+  if (token && core.audit.enabled) {
     facts.auth = auditAuth(core, token.entry, token.presented);
     facts.request.clientTokenAccessor = token.entry.accessor;
   }

@@ -32,17 +32,28 @@ export function installRequestLimits(app: FastifyInstance): void {
  */
 export function withinDeadline<T>(reply: FastifyReply, work: Promise<T>): Promise<T> {
   const limit = listenerSettingsOf(reply.request).maxRequestDurationMs ?? DEFAULT_MAX_REQUEST_DURATION_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
+  // Whole milliseconds: Node keeps one timer list per distinct duration, so fractional ones
+  // (a float per request) would each cost a list insertion on the hot path.
+  const remaining = Math.max(0, Math.ceil(limit - reply.elapsedTime));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       reject(new CofferError(503, 'context deadline exceeded'));
       // Nobody awaits the work any more: an internal failure it ends with must still be logged.
       work.catch((err: unknown) => {
         if (!(err instanceof CofferError)) reply.log.error({ err: { type: (err as Error).name } }, 'internal error after the request deadline'); // no message: it may quote request data
       });
-    }, Math.max(0, limit - reply.elapsedTime));
+    }, remaining);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function bodyTooLarge(): Error {
