@@ -32,7 +32,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 8192 },
     // Node refuses some requests before any route runs (a head over its size limit, a malformed
     // request line): those get Vault's error shape too, not Fastify's.
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, options.logger),
   });
 
   // Vault parses every body as JSON whatever its Content-Type (curl -d sends form encoding).
@@ -223,7 +223,9 @@ function internalError(err: Error): { type: string; stack: string } {
 }
 
 /** Fastify's clientErrorHandler with `{"errors": [...]}` bodies: 431 for an oversized head, 408 on timeout, else 400. */
-function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket, logger: Logger): void {
+  // As Fastify does, at trace; only the code: Node's parser errors carry the raw request bytes (tokens).
+  logger.trace({ err: { code: err.code } }, 'client error');
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
