@@ -5,6 +5,8 @@ need=()
 /usr/bin/python3 -c 'import hvac' 2>/dev/null || need+=(python3-hvac)
 # TLS tests (JWKS over https, the Kubernetes API stand-in) make their own CA with openssl.
 command -v openssl >/dev/null || need+=(openssl)
+# PKCS#11 seal tests run against SoftHSM (a software token).
+[ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
