@@ -1,4 +1,5 @@
 import { AeadOpenError, NONCE_BYTES, TAG_BYTES, open, seal } from '../crypto/aead.js';
+import { randomKey } from '../crypto/random.js';
 import { zeroize } from '../crypto/zeroize.js';
 import { CofferError, invalidRequest, sealedError } from '../core/errors.js';
 import { KmsUnwrapError, type Kms } from '../kms/kms.js';
@@ -8,19 +9,37 @@ import { Keyring } from './keyring.js';
 
 /** Physical keys under this prefix belong to the barrier itself; logical callers never reach them. */
 export const BARRIER_RESERVED_PREFIX = 'core/barrier/';
-/** Where the KMS-wrapped keyring lives in the physical store. */
+/** Where the keyring, encrypted by the root key, lives in the physical store. */
 export const KEYRING_KEY = `${BARRIER_RESERVED_PREFIX}keyring`;
+/** Where the root key, wrapped by the seal (a KMS, or the Shamir unseal key), lives in the physical store. */
+export const ROOT_KEY_KEY = `${BARRIER_RESERVED_PREFIX}root-key`;
+/** Additional data of the keyring's encryption under the root key: names what the ciphertext is. */
+const KEYRING_AAD = 'coffer/barrier/keyring/v2: keyring sealed by the root key';
 
 /** First byte of every sealed entry; bumped if the layout below ever changes. */
 const ENTRY_FORMAT = 1;
 /** format (1 byte) + key term (u32 big-endian). */
 const HEADER_BYTES = 5;
 
-/** The physical form of the keyring: which KMS key wrapped it, and the wrapped bytes. */
+/** The physical form of the keyring: AEAD under the root key (nonce || ciphertext || tag). */
 interface KeyringRecord {
+  format: 2;
+  sealed_keyring: string; // base64
+}
+
+/** How a Shamir seal splits its unseal key; stored in clear, since it must be known while sealed. */
+export interface ShamirConfig {
+  shares: number;
+  threshold: number;
+}
+
+/** The physical form of the root key: which seal wrapped it (type and key id), and the wrapped bytes. */
+interface RootKeyRecord {
   format: 1;
+  seal_type: string;
   kms_key_id: string;
-  wrapped_keyring: string; // base64
+  wrapped_root_key: string; // base64
+  shamir?: ShamirConfig;
 }
 
 const encoder = new TextEncoder();
@@ -31,11 +50,17 @@ const encoder = new TextEncoder();
  * || tag (16). The additional data is the 5 header bytes followed by the storage key, so an entry
  * copied or moved to another key, or relabelled with another term, fails to open.
  *
- * A new barrier object starts sealed; `unseal` loads the keyring through the KMS.
+ * Two layers of keys: the keyring is encrypted by a random 256-bit root key, and only the root
+ * key is wrapped by the seal (a `Kms`; with Shamir, a Kms over the reconstructed unseal key). So a
+ * seal touches 32 bytes once per unseal, and rotating the keyring needs no seal at all.
+ *
+ * A new barrier object starts sealed; `unseal` unwraps the root key through the seal, then opens the keyring.
  */
 export class Barrier implements StorageBackend {
   private keyring: Keyring | undefined;
-  /** The KMS the keyring was unwrapped with (needed to rewrap it on rotation); cleared on seal. */
+  /** Encrypts the keyring (needed to write it again on rotation); zeroized on seal. */
+  private rootKey: Buffer | undefined;
+  /** The KMS the root key was unwrapped with; cleared on seal. */
   private kms: Kms | undefined;
 
   /** `kms` is the configured one, used when `initialize` / `unseal` are called without one. */
@@ -44,9 +69,9 @@ export class Barrier implements StorageBackend {
     private readonly configuredKms?: Kms,
   ) {}
 
-  /** Whether `physical` already holds a barrier keyring. */
+  /** Whether `physical` already holds a barrier root key (and so a keyring). */
   static async isInitialized(physical: StorageBackend): Promise<boolean> {
-    return (await physical.get(KEYRING_KEY)) !== undefined;
+    return (await physical.get(ROOT_KEY_KEY)) !== undefined;
   }
 
   /** Creates the keyring of a new store and returns the barrier unsealed; refuses an initialized store. */
@@ -86,39 +111,69 @@ export class Barrier implements StorageBackend {
     return Barrier.isInitialized(this.physical);
   }
 
-  /** Writes a fresh keyring wrapped by `kms` (only if none exists) and leaves the barrier unsealed. */
-  async initialize(kms: Kms = this.requireKms()): Promise<void> {
+  /**
+   * Writes a fresh root key wrapped by `kms` and a fresh keyring encrypted by it (only if none
+   * exists) and leaves the barrier unsealed. `shamir` records how the unseal key was split.
+   */
+  async initialize(kms: Kms = this.requireKms(), shamir?: ShamirConfig): Promise<void> {
+    const rootKey = randomKey();
     const keyring = Keyring.create();
     try {
       await this.physical.transaction(
-        [{ type: 'put', key: KEYRING_KEY, value: await wrapKeyring(keyring, kms) }],
-        [{ type: 'absent', key: KEYRING_KEY }],
+        [
+          { type: 'put', key: ROOT_KEY_KEY, value: await wrapRootKey(rootKey, kms, shamir) },
+          { type: 'put', key: KEYRING_KEY, value: sealKeyring(keyring, rootKey) },
+        ],
+        [{ type: 'absent', key: ROOT_KEY_KEY }, { type: 'absent', key: KEYRING_KEY }],
       );
     } catch (err) {
       keyring.destroy();
+      zeroize(rootKey);
       if (err instanceof ConditionFailed) throw invalidRequest(ALREADY_INITIALIZED);
       throw err;
     }
-    this.install(keyring, kms);
+    this.install(keyring, rootKey, kms);
   }
 
-  /** Loads the keyring through `kms`. A KMS that cannot unwrap it leaves the barrier sealed. */
+  /** Unwraps the root key through `kms`, then opens the keyring. A KMS that cannot unwrap it leaves the barrier sealed. */
   async unseal(kms: Kms = this.requireKms()): Promise<void> {
     if (!this.sealed) return;
-    const keyring = await this.loadKeyring(kms);
+    const rootKey = await this.loadRootKey(kms);
+    let keyring: Keyring;
+    try {
+      keyring = await this.loadKeyring(rootKey);
+    } catch (err) {
+      zeroize(rootKey);
+      throw err;
+    }
     if (!this.sealed) {
       keyring.destroy(); // a concurrent unseal won; keep one copy of the keys
+      zeroize(rootKey);
       return;
     }
-    this.install(keyring, kms);
+    this.install(keyring, rootKey, kms);
   }
 
   /** Zeroizes the keys in memory; every operation answers 503 until the next unseal. */
   async seal(): Promise<void> {
     const keyring = this.keyring;
+    const rootKey = this.rootKey;
     this.keyring = undefined;
+    this.rootKey = undefined;
     this.kms = undefined;
     keyring?.destroy();
+    zeroize(rootKey);
+  }
+
+  /**
+   * What protects the root key, readable while sealed (sys/seal-status): the seal type that wrapped
+   * it and, for Shamir, how its unseal key was split. Undefined for a store never initialized.
+   */
+  async sealConfig(): Promise<{ sealType: string; shamir?: ShamirConfig } | undefined> {
+    const entry = await this.physical.get(ROOT_KEY_KEY);
+    if (!entry) return undefined;
+    const record = parseRootKeyRecord(entry.value);
+    return { sealType: record.seal_type, ...(record.shamir ? { shamir: record.shamir } : {}) };
   }
 
   /**
@@ -126,13 +181,13 @@ export class Barrier implements StorageBackend {
    * under older terms stay readable; nothing is re-encrypted.
    */
   async rotate(): Promise<{ term: number; installTime: Date }> {
-    const { keyring, kms } = this.unsealedState();
+    const { keyring, rootKey } = this.unsealedState();
     const current = await this.physical.get(KEYRING_KEY);
     if (!current) throw new Error('barrier keyring disappeared from storage');
     const next = keyring.rotated();
     try {
       await this.physical.transaction(
-        [{ type: 'put', key: KEYRING_KEY, value: await wrapKeyring(next, kms) }],
+        [{ type: 'put', key: KEYRING_KEY, value: sealKeyring(next, rootKey) }],
         [{ type: 'version', key: KEYRING_KEY, version: current.version }],
       );
     } catch (err) {
@@ -198,14 +253,15 @@ export class Barrier implements StorageBackend {
     return this.configuredKms;
   }
 
-  private install(keyring: Keyring, kms: Kms): void {
+  private install(keyring: Keyring, rootKey: Buffer, kms: Kms): void {
     this.keyring = keyring;
+    this.rootKey = rootKey;
     this.kms = kms;
   }
 
-  private unsealedState(): { keyring: Keyring; kms: Kms } {
-    if (!this.keyring || !this.kms) throw sealedError();
-    return { keyring: this.keyring, kms: this.kms };
+  private unsealedState(): { keyring: Keyring; rootKey: Buffer; kms: Kms } {
+    if (!this.keyring || !this.rootKey || !this.kms) throw sealedError();
+    return { keyring: this.keyring, rootKey: this.rootKey, kms: this.kms };
   }
 
   private checkLogicalKey(key: string): void {
@@ -213,17 +269,35 @@ export class Barrier implements StorageBackend {
     if (isReserved(key)) throw new CofferError(403, `storage path "${key}" is reserved for the barrier`);
   }
 
-  private async loadKeyring(kms: Kms): Promise<Keyring> {
-    const entry = await this.physical.get(KEYRING_KEY);
+  /** The root key, unwrapped by `kms`; a 400 naming both key ids when it is the wrong one. */
+  private async loadRootKey(kms: Kms): Promise<Buffer> {
+    const entry = await this.physical.get(ROOT_KEY_KEY);
     if (!entry) throw invalidRequest('Vault is not initialized');
+    const record = parseRootKeyRecord(entry.value);
+    let plaintext: Uint8Array;
+    try {
+      plaintext = await kms.unwrap(Buffer.from(record.wrapped_root_key, 'base64'), ROOT_KEY_KEY);
+    } catch (err) {
+      if (!(err instanceof KmsUnwrapError)) throw err;
+      const which = record.kms_key_id === kms.keyId ? '' : ` (the root key was wrapped by ${record.seal_type} key ${record.kms_key_id}, this server uses ${kms.keyId})`;
+      throw invalidRequest(`unseal failed: the ${kms.type === 'shamir' ? 'unseal key' : 'KMS key'} cannot decrypt the barrier root key${which}`);
+    }
+    // A copy the barrier owns, and a wipe of what the KMS handed back.
+    const rootKey = Buffer.from(plaintext);
+    zeroize(plaintext);
+    return rootKey;
+  }
+
+  private async loadKeyring(rootKey: Buffer): Promise<Keyring> {
+    const entry = await this.physical.get(KEYRING_KEY);
+    if (!entry) throw new Error('barrier keyring is missing from storage although the root key is there');
     const record = parseKeyringRecord(entry.value);
     let plaintext: Uint8Array;
     try {
-      plaintext = await kms.unwrap(Buffer.from(record.wrapped_keyring, 'base64'), KEYRING_KEY);
+      plaintext = open(rootKey, Buffer.from(record.sealed_keyring, 'base64'), KEYRING_AAD);
     } catch (err) {
-      if (!(err instanceof KmsUnwrapError)) throw err;
-      const which = record.kms_key_id === kms.keyId ? '' : ` (the keyring was wrapped by KMS key ${record.kms_key_id}, this server uses ${kms.keyId})`;
-      throw invalidRequest(`unseal failed: the KMS key cannot decrypt the barrier keyring${which}`);
+      if (err instanceof AeadOpenError) throw new BarrierDecryptError(KEYRING_KEY, 'the root key does not open the keyring (tampered, or from another store)');
+      throw err;
     }
     try {
       return Keyring.deserialize(plaintext);
@@ -258,9 +332,9 @@ export class Barrier implements StorageBackend {
 
   /** Another node may have rotated: a term newer than ours means our keyring is stale. */
   private async reloadKeyringFor(term: number): Promise<void> {
-    const { keyring, kms } = this.unsealedState();
+    const { keyring, rootKey } = this.unsealedState();
     if (term <= keyring.activeTerm) return;
-    const fresh = await this.loadKeyring(kms);
+    const fresh = await this.loadKeyring(rootKey);
     if (this.keyring !== keyring) {
       fresh.destroy(); // sealed or reloaded meanwhile
       return;
@@ -280,26 +354,46 @@ function additionalData(header: Uint8Array, key: string): Buffer {
   return Buffer.concat([header, encoder.encode(key)]);
 }
 
-async function wrapKeyring(keyring: Keyring, kms: Kms): Promise<Buffer> {
+function sealKeyring(keyring: Keyring, rootKey: Buffer): Buffer {
   const plaintext = keyring.serialize();
   try {
-    const wrapped = await kms.wrap(plaintext, KEYRING_KEY);
-    const record: KeyringRecord = { format: 1, kms_key_id: kms.keyId, wrapped_keyring: Buffer.from(wrapped).toString('base64') };
+    const record: KeyringRecord = { format: 2, sealed_keyring: seal(rootKey, plaintext, KEYRING_AAD).toString('base64') };
     return Buffer.from(JSON.stringify(record), 'utf8');
   } finally {
     zeroize(plaintext);
   }
 }
 
-function parseKeyringRecord(bytes: Uint8Array): KeyringRecord {
-  let record: Partial<KeyringRecord>;
+async function wrapRootKey(rootKey: Buffer, kms: Kms, shamir: ShamirConfig | undefined): Promise<Buffer> {
+  const wrapped = await kms.wrap(rootKey, ROOT_KEY_KEY);
+  const record: RootKeyRecord = {
+    format: 1,
+    seal_type: kms.type,
+    kms_key_id: kms.keyId,
+    wrapped_root_key: Buffer.from(wrapped).toString('base64'),
+    ...(shamir ? { shamir } : {}),
+  };
+  return Buffer.from(JSON.stringify(record), 'utf8');
+}
+
+function parseJson<T>(bytes: Uint8Array, what: string): Partial<T> {
   try {
-    record = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<KeyringRecord>;
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<T>;
   } catch {
-    throw new Error('barrier keyring record is not valid JSON');
+    throw new Error(`barrier ${what} record is not valid JSON`);
   }
-  if (record.format !== 1 || typeof record.wrapped_keyring !== 'string' || typeof record.kms_key_id !== 'string') {
-    throw new Error('barrier keyring record has an unknown format');
-  }
+}
+
+function parseKeyringRecord(bytes: Uint8Array): KeyringRecord {
+  const record = parseJson<KeyringRecord>(bytes, 'keyring');
+  if (record.format !== 2 || typeof record.sealed_keyring !== 'string') throw new Error('barrier keyring record has an unknown format');
   return record as KeyringRecord;
+}
+
+function parseRootKeyRecord(bytes: Uint8Array): RootKeyRecord {
+  const record = parseJson<RootKeyRecord>(bytes, 'root key');
+  if (record.format !== 1 || typeof record.wrapped_root_key !== 'string' || typeof record.kms_key_id !== 'string' || typeof record.seal_type !== 'string') {
+    throw new Error('barrier root key record has an unknown format');
+  }
+  return record as RootKeyRecord;
 }

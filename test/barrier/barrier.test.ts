@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import { BarrierDecryptError } from '../../src/barrier/errors.js';
-import { Barrier, KEYRING_KEY } from '../../src/barrier/barrier.js';
+import { Barrier, KEYRING_KEY, ROOT_KEY_KEY } from '../../src/barrier/barrier.js';
 import { CofferError } from '../../src/core/errors.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { LocalKms, ephemeralLocalKms } from '../../src/kms/local.js';
@@ -155,7 +155,7 @@ describe('barrier', () => {
       const wrong = ephemeralLocalKms();
       await assert.rejects(
         other.unseal(wrong),
-        isStatus(400, new RegExp(`unseal failed: the KMS key cannot decrypt the barrier keyring \\(the keyring was wrapped by KMS key ${kms.keyId}, this server uses ${wrong.keyId}\\)`)),
+        isStatus(400, new RegExp(`unseal failed: the KMS key cannot decrypt the barrier root key \\(the root key was wrapped by local key ${kms.keyId}, this server uses ${wrong.keyId}\\)`)),
       );
       assert.equal(other.sealed, true);
     });
@@ -195,10 +195,26 @@ describe('barrier', () => {
       await assert.rejects(Barrier.initialize(physical, kms), isStatus(400, /already initialized/));
     });
 
-    it('keeps the keyring wrapped by the KMS, never in the clear', async () => {
-      const record = JSON.parse(text((await physical.get(KEYRING_KEY))!.value)!) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(record).sort(), ['format', 'kms_key_id', 'wrapped_keyring']);
-      assert.equal(record.kms_key_id, kms.keyId);
+    it('keeps the root key wrapped by the KMS and the keyring encrypted by the root key, never in the clear', async () => {
+      const rootRecord = JSON.parse(text((await physical.get(ROOT_KEY_KEY))!.value)!) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(rootRecord).sort(), ['format', 'kms_key_id', 'seal_type', 'wrapped_root_key']);
+      assert.equal(rootRecord.kms_key_id, kms.keyId);
+      assert.equal(rootRecord.seal_type, 'local');
+      const keyringRecord = JSON.parse(text((await physical.get(KEYRING_KEY))!.value)!) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(keyringRecord).sort(), ['format', 'sealed_keyring']);
+    });
+
+    it('opens the keyring only through the root key: a keyring record from another store fails with a clear error', async () => {
+      const otherStore = new InmemBackend();
+      await Barrier.initialize(otherStore, kms);
+      await physical.put(KEYRING_KEY, (await otherStore.get(KEYRING_KEY))!.value);
+      await assert.rejects(new Barrier(physical).unseal(kms), (err: unknown) => err instanceof BarrierDecryptError && /root key does not open the keyring/.test(err.message));
+    });
+
+    it('a rotation rewrites the keyring without touching the KMS-wrapped root key', async () => {
+      const before = Buffer.from((await physical.get(ROOT_KEY_KEY))!.value);
+      await barrier.rotate();
+      assert.deepEqual(Buffer.from((await physical.get(ROOT_KEY_KEY))!.value), before);
     });
 
     it('openOrInitialize creates a new store, then reopens it with the same keys', async () => {
