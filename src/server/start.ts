@@ -16,6 +16,7 @@ import { Core } from '../core/core.js';
 import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { identityBackend } from '../engines/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
+import { transitBackend } from '../engines/transit/index.js';
 import { statusBackend, sysBackend } from '../engines/sys/index.js';
 import { listen, type Listener, type TlsMaterial, type TlsOptions } from '../http/listener.js';
 import type { ListenerSettings } from '../http/listener-settings.js';
@@ -71,6 +72,7 @@ export async function startServer({ config, dev, logger: givenLogger }: StartOpt
         cubbyhole: () => cubbyholeBackend(),
         system: (_m, c) => sysBackend(c, { loggers }),
         identity: (_m, c) => identityBackend(c),
+        transit: () => transitBackend(),
       },
       auth: {
         approle: () => approleBackend(),
