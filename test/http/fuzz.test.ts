@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { fuzzRoutes, validatedBeforeAcl, type FuzzRoute } from './fuzz-routes.js';
-import { FIXTURE_PASSWORD } from './hostile-cases.js';
-import type { RawResponse } from './raw-request.js';
+import { seedHostileFixtures } from './hostile-fixture.js';
+import { rawRequest, type RawResponse } from './raw-request.js';
 import { snapshotState, type StateSnapshot } from './state-snapshot.js';
 
 // DESIGN.md §4.6 and issue 5, as properties: for random hostile requests on every route, the answer
@@ -26,7 +25,6 @@ import { snapshotState, type StateSnapshot } from './state-snapshot.js';
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 6);
 const REQUESTS_PER_RUN = 5;
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
-const FIXTURE_POLICY = 'path "secret/data/fixture" {\n  capabilities = ["read"]\n}\n';
 
 type Credential = 'none' | 'garbage' | 'bearer-garbage' | 'limited';
 
@@ -236,24 +234,7 @@ describe('fuzzed hostile requests on every route', () => {
     const auditPath = join(server.dir, 'audit.log');
     await must('PUT', 'sys/audit/fuzz', { type: 'file', options: { file_path: auditPath } });
     // The same fixtures as hostile.test.ts.
-    await must('POST', 'sys/mounts/hkv1', { type: 'kv', options: { version: '1' } });
-    await must('POST', 'secret/data/fixture', { data: { user: 'app', password: 'first' } });
-    await must('POST', 'secret/data/fixture', { data: { user: 'app', password: 'second' } });
-    await must('POST', 'hkv1/fixture', { user: 'app', password: 'v1' });
-    await must('POST', 'cubbyhole/fixture', { note: 'only root sees this' });
-    await must('PUT', 'sys/policy/hostile-fixture', { policy: FIXTURE_POLICY });
-    for (const type of ['approle', 'userpass', 'jwt', 'kubernetes']) await must('POST', `sys/auth/${type}`, { type });
-    await must('POST', 'auth/approle/role/fixture', { token_policies: ['hostile-fixture'] });
-    await must('POST', 'auth/approle/role/fixture/secret-id', {});
-    await must('POST', 'auth/userpass/users/fixture', { password: FIXTURE_PASSWORD, token_policies: ['hostile-fixture'] });
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await must('POST', 'auth/jwt/config', { jwt_validation_pubkeys: [publicKey.export({ type: 'spki', format: 'pem' })], jwt_supported_algs: ['ES256'] });
-    await must('POST', 'auth/jwt/role/fixture', { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['coffer'], token_policies: ['hostile-fixture'] });
-    // Nothing listens on port 9: a login that got as far as the API server would fail there.
-    await must('POST', 'auth/kubernetes/config', { kubernetes_host: 'http://127.0.0.1:9' });
-    await must('POST', 'auth/kubernetes/role/fixture', { bound_service_account_names: ['app'], bound_service_account_namespaces: ['prod'], audience: 'coffer' });
-    await must('POST', 'auth/token/roles/fixture', { allowed_policies: ['hostile-fixture'] });
-    await must('POST', 'identity/entity', { name: 'fixture', metadata: { team: 'a' } });
+    await seedHostileFixtures(server.address, server.rootToken);
 
     tokens.garbage = `hvs.${randomBytes(24).toString('base64url')}`;
     tokens['bearer-garbage'] = `hvs.${randomBytes(24).toString('base64url')}`;
@@ -312,37 +293,8 @@ describe('fuzzed hostile requests on every route', () => {
 
   /** node:http, byte for byte (no path normalisation), from `localAddress`. */
   function send(route: FuzzRoute, req: FuzzRequest, localAddress: string): Promise<RawResponse> {
-    const url = new URL(server.address);
-    const headers: Record<string, string | number> = { ...req.headers, ...credentialHeaders(req.as) };
-    if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      const outgoing = httpRequest(
-        { host: url.hostname, port: url.port, method: req.method, path: `/v1/${route.path}${req.suffix.text}`, headers, agent: false, localAddress },
-        (res) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = text ? JSON.parse(text) : undefined;
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text, json });
-          });
-        },
-      );
-      // A server refusing a huge body may close the socket while we still write: only an error before any answer counts.
-      outgoing.on('error', (err) => {
-        if (!answered) reject(err);
-      });
-      if (req.body !== undefined) outgoing.write(req.body);
-      outgoing.end();
-    });
+    const headers = { ...req.headers, ...credentialHeaders(req.as) };
+    return rawRequest(server.address, { method: req.method, path: `${route.path}${req.suffix.text}`, headers, body: req.body, localAddress });
   }
 
   /** Appends the audit lines written since the last call to `auditLines`, and answers them. */

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { FIXTURE_PASSWORD, hostileCases, type Credential, type HostileCase } from './hostile-cases.js';
+import { hostileCases, type Credential, type HostileCase } from './hostile-cases.js';
+import { seedHostileFixtures } from './hostile-fixture.js';
 import { rawRequest, type RawResponse } from './raw-request.js';
 import { snapshotState } from './state-snapshot.js';
 
 // DESIGN.md §4.6: bad input gets a clear 4xx error, changes nothing, and cannot crash the process.
 // Every row of hostile-cases.ts becomes one test below; each checks all three.
-
-const FIXTURE_POLICY = 'path "secret/data/fixture" {\n  capabilities = ["read"]\n}\n';
 
 describe('hostile HTTP input', () => {
   let server: TestServer;
@@ -44,24 +43,7 @@ describe('hostile HTTP input', () => {
   before(async () => {
     server = await startServer();
     tokens.root = server.rootToken;
-    await must('POST', 'sys/mounts/hkv1', { type: 'kv', options: { version: '1' } });
-    await must('POST', 'secret/data/fixture', { data: { user: 'app', password: 'first' } });
-    await must('POST', 'secret/data/fixture', { data: { user: 'app', password: 'second' } });
-    await must('POST', 'hkv1/fixture', { user: 'app', password: 'v1' });
-    await must('POST', 'cubbyhole/fixture', { note: 'only root sees this' });
-    await must('PUT', 'sys/policy/hostile-fixture', { policy: FIXTURE_POLICY });
-    for (const type of ['approle', 'userpass', 'jwt', 'kubernetes']) await must('POST', `sys/auth/${type}`, { type });
-    await must('POST', 'auth/approle/role/fixture', { token_policies: ['hostile-fixture'] });
-    await must('POST', 'auth/approle/role/fixture/secret-id', {});
-    await must('POST', 'auth/userpass/users/fixture', { password: FIXTURE_PASSWORD, token_policies: ['hostile-fixture'] });
-    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await must('POST', 'auth/jwt/config', { jwt_validation_pubkeys: [publicKey.export({ type: 'spki', format: 'pem' })], jwt_supported_algs: ['ES256'] });
-    await must('POST', 'auth/jwt/role/fixture', { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['coffer'], token_policies: ['hostile-fixture'] });
-    // Nothing listens on port 9: a login that got as far as the API server would fail there, not succeed.
-    await must('POST', 'auth/kubernetes/config', { kubernetes_host: 'http://127.0.0.1:9' });
-    await must('POST', 'auth/kubernetes/role/fixture', { bound_service_account_names: ['app'], bound_service_account_namespaces: ['prod'], audience: 'coffer' });
-    await must('POST', 'auth/token/roles/fixture', { allowed_policies: ['hostile-fixture'] });
-    await must('POST', 'identity/entity', { name: 'fixture', metadata: { team: 'a' } });
+    await seedHostileFixtures(server.address, server.rootToken);
 
     tokens.garbage = `hvs.${randomBytes(24).toString('base64url')}`;
     tokens['bearer-garbage'] = `hvs.${randomBytes(24).toString('base64url')}`;

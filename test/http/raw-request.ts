@@ -18,6 +18,8 @@ export interface RawRequest {
   body?: string | Buffer;
   /** Send the body chunked, without Content-Length. */
   chunked?: boolean;
+  /** Source address of the connection (any 127/8 address works on loopback). */
+  localAddress?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export function rawRequest(address: string, req: RawRequest): Promise<RawRespons
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined && !req.chunked) headers['Content-Length'] = Buffer.byteLength(req.body);
     const outgoing = httpRequest(
-      { host: url.hostname, port: url.port, method: req.method, path: `/v1/${req.path}`, headers, agent: false },
+      { host: url.hostname, port: url.port, method: req.method, path: `/v1/${req.path}`, headers, agent: false, localAddress: req.localAddress },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];

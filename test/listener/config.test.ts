@@ -5,7 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../../src/server/config.js';
+import { parseConfig } from '../../src/server/config.js';
+import { configError } from '../harness/config.js';
 import { COFFER_BIN } from '../harness/server.js';
 
 // The listener's client-address options as the config loader reads them: Vault's x_forwarded_for_*
@@ -17,16 +18,6 @@ const listener = (body: string) => `${STORAGE}listener "tcp" {\n  address = "127
 
 async function settingsOf(text: string, file = 'coffer.hcl') {
   return (await parseConfig(file, text)).listeners[0]!.settings;
-}
-
-async function configError(text: string, file = 'coffer.hcl'): Promise<string> {
-  try {
-    await parseConfig(file, text);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.message;
-  }
-  assert.fail('config was accepted');
 }
 
 describe('listener client-address options in the config file', () => {
@@ -74,23 +65,23 @@ describe('listener client-address options in the config file', () => {
   ]
 }
 `;
-    assert.match(await configError(text, '/etc/coffer.hcl'), /^\/etc\/coffer\.hcl:7: invalid CIDR block "10\.0\.0\.0\/33" in secret_read_allowed_cidrs$/);
+    assert.match(await configError('/etc/coffer.hcl', text), /^\/etc\/coffer\.hcl:7: invalid CIDR block "10\.0\.0\.0\/33" in secret_read_allowed_cidrs$/);
   });
 
   it('refuses entries that are not plain CIDR blocks: octal or short IPv4, garbage, zones, a number', async () => {
     for (const bad of ['"010.0.0.0/8"', '"127.1/32"', '"not-a-cidr"', '"10.0.0.0/8/8"', '"fe80::1%eth0/64"', '"10.0.0.0/-1"', '"10.0.0.0/ 8"']) {
-      assert.match(await configError(listener(`  secret_read_allowed_cidrs = [${bad}]\n`)), /^coffer\.hcl:5: invalid CIDR block .* in secret_read_allowed_cidrs$/, bad);
+      assert.match(await configError('coffer.hcl', listener(`  secret_read_allowed_cidrs = [${bad}]\n`)), /^coffer\.hcl:5: invalid CIDR block .* in secret_read_allowed_cidrs$/, bad);
     }
-    assert.match(await configError(listener('  secret_read_allowed_cidrs = [8]\n')), /^coffer\.hcl:5: invalid CIDR block "8" in secret_read_allowed_cidrs$/);
-    assert.match(await configError(listener('  secret_read_allowed_cidrs = true\n')), /^coffer\.hcl:5: secret_read_allowed_cidrs must be a list of CIDR blocks$/);
+    assert.match(await configError('coffer.hcl', listener('  secret_read_allowed_cidrs = [8]\n')), /^coffer\.hcl:5: invalid CIDR block "8" in secret_read_allowed_cidrs$/);
+    assert.match(await configError('coffer.hcl', listener('  secret_read_allowed_cidrs = true\n')), /^coffer\.hcl:5: secret_read_allowed_cidrs must be a list of CIDR blocks$/);
   });
 
   it('refuses a bad trusted-proxy block, a negative or fractional hop_skips and a non-boolean reject flag', async () => {
-    assert.match(await configError(listener('  x_forwarded_for_authorized_addrs = "10.0.0.0/8, 10.0.0.300"\n')), /^coffer\.hcl:5: invalid CIDR block "10\.0\.0\.300" in x_forwarded_for_authorized_addrs$/);
+    assert.match(await configError('coffer.hcl', listener('  x_forwarded_for_authorized_addrs = "10.0.0.0/8, 10.0.0.300"\n')), /^coffer\.hcl:5: invalid CIDR block "10\.0\.0\.300" in x_forwarded_for_authorized_addrs$/);
     const proxy = '  x_forwarded_for_authorized_addrs = ["10.0.0.1"]\n';
-    assert.match(await configError(listener(`${proxy}  x_forwarded_for_hop_skips = -1\n`)), /^coffer\.hcl:6: x_forwarded_for_hop_skips must be a non-negative integer/);
-    assert.match(await configError(listener(`${proxy}  x_forwarded_for_hop_skips = 1.5\n`)), /^coffer\.hcl:6: x_forwarded_for_hop_skips must be a non-negative integer/);
-    assert.match(await configError(listener(`${proxy}  x_forwarded_for_reject_not_present = "yes"\n`)), /^coffer\.hcl:6: x_forwarded_for_reject_not_present must be true or false/);
+    assert.match(await configError('coffer.hcl', listener(`${proxy}  x_forwarded_for_hop_skips = -1\n`)), /^coffer\.hcl:6: x_forwarded_for_hop_skips must be a non-negative integer/);
+    assert.match(await configError('coffer.hcl', listener(`${proxy}  x_forwarded_for_hop_skips = 1.5\n`)), /^coffer\.hcl:6: x_forwarded_for_hop_skips must be a non-negative integer/);
+    assert.match(await configError('coffer.hcl', listener(`${proxy}  x_forwarded_for_reject_not_present = "yes"\n`)), /^coffer\.hcl:6: x_forwarded_for_reject_not_present must be true or false/);
   });
 
   it('names the line of a bad entry in a JSON configuration too', async () => {
@@ -104,7 +95,7 @@ describe('listener client-address options in the config file', () => {
   } }
 }
 `;
-    assert.match(await configError(json, 'coffer.json'), /^coffer\.json:7: invalid CIDR block "bogus" in secret_read_allowed_cidrs$/);
+    assert.match(await configError('coffer.json', json), /^coffer\.json:7: invalid CIDR block "bogus" in secret_read_allowed_cidrs$/);
   });
 });
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import type { ApiResponse } from '../harness/http.js';
+import { closingRequest } from '../sys/fixture.js';
 
 /** A dev server started in this process from an HCL file holding the given listener stanzas. */
 export interface ListenerServer {
@@ -56,36 +56,8 @@ export interface CallOptions {
  * repeat — what a proxy chain sends. IPv6 base URLs ("http://[::1]:port") work.
  */
 export function call<T = Record<string, unknown>>(address: string, method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
-  const url = new URL(address);
-  const headers: OutgoingHttpHeaders = { ...options.headers };
-  if (options.token) headers['X-Vault-Token'] = options.token;
-  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  return new Promise<ApiResponse<T>>((resolve, reject) => {
-    const req = httpRequest(
-      { host, port: url.port, method, path: `/v1/${path}`, headers, agent: false, localAddress: options.from },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = {};
-          try {
-            parsed = text ? JSON.parse(text) : {};
-          } catch {
-            parsed = { unparsed: text };
-          }
-          const responseHeaders = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') responseHeaders.set(name, value);
-          resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: parsed as T, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const { from, ...rest } = options;
+  return closingRequest<T>(address, method, path, { ...rest, localAddress: from });
 }
 
 /** Asserts the status (and, when given, that one of the `errors` matches), showing the body otherwise. */

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, stopProcess, waitFor } from '../harness/process.js';
 import { COFFER_BIN } from '../harness/server.js';
 
 /** A `coffer server` process started from a config file this fixture writes, on its own ports. */
@@ -48,13 +48,11 @@ export async function startConfigServer(options: ConfigServerOptions = {}): Prom
     await stopProcess(child);
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 15_000;
-  while (!/Api Address: /.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await destroy();
-      throw new Error(`server did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    await waitFor(child, () => (/Api Address: /.test(output) ? true : undefined), () => output);
+  } catch (err) {
+    await destroy();
+    throw err;
   }
   return { addresses: ports.map((p) => `http://127.0.0.1:${p}`), masterKey, output: () => output, destroy };
 }
@@ -73,21 +71,4 @@ export async function until(probe: () => boolean | Promise<boolean>, describe: (
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${describe()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort, stopProcess, waitFor } from '../harness/process.js';
 import { COFFER_BIN } from '../harness/server.js';
 
 // `coffer server` as an operator runs it: `node bin/coffer.js server ...`, judged by exit code,
@@ -55,33 +56,13 @@ async function serve(args: string[]): Promise<Running> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const address = /Api Address: (\S+)/.exec(output)?.[1];
-    if (address) return { child, address, output: () => output, exited };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${output}`);
+  const address = await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
+  return { child, address, output: () => output, exited };
 }
 
 /** Ends a server this test started, by its own handle (SIGKILL if SIGTERM is not enough). */
 async function kill(running: Running | undefined): Promise<void> {
-  if (!running || running.child.exitCode !== null || running.child.signalCode !== null) return;
-  running.child.kill('SIGTERM');
-  const timer = setTimeout(() => running.child.kill('SIGKILL'), 3_000);
-  await running.exited;
-  clearTimeout(timer);
-}
-
-/** A loopback port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  if (running) await stopProcess(running.child, 3_000);
 }
 
 /** One request on a connection closed right after (so the server is free to stop). */

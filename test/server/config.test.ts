@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../../src/server/config.js';
+import { parseConfig } from '../../src/server/config.js';
+import { configError } from '../harness/config.js';
 
 const valid = `storage "sqlite" {
   path = "/var/lib/coffer/coffer.db"
@@ -14,16 +15,6 @@ listener "tcp" {
 api_addr = "http://127.0.0.1:8200"
 ui       = true
 `;
-
-async function configError(file: string, text: string): Promise<string> {
-  try {
-    await parseConfig(file, text);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return err.message;
-  }
-  assert.fail('config was accepted');
-}
 
 describe('server configuration', () => {
   it('reads storage, listener, api_addr and ui from Vault-shaped HCL', async () => {

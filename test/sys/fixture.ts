@@ -1,23 +1,32 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { api, type ApiOptions, type ApiResponse } from '../harness/http.js';
 
 /** The harness's `api` signature, so helpers can run over either transport (`api` or `closingApi`). */
 export type Api = typeof api;
 
+/** `api`'s options, where a header may also be a list: sent as that many header lines, as a proxy chain does. */
+export interface ClosingApiOptions extends Omit<ApiOptions, 'headers'> {
+  headers?: Record<string, string | string[]>;
+}
+
 /**
  * Same as `api`, but each request on its own connection, closed after the answer ("Connection:
- * close"), for tests that must not share or keep connections.
+ * close"), for tests that must not share or keep connections. IPv6 base URLs ("http://[::1]:port") work.
  */
-export const closingApi: Api = async <T>(address: string, method: string, path: string, options: ApiOptions = {}) => {
+export const closingApi: Api = <T>(address: string, method: string, path: string, options: ApiOptions = {}) => closingRequest<T>(address, method, path, options);
+
+/** `closingApi` with headers that may repeat. */
+export async function closingRequest<T = Record<string, unknown>>(address: string, method: string, path: string, options: ClosingApiOptions = {}): Promise<ApiResponse<T>> {
   const url = new URL(address);
-  const headers: Record<string, string | number> = { ...options.headers };
+  const headers: OutgoingHttpHeaders = { ...options.headers };
   if (options.token) headers['X-Vault-Token'] = options.token;
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   return new Promise<ApiResponse<T>>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method, path: `/v1/${path.replace(/^\/+/, '')}`, headers, agent: false, localAddress: options.localAddress },
+      { host, port: url.port, method, path: `/v1/${path.replace(/^\/+/, '')}`, headers, agent: false, localAddress: options.localAddress },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -39,7 +48,7 @@ export const closingApi: Api = async <T>(address: string, method: string, path: 
     req.on('error', reject);
     req.end(body);
   });
-};
+}
 
 /** Vault's success shape for a write with nothing to say. */
 export function assertNoContent(res: ApiResponse<unknown>, what: string): void {

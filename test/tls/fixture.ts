@@ -2,10 +2,10 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerCertificate, SecureVersion, TLSSocket } from 'node:tls';
+import { stopProcess, waitFor } from '../harness/process.js';
 import { COFFER_BIN } from '../harness/server.js';
 
 /** A certificate and its key, as PEM files in the fixture's directory. */
@@ -102,7 +102,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const stop = () => stopProcess(child);
   try {
-    const address = await until(() => /Api Address: (\S+)/.exec(output)?.[1], () => (child.exitCode !== null ? `server exited:\n${output}` : undefined));
+    const address = await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
     const init = await request(address, 'PUT', 'sys/init', { body: {}, ca: options.ca, client: options.clientCert });
     if (init.status !== 200) throw new Error(`sys/init answered ${init.status}: ${init.text}`);
     const rootToken = (init.json as { root_token: string }).root_token;
@@ -124,15 +124,6 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`nothing within ${timeoutMs} ms`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 export interface Answer {
@@ -208,15 +199,6 @@ export async function refusal(promise: Promise<Answer>): Promise<string> {
   } catch (err) {
     return (err as Error).message;
   }
-}
-
-/** A loopback port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** SHA-256 fingerprint of a PEM certificate file, in Node's getPeerCertificate() format. */

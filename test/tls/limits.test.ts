@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { freePort, request, startTlsServer, tempDir, TestCa, type TlsServer } from './fixture.js';
+import { freePort } from '../harness/process.js';
+import { request, startTlsServer, tempDir, TestCa, type TlsServer } from './fixture.js';
 
 interface PlainAnswer {
   status: number;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { ApiResponse } from '../harness/http.js';
 import { closingApi, type Api } from '../sys/fixture.js';
 
+export { metricSample } from '../harness/prometheus.js';
+
 // Shared vocabulary of the response-wrapping tests (https://developer.hashicorp.com/vault/docs/concepts/response-wrapping).
 
 /** Vault's one answer for a wrapping token that was used, expired, revoked or never existed. */
@@ -70,21 +72,6 @@ export async function untilExpired(wrap: WrapInfo, marginMs = 250): Promise<void
     assert.ok(Date.now() < deadline, 'clock did not pass the expiry');
     await new Promise((r) => setTimeout(r, Math.min(100, expiresAt - Date.now())));
   }
-}
-
-/** The value of one sample in Prometheus text exposition (`name{labels} value`), or undefined. */
-export function metricSample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) found[pair[1]!] = pair[2]!;
-    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) {
-      return Number(match[3]);
-    }
-  }
-  return undefined;
 }
 
 /** GET sys/metrics?format=prometheus as `token`; returns the response (text in `.text`). */
