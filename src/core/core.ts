@@ -1,9 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Barrier } from '../barrier/barrier.js';
+import { LocalKms } from '../kms/local.js';
+import type { Kms } from '../kms/kms.js';
+import { randomKey } from '../crypto/random.js';
+import { zeroize } from '../crypto/zeroize.js';
+import { DataKeys, DEFAULT_DEK_CACHE, type DekCacheOptions } from './data-keys.js';
 import { invalidRequest, sealedError } from './errors.js';
 import { StorageView } from './framework/storage-view.js';
-import type { Backend, MountStorage } from './framework/types.js';
+import { ConditionFailed, type Backend, type MountStorage } from './framework/types.js';
 import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
 import { Metrics } from './metrics.js';
 import { AuditBroker } from './audit/broker.js';
@@ -32,6 +37,13 @@ export interface CoreOptions {
   tidyInterval?: number;
   /** Audit device types (file, socket, syslog) by name; the server wires them in. */
   auditDevices?: Record<string, AuditSinkFactory>;
+  /**
+   * The KMS that wraps per-version data keys (KV v2): the server's configured one. Without it (a
+   * Shamir seal has no KMS) a local KMS whose key is held inside the barrier is used.
+   */
+  dataKeyKms?: Kms;
+  /** The cache of unwrapped data keys (dek_cache_ttl); default 5 minutes, 10,000 keys. */
+  dekCache?: DekCacheOptions;
 }
 
 /** Storage layout inside the barrier. */
@@ -44,6 +56,7 @@ const AREA = {
   identity: 'sys/identity/',
   audit: 'core/audit/',
   quotas: 'sys/quotas/',
+  dataKeyRoot: 'core/data-keys/local-root',
 } as const;
 
 /** The mounts every initialized Coffer has; they can be neither removed nor moved. */
@@ -75,6 +88,7 @@ export class Core {
     identity: IdentityStore;
     audit: AuditBroker;
     quotas: QuotaManager;
+    dataKeys: DataKeys;
     backends: Map<string, Backend>;
   };
   private tidyTimer?: NodeJS.Timeout;
@@ -120,6 +134,10 @@ export class Core {
   }
   get audit(): AuditBroker {
     return this.unsealed().audit;
+  }
+  /** Per-version envelope encryption (KV v2) and its DEK cache; the cache is wiped on seal. */
+  get dataKeys(): DataKeys {
+    return this.unsealed().dataKeys;
   }
   /** Rate-limit quotas (sys/quotas); their budgets live in memory on this node. */
   get quotas(): QuotaManager {
@@ -208,7 +226,8 @@ export class Core {
     await audit.load();
     const quotas = new QuotaManager(this.rootStorage.scoped(AREA.quotas));
     await quotas.load();
-    this.loaded = { mounts, tokens, policies, identity, audit, quotas, backends: new Map() };
+    const dataKeys = new DataKeys(this.options.dataKeyKms ?? (await this.barrierHeldKms()), this.options.dekCache ?? DEFAULT_DEK_CACHE);
+    this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
     this.scheduleTidy();
   }
@@ -267,6 +286,7 @@ export class Core {
   async seal(): Promise<void> {
     clearInterval(this.tidyTimer);
     const audit = this.loaded?.audit;
+    this.loaded?.dataKeys.clear();
     this.loaded = undefined;
     await audit?.close();
     await this.barrier.seal();
@@ -274,6 +294,7 @@ export class Core {
 
   async close(): Promise<void> {
     clearInterval(this.tidyTimer);
+    this.loaded?.dataKeys.clear();
     await this.loaded?.audit.close();
   }
 
@@ -281,6 +302,32 @@ export class Core {
     await this.wrapping.onTokenRevoked(entry);
     // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime).
     await this.rootStorage.deleteTree(this.cubbyholePrefix(entry.id));
+  }
+
+  /**
+   * The data-key KMS when the server has no KMS of its own (Shamir seal): a local KMS whose root key
+   * is created on first use and kept inside the barrier, so it is as safe as every other entry.
+   */
+  private async barrierHeldKms(): Promise<Kms> {
+    if ((await this.rootStorage.get<string>(AREA.dataKeyRoot)) === undefined) {
+      const fresh = randomKey();
+      try {
+        // Racing nodes: only the first put lands; everyone then reads the winner's key.
+        await this.rootStorage.transaction([{ type: 'put', key: AREA.dataKeyRoot, value: fresh.toString('base64') }], [{ type: 'absent', key: AREA.dataKeyRoot }]);
+      } catch (err) {
+        if (!(err instanceof ConditionFailed)) throw err;
+      } finally {
+        zeroize(fresh);
+      }
+    }
+    const stored = await this.rootStorage.get<string>(AREA.dataKeyRoot);
+    if (stored === undefined) throw new Error('the data-key root key is missing from the barrier');
+    const key = Buffer.from(stored, 'base64');
+    try {
+      return new LocalKms(key);
+    } finally {
+      zeroize(key);
+    }
   }
 
   private scheduleTidy(): void {

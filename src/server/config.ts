@@ -21,6 +21,8 @@ export interface ServerConfig {
   maxRequestSize?: number;
   /** Vault's default_max_request_duration, milliseconds; a listener's max_request_duration overrides it. */
   defaultMaxRequestDurationMs?: number;
+  /** dek_cache_ttl, milliseconds: how long unwrapped KV data keys stay in memory; 0 disables the cache. */
+  dekCacheTtlMs?: number;
 }
 
 export interface ListenerConfig {
@@ -53,7 +55,7 @@ export class ConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format']);
+const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format', 'dek_cache_ttl']);
 
 /** Reads an HCL or JSON configuration file (JSON when the name ends in .json or the text starts with "{"). */
 export async function loadConfig(file: string): Promise<ServerConfig> {
@@ -147,10 +149,16 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   if (defaultMaxRequestDurationMs !== undefined && !(defaultMaxRequestDurationMs >= 0)) {
     fail(/^\s*"?default_max_request_duration\b/, `default_max_request_duration must be a duration such as "90s", got ${JSON.stringify(defaultMaxRequestDuration)}`);
   }
+  const dekCacheTtl = raw.dek_cache_ttl;
+  const dekCacheTtlMs = dekCacheTtl === undefined ? undefined : parseDurationMs(dekCacheTtl);
+  if (dekCacheTtl !== undefined && !(dekCacheTtlMs !== undefined && dekCacheTtlMs >= 0)) {
+    fail(/^\s*"?dek_cache_ttl\b/, `dek_cache_ttl must be a duration such as "5m" (0 disables the cache), got ${JSON.stringify(dekCacheTtl)}`);
+  }
   return {
     storage,
     listeners,
     seal,
+    ...(dekCacheTtlMs !== undefined ? { dekCacheTtlMs } : {}),
     apiAddr: raw.api_addr as string | undefined,
     ui: truthy(raw.ui),
     logLevel: raw.log_level as string | undefined,

@@ -13,6 +13,7 @@ import { kubernetesBackend } from '../auth/kubernetes/index.js';
 import { tokenBackend } from '../auth/token/index.js';
 import { userpassBackend } from '../auth/userpass/index.js';
 import { Core } from '../core/core.js';
+import { DEFAULT_DEK_CACHE } from '../core/data-keys.js';
 import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { identityBackend } from '../engines/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
@@ -33,6 +34,8 @@ export interface StartOptions {
   /** Dev mode: fresh store in a temp dir, ephemeral key, initialized and unsealed, secret/ mounted as kv v2. */
   dev?: { rootTokenId?: string };
   logger?: Logger;
+  /** Test seam: wraps the KMS that seals KV data keys (e.g. a stand-in that can be made to fail). */
+  wrapDataKeyKms?: (kms: Kms) => Kms;
 }
 
 export interface RunningServer {
@@ -51,7 +54,7 @@ export interface RunningServer {
 }
 
 /** Opens storage, barrier and core, then starts the listeners. */
-export async function startServer({ config, dev, logger: givenLogger }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, dev, logger: givenLogger, wrapDataKeyKms }: StartOptions): Promise<RunningServer> {
   const loggers = givenLogger
     ? new ServerLoggers(givenLogger)
     : createLoggers(parseLogLevel(config.logLevel ?? 'info') ?? 'info', parseLogFormat(config.logFormat ?? 'json') ?? 'json');
@@ -64,11 +67,13 @@ export async function startServer({ config, dev, logger: givenLogger }: StartOpt
     logger: loggers.logger('core'),
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
+    dataKeyKms: wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
+    ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
     statusBackend,
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
       secret: {
-        kv: (mount) => kvBackend(mount),
+        kv: (mount, c) => kvBackend(mount, { dataKeys: c.dataKeys }),
         cubbyhole: () => cubbyholeBackend(),
         system: (_m, c) => sysBackend(c, { loggers }),
         identity: (_m, c) => identityBackend(c),

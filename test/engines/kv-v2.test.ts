@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DataKeys } from '../../src/core/data-keys.js';
 import { kvBackend } from '../../src/engines/kv/index.js';
+import { ephemeralLocalKms } from '../../src/kms/local.js';
 import { assertRejects, EngineClient, snapshot, testMount } from './engine-client.js';
 
 const RFC3339_NANO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
@@ -10,8 +12,10 @@ const START = Date.UTC(2024, 0, 2, 3, 4, 5) + 123.456;
 function kvV2() {
   const time = { now: START };
   const mount = testMount('secret', { version: '2' });
-  const kv = new EngineClient(kvBackend(mount, { clock: () => time.now }), mount);
-  return Object.assign(kv, { time, another: () => kvBackend(mount, { clock: () => time.now }) });
+  // Every backend of the mount shares one data-key service, as the backends of one server do.
+  const dataKeys = new DataKeys(ephemeralLocalKms());
+  const kv = new EngineClient(kvBackend(mount, { clock: () => time.now, dataKeys }), mount);
+  return Object.assign(kv, { time, another: () => kvBackend(mount, { clock: () => time.now, dataKeys }) });
 }
 
 type Obj = Record<string, unknown>;
@@ -529,6 +533,9 @@ describe('kv v2 storage layout', () => {
     assert.deepEqual([...entries.keys()].sort(), ['metadata/team/app', 'versions/team/app/1', 'versions/team/app/2']);
     assert.ok(![...entries.keys()].some((k) => k.includes('VALUE')));
     assert.ok(!JSON.stringify(await kv.store.get('metadata/team/app')).includes('VALUE'));
-    assert.deepEqual(await kv.store.get('versions/team/app/2'), { data: { password: 'VALUE-TWO' } });
+    // Each version holds its data sealed under its own data key, never the value itself.
+    const version = (await kv.store.get('versions/team/app/2')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(version).sort(), ['ciphertext', 'kms_key_id', 'wrapped_dek']);
+    assert.ok(!JSON.stringify(version).includes('VALUE'));
   });
 });

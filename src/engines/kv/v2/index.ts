@@ -1,3 +1,4 @@
+import type { DataKeys } from '../../../core/data-keys.js';
 import type { Backend } from '../../../core/framework/types.js';
 import { createContext } from './context.js';
 import { configPath } from './paths/config.js';
@@ -6,11 +7,15 @@ import { invalidPath } from './paths/invalid.js';
 import { metadataPath } from './paths/metadata.js';
 import { subkeysPath } from './paths/subkeys.js';
 import { deleteVersionsPath, destroyVersionsPath, undeleteVersionsPath } from './paths/versions.js';
+import { VersionSealer } from './sealing.js';
 import type { Clock } from './time.js';
 
-/** The versioned KV engine (kv version 2); pass a clock only to control time in tests. */
-export function kvV2Backend(clock?: Clock): Backend {
-  const ctx = createContext(clock);
+/**
+ * The versioned KV engine (kv version 2) of the mount `mountUuid`: each version sealed under its own
+ * data key from `dataKeys`. Pass a clock only to control time in tests.
+ */
+export function kvV2Backend(dataKeys: DataKeys, mountUuid: string, clock?: Clock): Backend {
+  const ctx = createContext(new VersionSealer(dataKeys, mountUuid), clock);
   return {
     type: 'kv',
     paths: [

@@ -1,11 +1,13 @@
 import type { MountStorage } from '../../../core/framework/types.js';
+import type { VersionSealer, StoredVersion } from './sealing.js';
 import { formatTimestamp, isBefore } from './time.js';
 
 /**
  * Storage layout of a KV v2 mount (keys relative to the mount):
  *   config                      MountConfig
  *   metadata/<path>             KeyMetadata: versions' bookkeeping, never secret values
- *   versions/<path>/<version>   VersionData: one entry per version, so each can get its own data key
+ *   versions/<path>/<version>   StoredVersion: one entry per version, sealed under its own data key
+ *                               (ciphertext, wrapped_dek, kms_key_id); destroy deletes the entry
  * The user's path stays readable in keys (listing needs it); secret values only ever live in entry values.
  * A path never ends in "/" and a version is the last segment, so version keys of "a" and "a/1" cannot collide.
  */
@@ -45,11 +47,6 @@ export interface KeyMetadata {
   delete_version_after: number;
   custom_metadata: Record<string, string> | null;
   versions: Record<string, VersionMeta>;
-}
-
-/** The secret of one version. */
-export interface VersionData {
-  data: Record<string, unknown>;
 }
 
 /** The mount's config, with Vault's zero values when never written. */
@@ -144,7 +141,13 @@ export type VersionRead =
   | { state: 'live'; metadata: Record<string, unknown>; data: Record<string, unknown> };
 
 /** Reads a version (0: the current one) the way data and subkeys reads both need it. */
-export async function readVersion(store: MountStorage, path: string, requested: number, nowMs: number): Promise<VersionRead> {
+export async function readVersion(
+  store: MountStorage,
+  sealer: VersionSealer,
+  path: string,
+  requested: number,
+  nowMs: number,
+): Promise<VersionRead> {
   const meta = await loadMetadata(store, path);
   if (!meta) return { state: 'missing' };
   const version = requested || meta.current_version;
@@ -152,8 +155,8 @@ export async function readVersion(store: MountStorage, path: string, requested: 
   if (!entry) return { state: 'missing' };
   const metadata = describeVersion(meta, version);
   if (!isLive(entry, nowMs)) return { state: 'gone', metadata };
-  const stored = await store.get<VersionData>(versionKey(path, version));
+  const stored = await store.get<StoredVersion>(versionKey(path, version));
   // Destroyed or pruned between the two reads: answer as for a destroyed version.
   if (!stored) return { state: 'gone', metadata: { ...metadata, destroyed: true } };
-  return { state: 'live', metadata, data: stored.data };
+  return { state: 'live', metadata, data: await sealer.open(path, version, stored) };
 }

@@ -27,8 +27,8 @@ import {
   metadataKey,
   versionKey,
   type KeyMetadata,
-  type VersionData,
 } from '../model.js';
+import type { StoredVersion } from '../sealing.js';
 import { formatTimestamp } from '../time.js';
 import { rejectSecretPath } from './invalid.js';
 
@@ -55,7 +55,7 @@ async function appendVersion(
 ): Promise<Change<Resp>> {
   const config = await loadConfig(store);
   const { version, pruned } = addVersion(meta, config, ctx.clock());
-  const entry: VersionData = { data };
+  const entry: StoredVersion = await ctx.sealer.seal(path, version, data);
   const ops: JsonOp[] = [
     { type: 'put', key: versionKey(path, version), value: entry },
     ...pruned.map((n): JsonOp => ({ type: 'delete', key: versionKey(path, n) })),
@@ -70,7 +70,7 @@ export function dataPath(ctx: KvV2Context): PathDef {
     const { path } = req.fields;
     const rejected = rejectSecretPath(path, req.path, req.operation);
     if (rejected) return rejected;
-    const read = await readVersion(store, path, requireVersionNumber(req.fields.version), ctx.clock());
+    const read = await readVersion(store, ctx.sealer, path, requireVersionNumber(req.fields.version), ctx.clock());
     if (read.state === 'missing') return notFound();
     if (read.state === 'gone') return notFound({ data: null, metadata: read.metadata });
     return ok({ data: read.data, metadata: read.metadata });
@@ -103,9 +103,9 @@ export function dataPath(ctx: KvV2Context): PathDef {
       if (!latest) return unchanged(notFound());
       // Vault answers a patch of a deleted or destroyed latest version with its metadata, flat.
       if (!isLive(latest, ctx.clock())) return unchanged(notFound(describeVersion(meta, meta.current_version)));
-      const stored = await store.get<VersionData>(versionKey(path, meta.current_version));
+      const stored = await store.get<StoredVersion>(versionKey(path, meta.current_version));
       if (!stored) return unchanged(notFound(describeVersion(meta, meta.current_version)));
-      const patched = mergePatch(stored.data, req.fields.data);
+      const patched = mergePatch(await ctx.sealer.open(path, meta.current_version, stored), req.fields.data);
       if (!isObject(patched)) throw invalidRequest('patched data must be an object');
       return appendVersion(ctx, store, path, meta, patched);
     });

@@ -37,7 +37,7 @@ export function subkeysPath(ctx: KvV2Context): PathDef {
     const rejected = rejectSecretPath(path, req.path, req.operation);
     if (rejected) return rejected;
     const depthLimit = requireVersionNumber(req.fields.depth, 'depth');
-    const read = await readVersion(store, path, requireVersionNumber(req.fields.version), ctx.clock());
+    const read = await readVersion(store, ctx.sealer, path, requireVersionNumber(req.fields.version), ctx.clock());
     if (read.state === 'missing') return notFound();
     if (read.state === 'gone') return notFound({ subkeys: null, metadata: read.metadata });
     return ok({ subkeys: stripValues(read.data, depthLimit), metadata: read.metadata });

@@ -6,6 +6,7 @@ import type { KvV2Context } from '../context.js';
 import { parseVersionList } from '../input.js';
 import { formatTimestamp, isBefore } from '../time.js';
 import { loadConfig, metadataKey, scheduledDeletion, versionKey, type KeyMetadata, type MountConfig } from '../model.js';
+import type { StoredVersion } from '../sealing.js';
 
 const fields = {
   path: field.string({ description: 'Location of the secret.' }),
@@ -19,6 +20,7 @@ interface VersionsChange {
   versions: number[];
   nowMs: number;
   config: MountConfig;
+  store: MountStorage;
 }
 
 /**
@@ -30,7 +32,7 @@ function versionsPath(
   pattern: string,
   missingMessage: string,
   description: string,
-  apply: (change: VersionsChange) => JsonOp[],
+  apply: (change: VersionsChange) => JsonOp[] | Promise<JsonOp[]>,
 ): PathDef {
   async function update(req: VersionsReq, store: MountStorage): Promise<Resp> {
     const { path } = req.fields;
@@ -38,7 +40,7 @@ function versionsPath(
     if (versions.length === 0) throw invalidRequest(missingMessage);
     return commitGuarded<KeyMetadata, Resp>(store, ctx.lock, metadataKey(path), async (meta) => {
       if (!meta) return { ops: [], result: noContent() };
-      const extra = apply({ path, meta, versions, nowMs: ctx.clock(), config: await loadConfig(store) });
+      const extra = await apply({ path, meta, versions, nowMs: ctx.clock(), config: await loadConfig(store), store });
       return { ops: [...extra, { type: 'put', key: metadataKey(path), value: meta }], result: noContent() };
     });
   }
@@ -71,14 +73,20 @@ export function undeleteVersionsPath(ctx: KvV2Context): PathDef {
   });
 }
 
-/** destroy/:path — removes the listed versions' data for good; metadata marks them destroyed (Vault: /:mount/destroy/:path). */
+/**
+ * destroy/:path — removes the listed versions' data for good; metadata marks them destroyed (Vault:
+ * /:mount/destroy/:path). Deleting a version's entry deletes its wrapped DEK with its ciphertext, in
+ * the same transaction as the metadata: the version is crypto-shredded, so a copy of its ciphertext
+ * kept elsewhere no longer opens. Its unwrapped DEK leaves the cache too.
+ */
 export function destroyVersionsPath(ctx: KvV2Context): PathDef {
-  return versionsPath(ctx, 'destroy/:path*', 'no version number provided', 'Permanently remove versions.', ({ path, meta, versions }) => {
+  return versionsPath(ctx, 'destroy/:path*', 'no version number provided', 'Permanently remove versions.', async ({ path, meta, versions, store }) => {
     const ops: JsonOp[] = [];
     for (const n of versions) {
       const entry = meta.versions[n];
       if (!entry) continue;
       entry.destroyed = true;
+      ctx.sealer.forget(await store.get<StoredVersion>(versionKey(path, n)));
       ops.push({ type: 'delete', key: versionKey(path, n) });
     }
     return ops;
