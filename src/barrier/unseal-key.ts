@@ -64,14 +64,30 @@ export class UnsealKeyKms implements Kms {
 export async function newUnsealKeyShares(shares: number, threshold: number): Promise<{ unsealKey: Buffer; shares: Buffer[] }> {
   const unsealKey = randomKey();
   if (shares === 1) return { unsealKey, shares: [Buffer.from(unsealKey)] };
-  const parts = await split(unsealKey, shares, threshold);
-  return { unsealKey, shares: parts.map((part) => Buffer.from(part)) };
+  // The library accepts plain Uint8Arrays only (not Buffer): hand it a copy and wipe it after.
+  const secret = new Uint8Array(unsealKey);
+  try {
+    const parts = await split(secret, shares, threshold);
+    const out = parts.map((part) => Buffer.from(part));
+    zeroize(...parts);
+    return { unsealKey, shares: out };
+  } finally {
+    zeroize(secret);
+  }
 }
 
 /** The unseal key from `threshold` shares (or the key itself for a 1-of-1 seal). Wrong shares give a wrong key, not an error. */
 export async function combineUnsealKey(shares: Buffer[]): Promise<Buffer> {
   if (shares.length === 1) return Buffer.from(shares[0]!);
-  return Buffer.from(await combine(shares));
+  const plain = shares.map((share) => new Uint8Array(share));
+  try {
+    const combined = await combine(plain);
+    const unsealKey = Buffer.from(combined);
+    zeroize(combined);
+    return unsealKey;
+  } finally {
+    zeroize(...plain);
+  }
 }
 
 /**

@@ -37,6 +37,15 @@ export interface CoreOptions {
   tidyInterval?: number;
   /** Audit device types (file, socket, syslog) by name; the server wires them in. */
   auditDevices?: Record<string, AuditSinkFactory>;
+  /** Runs after every initialization and unseal, once the core's state is loaded (the bootstrap token). */
+  onUnsealed?: (core: Core) => Promise<void>;
+}
+
+/** sys/init's choices: the seal that wraps the root key (default: the barrier's KMS) and, for Shamir, the split. */
+export interface InitializeOptions {
+  rootTokenId?: string;
+  seal?: Parameters<Barrier['initialize']>[0];
+  shamir?: Parameters<Barrier['initialize']>[1];
   /**
    * The KMS that wraps per-version data keys (KV v2): the server's configured one. Without it (a
    * Shamir seal has no KMS) a local KMS whose key is held inside the barrier is used.
@@ -183,22 +192,24 @@ export class Core {
    * First start of a new store (sys/init): creates the barrier keyring, the builtin mounts, the
    * default policy and the first root token.
    */
-  async initializeStore({ rootTokenId }: { rootTokenId?: string } = {}): Promise<{ rootToken: string }> {
+  async initializeStore({ rootTokenId, seal, shamir }: InitializeOptions = {}): Promise<{ rootToken: string }> {
     if (await this.isInitialized()) throw invalidRequest('Vault is already initialized');
-    await this.barrier.initialize();
+    await this.barrier.initialize(seal, shamir);
     await this.rootStorage.put(AREA.tokenSalt, randomBytes(32).toString('base64'));
     const id = randomUUID();
     await this.rootStorage.put(AREA.cluster, { name: `coffer-cluster-${id.slice(0, 8)}`, id });
     await this.postUnseal();
     await this.policies.ensureDefault();
     const { token } = await this.tokens.createRoot(rootTokenId);
+    await this.options.onUnsealed?.(this);
     return { rootToken: token };
   }
 
   /** Opens the barrier with the configured KMS and loads the core's state. */
-  async unseal(): Promise<void> {
-    await this.barrier.unseal();
+  async unseal(seal?: InitializeOptions['seal']): Promise<void> {
+    await this.barrier.unseal(seal);
     await this.postUnseal();
+    await this.options.onUnsealed?.(this);
   }
 
   /** Loads the mount table, token store and policies once the barrier is open. */

@@ -49,8 +49,8 @@ export interface Outcome {
  */
 const SELF_SERVED = new Set(['sys/wrapping/unwrap', 'sys/wrapping/lookup']);
 
-/** Served by the status backend whether sealed or not (sys/unseal joins with the Shamir seal). */
-const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/leader']);
+/** Served by the status backend whether sealed or not: the sys endpoints Vault allows while sealed. */
+const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/unseal', 'sys/leader']);
 
 /**
  * The one pipeline every request goes through (DESIGN.md §1):
@@ -65,6 +65,8 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
   let status = 500;
   try {
     const outcome = await handleAudited(core, incoming, learned);
+    // After the response is audited (sys/seal: sealing first would leave nothing to audit it with).
+    await outcome.resp.afterResponse?.();
     status = outcome.resp.status ?? 200;
     return outcome;
   } catch (err) {

@@ -11,7 +11,8 @@ import { compareTlsVersions, opensslCipherList, TLS_VERSIONS } from '../http/tls
 export interface ServerConfig {
   storage: { type: 'sqlite'; path: string } | { type: 'inmem' };
   listeners: ListenerConfig[];
-  seal: { type: 'local'; keyFile?: string };
+  /** local: the root key wrapped by a local KMS key; shamir: by an unseal key split into shares (sys/init, sys/unseal). */
+  seal: { type: 'local'; keyFile?: string } | { type: 'shamir' };
   apiAddr?: string;
   ui: boolean;
   logLevel?: string;
@@ -124,8 +125,8 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   if (sealBlocks.length > 1) fail(/^\s*"?seal\b/, 'at most one seal stanza is allowed');
   if (sealBlocks.length === 1) {
     const [type, body] = sealBlocks[0]!;
-    if (type !== 'local') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local)`);
-    seal = { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
+    if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir)`);
+    seal = type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
   }
 
   for (const key of ['api_addr', 'log_level', 'log_format'] as const) {

@@ -12,6 +12,7 @@ import { jwtBackend } from '../auth/jwt/index.js';
 import { kubernetesBackend } from '../auth/kubernetes/index.js';
 import { tokenBackend } from '../auth/token/index.js';
 import { userpassBackend } from '../auth/userpass/index.js';
+import { BOOTSTRAP_TOKEN_ENV, ensureBootstrapToken } from '../core/bootstrap-token.js';
 import { Core } from '../core/core.js';
 import { DEFAULT_DEK_CACHE } from '../core/data-keys.js';
 import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
@@ -23,8 +24,7 @@ import { listen, type Listener, type TlsMaterial, type TlsOptions } from '../htt
 import type { ListenerSettings } from '../http/listener-settings.js';
 import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
-import { ephemeralLocalKms, localKmsFromEnvOrFile } from '../kms/local.js';
-import type { Kms } from '../kms/kms.js';
+import { configuredSealKms } from './seal.js';
 import { openStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
@@ -60,7 +60,8 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     : createLoggers(parseLogLevel(config.logLevel ?? 'info') ?? 'info', parseLogFormat(config.logFormat ?? 'json') ?? 'json');
   const logger = loggers.root;
   const physical = openStorage(config.storage);
-  const kms: Kms = dev ? ephemeralLocalKms() : localKmsFromEnvOrFile({ keyFile: config.seal.keyFile });
+  // Undefined for seal "shamir": the unseal key, rebuilt from shares at sys/unseal, wraps the root key.
+  const kms = configuredSealKms(config, !!dev, logger);
   const barrier = new Barrier(physical, kms);
   const core = new Core({
     barrier,
@@ -69,7 +70,8 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     tidyInterval: tidyIntervalFromEnv(),
     dataKeyKms: wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
-    statusBackend,
+    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir' }),
+    onUnsealed: (c) => ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger),
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
       secret: {
@@ -101,6 +103,10 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     ({ rootToken } = await core.initializeStore({ rootTokenId: dev.rootTokenId }));
     const secret = await core.mounts.add({ path: 'secret/', type: 'kv', table: 'secret', description: 'key/value secret storage', options: { version: '2' } });
     core.startBackend(secret);
+  } else if (!kms) {
+    // seal "shamir": nothing to unseal with until the operators submit their shares.
+    if (await core.isInitialized()) logger.info('sealed: unseal with the unseal key shares (PUT /v1/sys/unseal, or coffer operator unseal)');
+    else logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   } else if (await core.isInitialized()) {
     await core.unseal();
   } else {

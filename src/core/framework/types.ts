@@ -163,6 +163,8 @@ export interface Resp {
   wrapInfo?: WrapInfo;
   /** This is another request's response (an unwrap): answered with that request's id and mount type. */
   origin?: { requestId: string; mountType: string };
+  /** Work the pipeline runs once the response has been audited, before answering (sys/seal seals here). */
+  afterResponse?: () => Promise<void>;
 }
 
 export type Handler<F extends Fields> = (req: Req<F>, store: MountStorage) => Promise<Resp>;

@@ -7,6 +7,7 @@ import { metricsPaths } from './metrics.js';
 import { mountPaths } from './mounts.js';
 import { policyPaths } from './policies.js';
 import { quotaPaths } from './quotas.js';
+import { sealPaths } from './seal.js';
 import { rotatePaths } from './rotate.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
@@ -28,6 +29,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels } = {})
       ...metricsPaths(core),
       ...auditPaths(core),
       ...quotaPaths(core),
+      ...sealPaths(core),
       ...rotatePaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
     ],

@@ -2,6 +2,10 @@ import type { Core } from '../../core/core.js';
 import { definePath, type Backend } from '../../core/framework/types.js';
 import { field } from '../../core/framework/fields.js';
 import { COFFER_VERSION } from '../../core/version.js';
+import { checkShamirConfig, newUnsealKeyShares, UnsealKeyKms } from '../../barrier/unseal-key.js';
+import { invalidRequest } from '../../core/errors.js';
+import { UnsealProgress } from '../../core/unseal-progress.js';
+import { zeroize } from '../../crypto/zeroize.js';
 
 /** Vault's sys/health status codes, each overridable by a query parameter of the same meaning. */
 const healthFields = {
@@ -15,9 +19,33 @@ const healthFields = {
   uninitcode: field.int({ default: 501 }),
 };
 
-/** The paths that answer whether the core is sealed or not (sys/health, sys/seal-status, sys/init, sys/leader). */
-export function statusBackend(core: Core): Backend {
+/**
+ * The paths that answer whether the core is sealed or not (sys/health, sys/seal-status, sys/init,
+ * sys/unseal, sys/leader). `shamir`: the server's seal is "shamir", so sys/init splits an unseal key.
+ */
+export function statusBackend(core: Core, options: { shamir?: boolean } = {}): Backend {
   const clusterInfo = () => ({ cluster_name: core.clusterName, cluster_id: core.clusterId });
+  const unsealProgress = new UnsealProgress(core);
+  const sealStatusBody = async () => {
+    const initialized = await core.isInitialized();
+    const config = initialized ? await core.barrier.sealConfig() : undefined;
+    const shamir = config ? config.shamir : options.shamir ? { shares: 0, threshold: 0 } : undefined;
+    const sealed = core.sealed;
+    return {
+      type: config?.sealType ?? (options.shamir ? 'shamir' : core.sealType),
+      initialized,
+      sealed,
+      t: shamir ? shamir.threshold : 1,
+      n: shamir ? shamir.shares : 1,
+      ...(sealed ? unsealProgress.status() : { progress: 0, nonce: '' }),
+      version: COFFER_VERSION,
+      build_date: '',
+      migration: false,
+      recovery_seal: false,
+      storage_type: core.storageType,
+      ...(sealed ? {} : clusterInfo()),
+    };
+  };
 
   const health = definePath({
     pattern: 'health',
@@ -56,36 +84,69 @@ export function statusBackend(core: Core): Backend {
     fields: {},
     unauthenticated: true,
     operations: {
-      read: async () => ({
-        bare: {
-          type: core.sealType,
-          initialized: await core.isInitialized(),
-          sealed: core.sealed,
-          t: 1,
-          n: 1,
-          progress: 0,
-          nonce: '',
-          version: COFFER_VERSION,
-          build_date: '',
-          migration: false,
-          recovery_seal: false,
-          storage_type: core.storageType,
-          ...(core.sealed ? {} : clusterInfo()),
-        },
-      }),
+      read: async () => ({ bare: await sealStatusBody() }),
+    },
+  });
+
+  // Vault's sys/unseal: one share per request; answers the seal status. A KMS-sealed store unseals through its KMS.
+  const unseal = definePath({
+    pattern: 'unseal',
+    fields: { key: field.string(), reset: field.bool(), migrate: field.bool() },
+    unauthenticated: true,
+    operations: {
+      update: async (req) => {
+        const { key, reset, migrate } = req.fields;
+        if (migrate) throw invalidRequest('seal migration is not supported yet');
+        if (reset) unsealProgress.reset();
+        else if (!key) throw invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
+        else await unsealProgress.submit(key);
+        return { bare: await sealStatusBody() };
+      },
     },
   });
 
   const init = definePath({
     pattern: 'init',
-    fields: {},
+    fields: {
+      secret_shares: field.int(),
+      secret_threshold: field.int(),
+      pgp_keys: field.any(),
+      root_token_pgp_key: field.string(),
+    },
     unauthenticated: true,
     operations: {
       read: async () => ({ bare: { initialized: await core.isInitialized() } }),
-      // With a KMS seal there are no unseal key shares: the answer is the first root token.
-      update: async () => {
-        const { rootToken } = await core.initializeStore();
-        return { bare: { keys: [], keys_base64: [], recovery_keys: [], recovery_keys_base64: [], root_token: rootToken } };
+      update: async (req) => {
+        const { secret_shares: shares, secret_threshold: threshold, pgp_keys: pgpKeys, root_token_pgp_key: rootTokenPgpKey } = req.fields;
+        if ((Array.isArray(pgpKeys) && pgpKeys.length > 0) || (typeof pgpKeys === 'string' && pgpKeys !== '') || rootTokenPgpKey) {
+          throw invalidRequest('pgp_keys and root_token_pgp_key are not supported yet: initialize without them');
+        }
+        // With a KMS seal there are no unseal key shares: the answer is the first root token.
+        if (!options.shamir) {
+          const { rootToken } = await core.initializeStore();
+          return { bare: { keys: [], keys_base64: [], recovery_keys: [], recovery_keys_base64: [], root_token: rootToken } };
+        }
+        const problem = checkShamirConfig(shares, threshold);
+        if (problem) throw invalidRequest(problem);
+        if (await core.isInitialized()) throw invalidRequest('Vault is already initialized');
+        const split = await newUnsealKeyShares(shares, threshold);
+        const seal = new UnsealKeyKms(split.unsealKey);
+        zeroize(split.unsealKey);
+        try {
+          const { rootToken } = await core.initializeStore({ seal, shamir: { shares, threshold } });
+          // As in Vault, a Shamir store is sealed after init: the operators unseal it with their shares.
+          await core.seal();
+          return {
+            bare: {
+              keys: split.shares.map((share) => share.toString('hex')),
+              keys_base64: split.shares.map((share) => share.toString('base64')),
+              root_token: rootToken,
+            },
+          };
+        } finally {
+          seal.destroy();
+          zeroize(...split.shares);
+        }
       },
     },
   });
@@ -109,6 +170,6 @@ export function statusBackend(core: Core): Backend {
     },
   });
 
-  return { type: 'system', paths: [health, sealStatus, init, leader] };
+  return { type: 'system', paths: [health, sealStatus, init, unseal, leader] };
 }
 
