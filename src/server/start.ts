@@ -24,6 +24,7 @@ import { listen, type Listener, type TlsMaterial, type TlsOptions } from '../htt
 import type { ListenerSettings } from '../http/listener-settings.js';
 import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
+import type { Kms } from '../kms/kms.js';
 import { configuredSealKms } from './seal.js';
 import { openStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
@@ -68,7 +69,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     logger: loggers.logger('core'),
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
-    dataKeyKms: wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
+    dataKeyKms: kms && wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
     statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir' }),
     onUnsealed: (c) => ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger),
