@@ -23,7 +23,7 @@ export interface AwsKmsSealConfig {
 
 /** How long the SDK may take to connect, and to get an answer, before a call counts as failed. */
 export const AWSKMS_CONNECT_TIMEOUT_MS = 3_000;
-export const AWSKMS_REQUEST_TIMEOUT_MS = 10_000;
+export const AWSKMS_REQUEST_TIMEOUT_MS = 5_000;
 
 /** The rotation id used before the key's material has ever been rotated. */
 export const INITIAL_ROTATION = 'initial';
@@ -152,8 +152,10 @@ function awsKmsClient(config: AwsKmsSealConfig): KMSClient {
   return new KMSClient({
     ...(config.region ? { region: config.region } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: AWSKMS_CONNECT_TIMEOUT_MS, requestTimeout: AWSKMS_REQUEST_TIMEOUT_MS },
+    // Two tries, each bounded by the timeouts above: a KMS that does not answer fails a call in about 10 s.
+    maxAttempts: 2,
+    // Without throwOnRequestTimeout the SDK only logs a warning when an answer is late, and waits on.
+    requestHandler: { connectionTimeout: AWSKMS_CONNECT_TIMEOUT_MS, requestTimeout: AWSKMS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
   });
 }
 
