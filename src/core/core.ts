@@ -39,13 +39,6 @@ export interface CoreOptions {
   auditDevices?: Record<string, AuditSinkFactory>;
   /** Runs after every initialization and unseal, once the core's state is loaded (the bootstrap token). */
   onUnsealed?: (core: Core) => Promise<void>;
-}
-
-/** sys/init's choices: the seal that wraps the root key (default: the barrier's KMS) and, for Shamir, the split. */
-export interface InitializeOptions {
-  rootTokenId?: string;
-  seal?: Parameters<Barrier['initialize']>[0];
-  shamir?: Parameters<Barrier['initialize']>[1];
   /**
    * The KMS that wraps per-version data keys (KV v2): the server's configured one. Without it (a
    * Shamir seal has no KMS) a local KMS whose key is held inside the barrier is used.
@@ -53,6 +46,13 @@ export interface InitializeOptions {
   dataKeyKms?: Kms;
   /** The cache of unwrapped data keys (dek_cache_ttl); default 5 minutes, 10,000 keys. */
   dekCache?: DekCacheOptions;
+}
+
+/** sys/init's choices: the seal that wraps the root key (default: the barrier's KMS) and, for Shamir, the split. */
+export interface InitializeOptions {
+  rootTokenId?: string;
+  seal?: Parameters<Barrier['initialize']>[0];
+  shamir?: Parameters<Barrier['initialize']>[1];
 }
 
 /** Storage layout inside the barrier. */
