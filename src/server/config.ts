@@ -6,13 +6,15 @@ import { canonicalListenerCidr } from '../http/client-address.js';
 import type { ListenerSettings } from '../http/listener-settings.js';
 import type { SecureVersion } from 'node:tls';
 import { compareTlsVersions, opensslCipherList, TLS_VERSIONS } from '../http/tls-config.js';
+import type { AwsKmsSealConfig } from '../kms/awskms.js';
+import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
   storage: { type: 'sqlite'; path: string } | { type: 'inmem' };
   listeners: ListenerConfig[];
   /** local: the root key wrapped by a local KMS key; shamir: by an unseal key split into shares (sys/init, sys/unseal). */
-  seal: { type: 'local'; keyFile?: string } | { type: 'shamir' };
+  seal: { type: 'local'; keyFile?: string } | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig;
   apiAddr?: string;
   ui: boolean;
   logLevel?: string;
@@ -125,8 +127,10 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   if (sealBlocks.length > 1) fail(/^\s*"?seal\b/, 'at most one seal stanza is allowed');
   if (sealBlocks.length === 1) {
     const [type, body] = sealBlocks[0]!;
-    if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir)`);
-    seal = type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
+    if (type === 'awskms') seal = awsKmsSeal(body, fail);
+    else if (type === 'pkcs11') seal = pkcs11Seal(body, fail);
+    else if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11)`);
+    else seal = type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
   }
 
   for (const key of ['api_addr', 'log_level', 'log_format'] as const) {
@@ -361,4 +365,85 @@ function unauthenticatedMetricsAccess(body: Json, fail: Fail): boolean {
     allowed = value === true || value === 'true';
   }
   return allowed;
+}
+
+/** Options each provider seal stanza accepts (Vault's names); anything else is refused, naming its line. */
+const AWSKMS_SEAL_KEYS = new Set(['region', 'kms_key_id', 'endpoint']);
+const PKCS11_SEAL_KEYS = new Set(['lib', 'slot', 'token_label', 'pin', 'key_label', 'mechanism', 'generate_key']);
+
+const sealOptionLine = (key: string) => new RegExp(`^\\s*"?${escape(key)}\\b`);
+
+function refuseUnknownSealOptions(type: string, body: Json, known: Set<string>, fail: Fail, hint = ''): void {
+  for (const key of Object.keys(body)) {
+    if (!known.has(key)) fail(sealOptionLine(key), `seal "${type}": unknown option "${key}"${hint}`);
+  }
+}
+
+function sealString(type: string, body: Json, key: string, fail: Fail): string | undefined {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') return fail(sealOptionLine(key), `seal "${type}": ${key} must be a non-empty string`);
+  return value;
+}
+
+/** `seal "awskms" { region, kms_key_id, endpoint }`; credentials come from the standard AWS environment. */
+function awsKmsSeal(body: Json, fail: Fail): AwsKmsSealConfig {
+  refuseUnknownSealOptions('awskms', body, AWSKMS_SEAL_KEYS, fail, ' (credentials come from the standard AWS environment: AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role...)');
+  const kmsKeyId = sealString('awskms', body, 'kms_key_id', fail);
+  if (!kmsKeyId) return fail(/seal\W+awskms/, 'seal "awskms" needs kms_key_id (the id, ARN or alias of a symmetric KMS key)');
+  const region = sealString('awskms', body, 'region', fail);
+  const endpoint = sealString('awskms', body, 'endpoint', fail);
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    fail(sealOptionLine('endpoint'), `seal "awskms": endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  }
+  return { type: 'awskms', kmsKeyId, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
+}
+
+/** `seal "pkcs11" { lib, slot | token_label, pin, key_label, mechanism, generate_key }`. */
+function pkcs11Seal(body: Json, fail: Fail): Pkcs11SealConfig {
+  refuseUnknownSealOptions('pkcs11', body, PKCS11_SEAL_KEYS, fail);
+  const lib = sealString('pkcs11', body, 'lib', fail);
+  if (!lib) return fail(/seal\W+pkcs11/, 'seal "pkcs11" needs lib (the path of the PKCS#11 library)');
+  const keyLabel = sealString('pkcs11', body, 'key_label', fail);
+  if (!keyLabel) return fail(/seal\W+pkcs11/, 'seal "pkcs11" needs key_label');
+  const tokenLabel = sealString('pkcs11', body, 'token_label', fail);
+  // Vault takes the slot id as a number or a string, decimal or 0x hex.
+  const rawSlot = body.slot;
+  let slot: number | undefined;
+  if (rawSlot !== undefined) {
+    const text = typeof rawSlot === 'string' ? rawSlot.trim() : '';
+    slot = typeof rawSlot === 'number' ? rawSlot : /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(slot) || slot < 0) fail(sealOptionLine('slot'), `seal "pkcs11": slot must be a slot id (a non-negative integer), got ${JSON.stringify(rawSlot)}`);
+  }
+  if ((slot === undefined) === (tokenLabel === undefined)) fail(/seal\W+pkcs11/, 'seal "pkcs11" needs exactly one of slot and token_label');
+  const pin = sealString('pkcs11', body, 'pin', fail);
+  const mechanism = body.mechanism ?? 'CKM_AES_GCM';
+  if (!(PKCS11_MECHANISMS as readonly unknown[]).includes(mechanism)) {
+    fail(sealOptionLine('mechanism'), `seal "pkcs11": mechanism must be one of ${PKCS11_MECHANISMS.join(', ')}, got ${JSON.stringify(mechanism)}`);
+  }
+  const generateKey = body.generate_key;
+  if (generateKey !== undefined && generateKey !== true && generateKey !== false && generateKey !== 'true' && generateKey !== 'false') {
+    fail(sealOptionLine('generate_key'), `seal "pkcs11": generate_key must be true or false, got ${JSON.stringify(generateKey)}`);
+  }
+  return {
+    type: 'pkcs11',
+    lib,
+    ...(slot !== undefined ? { slot } : {}),
+    ...(tokenLabel !== undefined ? { tokenLabel } : {}),
+    ...(pin !== undefined ? { pin } : {}),
+    keyLabel,
+    mechanism: mechanism as Pkcs11SealConfig['mechanism'],
+    generateKey: truthy(generateKey),
+  };
+}
+
+/** `seal "transit" {...}`, checked by the transit KMS's parser; an error naming an option points at that option's line. */
+function transitSeal(body: Json, fail: Fail): TransitSealConfig {
+  try {
+    return parseTransitSeal(body);
+  } catch (err) {
+    const message = (err as Error).message;
+    const option = Object.keys(body).find((key) => message.includes(`"${key}"`) || message.includes(` ${key} `));
+    return fail(option ? new RegExp(`^\\s*"?${escape(option)}\\b`) : /seal\W+transit/, message);
+  }
 }

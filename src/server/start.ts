@@ -26,6 +26,8 @@ import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
 import type { Kms } from '../kms/kms.js';
 import { configuredSealKms } from './seal.js';
+import { AwsKms } from '../kms/awskms.js';
+import { Pkcs11Kms } from '../kms/pkcs11.js';
 import { openStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
@@ -60,9 +62,11 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     ? new ServerLoggers(givenLogger)
     : createLoggers(parseLogLevel(config.logLevel ?? 'info') ?? 'info', parseLogFormat(config.logFormat ?? 'json') ?? 'json');
   const logger = loggers.root;
+  // An HSM or cloud KMS is opened (and checked) first: one that cannot be used stops the start.
+  const providerKms = dev ? undefined : await openProviderKms(config.seal);
   const physical = openStorage(config.storage);
   // Undefined for seal "shamir": the unseal key, rebuilt from shares at sys/unseal, wraps the root key.
-  const kms = configuredSealKms(config, !!dev, logger);
+  const kms: Kms | undefined = providerKms ?? configuredSealKms(config, !!dev, logger);
   const barrier = new Barrier(physical, kms);
   const core = new Core({
     barrier,
@@ -156,6 +160,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
       await http.close();
       await core.close();
       await physical.close();
+      providerKms?.close();
     },
   };
 }
@@ -218,4 +223,11 @@ function tidyIntervalFromEnv(): number | undefined {
   const raw = process.env.COFFER_TIDY_INTERVAL_SECONDS;
   const seconds = raw === undefined ? NaN : Number(raw);
   return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/** The KMS of an awskms or pkcs11 seal, connected and checked; undefined for the other seal types. */
+async function openProviderKms(seal: ServerConfig['seal']): Promise<(Kms & { close(): void }) | undefined> {
+  if (seal.type === 'awskms') return AwsKms.open(seal);
+  if (seal.type === 'pkcs11') return Pkcs11Kms.open(seal);
+  return undefined;
 }
