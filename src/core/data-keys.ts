@@ -135,7 +135,12 @@ export class DataKeys {
     const dek = randomKey();
     try {
       const ciphertext = seal(dek, plaintext, aad);
-      const wrapped = Buffer.from(await this.kms.wrap(dek, WRAP_CONTEXT + aad));
+      let wrapped: Buffer;
+      try {
+        wrapped = Buffer.from(await this.kms.wrap(dek, WRAP_CONTEXT + aad));
+      } catch (err) {
+        throw new CofferError(502, `the KMS (${this.kms.type} ${this.kms.keyId}) could not wrap a new data key: ${err instanceof Error ? err.message : String(err)}`);
+      }
       this.cache.put(cacheId(wrapped), dek);
       return { ciphertext: ciphertext.toString('base64'), wrapped_dek: wrapped.toString('base64'), kms_key_id: this.kms.keyId };
     } finally {

@@ -1,4 +1,4 @@
-import { isSealedVersion, type DataKeys, type SealedVersion } from '../../../core/data-keys.js';
+import { isSealedVersion, SealedDataCorrupt, type DataKeys, type SealedVersion } from '../../../core/data-keys.js';
 import { zeroize } from '../../../crypto/zeroize.js';
 
 /**
@@ -30,7 +30,11 @@ export class VersionSealer {
   }
 
   async open(path: string, version: number, stored: StoredVersion): Promise<Record<string, unknown>> {
-    if (!isSealedVersion(stored)) return stored.data;
+    if (!isSealedVersion(stored)) {
+      if (isLegacy(stored)) return stored.data;
+      // A ciphertext without its wrapped DEK (e.g. put back from a backup after destroy) is shredded.
+      throw new SealedDataCorrupt(this.binding(path, version), 'it has no wrapped data key (destroyed: the data key was deleted)');
+    }
     const plaintext = await this.dataKeys.open(stored, this.binding(path, version));
     try {
       return JSON.parse(plaintext.toString('utf8')) as Record<string, unknown>;
@@ -47,4 +51,9 @@ export class VersionSealer {
   private binding(path: string, version: number): string {
     return `${this.mountUuid}:${path}:${version}`;
   }
+}
+
+function isLegacy(stored: unknown): stored is { data: Record<string, unknown> } {
+  const data = (stored as { data?: unknown } | null)?.data;
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
 }
