@@ -15,6 +15,10 @@ export interface Kms {
   wrap(plaintextKey: Uint8Array, aad: string): Promise<Uint8Array>;
   /** Decrypts what `wrap` returned; throws KmsUnwrapError for a wrong key, wrong aad or tampering. */
   unwrap(wrapped: Uint8Array, aad: string): Promise<Uint8Array>;
+  /** Re-encrypts a wrapped key onto the KMS's current key version without the plaintext leaving the KMS, where it can. */
+  rewrap?(wrapped: Uint8Array, aad: string): Promise<Uint8Array>;
+  /** Asks the KMS for its current key version (e.g. AWS's latest rotation); `keyId` follows it. */
+  currentKeyVersion?(): Promise<string>;
 }
 
 /** A wrapped key that this KMS cannot open (wrong root key, wrong aad, or tampered bytes). */
