@@ -8,13 +8,14 @@ import type { SecureVersion } from 'node:tls';
 import { compareTlsVersions, opensslCipherList, TLS_VERSIONS } from '../http/tls-config.js';
 import type { AwsKmsSealConfig } from '../kms/awskms.js';
 import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
+import { parseTransitSeal, type TransitSealConfig } from '../kms/transit.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
   storage: { type: 'sqlite'; path: string } | { type: 'inmem' };
   listeners: ListenerConfig[];
   /** local: the root key wrapped by a local KMS key; shamir: by an unseal key split into shares (sys/init, sys/unseal). */
-  seal: { type: 'local'; keyFile?: string } | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig;
+  seal: { type: 'local'; keyFile?: string } | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig | TransitSealConfig;
   apiAddr?: string;
   ui: boolean;
   logLevel?: string;
@@ -129,7 +130,8 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     const [type, body] = sealBlocks[0]!;
     if (type === 'awskms') seal = awsKmsSeal(body, fail);
     else if (type === 'pkcs11') seal = pkcs11Seal(body, fail);
-    else if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11)`);
+    else if (type === 'transit') seal = transitSeal(body, fail);
+    else if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11, transit)`);
     else seal = type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
   }
 

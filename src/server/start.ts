@@ -28,6 +28,8 @@ import type { Kms } from '../kms/kms.js';
 import { configuredSealKms } from './seal.js';
 import { AwsKms } from '../kms/awskms.js';
 import { Pkcs11Kms } from '../kms/pkcs11.js';
+import { TransitKms } from '../kms/transit.js';
+import { autoUnsealAtStart } from './auto-unseal.js';
 import { openStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
@@ -104,6 +106,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   });
 
   let rootToken: string | undefined;
+  let stopAutoUnseal: (() => void) | undefined;
   if (dev) {
     ({ rootToken } = await core.initializeStore({ rootTokenId: dev.rootTokenId }));
     const secret = await core.mounts.add({ path: 'secret/', type: 'kv', table: 'secret', description: 'key/value secret storage', options: { version: '2' } });
@@ -113,7 +116,8 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     if (await core.isInitialized()) logger.info('sealed: unseal with the unseal key shares (PUT /v1/sys/unseal, or coffer operator unseal)');
     else logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   } else if (await core.isInitialized()) {
-    await core.unseal();
+    if (kms?.type === 'transit') stopAutoUnseal = await autoUnsealAtStart(core, logger);
+    else await core.unseal();
   } else {
     logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   }
@@ -156,6 +160,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
       }
     },
     async close() {
+      stopAutoUnseal?.();
       await Promise.all(listeners.map((l) => l.close()));
       await http.close();
       await core.close();
@@ -229,5 +234,7 @@ function tidyIntervalFromEnv(): number | undefined {
 async function openProviderKms(seal: ServerConfig['seal']): Promise<(Kms & { close(): void }) | undefined> {
   if (seal.type === 'awskms') return AwsKms.open(seal);
   if (seal.type === 'pkcs11') return Pkcs11Kms.open(seal);
+  // Not contacted here: a transit server that is down leaves this one up and sealed (see auto-unseal.ts).
+  if (seal.type === 'transit') return new TransitKms(seal);
   return undefined;
 }
