@@ -4,6 +4,7 @@ import { authCommand } from './commands/auth.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
 import { kvCommand } from './commands/kv.js';
 import { loginCommand } from './commands/login.js';
+import { operatorCommand } from './commands/operator.js';
 import { policyCommand } from './commands/policy.js';
 import { secretsCommand } from './commands/secrets.js';
 import { statusCommand } from './commands/status.js';
@@ -22,7 +23,13 @@ const serverCommand: Command = async (_io, args) => {
 
 const commands: Record<string, { run: Command; usage: string }> = {
   server: { run: serverCommand, usage: 'server [-dev] [options]        Start a Coffer server' },
-  status: { run: statusCommand, usage: 'status                          Print seal and HA status' },
+  status: { run: statusCommand, usage: 'status                          Print seal and HA status (exit 2 when sealed)' },
+  operator: {
+    run: operatorCommand,
+    usage:
+      'operator init|unseal|seal ...    Initialize, unseal and seal a server (sys/init, sys/unseal, sys/seal)\n' +
+      '    operator rekey                  Not supported yet (exits 2)',
+  },
   login: {
     run: loginCommand,
     usage:

@@ -52,6 +52,25 @@ export interface AuditDevice {
   path: string;
 }
 
+/** Body of sys/init, named as Vault names it. */
+export interface InitRequest {
+  secret_shares: number;
+  secret_threshold: number;
+  pgp_keys?: string[];
+  root_token_pgp_key?: string;
+}
+
+/** Answer of sys/init: unseal key shares (empty with a KMS seal) and the first root token. */
+export interface InitResponse {
+  /** Shares, hex. */
+  keys: string[];
+  /** The same shares, base64. */
+  keys_base64: string[];
+  recovery_keys: string[];
+  recovery_keys_base64: string[];
+  root_token: string;
+}
+
 /** A small client for the Vault HTTP API (v1), spoken by Coffer. Uses Node's global fetch. */
 export class CofferClient {
   readonly address: string;
@@ -323,6 +342,42 @@ export class CofferClient {
   /** sys/seal-status. */
   async sealStatus(): Promise<Data> {
     return (await this.request<Data>('GET', 'sys/seal-status')) ?? {};
+  }
+
+  /** GET sys/init: whether the store has been initialized. */
+  async initStatus(): Promise<boolean> {
+    const answer = await this.request<{ initialized?: boolean }>('GET', 'sys/init');
+    return answer?.initialized === true;
+  }
+
+  /**
+   * PUT sys/init: initializes the store. With a Shamir seal the answer carries the unseal key shares
+   * (hex and base64); with a KMS seal the share lists are empty and only the root token matters.
+   */
+  async init(request: InitRequest): Promise<InitResponse> {
+    const answer = await this.request<Partial<InitResponse>>('PUT', 'sys/init', { body: request, token: null });
+    return {
+      keys: answer?.keys ?? [],
+      keys_base64: answer?.keys_base64 ?? [],
+      recovery_keys: answer?.recovery_keys ?? [],
+      recovery_keys_base64: answer?.recovery_keys_base64 ?? [],
+      root_token: answer?.root_token ?? '',
+    };
+  }
+
+  /** PUT sys/unseal with one key share (hex or base64); answers the seal status after it. */
+  async unseal(key: string): Promise<Data> {
+    return (await this.request<Data>('PUT', 'sys/unseal', { body: { key }, token: null })) ?? {};
+  }
+
+  /** PUT sys/unseal {reset: true}: forgets the shares submitted so far; answers the seal status. */
+  async unsealReset(): Promise<Data> {
+    return (await this.request<Data>('PUT', 'sys/unseal', { body: { reset: true }, token: null })) ?? {};
+  }
+
+  /** PUT sys/seal: seals the server (needs a sudo token). */
+  async seal(): Promise<void> {
+    await this.request('PUT', 'sys/seal');
   }
 
   /**

@@ -1,27 +1,44 @@
+import type { CofferClient } from '../../client/index.js';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { columns, structured } from '../output.js';
-import { expectArgs, openSession, type CliIo } from '../session.js';
+import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 
 /** Vault's exit status for `status` against a sealed server (so scripts can tell it apart). */
 const EXIT_SEALED = EXIT_USAGE;
 
-/** `status`: the seal status table Vault prints (Seal Type, Initialized, Sealed, ...). */
+/** `status`: the seal status table Vault prints (Seal Type, Initialized, Sealed, ...); exits 2 when sealed. */
 export async function statusCommand(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, positionals } = openSession(io, args, {});
   expectArgs(positionals, 0);
   const client = await session.client();
   let status: Record<string, unknown>;
-  let leader: Record<string, unknown> = {};
   try {
     status = await client.sealStatus();
-    if (!status.sealed) leader = (await client.request<Record<string, unknown>>('GET', 'sys/leader')) ?? {};
   } catch (err) {
     return session.fail('checking seal status', err);
   }
-  const sealed = status.sealed === true;
+  const code = await printSealStatus(session, client, status);
+  return code === EXIT_OK && status.sealed === true ? EXIT_SEALED : code;
+}
+
+/**
+ * Prints a seal status (as sys/seal-status, sys/unseal answer it) the way Vault's OutputSealStatus
+ * does: a Key/Value table, or the status plus ha_enabled in a structured format. Shared by `status`
+ * and `operator unseal`. Answers the exit status: non-zero only when sys/leader could not be read.
+ */
+export async function printSealStatus(session: Session, client: CofferClient, status: Record<string, unknown>): Promise<number> {
+  let leader: Record<string, unknown> = {};
+  // sys/leader answers only about an unsealed server (HA mode and leader are unknown while sealed).
+  if (!status.sealed) {
+    try {
+      leader = (await client.request<Record<string, unknown>>('GET', 'sys/leader')) ?? {};
+    } catch (err) {
+      return session.fail('checking leader status', err);
+    }
+  }
   if (session.format !== 'table') {
     session.out(structured({ ...status, ha_enabled: leader.ha_enabled ?? false }, session.format));
-    return sealed ? EXIT_SEALED : EXIT_OK;
+    return EXIT_OK;
   }
   const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   const rows: string[][] = [
@@ -31,11 +48,11 @@ export async function statusCommand(io: CliIo, args: readonly string[]): Promise
     ['Total Shares', text(status.n)],
     ['Threshold', text(status.t)],
   ];
-  if (sealed) rows.push(['Unseal Progress', `${text(status.progress)}/${text(status.t)}`], ['Unseal Nonce', text(status.nonce)]);
+  if (status.sealed === true) rows.push(['Unseal Progress', `${text(status.progress)}/${text(status.t)}`], ['Unseal Nonce', text(status.nonce)]);
   rows.push(['Version', text(status.version)], ['Build Date', text(status.build_date)], ['Storage Type', text(status.storage_type)]);
   if (status.cluster_name && status.cluster_id) rows.push(['Cluster Name', text(status.cluster_name)], ['Cluster ID', text(status.cluster_id)]);
   rows.push(['HA Enabled', text(leader.ha_enabled ?? false)]);
   // Vault's status table underlines with "---" and "-----" like every other Key/Value table.
   session.out(columns([['Key', 'Value'], ['---', '-----'], ...rows]));
-  return sealed ? EXIT_SEALED : EXIT_OK;
+  return EXIT_OK;
 }
