@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataKeys } from '../../src/core/data-keys.js';
+import { loadConfig } from '../../src/server/config.js';
 import { ephemeralLocalKms } from '../../src/kms/local.js';
 import { errorText, KmsStandIn, startDekServer, type DekServer } from './kv-dek-fixture.js';
 
@@ -126,5 +130,28 @@ describe('DataKeys cache (unit, fake clock, KMS stand-in)', () => {
       assert.equal(key.byteLength, 32);
       assert.ok(!key.includes(plaintext));
     }
+  });
+});
+
+describe('dek_cache_ttl in the server configuration', () => {
+  const configWith = async (line: string) => {
+    const dir = await mkdtemp(join(tmpdir(), 'coffer-dek-config-'));
+    try {
+      const file = join(dir, 'coffer.hcl');
+      await writeFile(file, `storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\n${line}\n`);
+      return await loadConfig(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('takes a duration ("90s") or 0 (cache off), and is absent when not set', async () => {
+    assert.equal((await configWith('dek_cache_ttl = "90s"')).dekCacheTtlMs, 90_000);
+    assert.equal((await configWith('dek_cache_ttl = 0')).dekCacheTtlMs, 0);
+    assert.equal((await configWith('')).dekCacheTtlMs, undefined);
+  });
+
+  it('refuses a value that is not a duration, naming the option', async () => {
+    await assert.rejects(configWith('dek_cache_ttl = "soon"'), /dek_cache_ttl must be a duration/);
   });
 });
