@@ -27,7 +27,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   operator: {
     run: operatorCommand,
     usage:
-      'operator init|unseal|seal ...    Initialize, unseal and seal a server (sys/init, sys/unseal, sys/seal)\n' +
+      'operator init|unseal|seal ...   Initialize, unseal and seal a server (sys/init, sys/unseal, sys/seal)\n' +
       '    operator rekey                  Not supported yet (exits 2)',
   },
   login: {
