@@ -33,6 +33,20 @@ export interface ShamirConfig {
   threshold: number;
 }
 
+/**
+ * A KMS seal's recovery key split (sys/init recovery_shares/recovery_threshold): the key itself is
+ * never stored, only `verifier` (see src/barrier/recovery-key.ts), so submitted shares can be checked.
+ */
+export interface RecoveryConfig extends ShamirConfig {
+  verifier: string; // base64
+}
+
+/** How the root key is protected besides its wrapping: the Shamir split, or a KMS seal's recovery key. */
+export interface RootKeyProtection {
+  shamir?: ShamirConfig;
+  recovery?: RecoveryConfig;
+}
+
 /** The physical form of the root key: which seal wrapped it (type and key id), and the wrapped bytes. */
 interface RootKeyRecord {
   format: 1;
@@ -40,6 +54,7 @@ interface RootKeyRecord {
   kms_key_id: string;
   wrapped_root_key: string; // base64
   shamir?: ShamirConfig;
+  recovery?: RecoveryConfig;
 }
 
 const encoder = new TextEncoder();
@@ -115,13 +130,13 @@ export class Barrier implements StorageBackend {
    * Writes a fresh root key wrapped by `kms` and a fresh keyring encrypted by it (only if none
    * exists) and leaves the barrier unsealed. `shamir` records how the unseal key was split.
    */
-  async initialize(kms: Kms = this.requireKms(), shamir?: ShamirConfig): Promise<void> {
+  async initialize(kms: Kms = this.requireKms(), shamir?: ShamirConfig, recovery?: RecoveryConfig): Promise<void> {
     const rootKey = randomKey();
     const keyring = Keyring.create();
     try {
       await this.physical.transaction(
         [
-          { type: 'put', key: ROOT_KEY_KEY, value: await wrapRootKey(rootKey, kms, shamir) },
+          { type: 'put', key: ROOT_KEY_KEY, value: await wrapRootKey(rootKey, kms, { shamir, recovery }) },
           { type: 'put', key: KEYRING_KEY, value: sealKeyring(keyring, rootKey) },
         ],
         [{ type: 'absent', key: ROOT_KEY_KEY }, { type: 'absent', key: KEYRING_KEY }],
@@ -169,11 +184,44 @@ export class Barrier implements StorageBackend {
    * What protects the root key, readable while sealed (sys/seal-status): the seal type that wrapped
    * it and, for Shamir, how its unseal key was split. Undefined for a store never initialized.
    */
-  async sealConfig(): Promise<{ sealType: string; shamir?: ShamirConfig } | undefined> {
+  async sealConfig(): Promise<({ sealType: string } & RootKeyProtection) | undefined> {
     const entry = await this.physical.get(ROOT_KEY_KEY);
     if (!entry) return undefined;
     const record = parseRootKeyRecord(entry.value);
-    return { sealType: record.seal_type, ...(record.shamir ? { shamir: record.shamir } : {}) };
+    return { sealType: record.seal_type, ...(record.shamir ? { shamir: record.shamir } : {}), ...(record.recovery ? { recovery: record.recovery } : {}) };
+  }
+
+  /** Whether `kms` unwraps the stored root key: how rekey checks the current unseal key. Nothing changes. */
+  async canUnwrapRootKey(kms: Kms): Promise<boolean> {
+    try {
+      zeroize(await this.loadRootKey(kms));
+      return true;
+    } catch (err) {
+      if (err instanceof CofferError && err.status === 400) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Wraps the root key (held in memory, unsealed) anew with `kms` and records `protection` — rekey
+   * and seal migration. One transaction, conditioned on the record read here, replaces the old
+   * wrapping; the root key, the keyring and every entry stay exactly as they were.
+   */
+  async rewrapRootKey(kms: Kms | undefined, protection: RootKeyProtection): Promise<void> {
+    const { rootKey, kms: unsealedWith } = this.unsealedState();
+    kms ??= unsealedWith; // a new recovery key changes only what is recorded next to the wrapping
+    const current = await this.physical.get(ROOT_KEY_KEY);
+    if (!current) throw new Error('barrier root key disappeared from storage');
+    try {
+      await this.physical.transaction(
+        [{ type: 'put', key: ROOT_KEY_KEY, value: await wrapRootKey(rootKey, kms, protection) }],
+        [{ type: 'version', key: ROOT_KEY_KEY, version: current.version }],
+      );
+    } catch (err) {
+      if (err instanceof ConditionFailed) throw new CofferError(409, 'the barrier root key was re-wrapped concurrently; nothing was changed, retry');
+      throw err;
+    }
+    if (this.rootKey === rootKey) this.kms = kms;
   }
 
   /**
@@ -364,7 +412,7 @@ function sealKeyring(keyring: Keyring, rootKey: Buffer): Buffer {
   }
 }
 
-async function wrapRootKey(rootKey: Buffer, kms: Kms, shamir: ShamirConfig | undefined): Promise<Buffer> {
+async function wrapRootKey(rootKey: Buffer, kms: Kms, { shamir, recovery }: RootKeyProtection): Promise<Buffer> {
   const wrapped = await kms.wrap(rootKey, ROOT_KEY_KEY);
   const record: RootKeyRecord = {
     format: 1,
@@ -372,6 +420,7 @@ async function wrapRootKey(rootKey: Buffer, kms: Kms, shamir: ShamirConfig | und
     kms_key_id: kms.keyId,
     wrapped_root_key: Buffer.from(wrapped).toString('base64'),
     ...(shamir ? { shamir } : {}),
+    ...(recovery ? { recovery } : {}),
   };
   return Buffer.from(JSON.stringify(record), 'utf8');
 }

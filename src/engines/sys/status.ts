@@ -6,6 +6,7 @@ import { checkShamirConfig, newUnsealKeyShares, UnsealKeyKms } from '../../barri
 import { invalidRequest } from '../../core/errors.js';
 import { UnsealProgress } from '../../core/unseal-progress.js';
 import { zeroize } from '../../crypto/zeroize.js';
+import { recoveryConfigFor } from '../../barrier/recovery-key.js';
 
 /** Vault's sys/health status codes, each overridable by a query parameter of the same meaning. */
 const healthFields = {
@@ -29,7 +30,8 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
   const sealStatusBody = async () => {
     const initialized = await core.isInitialized();
     const config = initialized ? await core.barrier.sealConfig() : undefined;
-    const shamir = config ? config.shamir : options.shamir ? { shares: 0, threshold: 0 } : undefined;
+    // A KMS seal with recovery keys reports their split as t/n, as Vault does.
+    const shamir = config ? (config.shamir ?? config.recovery) : options.shamir ? { shares: 0, threshold: 0 } : undefined;
     const sealed = core.sealed;
     return {
       type: config?.sealType ?? (options.shamir ? 'shamir' : core.sealType),
@@ -41,7 +43,7 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
       version: COFFER_VERSION,
       build_date: '',
       migration: false,
-      recovery_seal: false,
+      recovery_seal: config ? config.shamir === undefined : !options.shamir,
       storage_type: core.storageType,
       ...(sealed ? {} : clusterInfo()),
     };
@@ -110,6 +112,9 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
     fields: {
       secret_shares: field.int(),
       secret_threshold: field.int(),
+      recovery_shares: field.int({ default: 5 }),
+      recovery_threshold: field.int({ default: 3 }),
+      recovery_pgp_keys: field.any(),
       pgp_keys: field.any(),
       root_token_pgp_key: field.string(),
     },
@@ -121,11 +126,8 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
         if ((Array.isArray(pgpKeys) && pgpKeys.length > 0) || (typeof pgpKeys === 'string' && pgpKeys !== '') || rootTokenPgpKey) {
           throw invalidRequest('pgp_keys and root_token_pgp_key are not supported yet: initialize without them');
         }
-        // With a KMS seal there are no unseal key shares: the answer is the first root token.
-        if (!options.shamir) {
-          const { rootToken } = await core.initializeStore();
-          return { bare: { keys: [], keys_base64: [], recovery_keys: [], recovery_keys_base64: [], root_token: rootToken } };
-        }
+        // With a KMS seal there are no unseal key shares: a recovery key is split instead (Vault's 5/3 default).
+        if (!options.shamir) return { bare: await initializeWithRecoveryKey(core, req.fields) };
         const problem = checkShamirConfig(shares, threshold);
         if (problem) throw invalidRequest(problem);
         if (await core.isInitialized()) throw invalidRequest('Vault is already initialized');
@@ -173,3 +175,34 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
   return { type: 'system', paths: [health, sealStatus, init, unseal, leader] };
 }
 
+
+/**
+ * sys/init under a KMS seal: the KMS wraps the root key, and a random recovery key is split into
+ * recovery_shares (any recovery_threshold of which authorize a recovery rekey or a seal migration).
+ * Only its verifier is stored; the shares are answered once.
+ */
+async function initializeWithRecoveryKey(
+  core: Core,
+  fields: { recovery_shares: number; recovery_threshold: number; recovery_pgp_keys: unknown },
+): Promise<Record<string, unknown>> {
+  const { recovery_shares: shares, recovery_threshold: threshold, recovery_pgp_keys: pgpKeys } = fields;
+  if ((Array.isArray(pgpKeys) && pgpKeys.length > 0) || (typeof pgpKeys === 'string' && pgpKeys !== '')) {
+    throw invalidRequest('recovery_pgp_keys is not supported yet: initialize without it');
+  }
+  const problem = checkShamirConfig(shares, threshold);
+  if (problem) throw invalidRequest(problem.replace('invalid seal configuration', 'invalid recovery configuration'));
+  if (await core.isInitialized()) throw invalidRequest('Vault is already initialized');
+  const split = await newUnsealKeyShares(shares, threshold);
+  try {
+    const { rootToken } = await core.initializeStore({ recovery: recoveryConfigFor(split.unsealKey, { shares, threshold }) });
+    return {
+      keys: [],
+      keys_base64: [],
+      recovery_keys: split.shares.map((share) => share.toString('hex')),
+      recovery_keys_base64: split.shares.map((share) => share.toString('base64')),
+      root_token: rootToken,
+    };
+  } finally {
+    zeroize(split.unsealKey, ...split.shares);
+  }
+}
