@@ -18,6 +18,7 @@ import type { ACL } from './policy/acl.js';
 import { MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
 import { QuotaManager } from './quotas/manager.js';
+import { DEFAULT_REWRAP, RewrapWorker, type RewrapSettings, type SealedEntrySource } from './rewrap/worker.js';
 import { TokenStore, type RenewLimits, type TokenEntry } from './token-store.js';
 import { Wrapping } from './wrapping.js';
 
@@ -46,6 +47,8 @@ export interface CoreOptions {
   dataKeyKms?: Kms;
   /** The cache of unwrapped data keys (dek_cache_ttl); default 5 minutes, 10,000 keys. */
   dekCache?: DekCacheOptions;
+  /** The KMS re-wrap worker (kms_rewrap): off unless enabled; sys/kms/rewrap forces a pass either way. */
+  kmsRewrap?: RewrapSettings;
 }
 
 /** sys/init's choices: the seal that wraps the root key (default: the barrier's KMS) and, for Shamir, the split. */
@@ -68,6 +71,7 @@ const AREA = {
   audit: 'core/audit/',
   quotas: 'sys/quotas/',
   dataKeyRoot: 'core/data-keys/local-root',
+  kmsRewrap: 'core/kms-rewrap/',
 } as const;
 
 /** The mounts every initialized Coffer has; they can be neither removed nor moved. */
@@ -100,6 +104,7 @@ export class Core {
     audit: AuditBroker;
     quotas: QuotaManager;
     dataKeys: DataKeys;
+    rewrap: RewrapWorker;
     backends: Map<string, Backend>;
   };
   private tidyTimer?: NodeJS.Timeout;
@@ -149,6 +154,10 @@ export class Core {
   /** Per-version envelope encryption (KV v2) and its DEK cache; the cache is wiped on seal. */
   get dataKeys(): DataKeys {
     return this.unsealed().dataKeys;
+  }
+  /** Re-wraps KV data keys onto the KMS's current key after a rotation (sys/kms/rewrap). */
+  get rewrap(): RewrapWorker {
+    return this.unsealed().rewrap;
   }
   /** Rate-limit quotas (sys/quotas); their budgets live in memory on this node. */
   get quotas(): QuotaManager {
@@ -240,9 +249,19 @@ export class Core {
     const quotas = new QuotaManager(this.rootStorage.scoped(AREA.quotas));
     await quotas.load();
     const dataKeys = new DataKeys(this.options.dataKeyKms ?? (await this.barrierHeldKms()), this.options.dekCache ?? DEFAULT_DEK_CACHE);
-    this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, backends: new Map() };
+    const rewrap = new RewrapWorker({
+      dataKeys,
+      state: this.rootStorage.scoped(AREA.kmsRewrap),
+      sources: () => this.sealedEntrySources(),
+      settings: this.options.kmsRewrap ?? DEFAULT_REWRAP,
+      logger: this.logger,
+      // HA hook (issue 7): a standby node must answer false here; today every node is active.
+      isActive: () => !this.sealed,
+    });
+    this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
     this.scheduleTidy();
+    await rewrap.start();
   }
 
   /** Starts serving a mount that was just added to the table. */
@@ -290,6 +309,17 @@ export class Core {
     };
   }
 
+  /** Every mount whose backend keeps data-key-wrapped entries (KV v2), for the re-wrap worker. */
+  private sealedEntrySources(): SealedEntrySource[] {
+    const loaded = this.unsealed();
+    const sources: SealedEntrySource[] = [];
+    for (const entry of [...loaded.mounts.list('secret'), ...loaded.mounts.list('auth')]) {
+      const entries = loaded.backends.get(loaded.mounts.routeKey(entry))?.sealedEntries;
+      if (entries) sources.push({ mount: loaded.mounts.routeKey(entry), store: this.mountStorage(entry), entries });
+    }
+    return sources;
+  }
+
   /** Checks that a mount type is known before it is added. */
   hasBackendType(type: string, table: MountEntry['table']): boolean {
     return Object.hasOwn(this.factories[table], type);
@@ -298,6 +328,7 @@ export class Core {
   /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */
   async seal(): Promise<void> {
     clearInterval(this.tidyTimer);
+    await this.loaded?.rewrap.stop();
     const audit = this.loaded?.audit;
     this.loaded?.dataKeys.clear();
     this.loaded = undefined;
@@ -307,6 +338,7 @@ export class Core {
 
   async close(): Promise<void> {
     clearInterval(this.tidyTimer);
+    await this.loaded?.rewrap.stop();
     this.loaded?.dataKeys.clear();
     await this.loaded?.audit.close();
   }

@@ -161,6 +161,43 @@ export class DataKeys {
     }
   }
 
+  /**
+   * The same sealed value with its DEK wrapped by the KMS's current key (the re-wrap worker); the
+   * ciphertext is untouched. With `kms.rewrap` (AWS ReEncrypt, transit rewrap) the plaintext DEK
+   * never leaves the KMS; otherwise it is unwrapped here (the cache's copy when it has one, without
+   * caching it), wrapped again and zeroized. KMS failures are reported as for reads and writes.
+   */
+  async rewrap(sealed: SealedVersion, aad: string): Promise<SealedVersion> {
+    const wrapped = Buffer.from(sealed.wrapped_dek, 'base64');
+    let rewrapped: Uint8Array;
+    if (this.kms.rewrap) {
+      try {
+        rewrapped = await this.kms.rewrap(wrapped, WRAP_CONTEXT + aad);
+      } catch (err) {
+        throw new DataKeyUnavailable(this.kms, sealed.kms_key_id, err);
+      }
+    } else {
+      let dek = this.cache.get(cacheId(wrapped));
+      try {
+        if (!dek) {
+          try {
+            dek = asBuffer(await this.kms.unwrap(wrapped, WRAP_CONTEXT + aad));
+          } catch (err) {
+            throw new DataKeyUnavailable(this.kms, sealed.kms_key_id, err);
+          }
+        }
+        try {
+          rewrapped = await this.kms.wrap(dek, WRAP_CONTEXT + aad);
+        } catch (err) {
+          throw new CofferError(502, `the KMS (${this.kms.type} ${this.kms.keyId}) could not wrap the data key again: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      } finally {
+        zeroize(dek);
+      }
+    }
+    return { ciphertext: sealed.ciphertext, wrapped_dek: Buffer.from(rewrapped).toString('base64'), kms_key_id: this.kms.keyId };
+  }
+
   /** Drops the cached DEK of a sealed value that is being destroyed. */
   forget(sealed: Pick<SealedVersion, 'wrapped_dek'>): void {
     this.cache.forget(cacheId(Buffer.from(sealed.wrapped_dek, 'base64')));

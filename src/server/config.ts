@@ -9,6 +9,7 @@ import { compareTlsVersions, opensslCipherList, TLS_VERSIONS } from '../http/tls
 import type { AwsKmsSealConfig } from '../kms/awskms.js';
 import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
 import { parseTransitSeal, type TransitSealConfig } from '../kms/transit.js';
+import { DEFAULT_REWRAP, type RewrapSettings } from '../core/rewrap/worker.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
@@ -27,6 +28,8 @@ export interface ServerConfig {
   defaultMaxRequestDurationMs?: number;
   /** dek_cache_ttl, milliseconds: how long unwrapped KV data keys stay in memory; 0 disables the cache. */
   dekCacheTtlMs?: number;
+  /** `kms_rewrap { enabled, max_per_sec, interval }`: the KMS re-wrap worker (src/core/rewrap/). */
+  kmsRewrap?: RewrapSettings;
 }
 
 export interface ListenerConfig {
@@ -59,7 +62,7 @@ export class ConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format', 'dek_cache_ttl']);
+const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format', 'dek_cache_ttl', 'kms_rewrap']);
 
 /** Reads an HCL or JSON configuration file (JSON when the name ends in .json or the text starts with "{"). */
 export async function loadConfig(file: string): Promise<ServerConfig> {
@@ -161,11 +164,13 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   if (dekCacheTtl !== undefined && !(dekCacheTtlMs !== undefined && dekCacheTtlMs >= 0)) {
     fail(/^\s*"?dek_cache_ttl\b/, `dek_cache_ttl must be a duration such as "5m" (0 disables the cache), got ${JSON.stringify(dekCacheTtl)}`);
   }
+  const kmsRewrap = raw.kms_rewrap === undefined ? undefined : kmsRewrapSettings(raw.kms_rewrap, fail);
   return {
     storage,
     listeners,
     seal,
     ...(dekCacheTtlMs !== undefined ? { dekCacheTtlMs } : {}),
+    ...(kmsRewrap ? { kmsRewrap } : {}),
     apiAddr: raw.api_addr as string | undefined,
     ui: truthy(raw.ui),
     logLevel: raw.log_level as string | undefined,
@@ -177,6 +182,33 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
 }
 
 type Fail = (needle: RegExp, message: string) => never;
+
+/** `kms_rewrap { enabled = true, max_per_sec = 50, interval = "1m" }`; unknown options refused by line. */
+function kmsRewrapSettings(value: unknown, fail: Fail): RewrapSettings {
+  const stanzas = Array.isArray(value) ? value : [value];
+  if (stanzas.length !== 1 || typeof stanzas[0] !== 'object' || stanzas[0] === null) fail(/^\s*"?kms_rewrap\b/, 'kms_rewrap must be one block');
+  const body = stanzas[0] as Json;
+  const line = (key: string) => new RegExp(`^\\s*"?${key}\\b`);
+  for (const key of Object.keys(body)) {
+    if (!['enabled', 'max_per_sec', 'interval'].includes(key)) fail(line(key), `kms_rewrap: unknown option "${key}" (known: enabled, max_per_sec, interval)`);
+  }
+  const settings = { ...DEFAULT_REWRAP };
+  if (body.enabled !== undefined) {
+    if (typeof body.enabled !== 'boolean') fail(line('enabled'), `kms_rewrap: enabled must be true or false, got ${JSON.stringify(body.enabled)}`);
+    settings.enabled = body.enabled as boolean;
+  }
+  if (body.max_per_sec !== undefined) {
+    const rate = body.max_per_sec;
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0) fail(line('max_per_sec'), `kms_rewrap: max_per_sec must be a positive number, got ${JSON.stringify(rate)}`);
+    settings.maxPerSec = rate as number;
+  }
+  if (body.interval !== undefined) {
+    const ms = parseDurationMs(body.interval);
+    if (ms === undefined || ms < 1000) fail(line('interval'), `kms_rewrap: interval must be a duration of at least 1s such as "1m", got ${JSON.stringify(body.interval)}`);
+    settings.intervalMs = ms!;
+  }
+  return settings;
+}
 
 /** A listener's TLS options (Vault's tcp listener tls_* parameters), checked. */
 function listenerTls(body: Json, fail: Fail): Partial<ListenerConfig> {

@@ -77,6 +77,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     tidyInterval: tidyIntervalFromEnv(),
     dataKeyKms: kms && wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
+    ...(config.kmsRewrap ? { kmsRewrap: config.kmsRewrap } : {}),
     statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir' }),
     onUnsealed: (c) => ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger),
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },

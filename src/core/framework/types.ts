@@ -202,6 +202,18 @@ export interface Backend {
    * login runs. Undefined when the data names none; never throws for bad input.
    */
   resolveRole?: (data: Record<string, unknown>, store: MountStorage, mount: MountInfo) => Promise<string | undefined>;
+  /**
+   * Engines whose entries hold data keys wrapped by the KMS (KV v2 versions): every such entry's
+   * storage key (relative to the mount) and the binding its DEK was wrapped under, found by walking
+   * storage keys only (nothing decrypted). The core's re-wrap worker (src/core/rewrap/) uses it.
+   */
+  sealedEntries?: (store: MountStorage) => AsyncIterable<SealedEntryRef>;
+}
+
+/** One entry in a mount holding a SealedVersion (core/data-keys.ts): where it is, and its binding (aad). */
+export interface SealedEntryRef {
+  key: string;
+  aad: string;
 }
 
 /** Identity helper that keeps field types flowing from the table into handlers. */

@@ -9,6 +9,7 @@ import { policyPaths } from './policies.js';
 import { quotaPaths } from './quotas.js';
 import { sealPaths } from './seal.js';
 import { rotatePaths } from './rotate.js';
+import { kmsRewrapPaths } from './kms-rewrap.js';
 import { rekeyPaths } from './rekey.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
@@ -32,6 +33,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels } = {})
       ...quotaPaths(core),
       ...sealPaths(core),
       ...rotatePaths(core),
+      ...kmsRewrapPaths(core),
       ...rekeyPaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
     ],

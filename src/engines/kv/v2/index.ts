@@ -8,6 +8,7 @@ import { metadataPath } from './paths/metadata.js';
 import { subkeysPath } from './paths/subkeys.js';
 import { deleteVersionsPath, destroyVersionsPath, undeleteVersionsPath } from './paths/versions.js';
 import { VersionSealer } from './sealing.js';
+import { versionEntries } from './sealed-entries.js';
 import type { Clock } from './time.js';
 
 /**
@@ -18,6 +19,7 @@ export function kvV2Backend(dataKeys: DataKeys, mountUuid: string, clock?: Clock
   const ctx = createContext(new VersionSealer(dataKeys, mountUuid), clock);
   return {
     type: 'kv',
+    sealedEntries: (store) => versionEntries(store, ctx.sealer),
     paths: [
       configPath(ctx),
       dataPath(ctx),

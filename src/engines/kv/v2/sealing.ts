@@ -48,7 +48,8 @@ export class VersionSealer {
     if (stored && isSealedVersion(stored)) this.dataKeys.forget(stored);
   }
 
-  private binding(path: string, version: number): string {
+  /** The binding (aad) of a version's ciphertext and DEK wrap; the re-wrap worker needs it too. */
+  binding(path: string, version: number): string {
     return `${this.mountUuid}:${path}:${version}`;
   }
 }
