@@ -56,6 +56,9 @@ export interface AuditDevice {
 export interface InitRequest {
   secret_shares: number;
   secret_threshold: number;
+  /** KMS seals: how the recovery key is split (Vault's default 5/3). */
+  recovery_shares?: number;
+  recovery_threshold?: number;
   pgp_keys?: string[];
   root_token_pgp_key?: string;
 }
@@ -375,6 +378,26 @@ export class CofferClient {
     return (await this.request<Data>('PUT', 'sys/unseal', { body: { reset: true }, token: null })) ?? {};
   }
 
+  /** GET sys/rekey/init (target "recovery": sys/rekey-recovery-key/init): the running rekey attempt, if any. */
+  async rekeyStatus(target: RekeyTarget = 'barrier'): Promise<Data> {
+    return (await this.request<Data>('GET', `${rekeyPrefix(target)}/init`, { token: null })) ?? {};
+  }
+
+  /** PUT sys/rekey/init: starts a rekey to a new split of `shares` shares, any `threshold` of which open. */
+  async rekeyInit(target: RekeyTarget, shares: number, threshold: number): Promise<Data> {
+    return (await this.request<Data>('PUT', `${rekeyPrefix(target)}/init`, { body: { secret_shares: shares, secret_threshold: threshold }, token: null })) ?? {};
+  }
+
+  /** DELETE sys/rekey/init: cancels the running rekey attempt. */
+  async rekeyCancel(target: RekeyTarget = 'barrier'): Promise<void> {
+    await this.request('DELETE', `${rekeyPrefix(target)}/init`, { token: null });
+  }
+
+  /** PUT sys/rekey/update: one share of the current key; answers the progress, or the new shares once complete. */
+  async rekeyUpdate(target: RekeyTarget, key: string, nonce: string): Promise<Data> {
+    return (await this.request<Data>('PUT', `${rekeyPrefix(target)}/update`, { body: { key, nonce }, token: null })) ?? {};
+  }
+
   /** PUT sys/seal: seals the server (needs a sudo token). */
   async seal(): Promise<void> {
     await this.request('PUT', 'sys/seal');
@@ -413,4 +436,11 @@ function errorsOf(parsed: unknown, text: string): string[] {
 function defaultWrapTTL(method: string, path: string): string | undefined {
   const isWrite = method === 'POST' || method === 'PUT';
   return isWrite && path.replace(/^\/+|\/+$/g, '').replace(/^v1\//, '') === 'sys/wrapping/wrap' ? '5m' : undefined;
+}
+
+/** Which key a rekey replaces, as Vault's CLI names it: the unseal ("barrier") key or a KMS seal's recovery key. */
+export type RekeyTarget = 'barrier' | 'recovery';
+
+function rekeyPrefix(target: RekeyTarget): string {
+  return target === 'recovery' ? 'sys/rekey-recovery-key' : 'sys/rekey';
 }

@@ -103,11 +103,11 @@ describe('coffer operator against a server with seal "shamir"', () => {
     assert.match(stderr, /No unseal key given: pass it as an argument, or - to read it from stdin; there is no terminal/);
   });
 
-  it('operator rekey says it is not supported yet and exits 2; its help says so too', async () => {
-    const { stderr } = await expectExit(['operator', 'rekey'], EXIT_USAGE);
-    assert.match(stderr, /operator rekey is not supported yet/);
+  it('operator rekey -h describes -init, -status, -cancel and -target; two modes at once exit 2', async () => {
     const help = await expectExit(['operator', 'rekey', '-h'], 0);
-    assert.match(help.stdout, /Not supported yet.*\n.*exit status 2/);
+    for (const flag of ['-init', '-status', '-cancel', '-target=recovery']) assert.ok(help.stdout.includes(flag), flag);
+    const { stderr } = await expectExit(['operator', 'rekey', '-init', '-cancel'], EXIT_USAGE);
+    assert.match(stderr, /Only one of -init, -status and -cancel/);
   });
 
   it('operator init -key-shares=5 -key-threshold=3 prints five unseal keys, the root token and the advice', async () => {
@@ -233,6 +233,31 @@ describe('coffer operator against a server with seal "shamir"', () => {
     assert.deepEqual(prompts, Array(3).fill('Unseal Key (will be hidden): '));
     assert.equal(tableValue(out.split('Key ').pop() ?? '', 'Sealed'), 'false');
     for (const key of keys) assert.equal(out.includes(key), false, 'the share is never printed');
+  });
+
+  it('operator rekey -init 3/2, then three old shares print three new keys; after a seal two new keys unseal', async () => {
+    const init = await expectExit(['operator', 'rekey', '-init', '-key-shares=3', '-key-threshold=2'], 0);
+    assert.deepEqual([tableValue(init.stdout, 'Started'), tableValue(init.stdout, 'Rekey Progress'), tableValue(init.stdout, 'New Shares')], ['true', '0/3', '3']);
+    assert.equal(tableValue((await expectExit(['operator', 'rekey', keys[0]!], 0)).stdout, 'Rekey Progress'), '1/3');
+    assert.equal(tableValue((await expectExit(['operator', 'rekey', '-status'], 0)).stdout, 'Rekey Progress'), '1/3');
+    await expectExit(['operator', 'rekey', '-'], 0, { stdin: `${keys[2]}\n` });
+    const done = await expectExit(['operator', 'rekey', keys[4]!], 0);
+    const newKeys = [...done.stdout.matchAll(/^Key (\d+): (\S+)$/gm)].map((m) => m[2] as string);
+    assert.equal(newKeys.length, 3);
+    await expectExit(['operator', 'seal'], 0);
+    const old = await coffer(['operator', 'unseal', keys[1]!]);
+    assert.equal(old.code, 0);
+    assert.equal((await coffer(['operator', 'unseal', keys[3]!])).code, EXIT_API_ERROR, 'old shares no longer unseal');
+    const last = await unsealWith(newKeys.slice(1));
+    assert.equal(tableValue(last[1]!, 'Sealed'), 'false');
+    const { stdout } = await expectExit(['kv', 'get', '-field=password', 'secret/app'], 0);
+    assert.equal(stdout, 'opened-by-shares');
+  });
+
+  it('operator rekey -cancel forgets a started rekey', async () => {
+    await expectExit(['operator', 'rekey', '-init', '-key-shares=1', '-key-threshold=1'], 0);
+    assert.match((await expectExit(['operator', 'rekey', '-cancel'], 0)).stdout, /Canceled rekeying/);
+    assert.equal(tableValue((await expectExit(['operator', 'rekey', '-status'], 0)).stdout, 'Started'), 'false');
   });
 });
 

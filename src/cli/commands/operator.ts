@@ -1,11 +1,11 @@
-import type { InitResponse } from '../../client/index.js';
+import type { CofferClient, InitResponse, RekeyTarget } from '../../client/index.js';
 import { EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from '../exit-codes.js';
-import { structured } from '../output.js';
-import { expectArgs, openSession, type CliIo } from '../session.js';
+import { keyValueTable, structured } from '../output.js';
+import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 import { printSealStatus } from './status.js';
 import { runSubcommand, type Command, type Subcommands } from './subcommands.js';
 
-/** `operator <subcommand>`: initialize, unseal and seal a server (sys/init, sys/unseal, sys/seal). */
+/** `operator <subcommand>`: initialize, unseal, seal and rekey a server (sys/init, sys/unseal, sys/seal, sys/rekey). */
 export function operatorCommand(io: CliIo, args: readonly string[]): Promise<number> {
   return runSubcommand('operator', operatorSubcommands, io, args);
 }
@@ -21,10 +21,13 @@ const INIT_HELP = `Usage: coffer operator init [-key-shares=5] [-key-threshold=3
   Initializes a server's store. With a Shamir seal (seal "shamir" {} in the server's config) a
   random unseal key is split into -key-shares shares, any -key-threshold of which unseal the
   server; the shares and the initial root token are printed once and never again. With a KMS
-  seal (local, awskms, transit, pkcs11) there are no shares: only the root token is printed.
+  seal (local, awskms, transit, pkcs11) the KMS unseals and a random recovery key is split
+  instead: its shares authorize a rekey of the recovery key and a seal migration.
 
   -key-shares=N      Number of unseal key shares (default 5).
   -key-threshold=N   Shares needed to unseal (default 3).
+  -recovery-shares=N     KMS seals: number of recovery key shares (default 5).
+  -recovery-threshold=N  KMS seals: recovery shares needed (default 3).
   -status            Only report whether the server is initialized: exit 0 if it is, 2 if not.
   -format=json       Print unseal_keys_b64, unseal_keys_hex, unseal_shares, unseal_threshold,
                      recovery_keys_*, root_token, as Vault's CLI does.
@@ -47,10 +50,21 @@ const SEAL_HELP = `Usage: coffer operator seal
   Seals the server: it forgets its root key and answers 503 to everything but the status
   endpoints until it is unsealed again. Needs a token with sudo on sys/seal.`;
 
-const REKEY_HELP = `Usage: coffer operator rekey
+const REKEY_HELP = `Usage: coffer operator rekey [-target=barrier|recovery] [-init -key-shares=N -key-threshold=N | -status | -cancel | KEY | -]
 
-  Not supported yet: Coffer cannot generate new unseal key shares for an initialized store.
-  The command always fails, with exit status 2.`;
+  Replaces the unseal key of a Shamir-sealed server (or, with -target=recovery, the recovery
+  key of a KMS-sealed one) by a new random key split into new shares. Shares of the current key
+  authorize it: start with -init, then each holder submits one share (KEY, "-" for stdin, or
+  none to be asked on the terminal). Once enough were given the new shares are printed, once.
+  The root key and the data do not change; only the root key's wrapping does.
+
+  -init              Start a rekey to -key-shares shares (default 5), -key-threshold (default 3).
+  -status            Print the running rekey's progress.
+  -cancel            Forget the running rekey and the shares given so far.
+  -nonce=NONCE       The rekey's nonce (default: read from the server's status).
+  -target=recovery   Rekey a KMS seal's recovery key instead of the unseal key.
+
+  -pgp-keys and -backup are not supported yet and are refused.`;
 
 const operatorSubcommands: Subcommands = {
   init: withHelp(INIT_HELP, operatorInit),
@@ -80,6 +94,8 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
     status: { type: 'boolean' },
     'pgp-keys': { type: 'string' },
     'root-token-pgp-key': { type: 'string' },
+    'recovery-shares': { type: 'string' },
+    'recovery-threshold': { type: 'string' },
   });
   expectArgs(positionals, 0);
   if (flags['pgp-keys'] !== undefined) {
@@ -105,7 +121,12 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
 
   let answer: InitResponse;
   try {
-    answer = await client.init({ secret_shares: shares, secret_threshold: threshold });
+    answer = await client.init({
+      secret_shares: shares,
+      secret_threshold: threshold,
+      recovery_shares: intFlag('recovery-shares', flags['recovery-shares'], DEFAULT_KEY_SHARES),
+      recovery_threshold: intFlag('recovery-threshold', flags['recovery-threshold'], DEFAULT_KEY_THRESHOLD),
+    });
   } catch (err) {
     return session.fail('initializing', err);
   }
@@ -121,8 +142,8 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
           unseal_threshold: split ? threshold : 0,
           recovery_keys_b64: answer.recovery_keys_base64,
           recovery_keys_hex: answer.recovery_keys,
-          recovery_keys_shares: 0,
-          recovery_keys_threshold: 0,
+          recovery_keys_shares: answer.recovery_keys.length,
+          recovery_keys_threshold: answer.recovery_keys.length > 0 ? intFlag('recovery-threshold', flags['recovery-threshold'], DEFAULT_KEY_THRESHOLD) : 0,
           root_token: answer.root_token,
         },
         session.format,
@@ -131,8 +152,13 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
     return EXIT_OK;
   }
   if (!split) {
-    session.out(`Initial Root Token: ${answer.root_token}\n\nSuccess! Vault is initialized\n`);
+    answer.recovery_keys_base64.forEach((key, i) => session.out(`Recovery Key ${i + 1}: ${key}`));
+    session.out(`\nInitial Root Token: ${answer.root_token}\n\nSuccess! Vault is initialized\n`);
     session.out(wrap("The store's root key is wrapped by the server's KMS seal, which unseals it on every start: there are no unseal keys."));
+    if (answer.recovery_keys.length > 0) {
+      session.out('');
+      session.out(wrap('Recovery keys cannot unseal the server; they authorize a rekey of the recovery key and a seal migration. Coffer stores none of them.'));
+    }
     return EXIT_OK;
   }
   answer.keys_base64.forEach((key, i) => session.out(`Unseal Key ${i + 1}: ${key}`));
@@ -154,7 +180,7 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
     ),
   );
   session.out('');
-  session.out(wrap('New unseal keys cannot be generated yet ("coffer operator rekey" is not supported): these shares are the only ones.'));
+  session.out(wrap('To replace these shares by new ones, "coffer operator rekey" needs enough of them.'));
   return EXIT_OK;
 }
 
@@ -183,11 +209,11 @@ async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<numbe
 }
 
 /** The share from the argument, from stdin ("-"), or asked for on the terminal without echo. */
-async function unsealKeyFrom(io: CliIo, arg: string | undefined): Promise<string> {
+async function unsealKeyFrom(io: CliIo, arg: string | undefined, prompt = 'Unseal Key (will be hidden): '): Promise<string> {
   let key: string;
   if (arg === '-') key = await io.readStdin();
   else if (arg !== undefined) key = arg;
-  else if (io.promptSecret) key = await io.promptSecret('Unseal Key (will be hidden): ');
+  else if (io.promptSecret) key = await io.promptSecret(prompt);
   else throw new UsageError('No unseal key given: pass it as an argument, or - to read it from stdin; there is no terminal to ask on');
   key = key.trim();
   if (!key) throw new UsageError('No unseal key given');
@@ -208,11 +234,93 @@ async function operatorSeal(io: CliIo, args: readonly string[]): Promise<number>
   return EXIT_OK;
 }
 
-/** `operator rekey`: refused until Coffer can generate new shares; parses its arguments only for -h. */
+/** `operator rekey`: -init / -status / -cancel, or one share of the current key to sys/rekey/update. */
 async function operatorRekey(io: CliIo, args: readonly string[]): Promise<number> {
-  if (args.some((a) => a === '-h' || a === '-help' || a === '--help')) throw new HelpRequested();
-  io.stderr('Error: operator rekey is not supported yet: Coffer cannot generate new unseal key shares for an initialized store\n');
-  return EXIT_USAGE;
+  const { session, flags, positionals } = openSession(io, args, {
+    init: { type: 'boolean' },
+    status: { type: 'boolean' },
+    cancel: { type: 'boolean' },
+    nonce: { type: 'string' },
+    target: { type: 'string' },
+    'key-shares': { type: 'string' },
+    'key-threshold': { type: 'string' },
+    'pgp-keys': { type: 'string' },
+    backup: { type: 'boolean' },
+  });
+  const target = flags.target ?? 'barrier';
+  if (target !== 'barrier' && target !== 'recovery') throw new UsageError(`invalid value "${target}" for flag -target: must be barrier or recovery`);
+  if (flags['pgp-keys'] !== undefined || flags.backup) throw new UsageError('-pgp-keys and -backup are not supported yet: rekey without them');
+  const modes = [flags.init, flags.status, flags.cancel].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('Only one of -init, -status and -cancel may be given');
+  expectArgs(positionals, 0, modes > 0 ? 0 : 1);
+  const client = await session.client();
+  try {
+    if (flags.cancel) {
+      await client.rekeyCancel(target);
+      session.out('Success! Canceled rekeying (if it was started)');
+      return EXIT_OK;
+    }
+    if (flags.status) return printRekeyStatus(session, await client.rekeyStatus(target));
+    if (flags.init) {
+      const shares = intFlag('key-shares', flags['key-shares'], DEFAULT_KEY_SHARES);
+      const threshold = intFlag('key-threshold', flags['key-threshold'], DEFAULT_KEY_THRESHOLD);
+      return printRekeyStatus(session, await client.rekeyInit(target, shares, threshold));
+    }
+  } catch (err) {
+    return session.fail('rekeying', err);
+  }
+  const key = await unsealKeyFrom(io, positionals[0], 'Rekey Key (will be hidden): ');
+  let answer: Record<string, unknown>;
+  try {
+    answer = await client.rekeyUpdate(target, key, flags.nonce ?? (await currentRekeyNonce(client, target)));
+  } catch (err) {
+    return session.fail('posting unseal key', err);
+  }
+  if (answer.complete !== true) return printRekeyStatus(session, answer);
+  return printRekeyResult(session, answer, target);
+}
+
+/** The running rekey's nonce, as Vault's CLI fetches it when -nonce is not given. */
+async function currentRekeyNonce(client: CofferClient, target: RekeyTarget): Promise<string> {
+  const status = await client.rekeyStatus(target);
+  if (status.started !== true) throw new UsageError('No rekey is in progress: start one with -init');
+  return String(status.nonce);
+}
+
+function printRekeyStatus(session: Session, status: Record<string, unknown>): number {
+  if (session.format !== 'table') {
+    session.out(structured(status, session.format));
+    return EXIT_OK;
+  }
+  session.out(
+    keyValueTable([
+      ['Nonce', String(status.nonce ?? '')],
+      ['Started', String(status.started ?? false)],
+      ['Rekey Progress', `${String(status.progress ?? 0)}/${String(status.required ?? 0)}`],
+      ['New Shares', String(status.n ?? 0)],
+      ['New Threshold', String(status.t ?? 0)],
+      ['Verification Required', String(status.verification_required ?? false)],
+    ]),
+  );
+  return EXIT_OK;
+}
+
+function printRekeyResult(session: Session, answer: Record<string, unknown>, target: RekeyTarget): number {
+  const keys = (answer.keys_base64 as string[] | undefined) ?? [];
+  if (session.format !== 'table') {
+    session.out(structured(answer, session.format));
+    return EXIT_OK;
+  }
+  const label = target === 'recovery' ? 'Recovery Key' : 'Key';
+  keys.forEach((key, i) => session.out(`${label} ${i + 1}: ${key}`));
+  session.out(`\nOperation nonce: ${String(answer.nonce)}\n`);
+  session.out(
+    wrap(
+      `Vault rekeyed with ${keys.length} key share${keys.length === 1 ? '' : 's'}. Hand the new shares printed above to their holders by a ` +
+        `secure channel; the old ${target === 'recovery' ? 'recovery' : 'unseal'} key shares no longer work, and Coffer stores none of the new ones.`,
+    ),
+  );
+  return EXIT_OK;
 }
 
 /** A Go-style int flag: decimal digits only, else a usage error as Go's flag package gives. */
