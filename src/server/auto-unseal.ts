@@ -5,7 +5,7 @@ import type { Core } from '../core/core.js';
 export const AUTO_UNSEAL_RETRY_MS = 5_000;
 
 /**
- * Unseals at start through a KMS that lives on another machine (transit). That KMS may be down
+ * Unseals at start through a KMS provider (transit, AWS KMS, an HSM). That KMS may be down
  * for a while: like Vault's auto-unseal, the server then stays up sealed (answering 503 and
  * sys/seal-status), logs why, and keeps trying, instead of exiting. Returns a stop function.
  */

@@ -117,7 +117,9 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     if (await core.isInitialized()) logger.info('sealed: unseal with the unseal key shares (PUT /v1/sys/unseal, or coffer operator unseal)');
     else logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
   } else if (await core.isInitialized()) {
-    if (kms?.type === 'transit') stopAutoUnseal = await autoUnsealAtStart(core, logger);
+    // A KMS on another machine or device may be down for a while: stay up sealed and retry, as
+    // Vault's auto-unseal does. A local key that does not fit is a configuration error: exit.
+    if (providerKms) stopAutoUnseal = await autoUnsealAtStart(core, logger);
     else await core.unseal();
   } else {
     logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
