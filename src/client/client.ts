@@ -368,9 +368,9 @@ export class CofferClient {
     };
   }
 
-  /** PUT sys/unseal with one key share (hex or base64); answers the seal status after it. */
-  async unseal(key: string): Promise<Data> {
-    return (await this.request<Data>('PUT', 'sys/unseal', { body: { key }, token: null })) ?? {};
+  /** PUT sys/unseal with one key share (hex or base64; `migrate` during a seal migration); answers the seal status after it. */
+  async unseal(key: string, options: { migrate?: boolean } = {}): Promise<Data> {
+    return (await this.request<Data>('PUT', 'sys/unseal', { body: { key, ...(options.migrate ? { migrate: true } : {}) }, token: null })) ?? {};
   }
 
   /** PUT sys/unseal {reset: true}: forgets the shares submitted so far; answers the seal status. */

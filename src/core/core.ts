@@ -45,6 +45,8 @@ export interface CoreOptions {
    * Shamir seal has no KMS) a local KMS whose key is held inside the barrier is used.
    */
   dataKeyKms?: Kms;
+  /** The KMS of a former seal still configured with disabled = "true": it unwraps the data keys it wrapped. */
+  previousDataKeyKms?: Kms;
   /** The cache of unwrapped data keys (dek_cache_ttl); default 5 minutes, 10,000 keys. */
   dekCache?: DekCacheOptions;
   /** The KMS re-wrap worker (kms_rewrap): off unless enabled; sys/kms/rewrap forces a pass either way. */
@@ -248,7 +250,12 @@ export class Core {
     await audit.load();
     const quotas = new QuotaManager(this.rootStorage.scoped(AREA.quotas));
     await quotas.load();
-    const dataKeys = new DataKeys(this.options.dataKeyKms ?? (await this.barrierHeldKms()), this.options.dekCache ?? DEFAULT_DEK_CACHE);
+    // After a seal migration, data keys wrapped under the former seal stay readable through its KMS.
+    const previous = [
+      ...(this.options.previousDataKeyKms ? [this.options.previousDataKeyKms] : []),
+      ...(this.options.dataKeyKms && (await this.rootStorage.get<string>(AREA.dataKeyRoot)) !== undefined ? [await this.barrierHeldKms()] : []),
+    ];
+    const dataKeys = new DataKeys(this.options.dataKeyKms ?? (await this.barrierHeldKms()), this.options.dekCache ?? DEFAULT_DEK_CACHE, Date.now, previous);
     const rewrap = new RewrapWorker({
       dataKeys,
       state: this.rootStorage.scoped(AREA.kmsRewrap),

@@ -122,12 +122,24 @@ class DekCache {
 export class DataKeys {
   private readonly cache: DekCache;
 
+  /**
+   * `previous`: KMSes that wrapped data keys before a seal migration (the barrier-held local KMS of
+   * a former Shamir seal, or a former KMS seal still configured with disabled = "true"); a version
+   * whose stored key id is theirs is unwrapped by them, new DEKs always by `kms`.
+   */
   constructor(
     readonly kms: Kms,
     cacheOptions: DekCacheOptions = DEFAULT_DEK_CACHE,
     now: Now = Date.now,
+    private readonly previous: readonly Kms[] = [],
   ) {
     this.cache = new DekCache(cacheOptions, now);
+  }
+
+  /** The KMS that wrapped a DEK, by the key id stored with it: a previous seal's, else the current one. */
+  private kmsFor(storedKeyId: string): Kms {
+    if (storedKeyId === this.kms.keyId) return this.kms;
+    return this.previous.find((kms) => kms.keyId === storedKeyId) ?? this.kms;
   }
 
   /** Seals `plaintext` under a new DEK; the DEK stays cached, so reading a fresh write needs no KMS call. */
@@ -170,7 +182,8 @@ export class DataKeys {
   async rewrap(sealed: SealedVersion, aad: string): Promise<SealedVersion> {
     const wrapped = Buffer.from(sealed.wrapped_dek, 'base64');
     let rewrapped: Uint8Array;
-    if (this.kms.rewrap) {
+    const wrappedBy = this.kmsFor(sealed.kms_key_id);
+    if (this.kms.rewrap && wrappedBy === this.kms) {
       try {
         rewrapped = await this.kms.rewrap(wrapped, WRAP_CONTEXT + aad);
       } catch (err) {
@@ -181,9 +194,9 @@ export class DataKeys {
       try {
         if (!dek) {
           try {
-            dek = asBuffer(await this.kms.unwrap(wrapped, WRAP_CONTEXT + aad));
+            dek = asBuffer(await wrappedBy.unwrap(wrapped, WRAP_CONTEXT + aad));
           } catch (err) {
-            throw new DataKeyUnavailable(this.kms, sealed.kms_key_id, err);
+            throw new DataKeyUnavailable(wrappedBy, sealed.kms_key_id, err);
           }
         }
         try {
@@ -219,14 +232,15 @@ export class DataKeys {
     const cached = this.cache.get(id);
     if (cached) return cached;
     let dek: Buffer;
+    const kms = this.kmsFor(sealed.kms_key_id);
     try {
-      dek = asBuffer(await this.kms.unwrap(wrapped, WRAP_CONTEXT + aad));
+      dek = asBuffer(await kms.unwrap(wrapped, WRAP_CONTEXT + aad));
     } catch (err) {
       // The KMS answered and refused: the wrapped DEK was altered or belongs to another binding.
-      if (err instanceof KmsUnwrapError && sealed.kms_key_id === this.kms.keyId) {
+      if (err instanceof KmsUnwrapError && sealed.kms_key_id === kms.keyId) {
         throw new SealedDataCorrupt(aad, 'its data key does not unwrap for this path and version (altered, or moved from elsewhere)');
       }
-      throw new DataKeyUnavailable(this.kms, sealed.kms_key_id, err);
+      throw new DataKeyUnavailable(kms, sealed.kms_key_id, err);
     }
     this.cache.put(id, dek);
     return dek;

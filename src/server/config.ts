@@ -17,6 +17,11 @@ export interface ServerConfig {
   listeners: ListenerConfig[];
   /** local: the root key wrapped by a local KMS key; shamir: by an unseal key split into shares (sys/init, sys/unseal). */
   seal: { type: 'local'; keyFile?: string } | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig | TransitSealConfig;
+  /**
+   * The former seal of a seal migration: its stanza has disabled = "true" (Vault's way). Only
+   * between shamir and a KMS seal, either way; a disabled KMS stanza alone migrates to shamir.
+   */
+  migrationSeal?: ServerConfig['seal'];
   apiAddr?: string;
   ui: boolean;
   logLevel?: string;
@@ -128,14 +133,25 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
 
   const sealBlocks = blocks(raw.seal);
   let seal: ServerConfig['seal'] = { type: 'local' };
-  if (sealBlocks.length > 1) fail(/^\s*"?seal\b/, 'at most one seal stanza is allowed');
-  if (sealBlocks.length === 1) {
-    const [type, body] = sealBlocks[0]!;
-    if (type === 'awskms') seal = awsKmsSeal(body, fail);
-    else if (type === 'pkcs11') seal = pkcs11Seal(body, fail);
-    else if (type === 'transit') seal = transitSeal(body, fail);
-    else if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11, transit)`);
-    else seal = type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
+  const sealFrom = ([type, { disabled: _disabled, ...body }]: [string, Json]): ServerConfig['seal'] => {
+    if (type === 'awskms') return awsKmsSeal(body, fail);
+    if (type === 'pkcs11') return pkcs11Seal(body, fail);
+    if (type === 'transit') return transitSeal(body, fail);
+    if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11, transit)`);
+    return type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
+  };
+  const enabledSeals = sealBlocks.filter(([, body]) => !truthy(body.disabled));
+  const disabledSeals = sealBlocks.filter(([, body]) => truthy(body.disabled));
+  if (enabledSeals.length > 1 || disabledSeals.length > 1) fail(/^\s*"?seal\b/, 'at most one seal stanza is allowed, plus one with disabled = "true" for a seal migration');
+  if (enabledSeals[0]) seal = sealFrom(enabledSeals[0]);
+  let migrationSeal: ServerConfig['seal'] | undefined;
+  if (disabledSeals[0]) {
+    migrationSeal = sealFrom(disabledSeals[0]);
+    // Vault: disabling the only (KMS) seal migrates to Shamir; Coffer's default seal is local.
+    if (!enabledSeals[0] && migrationSeal.type !== 'shamir') seal = { type: 'shamir' };
+    if ((seal.type === 'shamir') === (migrationSeal.type === 'shamir')) {
+      fail(/^\s*"?disabled\b/, `seal migration from "${migrationSeal.type}" to "${seal.type}" is not supported: only from shamir to a KMS seal (local, awskms, pkcs11, transit) or back`);
+    }
   }
 
   for (const key of ['api_addr', 'log_level', 'log_format'] as const) {
@@ -169,6 +185,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     storage,
     listeners,
     seal,
+    ...(migrationSeal ? { migrationSeal } : {}),
     ...(dekCacheTtlMs !== undefined ? { dekCacheTtlMs } : {}),
     ...(kmsRewrap ? { kmsRewrap } : {}),
     apiAddr: raw.api_addr as string | undefined,

@@ -30,6 +30,7 @@ import { AwsKms } from '../kms/awskms.js';
 import { Pkcs11Kms } from '../kms/pkcs11.js';
 import { TransitKms } from '../kms/transit.js';
 import { autoUnsealAtStart } from './auto-unseal.js';
+import { SealMigration } from '../core/seal-migration.js';
 import { openStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
@@ -69,6 +70,11 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   const physical = openStorage(config.storage);
   // Undefined for seal "shamir": the unseal key, rebuilt from shares at sys/unseal, wraps the root key.
   const kms: Kms | undefined = providerKms ?? configuredSealKms(config, !!dev, logger);
+  // Seal migration: the old seal's stanza has disabled = "true"; its KMS (if any) is opened like the new one's.
+  const migrationProviderKms = !dev && config.migrationSeal ? await openProviderKms(config.migrationSeal) : undefined;
+  const migrationKms: Kms | undefined =
+    migrationProviderKms ?? (!dev && config.migrationSeal?.type === 'local' ? configuredSealKms({ ...config, seal: config.migrationSeal }, false, logger) : undefined);
+  const migration = !dev && config.migrationSeal ? new SealMigration(migrationKms ?? 'shamir', kms ?? 'shamir') : undefined;
   const barrier = new Barrier(physical, kms);
   const core = new Core({
     barrier,
@@ -76,9 +82,10 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
     dataKeyKms: kms && wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
+    ...(migrationKms ? { previousDataKeyKms: migrationKms } : {}),
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
     ...(config.kmsRewrap ? { kmsRewrap: config.kmsRewrap } : {}),
-    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir' }),
+    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir', ...(migration ? { migration } : {}) }),
     onUnsealed: (c) => ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger),
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
@@ -108,7 +115,9 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
 
   let rootToken: string | undefined;
   let stopAutoUnseal: (() => void) | undefined;
-  if (dev) {
+  if (migration && (await migration.detect(core))) {
+    logger.warn(`seal migration from ${SealMigration.typeOf(migration.from)} to ${SealMigration.typeOf(migration.to)} pending: unseal with migrate=true and the ${migration.from === 'shamir' ? 'unseal' : 'recovery'} key shares`);
+  } else if (dev) {
     ({ rootToken } = await core.initializeStore({ rootTokenId: dev.rootTokenId }));
     const secret = await core.mounts.add({ path: 'secret/', type: 'kv', table: 'secret', description: 'key/value secret storage', options: { version: '2' } });
     core.startBackend(secret);
@@ -169,6 +178,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
       await core.close();
       await physical.close();
       providerKms?.close();
+      migrationProviderKms?.close();
     },
   };
 }

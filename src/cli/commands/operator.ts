@@ -34,7 +34,7 @@ const INIT_HELP = `Usage: coffer operator init [-key-shares=5] [-key-threshold=3
 
   -pgp-keys and -root-token-pgp-key are not supported yet and are refused.`;
 
-const UNSEAL_HELP = `Usage: coffer operator unseal [-reset] [-format=table|json|yaml] [KEY | -]
+const UNSEAL_HELP = `Usage: coffer operator unseal [-reset] [-migrate] [-format=table|json|yaml] [KEY | -]
 
   Submits one unseal key share (hex or base64) to a server sealed by a Shamir seal and prints
   the seal status: the progress towards the threshold, or Sealed false once enough shares were
@@ -43,7 +43,9 @@ const UNSEAL_HELP = `Usage: coffer operator unseal [-reset] [-format=table|json|
   With no KEY the share is asked for on the terminal, without echo (safer than an argument,
   which other users of the machine can see in the process list). "-" reads it from stdin.
 
-  -reset   Forget the shares submitted so far and start again.`;
+  -reset   Forget the shares submitted so far and start again.
+  -migrate  During a seal migration (the old seal stanza has disabled = "true"): submit the
+            unseal key share (Shamir to KMS) or recovery key share (KMS to Shamir).`;
 
 const SEAL_HELP = `Usage: coffer operator seal
 
@@ -186,7 +188,7 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
 
 /** `operator unseal [KEY|-]` / `operator unseal -reset`: one share to sys/unseal, then the seal status. */
 async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { reset: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, { reset: { type: 'boolean' }, migrate: { type: 'boolean' } });
   expectArgs(positionals, 0, flags.reset ? 0 : 1);
   const client = await session.client();
   if (flags.reset) {
@@ -201,7 +203,7 @@ async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<numbe
   const key = await unsealKeyFrom(io, positionals[0]);
   let status: Record<string, unknown>;
   try {
-    status = await client.unseal(key);
+    status = await client.unseal(key, { migrate: flags.migrate === true });
   } catch (err) {
     return session.fail('unsealing', err);
   }

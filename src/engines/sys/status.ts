@@ -7,6 +7,7 @@ import { invalidRequest } from '../../core/errors.js';
 import { UnsealProgress } from '../../core/unseal-progress.js';
 import { zeroize } from '../../crypto/zeroize.js';
 import { recoveryConfigFor } from '../../barrier/recovery-key.js';
+import type { SealMigration } from '../../core/seal-migration.js';
 
 /** Vault's sys/health status codes, each overridable by a query parameter of the same meaning. */
 const healthFields = {
@@ -24,7 +25,7 @@ const healthFields = {
  * The paths that answer whether the core is sealed or not (sys/health, sys/seal-status, sys/init,
  * sys/unseal, sys/leader). `shamir`: the server's seal is "shamir", so sys/init splits an unseal key.
  */
-export function statusBackend(core: Core, options: { shamir?: boolean } = {}): Backend {
+export function statusBackend(core: Core, options: { shamir?: boolean; migration?: SealMigration } = {}): Backend {
   const clusterInfo = () => ({ cluster_name: core.clusterName, cluster_id: core.clusterId });
   const unsealProgress = new UnsealProgress(core);
   const sealStatusBody = async () => {
@@ -39,10 +40,10 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
       sealed,
       t: shamir ? shamir.threshold : 1,
       n: shamir ? shamir.shares : 1,
-      ...(sealed ? unsealProgress.status() : { progress: 0, nonce: '' }),
+      ...(sealed ? (options.migration?.inProgress ? options.migration.status() : unsealProgress.status()) : { progress: 0, nonce: '' }),
       version: COFFER_VERSION,
       build_date: '',
-      migration: false,
+      migration: options.migration?.inProgress ?? false,
       recovery_seal: config ? config.shamir === undefined : !options.shamir,
       storage_type: core.storageType,
       ...(sealed ? {} : clusterInfo()),
@@ -98,9 +99,14 @@ export function statusBackend(core: Core, options: { shamir?: boolean } = {}): B
     operations: {
       update: async (req) => {
         const { key, reset, migrate } = req.fields;
-        if (migrate) throw invalidRequest('seal migration is not supported yet');
-        if (reset) unsealProgress.reset();
-        else if (!key) throw invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
+        const migration = options.migration?.inProgress ? options.migration : undefined;
+        if (migration && !reset && !migrate) throw invalidRequest('seal migration is pending: submit the shares with migrate=true (coffer operator unseal -migrate)');
+        if (!migration && migrate) throw invalidRequest('migrate was given but no seal migration is pending (it needs the old seal stanza with disabled = "true")');
+        if (reset) {
+          unsealProgress.reset();
+          migration?.reset();
+        } else if (!key) throw invalidRequest("'key' must be specified in request body as JSON, or 'reset' set to true");
+        else if (migration) await migration.submit(core, key);
         else await unsealProgress.submit(key);
         return { bare: await sealStatusBody() };
       },
