@@ -96,7 +96,10 @@ export class RewrapWorker {
   private readonly now: () => number;
   private state: StoredState = { enabled: false, baseline_key_version: null, rewrapped_total: 0, last_pass_started: null, last_pass_finished: null };
   private queue: Promise<void> = Promise.resolve();
+  /** A pass is queued or running (status `running`); only the pass itself clears it. */
   private passPending = false;
+  /** A rotation check is queued: slow KMS answers do not pile up checks. */
+  private checkQueued = false;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private lastPass: PassCounts | null = null;
@@ -131,18 +134,14 @@ export class RewrapWorker {
     clearInterval(this.timer);
     this.wake?.();
     await this.queue;
+    this.passPending = false;
   }
 
   /** Starts a pass now unless one is already queued or running (sys/kms/rewrap). */
   force(): void {
     if (this.passPending || this.stopped) return;
     this.passPending = true;
-    this.enqueue(() => this.pass());
-  }
-
-  /** Resolves once the work queued so far is done (tests, and a caller that wants to wait). */
-  idle(): Promise<void> {
-    return this.queue;
+    this.enqueue(() => this.runPass());
   }
 
   /** The worker's state; counts pending versions by reading entries (no KMS call but the version check). */
@@ -174,8 +173,10 @@ export class RewrapWorker {
 
   /** One look at the KMS: adopt a baseline when just enabled, start a pass after a rotation. */
   private async tick(): Promise<void> {
-    if (this.stopped || this.passPending || !this.options.isActive()) return;
+    if (this.stopped || this.passPending || this.checkQueued || !this.options.isActive()) return;
+    this.checkQueued = true;
     this.enqueue(async () => {
+      this.checkQueued = false;
       const current = await this.currentKeyVersion();
       if (!this.state.enabled || this.state.baseline_key_version === null) {
         await this.save({ enabled: true, baseline_key_version: current });
@@ -185,26 +186,29 @@ export class RewrapWorker {
       if (current !== this.state.baseline_key_version && !this.passPending) {
         this.options.logger.info({ from: this.state.baseline_key_version, to: current }, 'KMS key rotated: re-wrapping data keys');
         this.passPending = true;
-        await this.pass();
+        await this.runPass();
       }
     });
   }
 
   private enqueue(work: () => Promise<void>): void {
     this.queue = this.queue.then(async () => {
-      if (this.stopped) {
-        this.passPending = false;
-        return;
-      }
+      if (this.stopped) return;
       try {
         await work();
       } catch (err) {
         this.lastError = err instanceof Error ? err.message : String(err);
         this.options.logger.error({ error: this.lastError }, 'KMS re-wrap failed');
-      } finally {
-        this.passPending = false;
       }
     });
+  }
+
+  private async runPass(): Promise<void> {
+    try {
+      await this.pass();
+    } finally {
+      this.passPending = false;
+    }
   }
 
   /** The KMS's current key version (its keyId follows it); its keyId when it has no versions to ask about. */
