@@ -225,6 +225,21 @@ export class Barrier implements StorageBackend {
   }
 
   /**
+   * After a rotation of the seal's KMS key: wraps the root key onto the KMS's current key, so the
+   * old key version can be retired. False (nothing written) for a Shamir seal, or when the stored
+   * wrapping already names the current key.
+   */
+  async rewrapRootKeyOntoCurrentKey(): Promise<boolean> {
+    const { kms } = this.unsealedState();
+    const entry = await this.physical.get(ROOT_KEY_KEY);
+    if (!entry) throw new Error('barrier root key disappeared from storage');
+    const record = parseRootKeyRecord(entry.value);
+    if (record.shamir || record.kms_key_id === kms.keyId) return false;
+    await this.rewrapRootKey(kms, record.recovery ? { recovery: record.recovery } : {});
+    return true;
+  }
+
+  /**
    * Adds a new key term and makes it the one new writes use (Vault's sys/rotate). Entries sealed
    * under older terms stay readable; nothing is re-encrypted.
    */

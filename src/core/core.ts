@@ -264,6 +264,7 @@ export class Core {
       logger: this.logger,
       // HA hook (issue 7): a standby node must answer false here; today every node is active.
       isActive: () => !this.sealed,
+      rewrapRootKey: () => this.barrier.rewrapRootKeyOntoCurrentKey(),
     });
     this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);

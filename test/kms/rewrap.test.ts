@@ -82,6 +82,15 @@ describe('KMS re-wrap worker with a local multi-version key file', () => {
     await assertReadsUnchanged(s, reads);
   });
 
+  it('a pass also re-wraps the barrier root key, so with v1 retired the server still unseals after a restart', async () => {
+    const { s, keyFile, reads } = await rotatedStore(3);
+    await forcePass(s);
+    await keyFile.retire(1);
+    await closeAll();
+    const restarted = await open({});
+    await assertReadsUnchanged(restarted, reads);
+  });
+
   it('a second pass does no work', async () => {
     const { s } = await rotatedStore(4);
     await forcePass(s);

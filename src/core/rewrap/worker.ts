@@ -34,6 +34,8 @@ export interface RewrapWorkerOptions {
    * (single node). Issue 7 (HA) answers false on standbys; a pass stops at its next version.
    */
   isActive: () => boolean;
+  /** Re-wraps the barrier's root key onto the KMS's current key (true when it changed), at the start of each pass. */
+  rewrapRootKey?: () => Promise<boolean>;
   now?: () => number;
 }
 
@@ -225,6 +227,8 @@ export class RewrapWorker {
     this.lastPass = counts;
     this.lastError = null;
     await this.save({ last_pass_started: new Date(startedAt).toISOString() });
+    // The root key too, or the old KMS key version could never be retired.
+    if (await this.options.rewrapRootKey?.()) this.options.logger.info({ key_id: target }, 'barrier root key re-wrapped onto the current KMS key');
     let paced = 0;
     // The n-th KMS call of the pass starts no earlier than n / max_per_sec seconds after the first.
     const pace = async () => {
