@@ -318,9 +318,16 @@ describe('coffer audit against a real dev server', () => {
       await traffic(2);
       await rename(rotating, older);
       process.kill(server.pid, 'SIGHUP');
-      // The device reopens its file_path, creating it anew: wait for that before more traffic.
+      // The device reopens its file_path, creating it anew. The file exists a moment before the
+      // device writes to it, so wait until a request's response entry is in it before more traffic.
       const deadline = Date.now() + 10_000;
-      while (!(await stat(rotating).then(() => true, () => false))) {
+      for (let probe = 0; ; probe++) {
+        const path = `sys/policies/acl/default?probe=${probe}`;
+        await api(server.address, 'GET', path, { token: server.rootToken });
+        const written = await readFile(rotating, 'utf8').catch(() => '');
+        // Only whole lines: the device may be mid-write.
+        const whole = written.slice(0, written.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
+        if (whole.some((l) => (JSON.parse(l) as { type?: string }).type === 'response')) break;
         assert.ok(Date.now() < deadline, `the server did not reopen ${rotating} after SIGHUP:\n${server.output()}`);
         await new Promise((r) => setTimeout(r, 20));
       }

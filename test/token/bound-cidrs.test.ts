@@ -194,6 +194,14 @@ describe('addressAllowed', () => {
     );
   });
 
+  it('counts an IPv4 client (plain or IPv4-mapped) as inside an IPv6 block that covers ::ffff:0:0/96, as Go does for Vault', () => {
+    // The counterexample fast-check found: ::ffff:1.2.3.4 lies in ::/80.
+    assert.equal(addressAllowed('::ffff:1.2.3.4', ['::/80']), true);
+    assert.equal(addressAllowed('1.2.3.4', ['::/80']), true);
+    assert.equal(addressAllowed('1.2.3.4', ['fd00::/8']), false);
+    assert.equal(addressAllowed('1.2.3.4', ['1.2.4.0/24']), false);
+  });
+
   it('allows any address when there are no blocks, and none that does not parse', () => {
     assert.equal(addressAllowed('203.0.113.9', []), true);
     assert.equal(addressAllowed('not-an-address', ['0.0.0.0/0']), false);

@@ -30,9 +30,12 @@ export function addressAllowed(address: string, cidrs: readonly string[]): boole
   } catch {
     return false;
   }
+  // An IPv4 client also lies in IPv6 space as ::ffff:a.b.c.d, which is what an IPv6 block such as
+  // ::/80 is compared with (as Go's net.IPNet does for Vault).
+  const forms = ip.kind() === 'ipv4' ? [ip, (ip as ipaddr.IPv4).toIPv4MappedAddress()] : [ip];
   return cidrs.some((block) => {
     const range = parseRange(block);
-    return range !== undefined && range[0].kind() === ip.kind() && ip.match(range);
+    return range !== undefined && forms.some((form) => form.kind() === range[0].kind() && form.match(range));
   });
 }
 
