@@ -54,8 +54,9 @@ const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/
 
 /**
  * The one pipeline every request goes through (DESIGN.md §1):
- * authenticate → (quotas, CIDR: later) → route → ACL (with wrapping TTL bounds) → audit request
- * → handler → (leases: later) → response wrapping → audit response → outcome.
+ * rate-limit quotas → authenticate (bound CIDRs) → route → ACL (with wrapping TTL bounds) and the
+ * listener's secret-read allowlist → audit request → token use → handler (a login becomes a token)
+ * → (leases: later) → response wrapping → audit response → outcome, counted in the metrics.
  * Backends never do any of these themselves.
  */
 export async function handleRequest(core: Core, incoming: IncomingRequest): Promise<Outcome> {
