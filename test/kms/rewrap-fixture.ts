@@ -1,3 +1,4 @@
+import type { RewrapStatus } from '../../src/core/rewrap/worker.js';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,19 +81,7 @@ export async function startRewrapServer(
 }
 
 /** The rewrap status as the API answers it. */
-export interface StatusBody {
-  enabled: boolean;
-  baseline_key_version: string | null;
-  current_key_version: string;
-  current_key_id: string;
-  pending_versions: number;
-  rewrapped_total: number;
-  last_pass_started: string | null;
-  last_pass_finished: string | null;
-  last_pass: { rewrapped: number; skipped_current: number; skipped_gone: number; failed: number; interrupted: boolean } | null;
-  last_error: string | null;
-  running: boolean;
-}
+export type StatusBody = RewrapStatus;
 
 export async function rewrapStatus(s: RewrapServer): Promise<StatusBody> {
   const answer = await s.call<{ data: StatusBody }>('GET', 'sys/kms/rewrap/status');

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess, waitFor } from '../harness/process.js';
 import { COFFER_BIN } from '../harness/server.js';
 
 /** A `coffer server` process over a SQLite store in `dir`, started from a config this test writes. */
@@ -40,8 +41,8 @@ export async function startSealServer(dir: string, options: SealServerOptions = 
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const address = await waitForOutput(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
-  return { address, dir, output: () => output, stop: () => stopChild(child) };
+  const address = await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
+  return { address, dir, output: () => output, stop: () => stopProcess(child) };
 }
 
 /** A random local master key, base64 (for COFFER_LOCAL_MASTER_KEY). */
@@ -57,25 +58,4 @@ export async function call(address: string, method: string, path: string, option
   const text = await res.text();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
-
-async function waitForOutput<T>(child: ChildProcess, probe: () => T | undefined, output: () => string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start within ${timeoutMs} ms:\n${output()}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
