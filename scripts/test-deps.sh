@@ -7,6 +7,8 @@ need=()
 command -v openssl >/dev/null || need+=(openssl)
 # PKCS#11 seal tests run against SoftHSM (a software token).
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+# etcd storage tests run a real 3-member etcd cluster.
+[ -x /usr/bin/etcd ] || need+=(etcd-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -10,10 +10,11 @@ import type { AwsKmsSealConfig } from '../kms/awskms.js';
 import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
 import { parseTransitSeal, type TransitSealConfig } from '../kms/transit.js';
 import { DEFAULT_REWRAP, type RewrapSettings } from '../core/rewrap/worker.js';
+import type { EtcdStorageConfig } from '../storage/etcd.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
-  storage: { type: 'sqlite'; path: string } | { type: 'inmem' };
+  storage: { type: 'sqlite'; path: string } | { type: 'inmem' } | EtcdStorageConfig;
   listeners: ListenerConfig[];
   /** local: the root key wrapped by a local KMS key; shamir: by an unseal key split into shares (sys/init, sys/unseal). */
   seal: { type: 'local'; keyFile?: string } | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig | TransitSealConfig;
@@ -103,8 +104,10 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     storage = { type: 'sqlite', path: storageBody.path as string };
   } else if (storageType === 'inmem') {
     storage = { type: 'inmem' };
+  } else if (storageType === 'etcd') {
+    storage = etcdStorage(storageBody, fail);
   } else {
-    storage = fail(new RegExp(`storage\\W+${escape(storageType)}`), `unknown storage type "${storageType}" (supported: sqlite, inmem)`);
+    storage = fail(new RegExp(`storage\\W+${escape(storageType)}`), `unknown storage type "${storageType}" (supported: sqlite, inmem, etcd)`);
   }
 
   const listeners = blocks(raw.listener).map(([type, body]): ListenerConfig => {
@@ -343,6 +346,41 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** How the option parsers below report a problem: the line matching `needle`, and the message. */
 type ConfigFail = (needle: RegExp, message: string) => never;
+
+/**
+ * `storage "etcd" { endpoints, prefix, ha_enabled, username, password, tls_ca_file, tls_cert_file,
+ * tls_key_file }`. Endpoints are a list or a comma-separated string (as Vault's "address").
+ */
+function etcdStorage(body: Json, fail: ConfigFail): EtcdStorageConfig {
+  const line = (key: string) => new RegExp(`^\\s*"?${escape(key)}\\b`);
+  const written = body.endpoints ?? body.address;
+  const endpoints = (typeof written === 'string' ? written.split(',') : Array.isArray(written) ? written : [])
+    .map((e: unknown) => (typeof e === 'string' ? e.trim() : ''))
+    .filter((e) => e !== '');
+  if (endpoints.length === 0) fail(line('storage'), 'storage "etcd" needs "endpoints" (a list of http(s)://host:port)');
+  for (const endpoint of endpoints) {
+    if (!/^https?:\/\/[^\s/]+:\d{1,5}\/?$/.test(endpoint)) fail(line('endpoints'), `etcd endpoint must be http(s)://host:port, got ${JSON.stringify(endpoint)}`);
+  }
+  const config: EtcdStorageConfig = { type: 'etcd', endpoints, haEnabled: booleanOption(body, 'ha_enabled', false, fail) };
+  const prefix = body.prefix ?? body.path;
+  if (prefix !== undefined) {
+    if (typeof prefix !== 'string' || prefix === '') fail(line('prefix'), 'storage "etcd" prefix must be a non-empty string');
+    config.prefix = (prefix as string).endsWith('/') ? (prefix as string) : `${prefix as string}/`;
+  }
+  const strings = { username: 'username', password: 'password', tls_ca_file: 'tlsCaFile', tls_cert_file: 'tlsCertFile', tls_key_file: 'tlsKeyFile' } as const;
+  for (const [key, field] of Object.entries(strings)) {
+    const value = body[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') fail(line(key), `storage "etcd" ${key} must be a string`);
+    config[field] = value as string;
+  }
+  if (config.password !== undefined && config.username === undefined) fail(line('password'), 'storage "etcd" password needs a username');
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined)) fail(line('tls_cert_file'), 'storage "etcd" needs both tls_cert_file and tls_key_file, or neither');
+  if ((config.tlsCertFile !== undefined || endpoints.some((e) => e.startsWith('https:'))) && config.tlsCaFile === undefined) {
+    fail(line('tls_ca_file'), 'storage "etcd" over TLS (https endpoints, client certificates) needs tls_ca_file');
+  }
+  return config;
+}
 
 /**
  * A listener's client-address rules: Vault's trusted proxies (x_forwarded_for_*) and Coffer's

@@ -31,7 +31,7 @@ import { Pkcs11Kms } from '../kms/pkcs11.js';
 import { TransitKms } from '../kms/transit.js';
 import { autoUnsealAtStart } from './auto-unseal.js';
 import { SealMigration } from '../core/seal-migration.js';
-import { openStorage } from '../storage/index.js';
+import { connectStorage } from '../storage/index.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
 
@@ -67,7 +67,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   const logger = loggers.root;
   // An HSM or cloud KMS is opened (and checked) first: one that cannot be used stops the start.
   const providerKms = dev ? undefined : await openProviderKms(config.seal);
-  const physical = openStorage(config.storage);
+  const physical = await connectStorage(config.storage);
   // Undefined for seal "shamir": the unseal key, rebuilt from shares at sys/unseal, wraps the root key.
   const kms: Kms | undefined = providerKms ?? configuredSealKms(config, !!dev, logger);
   // Seal migration: the old seal's stanza has disabled = "true"; its KMS (if any) is opened like the new one's.

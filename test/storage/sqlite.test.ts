@@ -166,8 +166,8 @@ describe('openStorage', () => {
 
   it('names the unknown type and the supported ones', () => {
     assert.throws(
-      () => openStorage({ type: 'etcd' } as unknown as Parameters<typeof openStorage>[0]),
-      /unknown storage type "etcd"; supported: "inmem", "sqlite"/,
+      () => openStorage({ type: 'zookeeper' } as unknown as Parameters<typeof openStorage>[0]),
+      /unknown storage type "zookeeper"; supported: "inmem", "sqlite", "etcd"/,
     );
   });
 });

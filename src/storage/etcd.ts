@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { Etcd3, type ICompare, type IOptions, type IRequestOp, type KVClient } from 'etcd3';
+import { CofferError } from '../core/errors.js';
+import { ConditionFailed, type Condition, type Entry, type Op, type StorageBackend } from './backend.js';
+
+/** etcd's default --max-request-bytes (1.5 MiB): a larger request is refused by the server. */
+export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+/** etcd's default --max-txn-ops. */
+export const ETCD_DEFAULT_MAX_TXN_OPS = 128;
+/** Bytes of protobuf framing counted per op on top of its key and value (a generous estimate). */
+const OP_OVERHEAD_BYTES = 32;
+/** Keys fetched per range request while listing. */
+const LIST_PAGE = 1000;
+
+export interface EtcdStorageConfig {
+  type: 'etcd';
+  endpoints: string[];
+  /** Every key lives under this prefix (default "/coffer/"). */
+  prefix?: string;
+  /** Parsed here, used by HA: nodes sharing this prefix elect an active node through etcd. */
+  haEnabled?: boolean;
+  username?: string;
+  password?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
+export interface EtcdStorageOptions {
+  /** The cluster's --max-request-bytes; a transaction whose keys and values exceed it is refused. */
+  maxRequestBytes?: number;
+  /** The cluster's --max-txn-ops. */
+  maxTxnOps?: number;
+  /** Deadline of every etcd call, so a lost cluster fails requests instead of hanging them. */
+  callTimeoutMs?: number;
+}
+
+/**
+ * Storage on an etcd v3 cluster. Each write is one etcd Txn, acknowledged by etcd only once a
+ * quorum of members committed it to their Raft logs. An entry's version is its mod_revision: etcd's
+ * single store-wide revision counter, so versions only rise and a re-created key never gets an old
+ * one back. Conditions become Txn compares, checked by etcd atomically with the writes.
+ */
+export class EtcdStorage implements StorageBackend {
+  readonly prefix: string;
+  private readonly kv: KVClient;
+  private readonly maxRequestBytes: number;
+  private readonly maxTxnOps: number;
+
+  constructor(
+    private readonly client: Etcd3,
+    prefix = '/coffer/',
+    { maxRequestBytes = ETCD_DEFAULT_MAX_REQUEST_BYTES, maxTxnOps = ETCD_DEFAULT_MAX_TXN_OPS }: EtcdStorageOptions = {},
+  ) {
+    this.prefix = prefix;
+    this.kv = client.kv;
+    this.maxRequestBytes = maxRequestBytes;
+    this.maxTxnOps = maxTxnOps;
+  }
+
+  private physical(key: string): Buffer {
+    return Buffer.from(this.prefix + key, 'utf8');
+  }
+
+  async get(key: string): Promise<Entry | undefined> {
+    const { kvs } = await this.kv.range({ key: this.physical(key) });
+    const found = kvs[0];
+    return found && { key, value: Uint8Array.from(found.value), version: Number(found.mod_revision) };
+  }
+
+  put(key: string, value: Uint8Array): Promise<void> {
+    return this.transaction([{ type: 'put', key, value }]);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.transaction([{ type: 'delete', key }]);
+  }
+
+  /**
+   * Direct children of `prefix`: pages through the keys (never the values) in byte order and, on
+   * meeting a folder, continues after everything under it, so a big folder costs one more request.
+   */
+  async list(prefix: string): Promise<string[]> {
+    const base = this.physical(prefix);
+    const end = successor(base);
+    const children: string[] = [];
+    let from = base;
+    for (;;) {
+      const { kvs, more } = await this.kv.range({ key: from, range_end: end ?? Buffer.from([0]), keys_only: true, limit: LIST_PAGE });
+      let next: Buffer | undefined;
+      for (const { key } of kvs) {
+        const rest = key.subarray(base.length).toString('utf8');
+        if (rest === '') continue;
+        const slash = rest.indexOf('/');
+        if (slash === -1) {
+          children.push(rest);
+          continue;
+        }
+        const folder = rest.slice(0, slash + 1);
+        children.push(folder);
+        next = successor(this.physical(prefix + folder));
+        break;
+      }
+      if (next === undefined) {
+        const last = kvs[kvs.length - 1];
+        if (!more || !last) break;
+        next = Buffer.concat([last.key, Buffer.from([0])]);
+      }
+      if (end !== undefined && Buffer.compare(next, end) >= 0) break;
+      from = next;
+    }
+    return children.sort();
+  }
+
+  /**
+   * One etcd Txn: the conditions as compares, then every op. When a compare fails etcd applies
+   * nothing and runs the `failure` branch, which reads the condition keys at that same revision,
+   * so the error can name the key that did not hold.
+   */
+  async transaction(ops: Op[], conditions: Condition[] = []): Promise<void> {
+    if (ops.length === 0 && conditions.length === 0) return;
+    this.checkSize(ops, conditions);
+    const compare: ICompare[] = conditions.map((condition) =>
+      condition.type === 'absent'
+        ? { key: this.physical(condition.key), target: 'Create', result: 'Equal', create_revision: 0 }
+        : { key: this.physical(condition.key), target: 'Mod', result: 'Equal', mod_revision: condition.version },
+    );
+    const success: IRequestOp[] = ops.map((op) =>
+      op.type === 'put'
+        ? { request_put: { key: this.physical(op.key), value: Buffer.from(op.value) } }
+        : { request_delete_range: { key: this.physical(op.key) } },
+    );
+    const failure: IRequestOp[] = conditions.map((c) => ({ request_range: { key: this.physical(c.key), keys_only: true } }));
+    const response = await this.kv.txn({ compare, success, failure });
+    if (response.succeeded) return;
+    for (const [i, condition] of conditions.entries()) {
+      const current = response.responses[i]?.response_range.kvs[0];
+      const holds = condition.type === 'absent' ? current === undefined : current !== undefined && Number(current.mod_revision) === condition.version;
+      if (!holds) throw new ConditionFailed(condition.key);
+    }
+    // etcd said a compare failed; name the first key if the re-read cannot tell which.
+    throw new ConditionFailed(conditions[0]?.key ?? '');
+  }
+
+  /** Refuses, before sending, a transaction etcd would reject as too large: nothing is ever truncated. */
+  private checkSize(ops: Op[], conditions: Condition[]): void {
+    if (ops.length > this.maxTxnOps) {
+      throw new CofferError(400, `transaction too large for etcd (${ops.length} operations > ${this.maxTxnOps})`);
+    }
+    let bytes = 0;
+    for (const op of ops) bytes += Buffer.byteLength(this.prefix + op.key) + (op.type === 'put' ? op.value.byteLength : 0) + OP_OVERHEAD_BYTES;
+    // Each condition is sent twice: as a compare and as a failure-branch read.
+    for (const c of conditions) bytes += 2 * (Buffer.byteLength(this.prefix + c.key) + OP_OVERHEAD_BYTES);
+    if (bytes > this.maxRequestBytes) {
+      throw new CofferError(413, `value too large for etcd (${bytes} bytes > ${this.maxRequestBytes})`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
+
+/** The smallest byte string greater than every string starting with `bytes`; undefined when none exists. */
+function successor(bytes: Buffer): Buffer | undefined {
+  const out = Buffer.from(bytes);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]! < 0xff) {
+      out[i]! += 1;
+      return out.subarray(0, i + 1);
+    }
+  }
+  return undefined;
+}
+
+/** The etcd3 client options a storage stanza describes (TLS files read now, so a bad path fails the start). */
+export function etcdClientOptions(config: EtcdStorageConfig, callTimeoutMs: number): IOptions {
+  const options: IOptions = {
+    hosts: config.endpoints,
+    dialTimeout: callTimeoutMs,
+    defaultCallOptions: () => ({ deadline: Date.now() + callTimeoutMs }),
+  };
+  if (config.tlsCaFile) {
+    options.credentials = {
+      rootCertificate: readFileSync(config.tlsCaFile),
+      ...(config.tlsCertFile ? { certChain: readFileSync(config.tlsCertFile) } : {}),
+      ...(config.tlsKeyFile ? { privateKey: readFileSync(config.tlsKeyFile) } : {}),
+    };
+  }
+  if (config.username !== undefined) options.auth = { username: config.username, password: config.password ?? '' };
+  return options;
+}
+
+/**
+ * Connects to the cluster and checks, within `timeoutMs`, that it answers a read; an unreachable
+ * or misconfigured cluster stops the start with a message naming the endpoints.
+ */
+export async function connectEtcd(config: EtcdStorageConfig, options: EtcdStorageOptions = {}): Promise<EtcdStorage> {
+  const timeoutMs = options.callTimeoutMs ?? 10_000;
+  if (config.endpoints.length === 0) throw new Error('etcd storage needs at least one endpoint');
+  const client = new Etcd3(etcdClientOptions(config, timeoutMs));
+  const storage = new EtcdStorage(client, config.prefix ?? '/coffer/', options);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      storage.get('core/etcd-probe'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    client.close();
+    throw new Error(`cannot reach etcd at ${config.endpoints.join(', ')}: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  return storage;
+}

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { freePort, stopProcess } from './process.js';
+
+/** Debian's etcd-server package (scripts/test-deps.sh installs it). */
+export const ETCD_BIN = '/usr/bin/etcd';
+
+export interface EtcdMember {
+  name: string;
+  /** PID of the member's current process (changes on restart). */
+  readonly pid: number;
+  clientUrl: string;
+  /** Sends a signal to the member's process and waits until it has exited (unless the signal does not stop it). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the member again on its data dir and ports (after kill). */
+  restart(): Promise<void>;
+  /** Everything the member's current process wrote. */
+  output(): string;
+}
+
+export interface EtcdCluster {
+  endpoints: string[];
+  members: EtcdMember[];
+  /** Stops every member by PID (SIGTERM, then SIGKILL) and removes the data dirs. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real etcd cluster of `members` processes on free loopback ports, data dirs in a temp
+ * dir, all members at once, and waits until the cluster answers a read through every endpoint.
+ * Raft timings are short (loopback has sub-millisecond round trips) so an election takes well
+ * under a second.
+ */
+export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 } = {}): Promise<EtcdCluster> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-etcd-'));
+  const specs = [];
+  for (let i = 0; i < count; i++) {
+    specs.push({ name: `etcd${i}`, clientUrl: `http://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}` });
+  }
+  const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
+  const token = `coffer-test-${process.pid}-${Date.now()}`;
+
+  const members = specs.map((spec): EtcdMember & { start(): void; process(): ChildProcess | undefined } => {
+    let child: ChildProcess | undefined;
+    let output = '';
+    const args = [
+      `--name=${spec.name}`,
+      `--data-dir=${join(dir, spec.name)}`,
+      `--listen-client-urls=${spec.clientUrl}`,
+      `--advertise-client-urls=${spec.clientUrl}`,
+      `--listen-peer-urls=${spec.peerUrl}`,
+      `--initial-advertise-peer-urls=${spec.peerUrl}`,
+      `--initial-cluster=${initialCluster}`,
+      '--initial-cluster-state=new',
+      `--initial-cluster-token=${token}`,
+      '--heartbeat-interval=50',
+      '--election-timeout=500',
+      '--logger=zap',
+      '--log-level=warn',
+    ];
+    const member = {
+      name: spec.name,
+      clientUrl: spec.clientUrl,
+      get pid() {
+        return child?.pid ?? -1;
+      },
+      process: () => child,
+      output: () => output,
+      start() {
+        output = '';
+        child = spawn(ETCD_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.on('error', (err) => (output += `\nspawn failed: ${err.message}`));
+      },
+      async kill(signal: NodeJS.Signals = 'SIGKILL') {
+        const running = child;
+        if (!running || running.exitCode !== null || running.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+        running.kill(signal);
+        if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') await exited;
+      },
+      async restart() {
+        await member.kill('SIGTERM');
+        member.start();
+        await waitUntilAnswers([spec.clientUrl], timeoutMs, () => output);
+      },
+    };
+    return member;
+  });
+
+  const stop = async () => {
+    await Promise.all(members.map(async (m) => {
+      const child = m.process();
+      if (child) await stopProcess(child, 3_000);
+    }));
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  members.forEach((m) => m.start());
+  try {
+    await waitUntilAnswers(
+      specs.map((s) => s.clientUrl),
+      timeoutMs,
+      () => members.map((m) => `--- ${m.name} (exit ${m.process()?.exitCode ?? 'running'}):\n${m.output()}`).join('\n'),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoints: specs.map((s) => s.clientUrl), members, stop };
+}
+
+/** Polls a linearizable read through each endpoint (so through Raft: the cluster has a leader) until all answer. */
+async function waitUntilAnswers(endpoints: string[], timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (const endpoint of endpoints) {
+    const client = new Etcd3({ hosts: endpoint, dialTimeout: 1_000, defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
+    try {
+      for (;;) {
+        try {
+          await client.get('coffer-harness-probe').string();
+          break;
+        } catch (err) {
+          lastError = err;
+          if (Date.now() > deadline) throw new Error(`etcd did not answer at ${endpoint} within ${timeoutMs} ms: ${(lastError as Error).message}\n${output()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    } finally {
+      client.close();
+    }
+  }
+}

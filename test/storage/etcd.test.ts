@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { CofferError } from '../../src/core/errors.js';
+import { parseConfig } from '../../src/server/config.js';
+import { EtcdStorage } from '../../src/storage/etcd.js';
+import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
+import { api } from '../harness/http.js';
+import { freePort, stopProcess, waitFor } from '../harness/process.js';
+import { COFFER_BIN } from '../harness/server.js';
+import { runStorageConformance } from './conformance.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : new TextDecoder().decode(value));
+
+/** One 3-member cluster for the whole file; every store gets its own prefix in it. */
+let clusterStarting: Promise<EtcdCluster> | undefined;
+const cluster = () => (clusterStarting ??= startEtcdCluster({ members: 3 }));
+let prefixes = 0;
+const freshPrefix = () => `/coffer-test-${process.pid}/${++prefixes}/`;
+const openStore = async (prefix = freshPrefix(), options = {}) =>
+  new EtcdStorage(new Etcd3({ hosts: (await cluster()).endpoints }), prefix, options);
+
+after(async () => {
+  if (clusterStarting) await (await clusterStarting).stop();
+});
+
+runStorageConformance('etcd', () => openStore());
+
+describe('etcd storage', () => {
+  before(cluster);
+
+  it('refuses a value over the request limit with a clear error, writing nothing', async () => {
+    const store = await openStore();
+    try {
+      const big = new Uint8Array(2 * 1024 * 1024);
+      await assert.rejects(store.put('big', big), (err: unknown) => {
+        assert.ok(err instanceof CofferError);
+        assert.equal(err.status, 413);
+        assert.match(err.message, /^value too large for etcd \(\d+ bytes > 1572864\)$/);
+        return true;
+      });
+      assert.equal(await store.get('big'), undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a transaction whose values together exceed the limit, applying none of them', async () => {
+    const store = await openStore(freshPrefix(), { maxRequestBytes: 100_000 });
+    try {
+      const half = new Uint8Array(60_000);
+      await assert.rejects(
+        store.transaction([
+          { type: 'put', key: 'a', value: half },
+          { type: 'put', key: 'b', value: half },
+        ]),
+        /value too large for etcd \(\d+ bytes > 100000\)/,
+      );
+      assert.equal(await store.get('a'), undefined);
+      assert.equal(await store.get('b'), undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores a value just under the default limit whole', async () => {
+    const store = await openStore();
+    try {
+      const value = randomBytes(1_400_000);
+      await store.put('large', value);
+      assert.deepEqual(Buffer.from((await store.get('large'))!.value), value);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps its keys under its prefix, invisible to a store with another prefix', async () => {
+    const [left, right] = [await openStore(), await openStore()];
+    try {
+      await left.put('shared/name', bytes('left'));
+      assert.equal(await right.get('shared/name'), undefined);
+      assert.deepEqual(await right.list(''), []);
+      const raw = new Etcd3({ hosts: (await cluster()).endpoints });
+      try {
+        assert.equal(await raw.get(`${left.prefix}shared/name`).string(), 'left');
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await Promise.all([left.close(), right.close()]);
+    }
+  });
+
+  it('lists a folder holding more keys than one page as one entry', async () => {
+    const store = await openStore();
+    try {
+      for (let start = 0; start < 2400; start += 120) {
+        await store.transaction(
+          Array.from({ length: 120 }, (_, i) => ({ type: 'put' as const, key: `big/${(start + i) % 3}/${start + i}`, value: bytes('x') })),
+        );
+      }
+      await store.put('big/leaf', bytes('x'));
+      assert.deepEqual(await store.list('big/'), ['0/', '1/', '2/', 'leaf']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lists more direct children than one page holds', async () => {
+    const store = await openStore();
+    try {
+      const keys = Array.from({ length: 1200 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+      for (let start = 0; start < keys.length; start += 120) {
+        await store.transaction(keys.slice(start, start + 120).map((key) => ({ type: 'put' as const, key: `many/${key}`, value: bytes('x') })));
+      }
+      assert.deepEqual(await store.list('many/'), keys);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('storage "etcd" configuration', () => {
+  const listener = 'listener "tcp" {\n  tls_disable = true\n}\n';
+
+  it('reads endpoints, prefix, ha_enabled, credentials and TLS files', async () => {
+    const config = await parseConfig(
+      'c.hcl',
+      `storage "etcd" {\n  endpoints = ["https://127.0.0.1:2379", "https://127.0.0.2:2379"]\n  prefix = "/team-a"\n  ha_enabled = "true"\n` +
+        `  username = "coffer"\n  password = "pw"\n  tls_ca_file = "/ca.pem"\n  tls_cert_file = "/c.pem"\n  tls_key_file = "/k.pem"\n}\n${listener}`,
+    );
+    assert.deepEqual(config.storage, {
+      type: 'etcd',
+      endpoints: ['https://127.0.0.1:2379', 'https://127.0.0.2:2379'],
+      prefix: '/team-a/',
+      haEnabled: true,
+      username: 'coffer',
+      password: 'pw',
+      tlsCaFile: '/ca.pem',
+      tlsCertFile: '/c.pem',
+      tlsKeyFile: '/k.pem',
+    });
+  });
+
+  it('refuses a stanza without endpoints, naming the line', async () => {
+    await assert.rejects(parseConfig('c.hcl', `ui = true\nstorage "etcd" {\n  prefix = "/x/"\n}\n${listener}`), /^ConfigError: c\.hcl:2: storage "etcd" needs "endpoints"/);
+  });
+
+  it('refuses an endpoint that is not http(s)://host:port', async () => {
+    await assert.rejects(parseConfig('c.hcl', `storage "etcd" {\n  endpoints = ["127.0.0.1"]\n}\n${listener}`), /etcd endpoint must be http\(s\):\/\/host:port, got "127\.0\.0\.1"/);
+  });
+});
+
+describe('coffer server on etcd', () => {
+  let dir: string;
+  before(async () => {
+    await cluster();
+    dir = await mkdtemp(join(tmpdir(), 'coffer-etcd-server-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Starts `coffer server` on a config with the given storage stanza; resolves with the child and its output. */
+  async function startCoffer(storage: string, masterKey: string) {
+    const config = join(dir, `coffer-${randomBytes(4).toString('hex')}.hcl`);
+    await writeFile(config, `${storage}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n`);
+    const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
+      env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { child, output: () => output };
+  }
+
+  const running: ChildProcess[] = [];
+  after(async () => {
+    await Promise.all(running.map((child) => stopProcess(child)));
+  });
+
+  it('initializes, stores a KV secret, restarts and reads it back from etcd', async () => {
+    const { endpoints } = await cluster();
+    const prefix = freshPrefix();
+    const stanza = `storage "etcd" {\n  endpoints = ${JSON.stringify(endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = false\n}`;
+    const masterKey = randomBytes(32).toString('base64');
+
+    const first = await startCoffer(stanza, masterKey);
+    running.push(first.child);
+    const address = await waitFor(first.child, () => /Api Address: (\S+)/.exec(first.output())?.[1], first.output);
+    assert.match(first.output(), /Storage: etcd/);
+    const init = await api<{ root_token: string }>(address, 'PUT', 'sys/init', { body: {} });
+    assert.equal(init.status, 200, init.text);
+    const token = init.body.root_token;
+    const mounted = await api(address, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv-v2' } });
+    assert.equal(mounted.status, 204, mounted.text);
+    const written = await api(address, 'POST', 'secret/data/app', { token, body: { data: { password: 'on-etcd' } } });
+    assert.equal(written.status, 200, written.text);
+    await stopProcess(first.child);
+
+    const raw = new Etcd3({ hosts: endpoints });
+    try {
+      assert.ok((await raw.getAll().prefix(prefix).keys()).length > 0, 'the server wrote its entries under its etcd prefix');
+    } finally {
+      raw.close();
+    }
+
+    const second = await startCoffer(stanza, masterKey);
+    running.push(second.child);
+    const again = await waitFor(second.child, () => /Api Address: (\S+)/.exec(second.output())?.[1], second.output);
+    let read = await api<{ data: { data: Record<string, string> } }>(again, 'GET', 'secret/data/app', { token });
+    const deadline = Date.now() + 10_000;
+    while (read.status === 503 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50)); // auto-unseal at start may still be running
+      read = await api(again, 'GET', 'secret/data/app', { token });
+    }
+    assert.equal(read.status, 200, read.text);
+    assert.deepEqual(read.body.data.data, { password: 'on-etcd' });
+    await stopProcess(second.child);
+  });
+
+  it('exits 1 quickly with a clear message when no etcd endpoint answers', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const coffer = await startCoffer(`storage "etcd" {\n  endpoints = ["http://127.0.0.1:${port}"]\n}`, randomBytes(32).toString('base64'));
+    running.push(coffer.child);
+    const code = await new Promise<number | null>((resolve) => coffer.child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 1, coffer.output());
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+    assert.match(coffer.output(), new RegExp(`cannot reach etcd at http://127\\.0\\.0\\.1:${port}`));
+  });
+});
+
+describe('etcd storage with a member down', () => {
+  it('keeps reading and writing with 2 of 3 members after one is killed with SIGKILL', async () => {
+    const { members } = await cluster();
+    const store = await openStore();
+    const victim = members[0]!;
+    try {
+      await store.put('before', bytes('written with 3 members'));
+      await victim.kill('SIGKILL');
+      await store.put('after', bytes('written with 2 members'));
+      await store.transaction([{ type: 'put', key: 'cas', value: bytes('v') }], [{ type: 'absent', key: 'cas' }]);
+      assert.equal(text((await store.get('before'))?.value), 'written with 3 members');
+      assert.equal(text((await store.get('after'))?.value), 'written with 2 members');
+      assert.deepEqual(await store.list(''), ['after', 'before', 'cas']);
+    } finally {
+      await store.close();
+      await victim.restart();
+    }
+  });
+});
