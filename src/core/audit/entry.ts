@@ -67,6 +67,7 @@ export function formatEntry(type: 'request' | 'response', facts: AuditFacts, opt
   const secret = (value: string) => (options.logRaw || value === '' ? value : hash(value));
   const accessor = (value: string) => (options.hmacAccessor ? secret(value) : value);
   const data = (value: unknown) => (options.logRaw ? value : hashStrings(value, hash));
+  const requestData = (value: unknown) => (options.logRaw ? value : hashStrings(value, hash, true));
 
   const entry: Record<string, unknown> = { time: new Date().toISOString(), type };
   const auth = facts.auth;
@@ -96,7 +97,7 @@ export function formatEntry(type: 'request' | 'response', facts: AuditFacts, opt
     ...(r.clientTokenAccessor ? { client_token_accessor: accessor(r.clientTokenAccessor) } : {}),
     namespace: { id: 'root' },
     path: r.path,
-    ...(Object.keys(r.data).length > 0 ? { data: data(r.data) } : {}),
+    ...(Object.keys(r.data).length > 0 ? { data: requestData(r.data) } : {}),
     remote_address: r.remoteAddress,
     ...(r.remotePort ? { remote_port: r.remotePort } : {}),
     ...(r.wrapTtl ? { wrap_ttl: r.wrapTtl } : {}),
