@@ -116,6 +116,11 @@ export class Barrier implements StorageBackend {
     return this.keyring === undefined;
   }
 
+  /** The physical store under the barrier: snapshots copy and restore it as stored (still sealed). */
+  get physicalStore(): StorageBackend {
+    return this.physical;
+  }
+
   /** The kind of KMS sealing this barrier (e.g. "local"), as sys/seal-status reports it. */
   get kmsType(): string {
     return (this.kms ?? this.configuredKms)?.type ?? 'unknown';

@@ -28,7 +28,8 @@ const commands: Record<string, { run: Command; usage: string }> = {
     run: operatorCommand,
     usage:
       'operator init|unseal|seal ...   Initialize, unseal and seal a server (sys/init, sys/unseal, sys/seal)\n' +
-      '    operator rekey                  Not supported yet (exits 2)',
+      '    operator rekey                  Not supported yet (exits 2)\n' +
+      '    operator snapshot save|restore  Save or restore a snapshot of the store (sys/storage/snapshot)',
   },
   login: {
     run: loginCommand,

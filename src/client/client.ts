@@ -403,6 +403,46 @@ export class CofferClient {
     await this.request('PUT', 'sys/seal');
   }
 
+  /** GET sys/storage/snapshot: the snapshot as a byte stream, read as the server produces it. */
+  async snapshotSave(): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.binaryRequest('GET', 'sys/storage/snapshot');
+    if (!response.body) throw new CofferConnectionError('GET', this.url('sys/storage/snapshot'), new Error('the server sent no snapshot body'));
+    return response.body;
+  }
+
+  /**
+   * POST sys/storage/snapshot (or snapshot-force): restores a snapshot file. Answers the server's
+   * warnings (a forced restore of other keys leaves it sealed, and says so).
+   */
+  async snapshotRestore(snapshot: Uint8Array, options: { force?: boolean } = {}): Promise<string[]> {
+    const path = options.force ? 'sys/storage/snapshot-force' : 'sys/storage/snapshot';
+    const response = await this.binaryRequest('POST', path, snapshot);
+    const parsed = parseJson(await response.text()) as { warnings?: string[] } | undefined;
+    return parsed?.warnings ?? [];
+  }
+
+  /** A request whose body or answer is bytes, not JSON (snapshots); non-2xx throws CofferApiError. */
+  private async binaryRequest(method: string, path: string, body?: Uint8Array): Promise<Response> {
+    const url = this.url(path);
+    const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
+    if (this.token) headers['X-Vault-Token'] = this.token;
+    if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
+    if (body) headers['Content-Type'] = 'application/octet-stream';
+    let response: Response;
+    try {
+      // A Blob: fetch's BodyInit typing refuses a Uint8Array over a possibly shared buffer.
+      response = await this.fetchImpl(url, { method, headers, ...(body ? { body: new Blob([new Uint8Array(body)]) } : {}) });
+    } catch (err) {
+      throw new CofferConnectionError(method, url, err);
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      const parsed = parseJson(text);
+      throw new CofferApiError(response.status, errorsOf(parsed, text), method, url, parsed);
+    }
+    return response;
+  }
+
   /**
    * sys/wrapping/unwrap. With a wrapping token, it is sent as the request's own token (the
    * wrapping token is allowed to unwrap itself); without one, the client's token is unwrapped.

@@ -20,6 +20,7 @@ export interface HttpOptions {
 const JSON_TYPE = 'application/json';
 const EMPTY = Buffer.alloc(0);
 const MAX_JSON_DEPTH = 256;
+const SNAPSHOT_UPLOAD = /^\/v1\/sys\/storage\/(raft\/)?snapshot(-force)?(\?|$)/;
 
 /** Builds the Fastify server that speaks Vault's HTTP API at /v1/. */
 export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstance {
@@ -37,7 +38,14 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
 
   // Vault parses every body as JSON whatever its Content-Type (curl -d sends form encoding).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  // A snapshot upload (sys/storage/snapshot*) is binary: it reaches the handler as its `snapshot` field, base64.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (req, body, done) => {
+    if (SNAPSHOT_UPLOAD.test(req.url)) return done(null, { snapshot: Buffer.from(body).toString('base64') });
+    parseJsonBody(body, done);
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body, done));
+
+  function parseJsonBody(body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
     if (nestingDepth(text) > MAX_JSON_DEPTH) {
@@ -48,7 +56,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     } catch {
       done(new CofferError(400, 'failed to parse JSON input: invalid JSON in request body'), undefined);
     }
-  });
+  }
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     if (err instanceof RateLimitExceeded) reply.headers(err.headers);

@@ -30,4 +30,21 @@ export interface StorageBackend {
   /** All ops apply, or none; a failed condition throws ConditionFailed. */
   transaction(ops: Op[], conditions?: Condition[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional (snapshots): every physical entry exactly as stored, as of one point in time, in key
+   * order. Writes made while the iteration runs are not seen. A backend without it cannot be snapshotted.
+   */
+  snapshot?(): AsyncIterable<SnapshotEntry>;
+  /**
+   * Optional (snapshots): replaces the whole store with `entries` (all or nothing where the backend
+   * can). Restored entries get fresh versions from the backend's counter, never the snapshot's, so
+   * a check-and-set read before the restore cannot match a restored entry.
+   */
+  restore?(entries: Iterable<SnapshotEntry>): Promise<void>;
+}
+
+/** One physical entry of a snapshot: the stored (barrier-encrypted) bytes under their key. */
+export interface SnapshotEntry {
+  key: string;
+  value: Uint8Array;
 }

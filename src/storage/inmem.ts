@@ -1,4 +1,4 @@
-import { ConditionFailed, type Condition, type Entry, type Op, type StorageBackend } from './backend.js';
+import { ConditionFailed, type Condition, type Entry, type Op, type SnapshotEntry, type StorageBackend } from './backend.js';
 import { listChildren } from './list.js';
 
 /** Storage in a Map: tests and `-dev` without a file. Single-threaded JS makes each call atomic. */
@@ -37,6 +37,20 @@ export class InmemBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {}
+
+  /** A copy of the map taken synchronously, so it is one point in time; yielded in key order. */
+  async *snapshot(): AsyncIterable<SnapshotEntry> {
+    const copy = [...this.entries.values()].map(({ key, value }) => ({ key, value: value.slice() }));
+    copy.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    yield* copy;
+  }
+
+  /** Replaces the map without an await in between: no caller sees a half-restored store. */
+  async restore(entries: Iterable<SnapshotEntry>): Promise<void> {
+    const incoming = [...entries];
+    this.entries.clear();
+    for (const { key, value } of incoming) this.store(key, value);
+  }
 
   private store(key: string, value: Uint8Array): void {
     this.entries.set(key, { key, value: value.slice(), version: ++this.revision });

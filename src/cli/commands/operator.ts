@@ -3,6 +3,7 @@ import { EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from '../exit-codes.js
 import { keyValueTable, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 import { printSealStatus } from './status.js';
+import { snapshotCommand } from './snapshot.js';
 import { runSubcommand, type Command, type Subcommands } from './subcommands.js';
 
 /** `operator <subcommand>`: initialize, unseal, seal and rekey a server (sys/init, sys/unseal, sys/seal, sys/rekey). */
@@ -73,6 +74,7 @@ const operatorSubcommands: Subcommands = {
   unseal: withHelp(UNSEAL_HELP, operatorUnseal),
   seal: withHelp(SEAL_HELP, operatorSeal),
   rekey: withHelp(REKEY_HELP, operatorRekey),
+  snapshot: snapshotCommand,
 };
 
 /** Runs a subcommand, printing its own help (not the group's) for -h / -help. */

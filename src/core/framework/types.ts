@@ -155,8 +155,8 @@ export interface Resp {
   warnings?: string[];
   /** A secret with a lease (dynamic credentials); the pipeline registers it. */
   lease?: { duration: number; renewable: boolean };
-  /** A non-JSON body (prometheus metrics); bypasses the envelope. */
-  raw?: { contentType: string; body: string };
+  /** A non-JSON body (prometheus metrics, a storage snapshot streamed as it is read); bypasses the envelope. */
+  raw?: { contentType: string; body: string | Uint8Array | NodeJS.ReadableStream };
   /** Body sent verbatim instead of the envelope (sys/health and friends answer bare JSON). */
   bare?: Record<string, unknown>;
   /** The response is already a wrapping token (sys/wrapping/rewrap): answered as wrap_info. */

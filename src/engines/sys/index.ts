@@ -11,6 +11,7 @@ import { sealPaths } from './seal.js';
 import { rotatePaths } from './rotate.js';
 import { kmsRewrapPaths } from './kms-rewrap.js';
 import { rekeyPaths } from './rekey.js';
+import { snapshotPaths } from './snapshot.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
 
@@ -35,6 +36,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels } = {})
       ...rotatePaths(core),
       ...kmsRewrapPaths(core),
       ...rekeyPaths(core),
+      ...snapshotPaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
     ],
   };

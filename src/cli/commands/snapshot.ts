@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { EXIT_API_ERROR, EXIT_OK, HelpRequested } from '../exit-codes.js';
+import { expectArgs, openSession, type CliIo } from '../session.js';
+import { runSubcommand, type Command, type Subcommands } from './subcommands.js';
+
+const SAVE_HELP = `Usage: coffer operator snapshot save FILE
+
+  Saves a point-in-time snapshot of the whole store (sys/storage/snapshot, sudo) to FILE. The
+  snapshot holds every entry as stored, encrypted by the barrier, and ends with a SHA-256
+  checksum, which is checked before FILE is written in place.`;
+
+const RESTORE_HELP = `Usage: coffer operator snapshot restore [-force] FILE
+
+  Replaces the whole store with the snapshot in FILE (sys/storage/snapshot, sudo). A corrupt or
+  truncated file is refused and nothing changes.
+
+  -force   Restore even a snapshot sealed under other keys (sys/storage/snapshot-force). The
+           server is then sealed until it is unsealed with the keys of the snapshot's store.`;
+
+/** `operator snapshot save|restore`. */
+export function snapshotCommand(io: CliIo, args: readonly string[]): Promise<number> {
+  return runSubcommand('operator snapshot', snapshotSubcommands, io, args);
+}
+
+const snapshotSubcommands: Subcommands = {
+  save: withHelp(SAVE_HELP, snapshotSave),
+  restore: withHelp(RESTORE_HELP, snapshotRestore),
+};
+
+function withHelp(help: string, command: Command): Command {
+  return async (io, args) => {
+    try {
+      return await command(io, args);
+    } catch (err) {
+      if (!(err instanceof HelpRequested)) throw err;
+      io.stdout(`${help}\n`);
+      return EXIT_OK;
+    }
+  };
+}
+
+/**
+ * Streams the snapshot into FILE.partial while hashing everything but its last 32 bytes (the
+ * checksum), and renames it into place only when they match: a cut connection never leaves a
+ * FILE that looks complete.
+ */
+async function snapshotSave(io: CliIo, args: readonly string[]): Promise<number> {
+  const { session, positionals } = openSession(io, args, {});
+  expectArgs(positionals, 1);
+  const file = positionals[0]!;
+  const partial = `${file}.partial`;
+  const client = await session.client();
+  try {
+    const body = await client.snapshotSave();
+    const out = createWriteStream(partial, { mode: 0o600 });
+    const hash = createHash('sha256');
+    let tail = Buffer.alloc(0);
+    try {
+      for await (const chunk of body) {
+        const joined = Buffer.concat([tail, Buffer.from(chunk)]);
+        const keep = Math.max(0, joined.length - 32);
+        hash.update(joined.subarray(0, keep));
+        tail = joined.subarray(keep);
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    } finally {
+      out.end();
+      await once(out, 'close');
+    }
+    if (tail.length !== 32 || !hash.digest().equals(tail)) {
+      await rm(partial, { force: true });
+      session.err('Error saving snapshot: the download is incomplete or corrupt (checksum mismatch); nothing was written');
+      return EXIT_API_ERROR;
+    }
+    await rename(partial, file);
+  } catch (err) {
+    await rm(partial, { force: true });
+    return session.fail('saving snapshot', err);
+  }
+  session.out(`Success! Snapshot saved to ${file}`);
+  return EXIT_OK;
+}
+
+async function snapshotRestore(io: CliIo, args: readonly string[]): Promise<number> {
+  const { session, flags, positionals } = openSession(io, args, { force: { type: 'boolean' } });
+  expectArgs(positionals, 1);
+  const file = positionals[0]!;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    return session.fail(`reading ${file}`, err);
+  }
+  const client = await session.client();
+  let warnings: string[];
+  try {
+    warnings = await client.snapshotRestore(bytes, { force: flags.force === true });
+  } catch (err) {
+    return session.fail('restoring snapshot', err);
+  }
+  for (const warning of warnings) session.err(`WARNING! ${warning}`);
+  session.out('Success! Snapshot restored.');
+  return EXIT_OK;
+}
