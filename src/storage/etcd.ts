@@ -48,7 +48,8 @@ export class EtcdStorage implements StorageBackend {
   private readonly maxTxnOps: number;
 
   constructor(
-    private readonly client: Etcd3,
+    /** The connection, shared with whatever else needs this cluster (HA elections). */
+    readonly client: Etcd3,
     prefix = '/coffer/',
     { maxRequestBytes = ETCD_DEFAULT_MAX_REQUEST_BYTES, maxTxnOps = ETCD_DEFAULT_MAX_TXN_OPS }: EtcdStorageOptions = {},
   ) {
@@ -144,8 +145,10 @@ export class EtcdStorage implements StorageBackend {
 
   /** Refuses, before sending, a transaction etcd would reject as too large: nothing is ever truncated. */
   private checkSize(ops: Op[], conditions: Condition[]): void {
-    if (ops.length > this.maxTxnOps) {
-      throw new CofferError(400, `transaction too large for etcd (${ops.length} operations > ${this.maxTxnOps})`);
+    // etcd counts the compares, the success ops and the failure ops against --max-txn-ops separately.
+    const count = Math.max(ops.length, conditions.length);
+    if (count > this.maxTxnOps) {
+      throw new CofferError(400, `transaction too large for etcd (${count} operations > ${this.maxTxnOps})`);
     }
     let bytes = 0;
     for (const op of ops) bytes += Buffer.byteLength(this.prefix + op.key) + (op.type === 'put' ? op.value.byteLength : 0) + OP_OVERHEAD_BYTES;
