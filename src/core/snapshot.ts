@@ -34,19 +34,22 @@ export interface SnapshotHeader {
 /**
  * The identity of the keys a store is sealed under: a SHA-256 of the seal type and KMS key id
  * recorded in the barrier's root-key record. Two stores share it exactly when the same seal key
- * wraps their root keys, i.e. when the running server's seal can open a restored snapshot.
+ * wraps their root keys, i.e. when the running server's seal can open a restored snapshot. A
+ * Shamir seal's key id is the same "shamir" everywhere, so there the wrapped root key itself (a
+ * ciphertext: unique per store and per rekey) names the keys instead.
  * Undefined when there is no (readable) root-key record.
  */
 export function keyIdentity(rootKeyRecord: Uint8Array | undefined): { identity: string; sealType: string } | undefined {
   if (!rootKeyRecord) return undefined;
-  let record: { seal_type?: unknown; kms_key_id?: unknown };
+  let record: { seal_type?: unknown; kms_key_id?: unknown; wrapped_root_key?: unknown };
   try {
     record = JSON.parse(Buffer.from(rootKeyRecord).toString('utf8')) as typeof record;
   } catch {
     return undefined;
   }
   if (typeof record.seal_type !== 'string' || typeof record.kms_key_id !== 'string') return undefined;
-  const identity = createHash('sha256').update(`coffer-seal-key\0${record.seal_type}\0${record.kms_key_id}`).digest('hex');
+  const keyName = record.seal_type === 'shamir' ? `wrapped:${String(record.wrapped_root_key)}` : record.kms_key_id;
+  const identity = createHash('sha256').update(`coffer-seal-key\0${record.seal_type}\0${keyName}`).digest('hex');
   return { identity, sealType: record.seal_type };
 }
 

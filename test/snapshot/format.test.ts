@@ -39,6 +39,11 @@ describe('snapshot file format', () => {
     assert.notEqual(one.keyIdentity, other.keyIdentity);
   });
 
+  it('tells two Shamir stores apart by their wrapped root keys (their key ids are all "shamir")', async () => {
+    const shamir = (wrapped: string) => [{ key: ROOT_KEY_KEY, value: Buffer.from(JSON.stringify({ format: 1, seal_type: 'shamir', kms_key_id: 'shamir', wrapped_root_key: wrapped })) }];
+    assert.notEqual(verifySnapshot(await build(shamir('AAAA'))).keyIdentity, verifySnapshot(await build(shamir('BBBB'))).keyIdentity);
+  });
+
   it('refuses a file that is not a snapshot', () => refusal(Buffer.from('{"data": 1}'), /bad magic/));
 
   it('refuses another format version', async () => {

@@ -70,10 +70,14 @@ async function restoreSnapshot(core: Core, encoded: string, force: boolean): Pro
     );
   }
   const restore = physical.restore.bind(physical);
+  // A Shamir seal has no key of its own to unseal with: the operators' shares are needed again.
+  const warning = !sameKeys
+    ? "the snapshot was sealed under other keys than this server's seal: the server is now sealed until it is unsealed with the keys of the store the snapshot came from"
+    : core.sealType === 'shamir'
+      ? 'the server is now sealed: unseal it with the unseal key shares'
+      : undefined;
   return {
-    ...(sameKeys
-      ? { status: 204 }
-      : { data: null, warnings: ['the snapshot was sealed under other keys than this server\'s seal: the server is now sealed until it is unsealed with the keys of the store the snapshot came from'] }),
+    ...(warning ? { data: null, warnings: [warning] } : { status: 204 }),
     afterResponse: async () => {
       core.logger.warn({ entries: snapshot.entries.length, created: snapshot.header.created, forced: force }, 'restoring a storage snapshot: sealing, replacing the store, unsealing');
       await core.seal();
