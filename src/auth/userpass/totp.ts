@@ -26,6 +26,9 @@ export interface TotpEntry {
   period: number;
   /** The time step of the last accepted code; a code is accepted only for a later step (no replay). */
   lastUsedStep: number;
+  /** The time step in which `failedAttempts` wrong codes were sent (absent in entries written before the limit). */
+  failedStep?: number;
+  failedAttempts?: number;
 }
 
 export interface TotpOptions {
@@ -74,9 +77,15 @@ function matchingStep(entry: TotpEntry, code: string, now: number): number | und
   return TOTP.counter({ period: entry.period, timestamp: now }) + delta;
 }
 
-export type TotpCheck = 'not-enabled' | 'missing' | 'accepted' | 'rejected';
+export type TotpCheck = 'not-enabled' | 'missing' | 'accepted' | 'rejected' | 'locked';
 
 const ATTEMPTS = 10;
+/**
+ * Wrong codes allowed per time step (Vault's TOTP MFA max_validation_attempts, default 5): without
+ * a limit, someone who has the password could try codes until one of the ~3 valid ones comes up.
+ * Once reached, every code (even the right one) is refused until the next step begins.
+ */
+export const MAX_FAILED_ATTEMPTS = 5;
 
 /**
  * Checks a login's TOTP code for `username` and, when it is good, records its time step in one
@@ -90,10 +99,17 @@ export async function checkTotp(store: MountStorage, username: string, code: str
     const current = await store.getVersioned<TotpEntry>(key);
     if (!current) return 'not-enabled';
     if (code === '') return 'missing';
-    const step = matchingStep(current.value, code, now);
-    if (step === undefined || step <= current.value.lastUsedStep) return 'rejected';
-    const updated: TotpEntry = { ...current.value, lastUsedStep: step };
-    if (await commit(store, [{ type: 'put', key, value: updated }], [{ type: 'version', key, version: current.version }])) return 'accepted';
+    const entry = current.value;
+    const nowStep = TOTP.counter({ period: entry.period, timestamp: now });
+    const failed = entry.failedStep === nowStep ? (entry.failedAttempts ?? 0) : 0;
+    if (failed >= MAX_FAILED_ATTEMPTS) return 'locked';
+    const step = matchingStep(entry, code, now);
+    // A replayed code is refused, but it is not a guess: only a code matching no step counts.
+    if (step !== undefined && step <= entry.lastUsedStep) return 'rejected';
+    // A wrong code is counted in the same version-conditioned write as a right one is recorded, so
+    // concurrent guesses cannot get past the limit, and a right code is taken only below it.
+    const updated: TotpEntry = step !== undefined ? { ...entry, lastUsedStep: step } : { ...entry, failedStep: nowStep, failedAttempts: failed + 1 };
+    if (await commit(store, [{ type: 'put', key, value: updated }], [{ type: 'version', key, version: current.version }])) return step !== undefined ? 'accepted' : 'rejected';
   }
   return 'rejected';
 }

@@ -38,6 +38,7 @@ export function loginPaths(dummy: Promise<PasswordHash>): PathDef[] {
           const mfa = await checkTotp(store, name, req.fields.totp.replace(/\s+/g, ''));
           if (mfa === 'missing') throw invalidRequest('TOTP code required: this user has MFA enabled; send the current code in the "totp" field');
           if (mfa === 'rejected') throw invalidRequest('invalid username, password or TOTP code');
+          if (mfa === 'locked') throw invalidRequest('maximum TOTP validation attempts exceeded: try again when the authenticator shows the next code');
 
           return {
             login: {
