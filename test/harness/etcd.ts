@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
 import { freePort, stopProcess } from './process.js';
 
 /** Debian's etcd-server package (scripts/test-deps.sh installs it). */
@@ -21,6 +22,21 @@ export interface EtcdMember {
   output(): string;
 }
 
+/** TLS on the client URLs: the members' certificate, and the CA client certificates must chain to (required). */
+export interface EtcdTls {
+  cert: string;
+  key: string;
+  ca: string;
+  /** A client certificate the harness itself uses to see whether the cluster answers. */
+  probe: { cert: string; key: string };
+}
+
+export interface EtcdClusterOptions {
+  members?: number;
+  timeoutMs?: number;
+  tls?: EtcdTls;
+}
+
 export interface EtcdCluster {
   endpoints: string[];
   members: EtcdMember[];
@@ -36,11 +52,11 @@ export interface EtcdCluster {
  * Raft timings are short (loopback has sub-millisecond round trips) so an election takes well
  * under a second.
  */
-export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 } = {}): Promise<EtcdCluster> {
+export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000, tls }: EtcdClusterOptions = {}): Promise<EtcdCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-etcd-'));
   const specs = [];
   for (let i = 0; i < count; i++) {
-    specs.push({ name: `etcd${i}`, clientUrl: `http://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}` });
+    specs.push({ name: `etcd${i}`, clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}` });
   }
   const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
   const token = `coffer-test-${process.pid}-${Date.now()}`;
@@ -62,6 +78,7 @@ export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 
       '--election-timeout=500',
       '--logger=zap',
       '--log-level=warn',
+      ...(tls ? [`--cert-file=${tls.cert}`, `--key-file=${tls.key}`, '--client-cert-auth', `--trusted-ca-file=${tls.ca}`] : []),
     ];
     const member = {
       name: spec.name,
@@ -88,7 +105,7 @@ export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 
       async restart() {
         await member.kill('SIGTERM');
         member.start();
-        await waitUntilAnswers([spec.clientUrl], timeoutMs, () => output);
+        await waitUntilAnswers([spec.clientUrl], timeoutMs, () => output, tls);
       },
     };
     return member;
@@ -112,6 +129,7 @@ export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 
       specs.map((s) => s.clientUrl),
       timeoutMs,
       () => members.map((m) => `--- ${m.name} (exit ${m.process()?.exitCode ?? 'running'}):\n${m.output()}`).join('\n'),
+      tls,
     );
   } catch (err) {
     await stop();
@@ -119,7 +137,7 @@ export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 
   }
   const leader = async (): Promise<EtcdMember> => {
     for (const member of members) {
-      const client = new Etcd3({ hosts: member.clientUrl, defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
+      const client = new Etcd3({ ...probeOptions(member.clientUrl, tls), defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
       try {
         const status = await client.maintenance.status({});
         if (status.leader === status.header.member_id) return member;
@@ -135,13 +153,13 @@ export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000 
 }
 
 /** Polls a linearizable read through each endpoint (so through Raft: the cluster has a leader) until all answer. */
-async function waitUntilAnswers(endpoints: string[], timeoutMs: number, output: () => string): Promise<void> {
+async function waitUntilAnswers(endpoints: string[], timeoutMs: number, output: () => string, tls: EtcdTls | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (const endpoint of endpoints) {
     for (;;) {
       // A fresh client each attempt: a client's circuit breaker, once open after failed attempts, would refuse for 5 s.
-      const client = new Etcd3({ hosts: endpoint, dialTimeout: 1_000, defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
+      const client = new Etcd3({ ...probeOptions(endpoint, tls), dialTimeout: 1_000, defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
       try {
         await client.get('coffer-harness-probe').string();
         break;
@@ -154,4 +172,12 @@ async function waitUntilAnswers(endpoints: string[], timeoutMs: number, output: 
       }
     }
   }
+}
+
+function probeOptions(endpoint: string, tls: EtcdTls | undefined): IOptions {
+  if (!tls) return { hosts: endpoint };
+  return {
+    hosts: endpoint,
+    credentials: { rootCertificate: readFileSync(tls.ca), certChain: readFileSync(tls.probe.cert), privateKey: readFileSync(tls.probe.key) },
+  };
 }

@@ -8,11 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { CofferError } from '../../src/core/errors.js';
 import { parseConfig } from '../../src/server/config.js';
-import { EtcdStorage } from '../../src/storage/etcd.js';
+import { connectEtcd, EtcdStorage } from '../../src/storage/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api } from '../harness/http.js';
 import { freePort, stopProcess, waitFor } from '../harness/process.js';
 import { COFFER_BIN } from '../harness/server.js';
+import { TestCa, tempDir } from '../tls/fixture.js';
 import { runStorageConformance } from './conformance.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -134,6 +135,39 @@ describe('etcd storage', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('etcd storage over TLS with client certificates', () => {
+  const dir = tempDir('etcd-tls');
+  const ca = new TestCa(dir.dir, 'etcd-ca');
+  const server = ca.server('etcd-server');
+  const coffer = ca.client('coffer');
+  let tlsCluster: EtcdCluster;
+  before(async () => {
+    tlsCluster = await startEtcdCluster({ members: 1, tls: { ...server, ca: ca.cert, probe: coffer } });
+  });
+  after(async () => {
+    await tlsCluster?.stop();
+    dir.remove();
+  });
+
+  it('stores and reads back through https with tls_ca_file, tls_cert_file and tls_key_file', async () => {
+    const store = await connectEtcd({ type: 'etcd', endpoints: tlsCluster.endpoints, prefix: freshPrefix(), tlsCaFile: ca.cert, tlsCertFile: coffer.cert, tlsKeyFile: coffer.key });
+    try {
+      assert.match(tlsCluster.endpoints[0]!, /^https:/);
+      await store.put('k', bytes('over tls'));
+      assert.equal(text((await store.get('k'))?.value), 'over tls');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('cannot connect without a client certificate the cluster trusts', async () => {
+    await assert.rejects(
+      connectEtcd({ type: 'etcd', endpoints: tlsCluster.endpoints, tlsCaFile: ca.cert }, { callTimeoutMs: 3_000 }),
+      new RegExp(`^Error: cannot reach etcd at ${tlsCluster.endpoints[0]!.replace(/[.]/g, '\\.')}`),
+    );
   });
 });
 
