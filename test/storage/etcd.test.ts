@@ -171,6 +171,42 @@ describe('etcd storage over TLS with client certificates', () => {
   });
 });
 
+describe('etcd storage with username and password', () => {
+  let authCluster: EtcdCluster;
+  before(async () => {
+    authCluster = await startEtcdCluster({ members: 1 });
+    const admin = new Etcd3({ hosts: authCluster.endpoints });
+    try {
+      await admin.role('root').create();
+      await admin.user('root').create('root-password');
+      await admin.user('root').addRole('root');
+      await admin.auth.authEnable({});
+    } finally {
+      admin.close();
+    }
+  });
+  after(async () => {
+    await authCluster?.stop();
+  });
+
+  it('stores and reads back as the configured user', async () => {
+    const store = await connectEtcd({ type: 'etcd', endpoints: authCluster.endpoints, prefix: freshPrefix(), username: 'root', password: 'root-password' });
+    try {
+      await store.put('k', bytes('authenticated'));
+      assert.equal(text((await store.get('k'))?.value), 'authenticated');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('cannot connect with a wrong password', async () => {
+    await assert.rejects(
+      connectEtcd({ type: 'etcd', endpoints: authCluster.endpoints, username: 'root', password: 'wrong' }, { callTimeoutMs: 3_000 }),
+      /^Error: cannot reach etcd at .*authentication failed/,
+    );
+  });
+});
+
 describe('storage "etcd" configuration', () => {
   const listener = 'listener "tcp" {\n  tls_disable = true\n}\n';
 
