@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { AuditSink } from '../core/audit/sink.js';
-import { invalidRequest } from '../core/errors.js';
+import { CofferError, invalidRequest } from '../core/errors.js';
 
 /** The tail of the file is read back in windows of this many bytes when looking for the last line. */
 const TAIL_WINDOW = 1 << 20;
@@ -69,8 +69,15 @@ async function openForAppend(filePath: string, mode: number): Promise<FileHandle
   try {
     // As Vault: an existing file is brought to `mode` too ("0000" leaves it alone). Only regular
     // files: a device such as /dev/null keeps its own permissions.
-    if (mode !== 0 && (await handle.stat()).isFile()) await handle.chmod(mode);
+    const stat = await handle.stat();
+    // "0000" keeps an existing file's mode: it must not be an executable one (see parseMode).
+    if (mode === 0 && stat.isFile() && (stat.mode & 0o111) !== 0) {
+      await handle.close();
+      throw invalidRequest(`audit file "${filePath}" is executable: file audit devices cannot write to an executable file`);
+    }
+    if (mode !== 0 && stat.isFile()) await handle.chmod(mode);
   } catch (err) {
+    if (err instanceof CofferError) throw err;
     await handle.close();
     throw invalidRequest(`cannot set the mode of audit file "${filePath}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -127,5 +134,9 @@ function discardSink(): AuditSink {
 
 function parseMode(written: string): number {
   if (!/^0?[0-7]{3}$/.test(written)) throw invalidRequest(`invalid mode "${written}": an octal file mode such as 0600`);
-  return parseInt(written, 8);
+  const mode = parseInt(written, 8);
+  // As Vault: an audit file is never executable. With `prefix` the operator chooses the first bytes
+  // of every line, so an executable audit file would be a script of their making run by whoever runs it.
+  if ((mode & 0o111) !== 0) throw invalidRequest(`invalid mode "${written}": file audit devices cannot use file modes with executable permissions`);
+  return mode;
 }
