@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Etcd3, type ICompare, type IOptions, type IRequestOp, type KVClient } from 'etcd3';
 import { CofferError } from '../core/errors.js';
-import { ConditionFailed, type Condition, type Entry, type Op, type StorageBackend } from './backend.js';
+import { ConditionFailed, type Condition, type Entry, type Op, type SnapshotEntry, type StorageBackend } from './backend.js';
 
 /** etcd's default --max-request-bytes (1.5 MiB): a larger request is refused by the server. */
 export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
@@ -11,6 +11,8 @@ export const ETCD_DEFAULT_MAX_TXN_OPS = 128;
 const OP_OVERHEAD_BYTES = 32;
 /** Keys fetched per range request while listing. */
 const LIST_PAGE = 1000;
+/** Entries per snapshot page: bounded memory, few round trips. */
+const SNAPSHOT_PAGE = 500;
 
 export interface EtcdStorageConfig {
   type: 'etcd';
@@ -141,6 +143,53 @@ export class EtcdStorage implements StorageBackend {
     }
     // etcd said a compare failed; name the first key if the re-read cannot tell which.
     throw new ConditionFailed(conditions[0]?.key ?? '');
+  }
+
+  /**
+   * Every entry under the prefix as of one etcd revision (read first, then every page at it), in
+   * key order: writes made meanwhile are not seen. Pages are read as iterated, so a large store is
+   * never held whole. (A compaction past that revision during the read fails it, loudly.)
+   */
+  async *snapshot(): AsyncIterable<SnapshotEntry> {
+    const base = this.physical('');
+    const end = successor(base) ?? Buffer.from([0]);
+    const { header } = await this.kv.range({ key: base, range_end: end, count_only: true });
+    const revision = header.revision;
+    let from = base;
+    for (;;) {
+      const { kvs, more } = await this.kv.range({ key: from, range_end: end, revision, limit: SNAPSHOT_PAGE });
+      for (const { key, value } of kvs) yield { key: key.subarray(base.length).toString('utf8'), value: Uint8Array.from(value) };
+      const last = kvs[kvs.length - 1];
+      if (!more || !last) return;
+      from = Buffer.concat([last.key, Buffer.from([0])]);
+    }
+  }
+
+  /**
+   * Replaces everything under the prefix: one Txn deletes the whole range, then the entries go in
+   * batches that fit etcd's request limits, each fresh under etcd's revision counter. etcd cannot
+   * take a whole store in one Txn, so this is not all-or-nothing: the core restores only while
+   * sealed, and a restore that stopped half-way is repeated. Entries that cannot fit are refused
+   * before anything is deleted.
+   */
+  async restore(entries: Iterable<SnapshotEntry>): Promise<void> {
+    const batches: Op[][] = [[]];
+    let bytes = 0;
+    for (const { key, value } of entries) {
+      const op: Op = { type: 'put', key, value };
+      const size = Buffer.byteLength(this.prefix + key) + value.byteLength + OP_OVERHEAD_BYTES;
+      if (size > this.maxRequestBytes) throw new CofferError(413, `value too large for etcd (${size} bytes > ${this.maxRequestBytes})`);
+      let batch = batches[batches.length - 1]!;
+      if (batch.length >= this.maxTxnOps || bytes + size > this.maxRequestBytes) {
+        batches.push((batch = []));
+        bytes = 0;
+      }
+      batch.push(op);
+      bytes += size;
+    }
+    const base = this.physical('');
+    await this.kv.deleteRange({ key: base, range_end: successor(base) ?? Buffer.from([0]) });
+    for (const batch of batches) if (batch.length > 0) await this.transaction(batch);
   }
 
   /** Refuses, before sending, a transaction etcd would reject as too large: nothing is ever truncated. */

@@ -14,6 +14,7 @@ import { api } from '../harness/http.js';
 import { freePort, stopProcess, waitFor } from '../harness/process.js';
 import { COFFER_BIN } from '../harness/server.js';
 import { TestCa, tempDir } from '../tls/fixture.js';
+import { runSnapshotConformance } from '../snapshot/backend-conformance.js';
 import { runStorageConformance } from './conformance.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -32,9 +33,25 @@ after(async () => {
 });
 
 runStorageConformance('etcd', () => openStore());
+runSnapshotConformance('etcd', () => openStore());
 
 describe('etcd storage', () => {
   before(cluster);
+
+  it('restores a store larger than one etcd Txn, in batches, and its snapshot reads back whole', async () => {
+    const store = await openStore(freshPrefix(), { maxTxnOps: 16 });
+    try {
+      await store.put('stale', bytes('x'));
+      const entries = Array.from({ length: 100 }, (_, i) => ({ key: `k/${String(i).padStart(3, '0')}`, value: bytes(`v${i}`) }));
+      await store.restore(entries);
+      assert.equal(await store.get('stale'), undefined);
+      const seen: string[] = [];
+      for await (const { key, value } of store.snapshot()) seen.push(`${key}=${text(value)}`);
+      assert.deepEqual(seen, entries.map(({ key, value }) => `${key}=${text(value)}`));
+    } finally {
+      await store.close();
+    }
+  });
 
   it('refuses a value over the request limit with a clear error, writing nothing', async () => {
     const store = await openStore();
