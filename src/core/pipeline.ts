@@ -163,6 +163,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     facts.request.clientTokenAccessor = (await core.tokens.lookup(subject))?.accessor;
   }
   if (mount) [facts.request.mountType, facts.request.mountAccessor, facts.request.mountPoint] = [mount.entry.type, mount.entry.accessor, mount.entry.path];
+  // Audit needs it to find the values a client stored in a KV response (entry.ts storedNumbersAsText).
+  if (mount?.entry.type === 'kv') facts.request.kvVersion = String(mount.entry.options?.['version'] ?? '1');
   if (!mount || !backend || !match) throw noHandler(request.path);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
   if (secretReadCidrs && isSecretRead(mount.entry.type, match.def.pattern, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {

@@ -7,9 +7,10 @@ import { api } from '../harness/http.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { auditHash, enableAudit, entriesOf } from '../audit/fixture.js';
 
-// An audit line must not carry a client's secret in clear, whatever JSON type the client sent it as.
+// An audit line must not carry a client's secret in clear, whatever JSON type the client sent it as
+// or read it back as.
 
-describe('audit HMAC of request values', () => {
+describe('audit HMAC of numeric values', () => {
   let server: InProcessServer;
   let root: string;
   let file: string;
@@ -38,6 +39,40 @@ describe('audit HMAC of request values', () => {
     assert.ok(!text.includes(String(numericPassword)), 'the numeric password appears in clear in the audit log');
     const { request } = await entriesOf(file, login.body.request_id);
     assert.equal(request.request.data?.password, await auditHash(server.address, root, 'file', String(numericPassword)));
+  });
+
+  it('hashes a numeric value read back from KV v2, keeping its version number readable', async () => {
+    const pin = Number(`7${randomBytes(4).readUInt32BE(0)}`);
+    const written = await api(server.address, 'POST', 'secret/data/pin', { token: root, body: { data: { pin } } });
+    assert.equal(written.status, 200, written.text);
+    const read = await api<{ request_id: string }>(server.address, 'GET', 'secret/data/pin', { token: root });
+    assert.equal(read.status, 200, read.text);
+    assert.ok(!(await readFile(file, 'utf8')).includes(String(pin)), 'the numeric secret appears in clear in the audit log');
+    const { response } = await entriesOf(file, read.body.request_id);
+    const data = response.response?.data as { data: { pin: unknown }; metadata: { version: unknown } };
+    assert.equal(data.data.pin, await auditHash(server.address, root, 'file', String(pin)));
+    assert.equal(data.metadata.version, 1);
+  });
+
+  it('hashes numeric values read back from KV v1, cubbyhole and an unwrapped response', async () => {
+    const mounted = await api(server.address, 'POST', 'sys/mounts/kv1', { token: root, body: { type: 'kv', options: { version: '1' } } });
+    assert.equal(mounted.status, 204, mounted.text);
+    const values = [1, 2, 3].map((n) => Number(`${n}${randomBytes(4).readUInt32BE(0)}`)) as [number, number, number];
+    assert.equal((await api(server.address, 'POST', 'kv1/pin', { token: root, body: { pin: values[0] } })).status, 204);
+    assert.equal((await api(server.address, 'POST', 'cubbyhole/pin', { token: root, body: { pin: values[1] } })).status, 204);
+    const wrapped = await api<{ wrap_info: { token: string } }>(server.address, 'POST', 'sys/wrapping/wrap', { token: root, body: { pin: values[2] }, headers: { 'X-Vault-Wrap-TTL': '60' } });
+    assert.equal(wrapped.status, 200, wrapped.text);
+    const reads = [
+      await api(server.address, 'GET', 'kv1/pin', { token: root }),
+      await api(server.address, 'GET', 'cubbyhole/pin', { token: root }),
+      await api(server.address, 'POST', 'sys/wrapping/unwrap', { token: root, body: { token: wrapped.body.wrap_info.token } }),
+    ];
+    for (const res of reads) assert.equal(res.status, 200, res.text);
+    const text = await readFile(file, 'utf8');
+    for (const value of values) {
+      const line = text.split('\n').find((l) => l.includes(String(value)));
+      assert.equal(line, undefined, `${value} appears in clear in the audit log`);
+    }
   });
 
   it('keeps response numbers (TTLs) readable', async () => {

@@ -1,5 +1,5 @@
 import type { AuthResponse, WrapInfo } from '../framework/types.js';
-import { hashStrings } from './hasher.js';
+import { hashStrings, numbersAsText } from './hasher.js';
 
 /** The token a request was made with, as far as audit tells it. */
 export interface AuditAuth {
@@ -28,6 +28,8 @@ export interface AuditFacts {
     mountAccessor: string;
     /** The mount's path, e.g. "secret/" (Vault's mount_point); empty until routed. */
     mountPoint?: string | undefined;
+    /** A kv mount's version ("1" or "2"): where its responses hold values a client stored. */
+    kvVersion?: string | undefined;
     data: Record<string, unknown>;
     remoteAddress: string;
     /** The client's source port, when the connection has one. */
@@ -105,6 +107,7 @@ export function formatEntry(type: 'request' | 'response', facts: AuditFacts, opt
   const response = facts.response;
   if (type === 'response' && response) {
     let responseData = response.data ?? undefined;
+    if (responseData && !options.logRaw) responseData = storedNumbersAsText(facts, responseData);
     if (responseData && options.elideListResponses && r.operation === 'list') responseData = elideList(responseData);
     entry.response = {
       mount_type: r.mountType,
@@ -144,6 +147,25 @@ function responseWrapInfo(info: WrapInfo, secret: (s: string) => string, accesso
     creation_path: info.creation_path,
     ...(info.wrapped_accessor ? { wrapped_accessor: accessor(info.wrapped_accessor) } : {}),
   };
+}
+
+/**
+ * A response's numbers stay readable (TTLs, versions), except where the response hands back values
+ * a client stored: KV and cubbyhole secrets, wrapped data and unwrapped responses. Those are hashed
+ * as a request's numbers are (Vault decodes stored JSON numbers as json.Number, a string its audit
+ * hashes), so a numeric PIN read back is not written in clear.
+ */
+/** Paths whose response data is what a client gave: the data it wraps, and any unwrapped response. */
+const CLIENT_DATA_PATHS = new Set(['sys/wrapping/wrap', 'sys/wrapping/unwrap']);
+
+function storedNumbersAsText(facts: AuditFacts, data: Record<string, unknown>): Record<string, unknown> {
+  const r = facts.request;
+  const all = CLIENT_DATA_PATHS.has(r.path) || r.mountType === 'cubbyhole' || (r.mountType === 'kv' && r.kvVersion !== '2');
+  // As text, the numbers are hashed with the response's strings.
+  if (all) return numbersAsText(data) as Record<string, unknown>;
+  // KV version 2: the secret is `data.data` of a read; its `metadata` (version, times) is the server's.
+  if (r.mountType === 'kv' && data.data && typeof data.data === 'object') return { ...data, data: numbersAsText(data.data) };
+  return data;
 }
 
 /** Vault's elide_list_responses: a LIST answer's keys (and key_info) become their count. */

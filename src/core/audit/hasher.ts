@@ -20,3 +20,13 @@ export function hashStrings(value: unknown, hash: (s: string) => string, numbers
   }
   return value;
 }
+
+/** Every number inside `value` as its decimal text (so that hashing the strings then hashes it); the rest as it is. */
+export function numbersAsText(value: unknown): unknown {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return value.map((v) => numbersAsText(v));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, numbersAsText(v)]));
+  }
+  return value;
+}
