@@ -51,6 +51,10 @@ export interface CoreOptions {
   dekCache?: DekCacheOptions;
   /** The KMS re-wrap worker (kms_rewrap): off unless enabled; sys/kms/rewrap forces a pass either way. */
   kmsRewrap?: RewrapSettings;
+  /** HA (etcd ha_enabled): whether this node is the active one; background work runs only then. Absent: always. */
+  isActive?: () => boolean;
+  /** Runs after every seal (HA: the node leaves the election). */
+  onSealed?: () => Promise<void>;
 }
 
 /** sys/init's choices: the seal that wraps the root key (default: the barrier's KMS) and, for Shamir, the split. */
@@ -262,8 +266,8 @@ export class Core {
       sources: () => this.sealedEntrySources(),
       settings: this.options.kmsRewrap ?? DEFAULT_REWRAP,
       logger: this.logger,
-      // HA hook (issue 7): a standby node must answer false here; today every node is active.
-      isActive: () => !this.sealed,
+      // HA: a standby node leaves background work to the active one.
+      isActive: () => !this.sealed && (this.options.isActive?.() ?? true),
       rewrapRootKey: () => this.barrier.rewrapRootKeyOntoCurrentKey(),
     });
     this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, backends: new Map() };
@@ -342,6 +346,22 @@ export class Core {
     this.loaded = undefined;
     await audit?.close();
     await this.barrier.seal();
+    await this.options.onSealed?.();
+  }
+
+  /**
+   * HA: a standby that becomes active reloads what the former active node may have changed since
+   * this node unsealed (mounts, policies, identity, audit devices). The barrier stays open.
+   */
+  async reload(): Promise<void> {
+    if (!this.loaded) return;
+    clearInterval(this.tidyTimer);
+    await this.loaded.rewrap.stop();
+    const { audit, dataKeys } = this.loaded;
+    dataKeys.clear();
+    this.loaded = undefined;
+    await audit.close();
+    await this.postUnseal();
   }
 
   async close(): Promise<void> {
@@ -387,6 +407,7 @@ export class Core {
     const seconds = this.options.tidyInterval ?? 60;
     // Reaps expired tokens, wrapping tokens and their cubbyholes among them.
     this.tidyTimer = setInterval(() => {
+      if (this.options.isActive && !this.options.isActive()) return;
       this.tokens.tidy().catch((err: unknown) => this.logger.error({ err }, 'tidy failed'));
     }, seconds * 1000);
     this.tidyTimer.unref();

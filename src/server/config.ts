@@ -160,6 +160,12 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   for (const key of ['api_addr', 'log_level', 'log_format'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'string') fail(new RegExp(`^\\s*"?${key}\\b`), `${key} must be a string`);
   }
+  // HA: standbys forward to the active node at the api_addr it announces in the election.
+  if (storage.type === 'etcd' && storage.haEnabled) {
+    if (typeof raw.api_addr !== 'string' || !/^https?:\/\/[^\s/]+\/?$/.test(raw.api_addr)) {
+      fail(/^\s*"?(api_addr|ha_enabled)\b/, 'storage "etcd" with ha_enabled = true needs api_addr: this node\'s address for clients, e.g. "http://10.0.0.5:8200" (standbys forward requests to it)');
+    }
+  }
   if (typeof raw.log_level === 'string' && !parseLogLevel(raw.log_level)) {
     fail(/^\s*"?log_level\b/, `log_level must be one of trace, debug, info, warn, error, got ${JSON.stringify(raw.log_level)}`);
   }

@@ -32,6 +32,9 @@ import { TransitKms } from '../kms/transit.js';
 import { autoUnsealAtStart } from './auto-unseal.js';
 import { SealMigration } from '../core/seal-migration.js';
 import { connectStorage } from '../storage/index.js';
+import { EtcdStorage } from '../storage/etcd.js';
+import { HaNode } from '../core/ha/node.js';
+import { installHaForwarding } from '../http/ha-forward.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
 
@@ -76,7 +79,12 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     migrationProviderKms ?? (!dev && config.migrationSeal?.type === 'local' ? configuredSealKms({ ...config, seal: config.migrationSeal }, false, logger) : undefined);
   const migration = !dev && config.migrationSeal ? new SealMigration(migrationKms ?? 'shamir', kms ?? 'shamir') : undefined;
   const barrier = new Barrier(physical, kms);
-  const core = new Core({
+  // HA (storage "etcd" with ha_enabled): nodes sharing the prefix elect one active node.
+  const ha =
+    config.storage.type === 'etcd' && config.storage.haEnabled && physical instanceof EtcdStorage
+      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, logger: loggers.logger('core'), onElected: () => core.reload() })
+      : undefined;
+  const core: Core = new Core({
     barrier,
     logger: loggers.logger('core'),
     storageType: config.storage.type,
@@ -85,14 +93,18 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     ...(migrationKms ? { previousDataKeyKms: migrationKms } : {}),
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
     ...(config.kmsRewrap ? { kmsRewrap: config.kmsRewrap } : {}),
-    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir', ...(migration ? { migration } : {}) }),
-    onUnsealed: (c) => ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger),
+    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir', ...(migration ? { migration } : {}), ...(ha ? { ha } : {}) }),
+    onUnsealed: async (c) => {
+      await ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger);
+      ha?.join();
+    },
+    ...(ha ? { isActive: () => ha.active, onSealed: () => ha.leave() } : {}),
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
       secret: {
         kv: (mount, c) => kvBackend(mount, { dataKeys: c.dataKeys }),
         cubbyhole: () => cubbyholeBackend(),
-        system: (_m, c) => sysBackend(c, { loggers }),
+        system: (_m, c) => sysBackend(c, { loggers, ...(ha ? { ha } : {}) }),
         identity: (_m, c) => identityBackend(c),
         transit: () => transitBackend(),
       },
@@ -113,6 +125,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     },
   });
 
+  await ha?.start();
   let rootToken: string | undefined;
   let stopAutoUnseal: (() => void) | undefined;
   if (migration && (await migration.detect(core))) {
@@ -138,6 +151,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   core.metrics.observe({ sealed: () => core.sealed, liveTokens: async () => (core.sealed ? undefined : core.tokens.count()) });
   const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config) });
   loggers.attach('http', http.log as Logger);
+  if (ha) installHaForwarding(http, ha);
   const listeners: Listener[] = [];
   try {
     for (const listener of config.listeners) {
@@ -149,6 +163,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
+    await ha?.close();
     await core.close();
     await physical.close();
     throw err;
@@ -175,6 +190,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
       stopAutoUnseal?.();
       await Promise.all(listeners.map((l) => l.close()));
       await http.close();
+      await ha?.close();
       await core.close();
       await physical.close();
       providerKms?.close();

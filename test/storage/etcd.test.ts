@@ -231,7 +231,7 @@ describe('storage "etcd" configuration', () => {
     const config = await parseConfig(
       'c.hcl',
       `storage "etcd" {\n  endpoints = ["https://127.0.0.1:2379", "https://127.0.0.2:2379"]\n  prefix = "/team-a"\n  ha_enabled = "true"\n` +
-        `  username = "coffer"\n  password = "pw"\n  tls_ca_file = "/ca.pem"\n  tls_cert_file = "/c.pem"\n  tls_key_file = "/k.pem"\n}\n${listener}`,
+        `  username = "coffer"\n  password = "pw"\n  tls_ca_file = "/ca.pem"\n  tls_cert_file = "/c.pem"\n  tls_key_file = "/k.pem"\n}\n${listener}api_addr = "https://127.0.0.1:8200"\n`,
     );
     assert.deepEqual(config.storage, {
       type: 'etcd',

@@ -14,12 +14,14 @@ import { rekeyPaths } from './rekey.js';
 import { snapshotPaths } from './snapshot.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
+import { haPaths } from './ha.js';
+import type { HaView } from '../../core/ha/node.js';
 
 export { statusBackend } from './status.js';
 export type { LoggerLevels } from './loggers.js';
 
 /** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics, audit. */
-export function sysBackend(core: Core, options: { loggers?: LoggerLevels } = {}): Backend {
+export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: HaView } = {}): Backend {
   return {
     type: 'system',
     paths: [
@@ -38,6 +40,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels } = {})
       ...rekeyPaths(core),
       ...snapshotPaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
+      ...(options.ha ? haPaths(options.ha) : []),
     ],
   };
 }

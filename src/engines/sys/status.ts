@@ -8,6 +8,7 @@ import { UnsealProgress } from '../../core/unseal-progress.js';
 import { zeroize } from '../../crypto/zeroize.js';
 import { recoveryConfigFor } from '../../barrier/recovery-key.js';
 import type { SealMigration } from '../../core/seal-migration.js';
+import type { HaView } from '../../core/ha/node.js';
 
 /** Vault's sys/health status codes, each overridable by a query parameter of the same meaning. */
 const healthFields = {
@@ -25,7 +26,8 @@ const healthFields = {
  * The paths that answer whether the core is sealed or not (sys/health, sys/seal-status, sys/init,
  * sys/unseal, sys/leader). `shamir`: the server's seal is "shamir", so sys/init splits an unseal key.
  */
-export function statusBackend(core: Core, options: { shamir?: boolean; migration?: SealMigration } = {}): Backend {
+export function statusBackend(core: Core, options: { shamir?: boolean; migration?: SealMigration; ha?: HaView } = {}): Backend {
+  const { ha } = options;
   const clusterInfo = () => ({ cluster_name: core.clusterName, cluster_id: core.clusterId });
   const unsealProgress = new UnsealProgress(core);
   const sealStatusBody = async () => {
@@ -59,14 +61,15 @@ export function statusBackend(core: Core, options: { shamir?: boolean; migration
         const initialized = await core.isInitialized();
         const sealed = core.sealed;
         const { fields: f } = req;
-        // Only an active node exists until HA arrives (issue 7); standby codes are parsed for compatibility.
-        const status = !initialized ? f.uninitcode : sealed ? f.sealedcode : f.activecode;
+        // Without HA every unsealed node is active; with it, a standby answers standbycode unless standbyok.
+        const standby = !!ha && initialized && !sealed && !ha.active;
+        const status = !initialized ? f.uninitcode : sealed ? f.sealedcode : standby && !f.standbyok ? f.standbycode : f.activecode;
         return {
           status,
           bare: {
             initialized,
             sealed,
-            standby: false,
+            standby,
             performance_standby: false,
             replication_performance_mode: 'disabled',
             replication_dr_mode: 'disabled',
@@ -165,7 +168,7 @@ export function statusBackend(core: Core, options: { shamir?: boolean; migration
     unauthenticated: true,
     operations: {
       read: async () => ({
-        bare: {
+        bare: ha ? haLeader(ha) : {
           ha_enabled: false,
           is_self: false,
           active_time: '0001-01-01T00:00:00Z',
@@ -181,6 +184,18 @@ export function statusBackend(core: Core, options: { shamir?: boolean; migration
   return { type: 'system', paths: [health, sealStatus, init, unseal, leader] };
 }
 
+/** sys/leader with HA: who leads, as the etcd election shows it. */
+function haLeader(ha: HaView): Record<string, unknown> {
+  return {
+    ha_enabled: true,
+    is_self: ha.active,
+    active_time: ha.activeSince?.toISOString() ?? '0001-01-01T00:00:00Z',
+    leader_address: ha.leaderAddress() ?? '',
+    leader_cluster_address: '',
+    performance_standby: false,
+    performance_standby_last_remote_wal: 0,
+  };
+}
 
 /**
  * sys/init under a KMS seal: the KMS wraps the root key, and a random recovery key is split into

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../src/server/config.js';
+import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
+import { api, type ApiResponse } from '../harness/http.js';
+import { freePort, stopProcess, waitFor } from '../harness/process.js';
+import { COFFER_BIN } from '../harness/server.js';
+
+interface Node {
+  address: string;
+  child: ChildProcess;
+  output: () => string;
+}
+interface Leader {
+  ha_enabled: boolean;
+  is_self: boolean;
+  leader_address: string;
+  leader_cluster_address: string;
+  active_time: string;
+}
+
+const masterKey = randomBytes(32).toString('base64');
+const prefix = `/coffer-ha-${process.pid}/`;
+let cluster: EtcdCluster;
+let dir: string;
+const nodes: Node[] = [];
+let token = '';
+
+/** Starts `coffer server` on the shared etcd prefix with HA on, at a fixed port that is also its api_addr. */
+async function startNode(): Promise<Node> {
+  const port = await freePort();
+  const address = `http://127.0.0.1:${port}`;
+  const config = join(dir, `node-${port}.hcl`);
+  await writeFile(
+    config,
+    `storage "etcd" {\n  endpoints = ${JSON.stringify(cluster.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
+      `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${address}"\n`,
+  );
+  const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
+    env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const node = { address, child, output: () => output };
+  nodes.push(node);
+  await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
+  return node;
+}
+
+const running = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
+
+async function leaderOf(node: Node): Promise<Leader | undefined> {
+  try {
+    const res = await api<Leader>(node.address, 'GET', 'sys/leader');
+    return res.status === 200 ? res.body : undefined;
+  } catch {
+    return undefined; // a node being killed answers nothing
+  }
+}
+
+/** Polls until every running node agrees on one active node, which says is_self; answers it. */
+async function settledActive(timeoutMs = 10_000, not?: Node): Promise<Node> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: unknown;
+  for (;;) {
+    const live = running();
+    const answers = await Promise.all(live.map(leaderOf));
+    seen = answers;
+    const selves = live.filter((_, i) => answers[i]?.is_self);
+    if (selves.length === 1 && selves[0] !== not && answers.every((a) => a?.leader_address === selves[0]!.address)) {
+      const active = selves[0]!;
+      const health = await api(active.address, 'GET', 'sys/health');
+      if (health.status === 200) return active;
+    }
+    if (Date.now() > deadline) assert.fail(`no single active node within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function retrying<T>(call: () => Promise<ApiResponse<T>>, ok: (res: ApiResponse<T>) => boolean, timeoutMs = 10_000): Promise<ApiResponse<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await call().catch(() => undefined);
+    if (res && ok(res)) return res;
+    if (Date.now() > deadline) return res ?? assert.fail('no answer');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('HA on etcd (ha_enabled = true)', () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'coffer-ha-'));
+    cluster = await startEtcdCluster({ members: 3 });
+    const first = await startNode();
+    const init = await api<{ root_token: string }>(first.address, 'PUT', 'sys/init', { body: {} });
+    assert.equal(init.status, 200, init.text);
+    token = init.body.root_token;
+    await settledActive();
+    const mounted = await api(first.address, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv-v2' } });
+    assert.equal(mounted.status, 204, mounted.text);
+    await Promise.all([startNode(), startNode()]);
+    // The later nodes auto-unseal at start and join as standbys.
+    for (const node of nodes) {
+      const health = await retrying(() => api(node.address, 'GET', 'sys/health'), (res) => res.status === 200 || res.status === 429);
+      assert.ok(health.status === 200 || health.status === 429, health.text);
+    }
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => stopProcess(n.child)));
+    await cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('has exactly one active node, and every node names it as leader', async () => {
+    const active = await settledActive();
+    for (const node of nodes) {
+      const leader = (await leaderOf(node))!;
+      assert.equal(leader.ha_enabled, true);
+      assert.equal(leader.is_self, node === active);
+      assert.equal(leader.leader_address, active.address);
+      assert.equal(leader.leader_cluster_address, '');
+    }
+  });
+
+  it('answers sys/health 429 with standby: true on a standby, and 200 with standbyok=true', async () => {
+    const active = await settledActive();
+    const standby = nodes.find((n) => n !== active)!;
+    const refused = await api<{ standby: boolean; sealed: boolean }>(standby.address, 'GET', 'sys/health');
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.body.standby, true);
+    assert.equal(refused.body.sealed, false);
+    const ok = await api<{ standby: boolean }>(standby.address, 'GET', 'sys/health?standbyok=true');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.standby, true);
+    const onActive = await api<{ standby: boolean }>(active.address, 'GET', 'sys/health');
+    assert.equal(onActive.status, 200);
+    assert.equal(onActive.body.standby, false);
+  });
+
+  it('forwards a KV write sent to a standby to the active node, where it reads back', async () => {
+    const active = await settledActive();
+    const standby = nodes.find((n) => n !== active)!;
+    const written = await api(standby.address, 'POST', 'secret/data/forwarded', { token, body: { data: { via: 'standby' } } });
+    assert.equal(written.status, 200, written.text);
+    const read = await api<{ data: { data: Record<string, string> } }>(active.address, 'GET', 'secret/data/forwarded', { token });
+    assert.equal(read.status, 200, read.text);
+    assert.deepEqual(read.body.data.data, { via: 'standby' });
+    // A bad token is refused by the active node, through the standby, as if asked directly.
+    const refused = await api(standby.address, 'GET', 'secret/data/forwarded', { token: 'hvs.not-a-token' });
+    assert.equal(refused.status, 403, refused.text);
+  });
+
+  it('lists every node in sys/ha-status, the active one marked', async () => {
+    const active = await settledActive();
+    const standby = nodes.find((n) => n !== active)!;
+    const status = await api<{ data: { nodes: { api_address: string; active_node: boolean }[] } }>(standby.address, 'GET', 'sys/ha-status', { token });
+    assert.equal(status.status, 200, status.text);
+    const listed = status.body.data.nodes;
+    assert.deepEqual(listed.map((n) => n.api_address).sort(), nodes.map((n) => n.address).sort());
+    assert.deepEqual(listed.filter((n) => n.active_node).map((n) => n.api_address), [active.address]);
+  });
+
+  it('hands leadership to another node on sys/step-down (sent through a standby)', async () => {
+    const active = await settledActive();
+    const standby = nodes.find((n) => n !== active)!;
+    const denied = await api(standby.address, 'POST', 'sys/step-down', {});
+    assert.equal(denied.status, 403, denied.text);
+    const stepped = await api(standby.address, 'POST', 'sys/step-down', { token });
+    assert.equal(stepped.status, 204, stepped.text);
+    const next = await settledActive(10_000, active);
+    assert.notEqual(next, active);
+    assert.equal((await leaderOf(active))!.is_self, false);
+  });
+
+  it('fails over to a standby within 10 s when the active node is killed, and serves earlier writes', async () => {
+    const active = await settledActive();
+    const written = await api(active.address, 'POST', 'secret/data/before-crash', { token, body: { data: { kept: 'yes' } } });
+    assert.equal(written.status, 200, written.text);
+    active.child.kill('SIGKILL');
+    await new Promise<void>((r) => (active.child.exitCode !== null || active.child.signalCode !== null ? r() : active.child.once('exit', () => r())));
+    const next = await settledActive(10_000, active);
+    const read = await retrying(
+      () => api<{ data: { data: Record<string, string> } }>(next.address, 'GET', 'secret/data/before-crash', { token }),
+      (res) => res.status === 200,
+    );
+    assert.equal(read.status, 200, read.text);
+    assert.deepEqual(read.body.data.data, { kept: 'yes' });
+    // The remaining standby forwards to the new active node.
+    const other = running().find((n) => n !== next)!;
+    const viaStandby = await api<{ data: { data: Record<string, string> } }>(other.address, 'GET', 'secret/data/forwarded', { token });
+    assert.equal(viaStandby.status, 200, viaStandby.text);
+    assert.deepEqual(viaStandby.body.data.data, { via: 'standby' });
+  });
+});
+
+describe('HA configuration', () => {
+  it('refuses ha_enabled = true without api_addr, naming it', async () => {
+    const text = 'storage "etcd" {\n  endpoints = ["http://127.0.0.1:2379"]\n  ha_enabled = true\n}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\n';
+    await assert.rejects(parseConfig('ha.hcl', text), /ha_enabled = true needs api_addr/);
+  });
+
+  it('accepts ha_enabled = false without api_addr', async () => {
+    const text = 'storage "etcd" {\n  endpoints = ["http://127.0.0.1:2379"]\n  ha_enabled = false\n}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\n';
+    const config = await parseConfig('ha.hcl', text);
+    assert.equal(config.storage.type === 'etcd' && config.storage.haEnabled, false);
+  });
+});
