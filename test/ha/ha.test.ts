@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import { parseConfig } from '../../src/server/config.js';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api, type ApiResponse } from '../harness/http.js';
@@ -180,12 +181,36 @@ describe('HA on etcd (ha_enabled = true)', () => {
     assert.equal((await leaderOf(active))!.is_self, false);
   });
 
+  it('steps the active node down when etcd revokes its lease, and another node takes over', async () => {
+    const active = await settledActive();
+    const raw = new Etcd3({ hosts: cluster.endpoints });
+    try {
+      // etcd3's election keeps each candidate's key, named by its lease id, under election/<name>/.
+      const election = raw.namespace(`election/${prefix}ha-leader/`);
+      const [leaderKey] = (await election.getAll().sort('Create', 'Ascend').exec()).kvs;
+      assert.equal(leaderKey?.value.toString(), active.address);
+      await raw.leaseClient.leaseRevoke({ ID: leaderKey!.key.toString().split('/').pop()! });
+    } finally {
+      raw.close();
+    }
+    const next = await settledActive(10_000, active);
+    assert.notEqual(next, active);
+    const former = (await leaderOf(active))!;
+    assert.equal(former.is_self, false);
+    assert.equal(former.leader_address, next.address);
+  });
+
   it('fails over to a standby within 10 s when the active node is killed, and serves earlier writes', async () => {
     const active = await settledActive();
     const written = await api(active.address, 'POST', 'secret/data/before-crash', { token, body: { data: { kept: 'yes' } } });
     assert.equal(written.status, 200, written.text);
     active.child.kill('SIGKILL');
     await new Promise<void>((r) => (active.child.exitCode !== null || active.child.signalCode !== null ? r() : active.child.once('exit', () => r())));
+    // Until etcd expires the dead node's lease, a standby cannot forward: it says so with a 503.
+    const standby = running()[0]!;
+    const unavailable = await api<{ errors: string[] }>(standby.address, 'GET', 'secret/data/before-crash', { token });
+    assert.equal(unavailable.status, 503, unavailable.text);
+    assert.match(unavailable.body.errors[0]!, /could not forward the request to the active node at http:\/\/127\.0\.0\.1:\d+/);
     const next = await settledActive(10_000, active);
     const read = await retrying(
       () => api<{ data: { data: Record<string, string> } }>(next.address, 'GET', 'secret/data/before-crash', { token }),
