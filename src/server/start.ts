@@ -34,6 +34,7 @@ import { SealMigration } from '../core/seal-migration.js';
 import { connectStorage } from '../storage/index.js';
 import { EtcdStorage } from '../storage/etcd.js';
 import { HaNode } from '../core/ha/node.js';
+import { unsealWhenInitialized } from '../core/ha/await-init.js';
 import { installHaForwarding } from '../http/ha-forward.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
@@ -145,6 +146,8 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     else await core.unseal();
   } else {
     logger.warn('storage is not initialized: initialize it with PUT /v1/sys/init');
+    // HA: the cluster may be initialized through another node; this one then unseals with the shared KMS.
+    if (ha) stopAutoUnseal = unsealWhenInitialized(core, logger);
   }
 
   // Gauges read on scrape. Live tokens: one listing of the token store's keys, nothing decrypted.

@@ -99,15 +99,15 @@ describe('HA on etcd (ha_enabled = true)', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'coffer-ha-'));
     cluster = await startEtcdCluster({ members: 3 });
-    const first = await startNode();
-    const init = await api<{ root_token: string }>(first.address, 'PUT', 'sys/init', { body: {} });
+    // All three start before the store exists: the two that are not asked to initialize it unseal
+    // on their own once another node has, and join the election as standbys.
+    const [first] = await Promise.all([startNode(), startNode(), startNode()]);
+    const init = await api<{ root_token: string }>(first!.address, 'PUT', 'sys/init', { body: {} });
     assert.equal(init.status, 200, init.text);
     token = init.body.root_token;
-    await settledActive();
-    const mounted = await api(first.address, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv-v2' } });
+    const active = await settledActive();
+    const mounted = await api(active.address, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv-v2' } });
     assert.equal(mounted.status, 204, mounted.text);
-    await Promise.all([startNode(), startNode()]);
-    // The later nodes auto-unseal at start and join as standbys.
     for (const node of nodes) {
       const health = await retrying(() => api(node.address, 'GET', 'sys/health'), (res) => res.status === 200 || res.status === 429);
       assert.ok(health.status === 200 || health.status === 429, health.text);
