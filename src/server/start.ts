@@ -83,7 +83,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   // HA (storage "etcd" with ha_enabled): nodes sharing the prefix elect one active node.
   const ha =
     config.storage.type === 'etcd' && config.storage.haEnabled && physical instanceof EtcdStorage
-      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, logger: loggers.logger('core'), onElected: () => core.reload() })
+      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f) })
       : undefined;
   const core: Core = new Core({
     barrier,

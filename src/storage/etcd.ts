@@ -48,6 +48,8 @@ export class EtcdStorage implements StorageBackend {
   private readonly kv: KVClient;
   private readonly maxRequestBytes: number;
   private readonly maxTxnOps: number;
+  /** HA fencing (set only while this node is the active one): see `fenceWith`. */
+  private fence?: { key: Buffer; createRevision: string; onFenced: () => void };
 
   constructor(
     /** The connection, shared with whatever else needs this cluster (HA elections). */
@@ -59,6 +61,16 @@ export class EtcdStorage implements StorageBackend {
     this.kv = client.kv;
     this.maxRequestBytes = maxRequestBytes;
     this.maxTxnOps = maxTxnOps;
+  }
+
+  /**
+   * HA fencing: while set, every write also requires this node's election key to exist with the
+   * create revision it had when the node won, so a node that lost leadership without noticing yet
+   * (a stalled process, a partition) cannot write: etcd refuses, atomically with the write, and
+   * `onFenced` runs. Undefined lifts it (a standby's own writes, non-HA servers).
+   */
+  fenceWith(fence: { key: string; createRevision: string; onFenced: () => void } | undefined): void {
+    this.fence = fence && { key: Buffer.from(fence.key, 'utf8'), createRevision: fence.createRevision, onFenced: fence.onFenced };
   }
 
   private physical(key: string): Buffer {
@@ -134,8 +146,20 @@ export class EtcdStorage implements StorageBackend {
         : { request_delete_range: { key: this.physical(op.key) } },
     );
     const failure: IRequestOp[] = conditions.map((c) => ({ request_range: { key: this.physical(c.key), keys_only: true } }));
+    const fence = this.fence;
+    if (fence) {
+      compare.push({ key: fence.key, target: 'Create', result: 'Equal', create_revision: fence.createRevision });
+      failure.push({ request_range: { key: fence.key, keys_only: true } });
+    }
     const response = await this.kv.txn({ compare, success, failure });
     if (response.succeeded) return;
+    if (fence) {
+      const held = response.responses[conditions.length]?.response_range.kvs[0];
+      if (held === undefined || String(held.create_revision) !== fence.createRevision) {
+        fence.onFenced();
+        throw new CofferError(503, 'this node is no longer the active node: write refused (HA fencing)');
+      }
+    }
     for (const [i, condition] of conditions.entries()) {
       const current = response.responses[i]?.response_range.kvs[0];
       const holds = condition.type === 'absent' ? current === undefined : current !== undefined && Number(current.mod_revision) === condition.version;

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
+import { pino } from 'pino';
+import { CofferError } from '../../src/core/errors.js';
+import { HaNode } from '../../src/core/ha/node.js';
 import { parseConfig } from '../../src/server/config.js';
+import { EtcdStorage } from '../../src/storage/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api, type ApiResponse } from '../harness/http.js';
 import { freePort, stopProcess, waitFor } from '../harness/process.js';
@@ -198,6 +202,42 @@ describe('HA on etcd (ha_enabled = true)', () => {
     const former = (await leaderOf(active))!;
     assert.equal(former.is_self, false);
     assert.equal(former.leader_address, next.address);
+  });
+
+  it('fences off the writes of an active node whose leadership is gone before it noticed', async () => {
+    const client = new Etcd3({ hosts: cluster.endpoints });
+    const storage = new EtcdStorage(client, `/coffer-ha-fence-${process.pid}/`);
+    // A long lease: its keep-alive (every 20 s) cannot tell the node it lost the lease before it writes.
+    const ha = new HaNode({
+      client,
+      prefix: storage.prefix,
+      apiAddr: 'http://127.0.0.1:1',
+      logger: pino({ level: 'silent' }),
+      onElected: async () => {},
+      leaseTtlSeconds: 60,
+      fence: (fence) => storage.fenceWith(fence),
+    });
+    try {
+      await ha.start();
+      ha.join();
+      const deadline = Date.now() + 5_000;
+      while (!ha.active && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(ha.active, true);
+      await storage.put('fenced', new TextEncoder().encode('while-active'));
+      const [held] = (await client.namespace(`election/${storage.prefix}ha-leader/`).getAll().exec()).kvs;
+      await client.leaseClient.leaseRevoke({ ID: held!.key.toString().split('/').pop()! });
+      await assert.rejects(storage.put('fenced', new TextEncoder().encode('after-losing')), (err: unknown) => {
+        assert.ok(err instanceof CofferError);
+        assert.equal(err.status, 503);
+        assert.match(err.message, /no longer the active node/);
+        return true;
+      });
+      assert.equal(ha.active, false);
+      assert.equal(new TextDecoder().decode((await storage.get('fenced'))!.value), 'while-active');
+    } finally {
+      await ha.close();
+      await storage.close();
+    }
   });
 
   it('fails over to a standby within 10 s when the active node is killed, and serves earlier writes', async () => {

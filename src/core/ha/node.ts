@@ -33,6 +33,8 @@ export interface HaNodeOptions {
   /** Runs when this node won, before it reports itself active (reloads what the former active node changed). */
   onElected: () => Promise<void>;
   leaseTtlSeconds?: number;
+  /** HA fencing: given this node's election key while it is active, undefined otherwise (EtcdStorage.fenceWith). */
+  fence?: (fence: { key: string; createRevision: string; onFenced: () => void } | undefined) => void;
 }
 
 /**
@@ -142,6 +144,7 @@ export class HaNode implements HaView {
       this.options.logger.warn({ error: err.message }, this.isActive ? 'HA: lost leadership (etcd lease); now standby' : 'HA: campaign failed; retrying');
       this.campaign = undefined;
       this.isActive = false;
+      this.options.fence?.(undefined);
       campaign.resign().catch(() => undefined);
       if (this.joined && !this.closed) this.retry = setTimeout(() => this.runCampaign(), RETRY_MS);
     });
@@ -157,14 +160,39 @@ export class HaNode implements HaView {
     }
     // It may have resigned or lost the lease meanwhile.
     if (this.campaign !== campaign) return;
+    if (this.options.fence) {
+      try {
+        const key = await campaign.getCampaignKey();
+        const held = (await this.options.client.get(key).exec()).kvs[0];
+        if (!held) throw new Error('the election key is gone');
+        if (this.campaign !== campaign) return;
+        this.options.fence({ key, createRevision: String(held.create_revision), onFenced: () => this.fencedOut(campaign) });
+      } catch (err) {
+        this.options.logger.error({ error: (err as Error).message }, 'HA: could not fence this node as active; resigning');
+        if (this.campaign === campaign) await this.stepDown();
+        return;
+      }
+    }
     this.isActive = true;
     this.since = new Date();
     this.options.logger.info({ api_addr: this.apiAddr }, 'HA: this node is now the active node');
   }
 
+  /** A write was refused because this node's election key is gone: it is no longer the leader. */
+  private fencedOut(campaign: Campaign): void {
+    if (this.campaign !== campaign) return;
+    this.options.logger.warn('HA: a write was fenced off (leadership lost); now standby');
+    this.options.fence?.(undefined);
+    this.campaign = undefined;
+    this.isActive = false;
+    campaign.resign().catch(() => undefined);
+    if (this.joined && !this.closed) this.retry = setTimeout(() => this.runCampaign(), RETRY_MS);
+  }
+
   private async resign(): Promise<void> {
     const campaign = this.campaign;
     this.campaign = undefined;
+    this.options.fence?.(undefined);
     if (this.isActive) this.options.logger.info('HA: no longer the active node; now standby');
     this.isActive = false;
     await campaign?.resign().catch((err: Error) => this.options.logger.warn({ error: err.message }, 'HA: resign failed; the lease will expire'));
