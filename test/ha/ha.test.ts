@@ -264,6 +264,17 @@ describe('HA on etcd (ha_enabled = true)', () => {
     assert.equal(viaStandby.status, 200, viaStandby.text);
     assert.deepEqual(viaStandby.body.data.data, { via: 'standby' });
   });
+
+  it('hands leadership over when the active node is sealed (sys/seal): a sealed node leaves the election', async () => {
+    const active = await settledActive();
+    const sealed = await api(active.address, 'POST', 'sys/seal', { token });
+    assert.equal(sealed.status, 204, sealed.text);
+    const next = await settledActive(10_000, active);
+    assert.notEqual(next, active);
+    const health = await api<{ sealed: boolean; standby: boolean }>(active.address, 'GET', 'sys/health');
+    assert.equal(health.status, 503);
+    assert.equal(health.body.sealed, true);
+  });
 });
 
 describe('HA configuration', () => {
