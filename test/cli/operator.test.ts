@@ -110,6 +110,14 @@ describe('coffer operator against a server with seal "shamir"', () => {
     assert.match(stderr, /Only one of -init, -status and -cancel/);
   });
 
+  it('operator snapshot save -h and restore -help print their own usage, not the group list, and exit 0', async () => {
+    const save = await expectExit(['operator', 'snapshot', 'save', '-h'], 0);
+    assert.match(save.stdout, /^Usage: coffer operator snapshot save FILE\n/);
+    const restore = await expectExit(['operator', 'snapshot', 'restore', '-help'], 0);
+    assert.match(restore.stdout, /^Usage: coffer operator snapshot restore \[-force\] FILE\n/);
+    assert.ok(restore.stdout.includes('sys/storage/snapshot-force'), restore.stdout);
+  });
+
   it('operator init -key-shares=5 -key-threshold=3 prints five unseal keys, the root token and the advice', async () => {
     const { stdout } = await expectExit(['operator', 'init', '-key-shares=5', '-key-threshold=3'], 0);
     keys = [...stdout.matchAll(/^Unseal Key (\d+): (\S+)$/gm)].map((m, i) => {

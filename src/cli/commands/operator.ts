@@ -1,10 +1,11 @@
 import type { CofferClient, InitResponse, RekeyTarget } from '../../client/index.js';
-import { EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from '../exit-codes.js';
+import { EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
 import { keyValueTable, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 import { printSealStatus } from './status.js';
 import { snapshotCommand } from './snapshot.js';
-import { runSubcommand, type Command, type Subcommands } from './subcommands.js';
+import { withHelp } from './subcommand-help.js';
+import { runSubcommand, type Subcommands } from './subcommands.js';
 
 /** `operator <subcommand>`: initialize, unseal, seal and rekey a server (sys/init, sys/unseal, sys/seal, sys/rekey). */
 export function operatorCommand(io: CliIo, args: readonly string[]): Promise<number> {
@@ -76,19 +77,6 @@ const operatorSubcommands: Subcommands = {
   rekey: withHelp(REKEY_HELP, operatorRekey),
   snapshot: snapshotCommand,
 };
-
-/** Runs a subcommand, printing its own help (not the group's) for -h / -help. */
-function withHelp(help: string, command: Command): Command {
-  return async (io, args) => {
-    try {
-      return await command(io, args);
-    } catch (err) {
-      if (!(err instanceof HelpRequested)) throw err;
-      io.stdout(`${help}\n`);
-      return EXIT_OK;
-    }
-  };
-}
 
 /** `operator init`: PUT sys/init, then the shares and root token as Vault prints them. */
 async function operatorInit(io: CliIo, args: readonly string[]): Promise<number> {

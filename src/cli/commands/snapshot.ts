@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { EXIT_API_ERROR, EXIT_OK, HelpRequested } from '../exit-codes.js';
+import { EXIT_API_ERROR, EXIT_OK } from '../exit-codes.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
-import { runSubcommand, type Command, type Subcommands } from './subcommands.js';
+import { withHelp } from './subcommand-help.js';
+import { runSubcommand, type Subcommands } from './subcommands.js';
 
 const SAVE_HELP = `Usage: coffer operator snapshot save FILE
 
@@ -29,18 +30,6 @@ const snapshotSubcommands: Subcommands = {
   save: withHelp(SAVE_HELP, snapshotSave),
   restore: withHelp(RESTORE_HELP, snapshotRestore),
 };
-
-function withHelp(help: string, command: Command): Command {
-  return async (io, args) => {
-    try {
-      return await command(io, args);
-    } catch (err) {
-      if (!(err instanceof HelpRequested)) throw err;
-      io.stdout(`${help}\n`);
-      return EXIT_OK;
-    }
-  };
-}
 
 /**
  * Streams the snapshot into FILE.partial while hashing everything but its last 32 bytes (the
