@@ -201,9 +201,10 @@ describe('identity entities', () => {
       assertStatus(await id.call('POST', 'identity/lookup/entity', { name: 'no-such-entity' }), 204, 'lookup');
     });
 
-    it('refuses no criteria, or two at once', async () => {
-      assertError(await id.call('POST', 'identity/lookup/entity', {}), 400);
-      assertError(await id.call('POST', 'identity/lookup/entity', { id: 'a', name: 'b' }), 400, /conflict/);
+    it('refuses no criteria, two at once, or an alias name without its mount accessor', async () => {
+      assertError(await id.call('POST', 'identity/lookup/entity', {}), 400, /missing search criteria/);
+      assertError(await id.call('POST', 'identity/lookup/entity', { id: 'a', name: 'b' }), 400, /query parameter conflict/);
+      assertError(await id.call('POST', 'identity/lookup/entity', { alias_name: 'x' }), 400, /'alias_name' and 'alias_mount_accessor' must be supplied together/);
     });
   });
 });

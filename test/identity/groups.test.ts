@@ -170,6 +170,11 @@ describe('identity groups', () => {
     assert.equal(byName.body.data.id, groupId);
     assertStatus(await id.call('POST', 'identity/lookup/group', { id: '00000000-0000-0000-0000-000000000000' }), 204, 'none');
   });
+
+  it('refuses a group lookup with no criteria, or two at once', async () => {
+    assertError(await id.call('POST', 'identity/lookup/group', {}), 400, /missing search criteria/);
+    assertError(await id.call('POST', 'identity/lookup/group', { id: 'a', name: 'b' }), 400, /query parameter conflict/);
+  });
 });
 
 describe('identity lists on an empty store', () => {

@@ -5,6 +5,7 @@ import { definePath, noContent, notFound, ok, type PathDef, type Req, type Resp 
 import type { Entity, EntityInput } from '../../core/identity/store.js';
 import { describeEntity, entityKeyInfo, listing } from './describe.js';
 import { parseKeyValuePairs } from './input.js';
+import { lookupFields, requireOneCriterion, type LookupReq } from './lookup.js';
 
 // identity/entity, identity/entity/id/:id, identity/entity/name/:name and identity/lookup/entity
 // (Vault: /identity/entity, /identity/lookup/entity).
@@ -17,15 +18,6 @@ const entityFields = {
   disabled: field.bool({ description: 'Tokens of a disabled entity cannot be used.' }),
 };
 type EntityReq = Req<typeof entityFields>;
-
-const lookupFields = {
-  id: field.string(),
-  name: field.string(),
-  alias_id: field.string(),
-  alias_name: field.string(),
-  alias_mount_accessor: field.string(),
-};
-type LookupReq = Req<typeof lookupFields>;
 
 /** The changes a write asks for: only the fields it sent (Vault keeps the others). */
 function entityInput(req: EntityReq): EntityInput {
@@ -107,10 +99,8 @@ export function entityPaths(core: Core): PathDef[] {
 
   /** Vault's lookup/entity: exactly one criterion (alias_name goes with alias_mount_accessor); 204 when nothing matches. */
   async function lookup(req: LookupReq): Promise<Resp> {
+    requireOneCriterion(req.fields);
     const { id, name, alias_id: aliasId, alias_name: aliasName, alias_mount_accessor: accessor } = req.fields;
-    const given = [id, name, aliasId, aliasName || accessor].filter((v) => v !== '').length;
-    if (given === 0) throw invalidRequest('missing search criteria');
-    if (given > 1) throw invalidRequest('query parameter conflict; please supply distinct set of query parameters');
     if ((aliasName === '') !== (accessor === '')) throw invalidRequest("'alias_name' and 'alias_mount_accessor' must be supplied together");
     const identity = core.identity;
     let entity: Entity | undefined;

@@ -5,6 +5,7 @@ import { definePath, noContent, notFound, ok, type PathDef, type Req, type Resp 
 import type { Group, GroupInput } from '../../core/identity/store.js';
 import { describeGroup, groupKeyInfo, listing } from './describe.js';
 import { parseKeyValuePairs } from './input.js';
+import { lookupFields, requireOneCriterion, type LookupReq } from './lookup.js';
 
 // identity/group, identity/group/id/:id, identity/group/name/:name and identity/lookup/group
 // (Vault: /identity/group, /identity/lookup/group). Only internal groups: external groups take
@@ -20,15 +21,6 @@ const groupFields = {
   member_group_ids: field.strings({ description: 'Groups that are members (they and their members get this group’s policies).' }),
 };
 type GroupReq = Req<typeof groupFields>;
-
-const lookupFields = {
-  id: field.string(),
-  name: field.string(),
-  alias_id: field.string(),
-  alias_name: field.string(),
-  alias_mount_accessor: field.string(),
-};
-type LookupReq = Req<typeof lookupFields>;
 
 function groupInput(req: GroupReq): GroupInput {
   if (req.provided('type') && req.fields.type !== 'internal') {
@@ -118,10 +110,8 @@ export function groupPaths(core: Core): PathDef[] {
 
   /** Vault's lookup/group; internal groups have no aliases, so alias criteria find nothing. */
   async function lookup(req: LookupReq): Promise<Resp> {
-    const { id, name, alias_id: aliasId, alias_name: aliasName, alias_mount_accessor: accessor } = req.fields;
-    const given = [id, name, aliasId, aliasName || accessor].filter((v) => v !== '').length;
-    if (given === 0) throw invalidRequest('missing search criteria');
-    if (given > 1) throw invalidRequest('query parameter conflict; please supply distinct set of query parameters');
+    requireOneCriterion(req.fields);
+    const { id, name } = req.fields;
     const group = id ? core.identity.group(id) : name ? core.identity.groupByName(name) : undefined;
     return group ? ok(describeGroup(core.identity, group)) : noContent();
   }
