@@ -2,6 +2,8 @@
 // measured with autocannon from this process while both servers run in their own processes.
 // The same Coffer process is then measured again with one file audit device enabled (two hash-chained,
 // HMAC'd lines per read), so the audit/no-audit ratio compares like with like.
+// Then wrap+unwrap round trips (bench/wrap.ts) and the same reads and round trips on a 3-node HA
+// cluster over etcd (bench/ha.ts), printed beside these single-node figures.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startProcess } from './process.js';
+import { benchHa, printHaBench } from './ha.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -84,7 +87,7 @@ async function withFileAudit(address: string, token: string, measure: () => Prom
   }
 }
 
-async function main() {
+async function main(): Promise<Result> {
   const token = `root-${randomBytes(16).toString("hex")}`;
   const coffer = await startProcess([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
   const secretUrl = `${coffer.address}/v1/secret/data/bench`;
@@ -129,11 +132,14 @@ async function main() {
     console.log(`ratio audit/no-audit: ${auditRatio.toFixed(2)} (budget ≥ 0.7); the file audit device wrote ${(auditBytes / 1024 / 1024).toFixed(0)} MiB`);
     console.log(`kv-v2 write (new version, own data key, local KMS, 1,000 paths): ${writes.requestsPerSecond.toFixed(0)} req/s, p99 ${writes.p99} ms`);
     if ([...plainRuns, ...auditRuns, writes].some((r) => r.errors > 0 || r.non2xx > 0)) console.log('WARNING: coffer answered errors during the run');
+    return c;
   } finally {
     coffer.child.kill('SIGTERM');
     ceiling.child.kill('SIGTERM');
   }
 }
 
-await main();
-printWrapBench(await benchWrap({ connections: CONNECTIONS, duration: DURATION }));
+const read = await main();
+const wrap = await benchWrap({ connections: CONNECTIONS, duration: DURATION });
+printWrapBench(wrap);
+printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });

@@ -41,7 +41,7 @@ interface ChainContext {
 }
 
 /** The two-request chain: wrapped read, then unwrap of the token its answer carried. */
-function wrapUnwrapRequests(token: string): autocannon.Request[] {
+export function wrapUnwrapRequests(token: string): autocannon.Request[] {
   return [
     {
       method: 'GET',
@@ -68,7 +68,8 @@ function wrapUnwrapRequests(token: string): autocannon.Request[] {
   ];
 }
 
-async function load(name: string, url: string, token: string, connections: number, duration: number): Promise<WrapBenchTarget> {
+/** Drives the wrap+unwrap chain against `url` for `duration` seconds (bench/ha.ts reuses it). */
+export async function loadWrapUnwrap(name: string, url: string, token: string, connections: number, duration: number): Promise<WrapBenchTarget> {
   const result = await autocannon({ url, connections, duration, requests: wrapUnwrapRequests(token) });
   return {
     name,
@@ -110,8 +111,8 @@ export async function benchWrap(options: WrapBenchOptions = {}): Promise<WrapBen
     return {
       connections,
       duration,
-      coffer: await load('coffer wrap+unwrap', coffer.address, token, connections, duration),
-      ceiling: await load('node:http ceiling', ceiling.address, token, connections, duration),
+      coffer: await loadWrapUnwrap('coffer wrap+unwrap', coffer.address, token, connections, duration),
+      ceiling: await loadWrapUnwrap('node:http ceiling', ceiling.address, token, connections, duration),
     };
   } finally {
     coffer.child.kill('SIGTERM');
