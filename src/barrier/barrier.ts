@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { AeadOpenError, NONCE_BYTES, TAG_BYTES, open, seal } from '../crypto/aead.js';
 import { randomKey } from '../crypto/random.js';
 import { zeroize } from '../crypto/zeroize.js';
@@ -272,6 +273,15 @@ export class Barrier implements StorageBackend {
     return this.keyStatus();
   }
 
+  /**
+   * A 256-bit key for `purpose`, derived from the root key (HKDF-SHA256), so every node unsealed with
+   * this store derives the same one and none is stored. The root key itself never leaves the barrier.
+   */
+  derivedKey(purpose: string): Buffer {
+    const { rootKey } = this.unsealedState();
+    return Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `coffer/barrier/derived/${purpose}`, 32));
+  }
+
   /** The term new writes are sealed under, and when it was installed (sys/key-status). */
   keyStatus(): { term: number; installTime: Date } {
     const { active } = this.unsealedState().keyring;
@@ -400,8 +410,12 @@ export class Barrier implements StorageBackend {
 
   /** Another node may have rotated: a term newer than ours means our keyring is stale. */
   private async reloadKeyringFor(term: number): Promise<void> {
+    if (term > this.unsealedState().keyring.activeTerm) await this.reloadKeyring();
+  }
+
+  /** Reads the keyring again (HA: a node taking over picks up rotations the former active node made). */
+  async reloadKeyring(): Promise<void> {
     const { keyring, rootKey } = this.unsealedState();
-    if (term <= keyring.activeTerm) return;
     const fresh = await this.loadKeyring(rootKey);
     if (this.keyring !== keyring) {
       fresh.destroy(); // sealed or reloaded meanwhile

@@ -351,10 +351,12 @@ export class Core {
 
   /**
    * HA: a standby that becomes active reloads what the former active node may have changed since
-   * this node unsealed (mounts, policies, identity, audit devices). The barrier stays open.
+   * this node unsealed (mounts, policies, identity, audit devices, the barrier's keyring after a
+   * rotation). The barrier stays open.
    */
   async reload(): Promise<void> {
     if (!this.loaded) return;
+    await this.barrier.reloadKeyring();
     clearInterval(this.tidyTimer);
     await this.loaded.rewrap.stop();
     const { audit, dataKeys } = this.loaded;

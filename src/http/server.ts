@@ -8,6 +8,7 @@ import { handleRequest } from '../core/pipeline.js';
 import { RateLimitExceeded } from '../core/quotas/exceeded.js';
 import { resolveClientAddress } from './client-address.js';
 import { envelope, isEmpty } from './envelope.js';
+import { verifiedForwardedClient } from './forwarded-client.js';
 import { listenerSettingsOf } from './listener-settings.js';
 import { installRequestLimits, withinDeadline } from './request-limits.js';
 
@@ -15,6 +16,8 @@ export interface HttpOptions {
   logger: Logger;
   /** Largest accepted request body; Vault's default max_request_size is 32 MiB. */
   maxRequestSize?: number;
+  /** HA: the key standbys sign forwarded requests' client addresses with (forwarded-client.ts). */
+  forwardingKey?: () => Buffer;
 }
 
 const JSON_TYPE = 'application/json';
@@ -76,7 +79,9 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     handler: async (request, reply) => {
       // First, like Vault's outermost handler: a request its X-Forwarded-For refuses goes no further.
       const listener = listenerSettingsOf(request);
-      const remoteAddress = resolveClientAddress(request.ip, request.raw.headersDistinct['x-forwarded-for'], listener.forwardedFor);
+      // A request a standby forwarded names its client (the standby applied its own proxy rules).
+      const forwarded = options.forwardingKey ? verifiedForwardedClient(options.forwardingKey, request.headers, request.method, request.url) : undefined;
+      const remoteAddress = forwarded?.address ?? resolveClientAddress(request.ip, request.raw.headersDistinct['x-forwarded-for'], listener.forwardedFor);
       const path = routePath(request);
       const operation = operationOf(request);
       // Vault's telemetry.unauthenticated_metrics_access: answered before the pipeline, with no
@@ -97,7 +102,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         wrapTtl: headerOf(request, 'x-vault-wrap-ttl'),
         remoteAddress,
         // The connection's port is the client's only when no proxy stood in between.
-        remotePort: remoteAddress === request.ip ? request.socket.remotePort : undefined,
+        remotePort: forwarded ? forwarded.port : remoteAddress === request.ip ? request.socket.remotePort : undefined,
         secretReadAllowedCidrs: listener.secretReadAllowedCidrs,
       }));
       const { resp } = outcome;

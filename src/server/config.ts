@@ -24,6 +24,11 @@ export interface ServerConfig {
    */
   migrationSeal?: ServerConfig['seal'];
   apiAddr?: string;
+  /**
+   * Vault's disable_clustering: while this node is active, standbys do not forward requests to it;
+   * they redirect the client there with 307 instead (HA only).
+   */
+  disableClustering?: boolean;
   ui: boolean;
   logLevel?: string;
   /** log_format: "json" (default) or "standard" (Vault's one-line human format). */
@@ -68,7 +73,7 @@ export class ConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format', 'dek_cache_ttl', 'kms_rewrap']);
+const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'disable_clustering', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format', 'dek_cache_ttl', 'kms_rewrap']);
 
 /** Reads an HCL or JSON configuration file (JSON when the name ends in .json or the text starts with "{"). */
 export async function loadConfig(file: string): Promise<ServerConfig> {
@@ -198,6 +203,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     ...(dekCacheTtlMs !== undefined ? { dekCacheTtlMs } : {}),
     ...(kmsRewrap ? { kmsRewrap } : {}),
     apiAddr: raw.api_addr as string | undefined,
+    ...(booleanOption(raw, 'disable_clustering', false, fail) ? { disableClustering: true } : {}),
     ui: truthy(raw.ui),
     logLevel: raw.log_level as string | undefined,
     logFormat: raw.log_format as string | undefined,

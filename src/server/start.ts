@@ -35,6 +35,7 @@ import { connectStorage } from '../storage/index.js';
 import { EtcdStorage } from '../storage/etcd.js';
 import { HaNode } from '../core/ha/node.js';
 import { unsealWhenInitialized } from '../core/ha/await-init.js';
+import { FORWARDING_KEY_PURPOSE } from '../http/forwarded-client.js';
 import { installHaForwarding } from '../http/ha-forward.js';
 import type { ListenerConfig, ServerConfig } from './config.js';
 import { createLoggers, parseLogFormat, parseLogLevel, ServerLoggers } from './logging.js';
@@ -83,7 +84,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   // HA (storage "etcd" with ha_enabled): nodes sharing the prefix elect one active node.
   const ha =
     config.storage.type === 'etcd' && config.storage.haEnabled && physical instanceof EtcdStorage
-      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f) })
+      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, acceptsForwarding: !config.disableClustering, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f) })
       : undefined;
   const core: Core = new Core({
     barrier,
@@ -152,9 +153,10 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
 
   // Gauges read on scrape. Live tokens: one listing of the token store's keys, nothing decrypted.
   core.metrics.observe({ sealed: () => core.sealed, liveTokens: async () => (core.sealed ? undefined : core.tokens.count()) });
-  const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config) });
+  const forwardingKey = () => core.barrier.derivedKey(FORWARDING_KEY_PURPOSE);
+  const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config), ...(ha ? { forwardingKey } : {}) });
   loggers.attach('http', http.log as Logger);
-  if (ha) installHaForwarding(http, ha);
+  if (ha) installHaForwarding(http, ha, forwardingKey);
   const listeners: Listener[] = [];
   try {
     for (const listener of config.listeners) {

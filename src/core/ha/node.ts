@@ -16,6 +16,8 @@ export interface HaView {
   readonly apiAddr: string;
   /** The active node's api_addr as the election shows it; undefined while there is none. */
   leaderAddress(): string | undefined;
+  /** The active node as the election shows it: its api_addr and whether standbys forward to it. */
+  leader(): Candidacy | undefined;
   /** When this node last became active. */
   readonly activeSince?: Date;
   /** Every candidate (unsealed node) in the election, the active one first. */
@@ -33,18 +35,42 @@ export interface HaNodeOptions {
   /** Runs when this node won, before it reports itself active (reloads what the former active node changed). */
   onElected: () => Promise<void>;
   leaseTtlSeconds?: number;
+  /** False with disable_clustering: while this node is active, standbys redirect clients to it instead of forwarding. */
+  acceptsForwarding?: boolean;
   /** HA fencing: given this node's election key while it is active, undefined otherwise (EtcdStorage.fenceWith). */
   fence?: (fence: { key: string; createRevision: string; onFenced: () => void } | undefined) => void;
 }
 
+/** What a candidate announces in the election (its campaign value, JSON). */
+export interface Candidacy {
+  apiAddr: string;
+  /** Standbys forward requests to it (else they answer 307 to its api_addr). */
+  forwarding: boolean;
+}
+
+function announce(candidacy: Candidacy): string {
+  return JSON.stringify({ api_addr: candidacy.apiAddr, forwarding: candidacy.forwarding });
+}
+
+function candidacyOf(value: string): Candidacy | undefined {
+  try {
+    const parsed = JSON.parse(value) as { api_addr?: unknown; forwarding?: unknown };
+    if (typeof parsed.api_addr === 'string') return { apiAddr: parsed.api_addr, forwarding: parsed.forwarding !== false };
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
+
 /**
  * One Coffer node in an etcd election (etcd's concurrency recipe: each candidate holds a key under a
- * lease; the oldest key leads). The campaign value is the node's api_addr, so standbys know where
- * to forward. A node campaigns only while unsealed; losing its lease (crash, partition) ends its
+ * lease; the oldest key leads). The campaign value is the node's api_addr (and whether it takes
+ * forwarded requests), so standbys know where to forward or redirect. A node campaigns only while unsealed; losing its lease (crash, partition) ends its
  * leadership as soon as etcd expires the lease, and this process steps down when told so.
  */
 export class HaNode implements HaView {
   readonly apiAddr: string;
+  private readonly candidacy: Candidacy;
   private readonly election: Election;
   private readonly electionPrefix: string;
   private observer?: ElectionObserver;
@@ -57,6 +83,7 @@ export class HaNode implements HaView {
 
   constructor(private readonly options: HaNodeOptions) {
     this.apiAddr = options.apiAddr;
+    this.candidacy = { apiAddr: options.apiAddr, forwarding: options.acceptsForwarding ?? true };
     const name = `${options.prefix}ha-leader`;
     this.election = options.client.election(name, options.leaseTtlSeconds ?? HA_LEASE_TTL_SECONDS);
     // Where etcd3's Election keeps its candidates' keys (Election.prefix + name).
@@ -74,8 +101,13 @@ export class HaNode implements HaView {
   }
 
   leaderAddress(): string | undefined {
-    if (this.isActive) return this.apiAddr;
-    return this.observer?.leader();
+    return this.leader()?.apiAddr;
+  }
+
+  leader(): Candidacy | undefined {
+    if (this.isActive) return this.candidacy;
+    const value = this.observer?.leader();
+    return value === undefined ? undefined : candidacyOf(value);
   }
 
   /** Starts watching who leads (for sys/leader and forwarding), sealed or not. */
@@ -126,14 +158,15 @@ export class HaNode implements HaView {
 
   async nodes(): Promise<{ hostname?: string; api_address: string; active_node: boolean }[]> {
     const { kvs } = await this.options.client.namespace(this.electionPrefix).getAll().sort('Create', 'Ascend').exec();
-    return kvs.map((kv, i) => {
-      const address = kv.value.toString('utf8');
-      return { ...(address === this.apiAddr ? { hostname: hostname() } : {}), api_address: address, active_node: i === 0 };
+    return kvs.flatMap((kv, i) => {
+      const address = candidacyOf(kv.value.toString('utf8'))?.apiAddr;
+      if (address === undefined) return [];
+      return [{ ...(address === this.apiAddr ? { hostname: hostname() } : {}), api_address: address, active_node: i === 0 }];
     });
   }
 
   private runCampaign(): void {
-    const campaign = this.election.campaign(this.apiAddr);
+    const campaign = this.election.campaign(announce(this.candidacy));
     this.campaign = campaign;
     campaign.on('elected', () => {
       if (this.campaign !== campaign) return;
