@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Etcd3, type ICompare, type IOptions, type IRequestOp, type KVClient } from 'etcd3';
 import { CofferError } from '../core/errors.js';
 import { ConditionFailed, type Condition, type Entry, type Op, type SnapshotEntry, type StorageBackend } from './backend.js';
+import { RevisionCache } from './revision-cache.js';
 
 /** etcd's default --max-request-bytes (1.5 MiB): a larger request is refused by the server. */
 export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
@@ -50,6 +51,8 @@ export class EtcdStorage implements StorageBackend {
   private readonly maxTxnOps: number;
   /** HA fencing (set only while this node is the active one): see `fenceWith`. */
   private fence?: { key: Buffer; createRevision: string; onFenced: () => void };
+  /** Reads served from memory while fenced: this node is then the only writer (see revision-cache.ts). */
+  private cache?: RevisionCache;
 
   constructor(
     /** The connection, shared with whatever else needs this cluster (HA elections). */
@@ -68,9 +71,13 @@ export class EtcdStorage implements StorageBackend {
    * create revision it had when the node won, so a node that lost leadership without noticing yet
    * (a stalled process, a partition) cannot write: etcd refuses, atomically with the write, and
    * `onFenced` runs. Undefined lifts it (a standby's own writes, non-HA servers).
+   *
+   * Being the only writer, a fenced node also serves reads from a cache that starts empty with each
+   * fence, so nothing another node wrote before this one led is ever served from it.
    */
   fenceWith(fence: { key: string; createRevision: string; onFenced: () => void } | undefined): void {
     this.fence = fence && { key: Buffer.from(fence.key, 'utf8'), createRevision: fence.createRevision, onFenced: fence.onFenced };
+    this.cache = fence && new RevisionCache();
   }
 
   private physical(key: string): Buffer {
@@ -78,9 +85,14 @@ export class EtcdStorage implements StorageBackend {
   }
 
   async get(key: string): Promise<Entry | undefined> {
-    const { kvs } = await this.kv.range({ key: this.physical(key) });
-    const found = kvs[0];
-    return found && { key, value: Uint8Array.from(found.value), version: Number(found.mod_revision) };
+    // The cache as of the read's start: a read begun before this node led never fills a later cache.
+    const cache = this.cache;
+    const hit = cache?.get(key);
+    if (hit) return hit.value && { key, value: Uint8Array.from(hit.value), version: hit.version };
+    const { kvs, header } = await this.kv.range({ key: this.physical(key) });
+    const found = kvs[0] && { value: Uint8Array.from(kvs[0].value), version: Number(kvs[0].mod_revision) };
+    cache?.fromRead(key, found && { value: Uint8Array.from(found.value), version: found.version }, Number(header.revision));
+    return found && { key, ...found };
   }
 
   put(key: string, value: Uint8Array): Promise<void> {
@@ -147,12 +159,19 @@ export class EtcdStorage implements StorageBackend {
     );
     const failure: IRequestOp[] = conditions.map((c) => ({ request_range: { key: this.physical(c.key), keys_only: true } }));
     const fence = this.fence;
+    const cache = this.cache;
     if (fence) {
       compare.push({ key: fence.key, target: 'Create', result: 'Equal', create_revision: fence.createRevision });
       failure.push({ request_range: { key: fence.key, keys_only: true } });
     }
     const response = await this.kv.txn({ compare, success, failure });
-    if (response.succeeded) return;
+    const revision = Number(response.header.revision);
+    if (response.succeeded) {
+      for (const op of ops) cache?.fromWrite(op.key, op.type === 'put' ? Uint8Array.from(op.value) : undefined, revision);
+      return;
+    }
+    // Another writer got in first (or this node lost leadership): forget what the Txn touched.
+    cache?.invalidate([...ops, ...conditions].map((x) => x.key), revision);
     if (fence) {
       const held = response.responses[conditions.length]?.response_range.kvs[0];
       if (held === undefined || String(held.create_revision) !== fence.createRevision) {
@@ -212,7 +231,8 @@ export class EtcdStorage implements StorageBackend {
       bytes += size;
     }
     const base = this.physical('');
-    await this.kv.deleteRange({ key: base, range_end: successor(base) ?? Buffer.from([0]) });
+    const { header } = await this.kv.deleteRange({ key: base, range_end: successor(base) ?? Buffer.from([0]) });
+    this.cache?.clear(Number(header.revision));
     for (const batch of batches) if (batch.length > 0) await this.transaction(batch);
   }
 

@@ -32,8 +32,66 @@ after(async () => {
   if (clusterStarting) await (await clusterStarting).stop();
 });
 
+/**
+ * A store fenced as an HA active node is (a fence key held under a lease-free key outside its
+ * prefix): its reads come from the revision cache.
+ */
+async function openFencedStore(prefix = freshPrefix()): Promise<EtcdStorage> {
+  const store = await openStore(prefix);
+  const fenceKey = `${prefix.slice(0, -1)}-fence`;
+  await store.client.put(fenceKey).value('leader');
+  const held = (await store.client.get(fenceKey).exec()).kvs[0]!;
+  store.fenceWith({ key: fenceKey, createRevision: String(held.create_revision), onFenced: () => undefined });
+  return store;
+}
+
 runStorageConformance('etcd', () => openStore());
+runStorageConformance('etcd fenced as the active node (read cache on)', () => openFencedStore());
 runSnapshotConformance('etcd', () => openStore());
+runSnapshotConformance('etcd fenced as the active node (read cache on)', () => openFencedStore());
+
+describe('etcd storage read cache on the active node', () => {
+  before(cluster);
+
+  it('a check-and-set that loses to another writer makes the next read fetch the new value', async () => {
+    const prefix = freshPrefix();
+    const active = await openFencedStore(prefix);
+    const other = await openStore(prefix);
+    try {
+      await active.put('k', bytes('one'));
+      const seen = (await active.get('k'))!;
+      await other.put('k', bytes('two'));
+      await assert.rejects(active.transaction([{ type: 'put', key: 'k', value: bytes('mine') }], [{ type: 'version', key: 'k', version: seen.version }]), /condition failed on k/);
+      const fresh = (await active.get('k'))!;
+      assert.equal(text(fresh.value), 'two');
+      await active.transaction([{ type: 'put', key: 'k', value: bytes('three') }], [{ type: 'version', key: 'k', version: fresh.version }]);
+      assert.equal(text((await other.get('k'))!.value), 'three');
+    } finally {
+      await active.close();
+      await other.close();
+    }
+  });
+
+  it('starts empty with each leadership: nothing written meanwhile by another node is served stale', async () => {
+    const prefix = freshPrefix();
+    const node = await openFencedStore(prefix);
+    const other = await openStore(prefix);
+    try {
+      await node.put('k', bytes('mine'));
+      assert.equal(text((await node.get('k'))!.value), 'mine');
+      node.fenceWith(undefined);
+      await other.put('k', bytes('theirs'));
+      assert.equal(text((await node.get('k'))!.value), 'theirs');
+      const fenceKey = `${prefix.slice(0, -1)}-fence`;
+      const held = (await node.client.get(fenceKey).exec()).kvs[0]!;
+      node.fenceWith({ key: fenceKey, createRevision: String(held.create_revision), onFenced: () => undefined });
+      assert.equal(text((await node.get('k'))!.value), 'theirs');
+    } finally {
+      await node.close();
+      await other.close();
+    }
+  });
+});
 
 describe('etcd storage', () => {
   before(cluster);
