@@ -1,9 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
@@ -11,117 +6,26 @@ import { CofferError } from '../../src/core/errors.js';
 import { HaNode } from '../../src/core/ha/node.js';
 import { parseConfig } from '../../src/server/config.js';
 import { EtcdStorage } from '../../src/storage/etcd.js';
-import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
-import { api, type ApiResponse } from '../harness/http.js';
-import { freePort, stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
-
-interface Node {
-  address: string;
-  child: ChildProcess;
-  output: () => string;
-}
-interface Leader {
-  ha_enabled: boolean;
-  is_self: boolean;
-  leader_address: string;
-  leader_cluster_address: string;
-  active_time: string;
-}
-
-const masterKey = randomBytes(32).toString('base64');
-const prefix = `/coffer-ha-${process.pid}/`;
-let cluster: EtcdCluster;
-let dir: string;
-const nodes: Node[] = [];
-let token = '';
-
-/** Starts `coffer server` on the shared etcd prefix with HA on, at a fixed port that is also its api_addr. */
-async function startNode(): Promise<Node> {
-  const port = await freePort();
-  const address = `http://127.0.0.1:${port}`;
-  const config = join(dir, `node-${port}.hcl`);
-  await writeFile(
-    config,
-    `storage "etcd" {\n  endpoints = ${JSON.stringify(cluster.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-      `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${address}"\n`,
-  );
-  const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
-    env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const node = { address, child, output: () => output };
-  nodes.push(node);
-  await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
-  return node;
-}
-
-const running = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
-
-async function leaderOf(node: Node): Promise<Leader | undefined> {
-  try {
-    const res = await api<Leader>(node.address, 'GET', 'sys/leader');
-    return res.status === 200 ? res.body : undefined;
-  } catch {
-    return undefined; // a node being killed answers nothing
-  }
-}
-
-/** Polls until every running node agrees on one active node, which says is_self; answers it. */
-async function settledActive(timeoutMs = 10_000, not?: Node): Promise<Node> {
-  const deadline = Date.now() + timeoutMs;
-  let seen: unknown;
-  for (;;) {
-    const live = running();
-    const answers = await Promise.all(live.map(leaderOf));
-    seen = answers;
-    const selves = live.filter((_, i) => answers[i]?.is_self);
-    if (selves.length === 1 && selves[0] !== not && answers.every((a) => a?.leader_address === selves[0]!.address)) {
-      const active = selves[0]!;
-      const health = await api(active.address, 'GET', 'sys/health');
-      if (health.status === 200) return active;
-    }
-    if (Date.now() > deadline) assert.fail(`no single active node within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function retrying<T>(call: () => Promise<ApiResponse<T>>, ok: (res: ApiResponse<T>) => boolean, timeoutMs = 10_000): Promise<ApiResponse<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await call().catch(() => undefined);
-    if (res && ok(res)) return res;
-    if (Date.now() > deadline) return res ?? assert.fail('no answer');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { api } from '../harness/http.js';
+import { exited, leaderOf, retrying, startHaCluster, type HaCluster } from './fixture.js';
 
 describe('HA on etcd (ha_enabled = true)', () => {
+  let cluster: HaCluster;
+  let nodes: HaCluster['nodes'];
+  let token = '';
+  const running = () => cluster.running();
+  const settledActive = (timeoutMs?: number, not?: HaCluster['nodes'][number]) => cluster.settledActive(timeoutMs, not);
+
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'coffer-ha-'));
-    cluster = await startEtcdCluster({ members: 3 });
     // All three start before the store exists: the two that are not asked to initialize it unseal
     // on their own once another node has, and join the election as standbys.
-    const [first] = await Promise.all([startNode(), startNode(), startNode()]);
-    const init = await api<{ root_token: string }>(first!.address, 'PUT', 'sys/init', { body: {} });
-    assert.equal(init.status, 200, init.text);
-    token = init.body.root_token;
-    const active = await settledActive();
-    const mounted = await api(active.address, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv-v2' } });
-    assert.equal(mounted.status, 204, mounted.text);
-    for (const node of nodes) {
-      const health = await retrying(() => api(node.address, 'GET', 'sys/health'), (res) => res.status === 200 || res.status === 429);
-      assert.ok(health.status === 200 || health.status === 429, health.text);
-    }
+    cluster = await startHaCluster({ name: 'ha' });
+    nodes = cluster.nodes;
+    token = cluster.rootToken;
   });
 
   after(async () => {
-    await Promise.all(nodes.map((n) => stopProcess(n.child)));
     await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('has exactly one active node, and every node names it as leader', async () => {
@@ -187,10 +91,10 @@ describe('HA on etcd (ha_enabled = true)', () => {
 
   it('steps the active node down when etcd revokes its lease, and another node takes over', async () => {
     const active = await settledActive();
-    const raw = new Etcd3({ hosts: cluster.endpoints });
+    const raw = new Etcd3({ hosts: cluster.etcd.endpoints });
     try {
       // etcd3's election keeps each candidate's key, named by its lease id, under election/<name>/.
-      const election = raw.namespace(`election/${prefix}ha-leader/`);
+      const election = raw.namespace(`election/${cluster.prefix}ha-leader/`);
       const [leaderKey] = (await election.getAll().sort('Create', 'Ascend').exec()).kvs;
       assert.equal(leaderKey?.value.toString(), active.address);
       await raw.leaseClient.leaseRevoke({ ID: leaderKey!.key.toString().split('/').pop()! });
@@ -205,7 +109,7 @@ describe('HA on etcd (ha_enabled = true)', () => {
   });
 
   it('fences off the writes of an active node whose leadership is gone before it noticed', async () => {
-    const client = new Etcd3({ hosts: cluster.endpoints });
+    const client = new Etcd3({ hosts: cluster.etcd.endpoints });
     const storage = new EtcdStorage(client, `/coffer-ha-fence-${process.pid}/`);
     // A long lease: its keep-alive (every 20 s) cannot tell the node it lost the lease before it writes.
     const ha = new HaNode({
@@ -245,7 +149,7 @@ describe('HA on etcd (ha_enabled = true)', () => {
     const written = await api(active.address, 'POST', 'secret/data/before-crash', { token, body: { data: { kept: 'yes' } } });
     assert.equal(written.status, 200, written.text);
     active.child.kill('SIGKILL');
-    await new Promise<void>((r) => (active.child.exitCode !== null || active.child.signalCode !== null ? r() : active.child.once('exit', () => r())));
+    await exited(active.child);
     // Until etcd expires the dead node's lease, a standby cannot forward: it says so with a 503.
     const standby = running()[0]!;
     const unavailable = await api<{ errors: string[] }>(standby.address, 'GET', 'secret/data/before-crash', { token });

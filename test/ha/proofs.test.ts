@@ -1,86 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api } from '../harness/http.js';
-import { freePort, stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { exited, startHaCluster, type HaCluster } from './fixture.js';
 
 // Issue 7's "Proof" bullets: single-use unwrap across nodes, and no acknowledged write lost when an
 // etcd member and then the active Coffer node are killed under load. 3 etcd members + 3 Coffer nodes.
-
-interface Node {
-  address: string;
-  child: ChildProcess;
-  output: () => string;
-}
-interface Leader {
-  is_self: boolean;
-  leader_address: string;
-}
-
-const masterKey = randomBytes(32).toString('base64');
-const prefix = `/coffer-ha-proofs-${process.pid}/`;
-let cluster: EtcdCluster;
-let dir: string;
-const nodes: Node[] = [];
-let token = '';
-
-async function startNode(): Promise<Node> {
-  const port = await freePort();
-  const address = `http://127.0.0.1:${port}`;
-  const config = join(dir, `node-${port}.hcl`);
-  await writeFile(
-    config,
-    `storage "etcd" {\n  endpoints = ${JSON.stringify(cluster.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-      `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${address}"\n`,
-  );
-  const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
-    env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const node = { address, child, output: () => output };
-  nodes.push(node);
-  await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
-  return node;
-}
-
-const running = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
-
-async function leaderOf(node: Node): Promise<Leader | undefined> {
-  try {
-    const res = await api<Leader>(node.address, 'GET', 'sys/leader');
-    return res.status === 200 ? res.body : undefined;
-  } catch {
-    return undefined; // a killed node answers nothing
-  }
-}
-
-/** Polls until every running node agrees on one active node (not `not`), which answers sys/health 200. */
-async function settledActive(timeoutMs = 10_000, not?: Node): Promise<Node> {
-  const deadline = Date.now() + timeoutMs;
-  let seen: unknown;
-  for (;;) {
-    const live = running();
-    const answers = await Promise.all(live.map(leaderOf));
-    seen = answers;
-    const selves = live.filter((_, i) => answers[i]?.is_self);
-    if (selves.length === 1 && selves[0] !== not && answers.every((a) => a?.leader_address === selves[0]!.address)) {
-      const health = await api(selves[0]!.address, 'GET', 'sys/health').catch(() => undefined);
-      if (health?.status === 200) return selves[0]!;
-    }
-    if (Date.now() > deadline) assert.fail(`no single active node within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** One request over a bounded keep-alive agent; answers status and body text. */
 function post(agent: http.Agent, address: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -104,32 +30,19 @@ function post(agent: http.Agent, address: string, path: string, body: unknown, h
 }
 
 describe('HA proofs: 3 etcd members + 3 Coffer nodes', () => {
+  let ha: HaCluster;
+  let nodes: HaCluster['nodes'];
+  let token = '';
+  const settledActive = (timeoutMs?: number, not?: HaCluster['nodes'][number]) => ha.settledActive(timeoutMs, not);
+
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'coffer-ha-proofs-'));
-    cluster = await startEtcdCluster({ members: 3 });
-    const [first] = await Promise.all([startNode(), startNode(), startNode()]);
-    const init = await api<{ root_token: string }>(first!.address, 'PUT', 'sys/init', { body: {} });
-    assert.equal(init.status, 200, init.text);
-    token = init.body.root_token;
-    const active = await settledActive(15_000);
-    const mounted = await api(active.address, 'POST', 'sys/mounts/secret', { token, body: { type: 'kv-v2' } });
-    assert.equal(mounted.status, 204, mounted.text);
-    // Every node is unsealed (200 active, 429 standby) before the proofs start.
-    for (const node of nodes) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const health = await api(node.address, 'GET', 'sys/health').catch(() => undefined);
-        if (health?.status === 200 || health?.status === 429) break;
-        if (Date.now() > deadline) assert.fail(`${node.address} not unsealed: ${health?.text}\n${node.output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    ha = await startHaCluster({ name: 'ha-proofs' });
+    nodes = ha.nodes;
+    token = ha.rootToken;
   });
 
   after(async () => {
-    await Promise.all(nodes.map((n) => stopProcess(n.child)));
-    await cluster?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await ha?.stop();
   });
 
   it('exactly one of 1,000 concurrent unwraps of one wrapping token succeeds, spread over all three nodes', async () => {
@@ -167,8 +80,8 @@ describe('HA proofs: 3 etcd members + 3 Coffer nodes', () => {
 
   it('under a steady write load, a killed etcd member and then a killed active Coffer node lose no acknowledged write', async () => {
     const active = await settledActive();
-    const etcdLeader = await cluster.leader();
-    const etcdVictim = cluster.members.find((m) => m !== etcdLeader)!;
+    const etcdLeader = await ha.etcd.leader();
+    const etcdVictim = ha.etcd.members.find((m) => m !== etcdLeader)!;
     const addresses = nodes.map((n) => n.address);
     const acknowledged = new Map<string, string>();
     let abandoned = 0;
@@ -225,7 +138,7 @@ describe('HA proofs: 3 etcd members + 3 Coffer nodes', () => {
       const beforeKill = acknowledged.size;
       const killedAt = Date.now();
       active.child.kill('SIGKILL');
-      await new Promise<void>((r) => (active.child.exitCode !== null || active.child.signalCode !== null ? r() : active.child.once('exit', () => r())));
+      await exited(active.child);
       const next = await settledActive(10_000, active);
       failedOverAt = Date.now();
       const failoverMs = failedOverAt - killedAt;
