@@ -55,6 +55,8 @@ export interface CoreOptions {
   isActive?: () => boolean;
   /** Runs after every seal (HA: the node leaves the election). */
   onSealed?: () => Promise<void>;
+  /** Runs once a snapshot restore replaced the store, before this node unseals it (HA: the standbys unseal again). */
+  onStoreReplaced?: () => Promise<void>;
 }
 
 /** sys/init's choices: the seal that wraps the root key (default: the barrier's KMS) and, for Shamir, the split. */
@@ -339,14 +341,39 @@ export class Core {
 
   /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */
   async seal(): Promise<void> {
+    await this.dropState();
+    await this.barrier.seal();
+    await this.options.onSealed?.();
+  }
+
+  /**
+   * Snapshot restore: seals around `replace` (which swaps the whole store) and unseals from the
+   * restored data. With HA this node keeps its leadership meanwhile, so no standby takes over a
+   * half-restored store, and its fence keeps guarding the writes; the standbys are then told to
+   * unseal again (onStoreReplaced). A store the seal cannot open leaves the node sealed, out of the
+   * election.
+   */
+  async replaceStore(replace: () => Promise<void>): Promise<void> {
+    await this.dropState();
+    await this.barrier.seal();
+    try {
+      await replace();
+      await this.options.onStoreReplaced?.().catch((err: unknown) => this.logger.error({ err }, 'could not tell the other nodes about the restored store'));
+      await this.unseal();
+    } catch (err) {
+      await this.options.onSealed?.();
+      throw err;
+    }
+  }
+
+  /** Stops background work and forgets the loaded state (mounts, tokens, caches, audit devices). */
+  private async dropState(): Promise<void> {
     clearInterval(this.tidyTimer);
     await this.loaded?.rewrap.stop();
     const audit = this.loaded?.audit;
     this.loaded?.dataKeys.clear();
     this.loaded = undefined;
     await audit?.close();
-    await this.barrier.seal();
-    await this.options.onSealed?.();
   }
 
   /**
@@ -355,15 +382,16 @@ export class Core {
    * rotation). The barrier stays open.
    */
   async reload(): Promise<void> {
-    if (!this.loaded) return;
-    await this.barrier.reloadKeyring();
-    clearInterval(this.tidyTimer);
-    await this.loaded.rewrap.stop();
-    const { audit, dataKeys } = this.loaded;
-    dataKeys.clear();
-    this.loaded = undefined;
-    await audit.close();
-    await this.postUnseal();
+    if (this.sealed) throw sealedError();
+    try {
+      await this.dropState();
+      await this.barrier.reloadKeyring();
+      await this.postUnseal();
+    } catch (err) {
+      // Half-loaded is worse than sealed: a node that cannot load the store must not serve it.
+      await this.seal();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -84,7 +84,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   // HA (storage "etcd" with ha_enabled): nodes sharing the prefix elect one active node.
   const ha =
     config.storage.type === 'etcd' && config.storage.haEnabled && physical instanceof EtcdStorage
-      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, acceptsForwarding: !config.disableClustering, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f) })
+      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, acceptsForwarding: !config.disableClustering, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f), onRestoredElsewhere: () => unsealRestoredStore(core, logger) })
       : undefined;
   const core: Core = new Core({
     barrier,
@@ -100,7 +100,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
       await ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger);
       ha?.join();
     },
-    ...(ha ? { isActive: () => ha.active, onSealed: () => ha.leave() } : {}),
+    ...(ha ? { isActive: () => ha.active, onSealed: () => ha.leave(), onStoreReplaced: () => ha.announceStoreReplaced() } : {}),
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
       secret: {
@@ -255,6 +255,21 @@ function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
   if (!m) throw new Error(`invalid listen address ${address}`);
   return { host: m[1]!, port: Number(m[2]) };
+}
+
+/**
+ * HA standby: the active node restored a snapshot, so the root key and keyring this node holds may
+ * no longer open the store. It seals and unseals again from the restored store; with a Shamir seal
+ * (or a snapshot of other keys) it stays sealed until unsealed with that store's keys. A node an
+ * operator sealed stays sealed.
+ */
+async function unsealRestoredStore(core: Core, logger: Logger): Promise<void> {
+  if (core.sealed) return;
+  logger.warn('HA: the active node restored a storage snapshot; unsealing again from the restored store');
+  await core.seal();
+  await core.unseal().catch((err: unknown) => {
+    logger.warn({ reason: err instanceof Error ? err.message : 'unknown' }, 'HA: this node stays sealed: unseal it with the keys of the restored store');
+  });
 }
 
 /** COFFER_TIDY_INTERVAL_SECONDS shortens the reaper's period (tests); default 60 s. */

@@ -231,8 +231,18 @@ export class EtcdStorage implements StorageBackend {
       bytes += size;
     }
     const base = this.physical('');
-    const { header } = await this.kv.deleteRange({ key: base, range_end: successor(base) ?? Buffer.from([0]) });
-    this.cache?.clear(Number(header.revision));
+    // Fenced like every write: a node deposed before it noticed must not wipe the store.
+    const fence = this.fence;
+    const wipe = await this.kv.txn({
+      compare: fence ? [{ key: fence.key, target: 'Create', result: 'Equal', create_revision: fence.createRevision }] : [],
+      success: [{ request_delete_range: { key: base, range_end: successor(base) ?? Buffer.from([0]) } }],
+      failure: [],
+    });
+    if (!wipe.succeeded) {
+      fence?.onFenced();
+      throw new CofferError(503, 'this node is no longer the active node: restore refused (HA fencing)');
+    }
+    this.cache?.clear(Number(wipe.header.revision));
     for (const batch of batches) if (batch.length > 0) await this.transaction(batch);
   }
 

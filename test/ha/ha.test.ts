@@ -96,7 +96,7 @@ describe('HA on etcd (ha_enabled = true)', () => {
       // etcd3's election keeps each candidate's key, named by its lease id, under election/<name>/.
       const election = raw.namespace(`election/${cluster.prefix}ha-leader/`);
       const [leaderKey] = (await election.getAll().sort('Create', 'Ascend').exec()).kvs;
-      assert.equal(leaderKey?.value.toString(), active.address);
+      assert.deepEqual(JSON.parse(leaderKey!.value.toString()), { api_addr: active.address, forwarding: true });
       await raw.leaseClient.leaseRevoke({ ID: leaderKey!.key.toString().split('/').pop()! });
     } finally {
       raw.close();

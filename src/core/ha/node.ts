@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import type { Campaign, Election, ElectionObserver, Etcd3 } from 'etcd3';
+import { randomUUID } from 'node:crypto';
+import type { Campaign, Election, ElectionObserver, Etcd3, Watcher } from 'etcd3';
 import type { Logger } from 'pino';
 
 /** Seconds an active node's etcd lease lives without a keep-alive: how long a crashed active node holds leadership. */
@@ -37,6 +38,8 @@ export interface HaNodeOptions {
   leaseTtlSeconds?: number;
   /** False with disable_clustering: while this node is active, standbys redirect clients to it instead of forwarding. */
   acceptsForwarding?: boolean;
+  /** Runs on a standby when the active node announced it replaced the store (snapshot restore). */
+  onRestoredElsewhere?: () => Promise<void>;
   /** HA fencing: given this node's election key while it is active, undefined otherwise (EtcdStorage.fenceWith). */
   fence?: (fence: { key: string; createRevision: string; onFenced: () => void } | undefined) => void;
 }
@@ -73,6 +76,8 @@ export class HaNode implements HaView {
   private readonly candidacy: Candidacy;
   private readonly election: Election;
   private readonly electionPrefix: string;
+  private readonly restoreKey: string;
+  private restoreWatcher?: Watcher;
   private observer?: ElectionObserver;
   private campaign?: Campaign;
   private isActive = false;
@@ -88,6 +93,8 @@ export class HaNode implements HaView {
     this.election = options.client.election(name, options.leaseTtlSeconds ?? HA_LEASE_TTL_SECONDS);
     // Where etcd3's Election keeps its candidates' keys (Election.prefix + name).
     this.electionPrefix = `election/${name}/`;
+    // Outside the storage prefix, so no snapshot carries it and no restore deletes it.
+    this.restoreKey = `coffer-ha${options.prefix}store-replaced`;
   }
 
   get active(): boolean {
@@ -110,9 +117,22 @@ export class HaNode implements HaView {
     return value === undefined ? undefined : candidacyOf(value);
   }
 
-  /** Starts watching who leads (for sys/leader and forwarding), sealed or not. */
+  /** Starts watching who leads (for sys/leader and forwarding), sealed or not, and for restores. */
   async start(): Promise<void> {
     await this.observe();
+    if (this.options.onRestoredElsewhere) {
+      const onRestored = this.options.onRestoredElsewhere;
+      this.restoreWatcher = await this.options.client.watch().key(this.restoreKey).create();
+      this.restoreWatcher.on('put', () => {
+        if (this.isActive) return; // the node that restored
+        onRestored().catch((err: Error) => this.options.logger.error({ error: err.message }, 'HA: could not load the restored store'));
+      });
+    }
+  }
+
+  /** The active node replaced the store (snapshot restore): every standby is to unseal again from it. */
+  async announceStoreReplaced(): Promise<void> {
+    await this.options.client.put(this.restoreKey).value(randomUUID());
   }
 
   private async observe(): Promise<void> {
@@ -236,5 +256,6 @@ export class HaNode implements HaView {
     clearTimeout(this.retry);
     await this.resign();
     await this.observer?.cancel().catch(() => undefined);
+    await this.restoreWatcher?.cancel().catch(() => undefined);
   }
 }

@@ -80,12 +80,10 @@ async function restoreSnapshot(core: Core, encoded: string, force: boolean): Pro
     ...(warning ? { data: null, warnings: [warning] } : { status: 204 }),
     afterResponse: async () => {
       core.logger.warn({ entries: snapshot.entries.length, created: snapshot.header.created, forced: force }, 'restoring a storage snapshot: sealing, replacing the store, unsealing');
-      await core.seal();
-      await restore(snapshot.entries);
       try {
-        await core.unseal();
+        await core.replaceStore(() => restore(snapshot.entries));
       } catch (err) {
-        core.logger.warn({ reason: err instanceof Error ? err.message : 'unknown' }, 'restored snapshot: the configured seal cannot open it; the server stays sealed');
+        core.logger.warn({ reason: err instanceof Error ? err.message : 'unknown' }, 'snapshot restore: the server stays sealed (the restore failed, or the configured seal cannot open the restored store)');
       }
     },
   };
