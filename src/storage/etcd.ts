@@ -161,10 +161,10 @@ export class EtcdStorage implements StorageBackend {
     const fence = this.fence;
     const cache = this.cache;
     if (fence) {
-      compare.push({ key: fence.key, target: 'Create', result: 'Equal', create_revision: fence.createRevision });
+      compare.push(fenceHeld(fence));
       failure.push({ request_range: { key: fence.key, keys_only: true } });
     }
-    const response = await this.kv.txn({ compare, success, failure });
+    const response = await this.txn({ compare, success, failure });
     const revision = Number(response.header.revision);
     if (response.succeeded) {
       for (const op of ops) cache?.fromWrite(op.key, op.type === 'put' ? Uint8Array.from(op.value) : undefined, revision);
@@ -233,8 +233,8 @@ export class EtcdStorage implements StorageBackend {
     const base = this.physical('');
     // Fenced like every write: a node deposed before it noticed must not wipe the store.
     const fence = this.fence;
-    const wipe = await this.kv.txn({
-      compare: fence ? [{ key: fence.key, target: 'Create', result: 'Equal', create_revision: fence.createRevision }] : [],
+    const wipe = await this.txn({
+      compare: fence ? [fenceHeld(fence)] : [],
       success: [{ request_delete_range: { key: base, range_end: successor(base) ?? Buffer.from([0]) } }],
       failure: [],
     });
@@ -244,6 +244,21 @@ export class EtcdStorage implements StorageBackend {
     }
     this.cache?.clear(Number(wipe.header.revision));
     for (const batch of batches) if (batch.length > 0) await this.transaction(batch);
+  }
+
+  /**
+   * A Txn. One that fails without an answer (timeout, lost connection) may still be applied later,
+   * so this node no longer knows what the store holds: the read cache goes for the rest of this
+   * leadership.
+   */
+  private async txn(request: Parameters<KVClient['txn']>[0]): Promise<Awaited<ReturnType<KVClient['txn']>>> {
+    const cache = this.cache;
+    try {
+      return await this.kv.txn(request);
+    } catch (err) {
+      if (cache && this.cache === cache) this.cache = undefined;
+      throw err;
+    }
   }
 
   /** Refuses, before sending, a transaction etcd would reject as too large: nothing is ever truncated. */
@@ -265,6 +280,11 @@ export class EtcdStorage implements StorageBackend {
   async close(): Promise<void> {
     this.client.close();
   }
+}
+
+/** The compare that holds while the fenced node's election key is the one it won with. */
+function fenceHeld(fence: { key: Buffer; createRevision: string }): ICompare {
+  return { key: fence.key, target: 'Create', result: 'Equal', create_revision: fence.createRevision };
 }
 
 /** The smallest byte string greater than every string starting with `bytes`; undefined when none exists. */

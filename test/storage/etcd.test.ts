@@ -72,6 +72,29 @@ describe('etcd storage read cache on the active node', () => {
     }
   });
 
+  it('turns the cache off when a write fails without an answer, since that write may still land (a Txn made to time out)', async () => {
+    const prefix = freshPrefix();
+    const active = await openFencedStore(prefix);
+    const other = await openStore(prefix);
+    try {
+      await active.put('k', bytes('one'));
+      assert.equal(text((await active.get('k'))!.value), 'one');
+      // The client's Txn call fails as a timeout would; the write "lands" afterwards through another client.
+      const kv = (active as unknown as { kv: { txn: (...args: unknown[]) => Promise<unknown> } }).kv;
+      const realTxn = kv.txn;
+      kv.txn = async () => {
+        kv.txn = realTxn;
+        throw new Error('deadline exceeded');
+      };
+      await assert.rejects(active.put('k', bytes('two')), /deadline exceeded/);
+      await other.put('k', bytes('two'));
+      assert.equal(text((await active.get('k'))!.value), 'two');
+    } finally {
+      await active.close();
+      await other.close();
+    }
+  });
+
   it('starts empty with each leadership: nothing written meanwhile by another node is served stale', async () => {
     const prefix = freshPrefix();
     const node = await openFencedStore(prefix);

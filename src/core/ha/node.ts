@@ -68,8 +68,9 @@ function candidacyOf(value: string): Candidacy | undefined {
 /**
  * One Coffer node in an etcd election (etcd's concurrency recipe: each candidate holds a key under a
  * lease; the oldest key leads). The campaign value is the node's api_addr (and whether it takes
- * forwarded requests), so standbys know where to forward or redirect. A node campaigns only while unsealed; losing its lease (crash, partition) ends its
- * leadership as soon as etcd expires the lease, and this process steps down when told so.
+ * forwarded requests), so standbys know where to forward or redirect. A node campaigns only while
+ * unsealed; losing its lease (crash, partition) ends its leadership as soon as etcd expires the
+ * lease, and this process steps down when told so.
  */
 export class HaNode implements HaView {
   readonly apiAddr: string;
