@@ -412,6 +412,46 @@ def token_role_create():
     return {"policies": sorted(looked_up["policies"]), "refused": refused.errors}
 
 
+# --- HA: VAULT_ADDR is a standby node -------------------------------------------
+
+
+@scenario
+def ha_through_standby():
+    """A standby forwards every call: hvac never notices it is not talking to the active node."""
+    client = root_client()
+    leader = client.sys.read_leader_status()
+    expect(leader["ha_enabled"] is True and leader["is_self"] is False, "VAULT_ADDR should be a standby: %r" % leader)
+    kv = client.secrets.kv.v2
+    path = unique("ha")
+    kv.create_or_update_secret(path=path, secret={"k": "v"})
+    expect(kv.read_secret_version(path=path)["data"]["data"] == {"k": "v"}, "read back through the standby")
+    wrapped = client.auth.token.create(policies=["default"], ttl="10m", wrap_ttl="60s")
+    wrapping_token = wrapped["wrap_info"]["token"]
+    unwrapped = client.sys.unwrap(wrapping_token)
+    expect(unwrapped["auth"]["policies"] == ["default"], "unwrapped token: %r" % unwrapped["auth"])
+    again = expect_raises(hvac.exceptions.InvalidRequest, client.sys.unwrap, wrapping_token)
+    return {"leader_address": leader["leader_address"], "second_unwrap": again.errors}
+
+
+@scenario
+def ha_redirected_by_standby():
+    """With X-Vault-No-Request-Forwarding the standby answers 307; hvac (requests) follows it to the active node."""
+    import requests
+
+    statuses = []
+    session = requests.Session()
+    session.headers["X-Vault-No-Request-Forwarding"] = "true"
+    session.hooks["response"].append(lambda response, *args, **kwargs: statuses.append(response.status_code))
+    client = hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"], session=session)
+    kv = client.secrets.kv.v2
+    path = unique("redirected")
+    kv.create_or_update_secret(path=path, secret={"k": "redirected"})
+    read = kv.read_secret_version(path=path)
+    expect(read["data"]["data"] == {"k": "redirected"}, "read back after the redirect: %r" % read)
+    expect(statuses == [307, 200, 307, 200], "each call should be a 307 then a 200: %r" % statuses)
+    return {"statuses": statuses}
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
         sys.stderr.write("usage: hvac_scenarios.py <%s>\n" % "|".join(sorted(SCENARIOS)))
