@@ -4,18 +4,12 @@
 // figures bench/run.ts and bench/wrap.ts measured in the same run.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { ETCD_BIN, startEtcdCluster, type EtcdCluster } from '../test/harness/etcd.js';
-import { freePort, stopProcess } from '../test/harness/process.js';
-import { startProcess, type BenchProcess } from './process.js';
+import { ETCD_BIN } from '../test/harness/etcd.js';
+import { api } from '../test/harness/http.js';
+import { startHaCluster, type CofferNode } from '../test/ha/fixture.js';
 import { loadWrapUnwrap, wrapUnwrapRequests, type WrapBenchTarget } from './wrap.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../..');
 
 export interface HaRow {
   name: string;
@@ -46,83 +40,22 @@ export interface SingleNodeFigures {
   wrap?: WrapBenchTarget;
 }
 
-interface Node extends BenchProcess {
-  apiAddr: string;
-}
-
-async function call(address: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${address}/v1/${path}`, {
-    method,
-    headers: { ...(token ? { 'X-Vault-Token': token } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return { status: res.status, text: await res.text() };
-}
-
-async function startNode(dir: string, cluster: EtcdCluster, prefix: string, masterKey: string): Promise<Node> {
-  const port = await freePort();
-  const apiAddr = `http://127.0.0.1:${port}`;
-  const config = join(dir, `node-${port}.hcl`);
-  await writeFile(
-    config,
-    `storage "etcd" {\n  endpoints = ${JSON.stringify(cluster.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-      `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${apiAddr}"\n`,
-  );
-  const node = await startProcess([join(repo, 'bin/coffer.js'), 'server', `-config=${config}`, '-log-level=warn'], { COFFER_LOCAL_MASTER_KEY: masterKey });
-  return { ...node, apiAddr };
-}
-
-/** Polls until every node agrees on one active node, which answers sys/health 200. */
-async function settledActive(nodes: Node[], timeoutMs = 15_000): Promise<Node> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  for (;;) {
-    const answers = await Promise.all(
-      nodes.map((n) =>
-        call(n.address, 'GET', 'sys/leader')
-          .then((r) => (r.status === 200 ? (JSON.parse(r.text) as { is_self: boolean; leader_address: string }) : undefined))
-          .catch(() => undefined),
-      ),
-    );
-    seen = JSON.stringify(answers);
-    const selves = nodes.filter((_, i) => answers[i]?.is_self);
-    if (selves.length === 1 && answers.every((a) => a?.leader_address === selves[0]!.apiAddr)) {
-      const health = await call(selves[0]!.address, 'GET', 'sys/health').catch(() => undefined);
-      if (health?.status === 200) return selves[0]!;
-    }
-    if (Date.now() > deadline) throw new Error(`no single active node within ${timeoutMs} ms: ${seen}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Waits until a node is unsealed: sys/health 200 (active) or 429 (standby). */
-async function unsealed(node: Node, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const health = await call(node.address, 'GET', 'sys/health').catch(() => undefined);
-    if (health?.status === 200 || health?.status === 429) return;
-    if (Date.now() > deadline) throw new Error(`${node.address} not unsealed within ${timeoutMs} ms: ${health?.status} ${health?.text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * One KV read and one wrapped read + unwrap through `node`, by hand; answers what went wrong (empty
  * when all three answered 200). Error bodies only: a wrapping token never reaches the output.
  */
-async function check(label: string, node: Node, token: string): Promise<string[]> {
+async function check(label: string, node: CofferNode, token: string): Promise<string[]> {
   const problems: string[] = [];
   try {
-    const read = await call(node.address, 'GET', 'secret/data/bench', token);
+    const read = await api(node.address, 'GET', 'secret/data/bench', { token });
     if (read.status !== 200) problems.push(`${label}: KV read answered ${read.status} ${read.text.slice(0, 300)}`);
-    const wrapped = await call(node.address, 'GET', 'secret/data/bench', token, undefined, { 'X-Vault-Wrap-TTL': '5m' });
+    const wrapped = await api(node.address, 'GET', 'secret/data/bench', { token, headers: { 'X-Vault-Wrap-TTL': '5m' } });
     if (wrapped.status !== 200) {
       problems.push(`${label}: wrapped read answered ${wrapped.status} ${wrapped.text.slice(0, 300)}`);
       return problems;
     }
     const wrappingToken = (JSON.parse(wrapped.text) as { wrap_info?: { token?: string } }).wrap_info?.token;
-    const unwrap = await call(node.address, 'POST', 'sys/wrapping/unwrap', token, { token: wrappingToken });
+    const unwrap = await api(node.address, 'POST', 'sys/wrapping/unwrap', { token, body: { token: wrappingToken } });
     if (unwrap.status !== 200) problems.push(`${label}: unwrap answered ${unwrap.status} ${unwrap.text.slice(0, 300)}`);
   } catch (err) {
     problems.push(`${label}: ${(err as Error).message}`);
@@ -148,28 +81,14 @@ export async function benchHa(options: { connections?: number; duration?: number
   if (!existsSync(ETCD_BIN)) return { skipped: `${ETCD_BIN} is missing: run \`bash scripts/test-deps.sh\`` };
   const connections = options.connections ?? Number(process.env.BENCH_CONNECTIONS ?? 50);
   const duration = options.duration ?? Number(process.env.BENCH_DURATION ?? 10);
-  const dir = await mkdtemp(join(tmpdir(), 'coffer-bench-ha-'));
-  const nodes: Node[] = [];
-  let cluster: EtcdCluster | undefined;
+  // The test suite's HA fixture: 3 etcd members, 3 nodes, initialized, KV v2 at secret/.
+  const cluster = await startHaCluster({ name: 'bench-ha' });
   try {
-    cluster = await startEtcdCluster({ members: 3 });
-    const masterKey = randomBytes(32).toString('base64');
-    const prefix = `/coffer-bench-ha-${process.pid}/`;
-    const started = await Promise.allSettled([0, 1, 2].map(() => startNode(dir, cluster!, prefix, masterKey)));
-    for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-
-    const init = await call(nodes[0]!.address, 'PUT', 'sys/init', undefined, {});
-    if (init.status !== 200) throw new Error(`sys/init failed: ${init.status} ${init.text}`);
-    const token = (JSON.parse(init.text) as { root_token: string }).root_token;
-    const active = await settledActive(nodes);
-    const mounted = await call(active.address, 'POST', 'sys/mounts/secret', token, { type: 'kv', options: { version: '2' } });
-    if (mounted.status !== 204) throw new Error(`mounting KV v2 at secret/ failed: ${mounted.status} ${mounted.text}`);
-    for (const node of nodes) await unsealed(node);
-    const standby = nodes.find((n) => n !== active)!;
+    const token = cluster.rootToken;
+    const active = await cluster.settledActive();
+    const standby = cluster.running().find((n) => n !== active)!;
     const secret = { payload: randomBytes(200).toString('base64').slice(0, 200 - 14) };
-    const written = await call(active.address, 'POST', 'secret/data/bench', token, { data: secret });
+    const written = await api(active.address, 'POST', 'secret/data/bench', { token, body: { data: secret } });
     if (written.status !== 200) throw new Error(`write failed: ${written.status} ${written.text}`);
 
     // The active node must serve the chain; a failing standby is measured and reported, not fatal.
@@ -192,9 +111,7 @@ export async function benchHa(options: { connections?: number; duration?: number
     }
     return { connections, duration, activeRead, standbyRead, activeWrap, standbyWrap, problems };
   } finally {
-    await Promise.all(nodes.map((n) => stopProcess(n.child)));
-    await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await cluster.stop();
   }
 }
 
