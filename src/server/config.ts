@@ -24,6 +24,8 @@ export interface ServerConfig {
    */
   migrationSeal?: ServerConfig['seal'];
   apiAddr?: string;
+  /** cluster_addr: reported as this node's cluster address (sys/leader, sys/ha-status); no cluster port is opened. */
+  clusterAddr?: string;
   /**
    * Vault's disable_clustering: while this node is active, standbys do not forward requests to it;
    * they redirect the client there with 307 instead (HA only).
@@ -162,7 +164,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     }
   }
 
-  for (const key of ['api_addr', 'log_level', 'log_format'] as const) {
+  for (const key of ['api_addr', 'cluster_addr', 'log_level', 'log_format'] as const) {
     if (raw[key] !== undefined && typeof raw[key] !== 'string') fail(new RegExp(`^\\s*"?${key}\\b`), `${key} must be a string`);
   }
   // HA: standbys forward to the active node at the api_addr it announces in the election.
@@ -170,6 +172,9 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     if (typeof raw.api_addr !== 'string' || !/^https?:\/\/[^\s/]+\/?$/.test(raw.api_addr)) {
       fail(/^\s*"?(api_addr|ha_enabled)\b/, 'storage "etcd" with ha_enabled = true needs api_addr: this node\'s address for clients, e.g. "http://10.0.0.5:8200" (standbys forward requests to it)');
     }
+  }
+  if (typeof raw.cluster_addr === 'string' && !/^https?:\/\/[^\s/]+\/?$/.test(raw.cluster_addr)) {
+    fail(/^\s*"?cluster_addr\b/, `cluster_addr must be a URL such as "https://10.0.0.5:8201", got ${JSON.stringify(raw.cluster_addr)}`);
   }
   if (typeof raw.log_level === 'string' && !parseLogLevel(raw.log_level)) {
     fail(/^\s*"?log_level\b/, `log_level must be one of trace, debug, info, warn, error, got ${JSON.stringify(raw.log_level)}`);
@@ -203,6 +208,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     ...(dekCacheTtlMs !== undefined ? { dekCacheTtlMs } : {}),
     ...(kmsRewrap ? { kmsRewrap } : {}),
     apiAddr: raw.api_addr as string | undefined,
+    ...(typeof raw.cluster_addr === 'string' ? { clusterAddr: raw.cluster_addr } : {}),
     ...(booleanOption(raw, 'disable_clustering', false, fail) ? { disableClustering: true } : {}),
     ui: truthy(raw.ui),
     logLevel: raw.log_level as string | undefined,

@@ -84,7 +84,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   // HA (storage "etcd" with ha_enabled): nodes sharing the prefix elect one active node.
   const ha =
     config.storage.type === 'etcd' && config.storage.haEnabled && physical instanceof EtcdStorage
-      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, acceptsForwarding: !config.disableClustering, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f), onRestoredElsewhere: () => unsealRestoredStore(core, logger) })
+      ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, ...(config.clusterAddr ? { clusterAddr: config.clusterAddr } : {}), acceptsForwarding: !config.disableClustering, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f), onRestoredElsewhere: () => unsealRestoredStore(core, logger) })
       : undefined;
   const core: Core = new Core({
     barrier,

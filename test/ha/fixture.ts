@@ -15,6 +15,8 @@ import { COFFER_BIN } from '../harness/server.js';
 
 export interface CofferNode {
   address: string;
+  /** Its cluster_addr (reported in sys/leader and sys/ha-status; nothing listens there). */
+  clusterAddress: string;
   child: ChildProcess;
   output: () => string;
 }
@@ -78,11 +80,12 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
   const startNode = async (): Promise<CofferNode> => {
     const port = await freePort();
     const address = `http://127.0.0.1:${port}`;
+    const clusterAddress = `https://127.0.0.1:${await freePort()}`;
     const config = join(dir, `node-${port}.hcl`);
     await writeFile(
       config,
       `storage "etcd" {\n  endpoints = ${JSON.stringify(etcd!.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${address}"\n` +
+        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n` +
         (options.extraConfig ?? ''),
     );
     const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
@@ -92,7 +95,7 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const node = { address, child, output: () => output };
+    const node = { address, clusterAddress, child, output: () => output };
     nodes.push(node);
     await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
     return node;

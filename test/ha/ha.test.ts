@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
@@ -7,6 +10,7 @@ import { HaNode } from '../../src/core/ha/node.js';
 import { parseConfig } from '../../src/server/config.js';
 import { EtcdStorage } from '../../src/storage/etcd.js';
 import { api } from '../harness/http.js';
+import { coffer, succeeded, tableValue } from '../wrapping/cli.js';
 import { exited, leaderOf, retrying, startHaCluster, type HaCluster } from './fixture.js';
 
 describe('HA on etcd (ha_enabled = true)', () => {
@@ -35,7 +39,7 @@ describe('HA on etcd (ha_enabled = true)', () => {
       assert.equal(leader.ha_enabled, true);
       assert.equal(leader.is_self, node === active);
       assert.equal(leader.leader_address, active.address);
-      assert.equal(leader.leader_cluster_address, '');
+      assert.equal(leader.leader_cluster_address, active.clusterAddress);
     }
   });
 
@@ -70,11 +74,31 @@ describe('HA on etcd (ha_enabled = true)', () => {
   it('lists every node in sys/ha-status, the active one marked', async () => {
     const active = await settledActive();
     const standby = nodes.find((n) => n !== active)!;
-    const status = await api<{ data: { nodes: { api_address: string; active_node: boolean }[] } }>(standby.address, 'GET', 'sys/ha-status', { token });
+    const status = await api<{ data: { nodes: { api_address: string; cluster_address: string; active_node: boolean }[] } }>(standby.address, 'GET', 'sys/ha-status', { token });
     assert.equal(status.status, 200, status.text);
     const listed = status.body.data.nodes;
-    assert.deepEqual(listed.map((n) => n.api_address).sort(), nodes.map((n) => n.address).sort());
+    assert.deepEqual(listed.map((n) => `${n.api_address} ${n.cluster_address}`).sort(), nodes.map((n) => `${n.address} ${n.clusterAddress}`).sort());
     assert.deepEqual(listed.filter((n) => n.active_node).map((n) => n.api_address), [active.address]);
+  });
+
+  it('coffer status shows Vault\'s HA rows: the leader\'s cluster address, and this node\'s mode', async () => {
+    const active = await settledActive();
+    const standby = nodes.find((n) => n !== active)!;
+    const home = await mkdtemp(join(tmpdir(), 'coffer-ha-status-'));
+    try {
+      const onStandby = succeeded(await coffer(standby.address, token, home, ['status']), 'status on a standby');
+      assert.equal(tableValue(onStandby, 'HA Enabled'), 'true');
+      assert.equal(tableValue(onStandby, 'HA Cluster'), active.clusterAddress);
+      assert.equal(tableValue(onStandby, 'HA Mode'), 'standby');
+      assert.equal(tableValue(onStandby, 'Active Since'), undefined);
+      assert.equal(tableValue(onStandby, 'Active Node Address'), active.address);
+      const onActive = succeeded(await coffer(active.address, token, home, ['status']), 'status on the active node');
+      assert.equal(tableValue(onActive, 'HA Mode'), 'active');
+      assert.ok(!Number.isNaN(Date.parse(tableValue(onActive, 'Active Since') ?? '')), onActive);
+      assert.equal(tableValue(onActive, 'Active Node Address'), undefined);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('hands leadership to another node on sys/step-down (sent through a standby)', async () => {
@@ -96,7 +120,7 @@ describe('HA on etcd (ha_enabled = true)', () => {
       // etcd3's election keeps each candidate's key, named by its lease id, under election/<name>/.
       const election = raw.namespace(`election/${cluster.prefix}ha-leader/`);
       const [leaderKey] = (await election.getAll().sort('Create', 'Ascend').exec()).kvs;
-      assert.deepEqual(JSON.parse(leaderKey!.value.toString()), { api_addr: active.address, forwarding: true });
+      assert.deepEqual(JSON.parse(leaderKey!.value.toString()), { api_addr: active.address, cluster_addr: active.clusterAddress, forwarding: true });
       await raw.leaseClient.leaseRevoke({ ID: leaderKey!.key.toString().split('/').pop()! });
     } finally {
       raw.close();
@@ -185,6 +209,11 @@ describe('HA configuration', () => {
   it('refuses ha_enabled = true without api_addr, naming it', async () => {
     const text = 'storage "etcd" {\n  endpoints = ["http://127.0.0.1:2379"]\n  ha_enabled = true\n}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\n';
     await assert.rejects(parseConfig('ha.hcl', text), /ha_enabled = true needs api_addr/);
+  });
+
+  it('refuses a cluster_addr that is not a URL, naming it', async () => {
+    const text = 'storage "etcd" {\n  endpoints = ["http://127.0.0.1:2379"]\n  ha_enabled = true\n}\nlistener "tcp" {\n  address = "127.0.0.1:8200"\n  tls_disable = true\n}\napi_addr = "http://127.0.0.1:8200"\ncluster_addr = "10.0.0.5:8201"\n';
+    await assert.rejects(parseConfig('ha.hcl', text), /cluster_addr must be a URL such as "https:\/\/10\.0\.0\.5:8201", got "10\.0\.0\.5:8201"/);
   });
 
   it('accepts ha_enabled = false without api_addr', async () => {

@@ -52,6 +52,12 @@ export async function printSealStatus(session: Session, client: CofferClient, st
   rows.push(['Version', text(status.version)], ['Build Date', text(status.build_date)], ['Storage Type', text(status.storage_type)]);
   if (status.cluster_name && status.cluster_id) rows.push(['Cluster Name', text(status.cluster_name)], ['Cluster ID', text(status.cluster_id)]);
   rows.push(['HA Enabled', text(leader.ha_enabled ?? false)]);
+  // Vault's HA rows: the leader's cluster address, whether this node leads, and where the leader is.
+  if (leader.ha_enabled === true && status.sealed === false) {
+    rows.push(['HA Cluster', text(leader.leader_cluster_address) || 'n/a'], ['HA Mode', leader.is_self ? 'active' : 'standby']);
+    if (leader.is_self) rows.push(['Active Since', text(leader.active_time)]);
+    else rows.push(['Active Node Address', text(leader.leader_address) || '<none>']);
+  }
   // Vault's status table underlines with "---" and "-----" like every other Key/Value table.
   session.out(columns([['Key', 'Value'], ['---', '-----'], ...rows]));
   return EXIT_OK;

@@ -22,7 +22,7 @@ export interface HaView {
   /** When this node last became active. */
   readonly activeSince?: Date;
   /** Every candidate (unsealed node) in the election, the active one first. */
-  nodes(): Promise<{ hostname?: string; api_address: string; active_node: boolean }[]>;
+  nodes(): Promise<{ hostname?: string; api_address: string; cluster_address: string; active_node: boolean }[]>;
   /** Gives up leadership; the node then campaigns again behind the other candidates. */
   stepDown(): Promise<void>;
 }
@@ -36,6 +36,8 @@ export interface HaNodeOptions {
   /** Runs when this node won, before it reports itself active (reloads what the former active node changed). */
   onElected: () => Promise<void>;
   leaseTtlSeconds?: number;
+  /** cluster_addr, announced with the api_addr (reported only: there is no cluster port). */
+  clusterAddr?: string;
   /** False with disable_clustering: while this node is active, standbys redirect clients to it instead of forwarding. */
   acceptsForwarding?: boolean;
   /** Runs on a standby when the active node announced it replaced the store (snapshot restore). */
@@ -47,18 +49,21 @@ export interface HaNodeOptions {
 /** What a candidate announces in the election (its campaign value, JSON). */
 export interface Candidacy {
   apiAddr: string;
+  clusterAddr?: string;
   /** Standbys forward requests to it (else they answer 307 to its api_addr). */
   forwarding: boolean;
 }
 
 function announce(candidacy: Candidacy): string {
-  return JSON.stringify({ api_addr: candidacy.apiAddr, forwarding: candidacy.forwarding });
+  return JSON.stringify({ api_addr: candidacy.apiAddr, cluster_addr: candidacy.clusterAddr, forwarding: candidacy.forwarding });
 }
 
 function candidacyOf(value: string): Candidacy | undefined {
   try {
-    const parsed = JSON.parse(value) as { api_addr?: unknown; forwarding?: unknown };
-    if (typeof parsed.api_addr === 'string') return { apiAddr: parsed.api_addr, forwarding: parsed.forwarding !== false };
+    const parsed = JSON.parse(value) as { api_addr?: unknown; cluster_addr?: unknown; forwarding?: unknown };
+    if (typeof parsed.api_addr === 'string') {
+      return { apiAddr: parsed.api_addr, ...(typeof parsed.cluster_addr === 'string' ? { clusterAddr: parsed.cluster_addr } : {}), forwarding: parsed.forwarding !== false };
+    }
   } catch {
     // not one of ours
   }
@@ -89,7 +94,7 @@ export class HaNode implements HaView {
 
   constructor(private readonly options: HaNodeOptions) {
     this.apiAddr = options.apiAddr;
-    this.candidacy = { apiAddr: options.apiAddr, forwarding: options.acceptsForwarding ?? true };
+    this.candidacy = { apiAddr: options.apiAddr, ...(options.clusterAddr ? { clusterAddr: options.clusterAddr } : {}), forwarding: options.acceptsForwarding ?? true };
     const name = `${options.prefix}ha-leader`;
     this.election = options.client.election(name, options.leaseTtlSeconds ?? HA_LEASE_TTL_SECONDS);
     // Where etcd3's Election keeps its candidates' keys (Election.prefix + name).
@@ -177,12 +182,13 @@ export class HaNode implements HaView {
     if (this.joined && !this.closed) this.runCampaign();
   }
 
-  async nodes(): Promise<{ hostname?: string; api_address: string; active_node: boolean }[]> {
+  async nodes(): Promise<{ hostname?: string; api_address: string; cluster_address: string; active_node: boolean }[]> {
     const { kvs } = await this.options.client.namespace(this.electionPrefix).getAll().sort('Create', 'Ascend').exec();
     return kvs.flatMap((kv, i) => {
-      const address = candidacyOf(kv.value.toString('utf8'))?.apiAddr;
-      if (address === undefined) return [];
-      return [{ ...(address === this.apiAddr ? { hostname: hostname() } : {}), api_address: address, active_node: i === 0 }];
+      const candidacy = candidacyOf(kv.value.toString('utf8'));
+      if (candidacy === undefined) return [];
+      const self = candidacy.apiAddr === this.apiAddr ? { hostname: hostname() } : {};
+      return [{ ...self, api_address: candidacy.apiAddr, cluster_address: candidacy.clusterAddr ?? '', active_node: i === 0 }];
     });
   }
 

@@ -191,7 +191,7 @@ function haLeader(ha: HaView): Record<string, unknown> {
     is_self: ha.active,
     active_time: ha.activeSince?.toISOString() ?? '0001-01-01T00:00:00Z',
     leader_address: ha.leaderAddress() ?? '',
-    leader_cluster_address: '',
+    leader_cluster_address: ha.leader()?.clusterAddr ?? '',
     performance_standby: false,
     performance_standby_last_remote_wal: 0,
   };
