@@ -15,9 +15,7 @@ export interface HaView {
   /** This node takes part in the election (it is unsealed). */
   readonly participating: boolean;
   readonly apiAddr: string;
-  /** The active node's api_addr as the election shows it; undefined while there is none. */
-  leaderAddress(): string | undefined;
-  /** The active node as the election shows it: its api_addr and whether standbys forward to it. */
+  /** The active node as the election shows it (its api_addr, cluster_addr, whether standbys forward to it); undefined while there is none. */
   leader(): Candidacy | undefined;
   /** When this node last became active. */
   readonly activeSince?: Date;
@@ -111,10 +109,6 @@ export class HaNode implements HaView {
   }
   get activeSince(): Date | undefined {
     return this.isActive ? this.since : undefined;
-  }
-
-  leaderAddress(): string | undefined {
-    return this.leader()?.apiAddr;
   }
 
   leader(): Candidacy | undefined {

@@ -186,12 +186,13 @@ export function statusBackend(core: Core, options: { shamir?: boolean; migration
 
 /** sys/leader with HA: who leads, as the etcd election shows it. */
 function haLeader(ha: HaView): Record<string, unknown> {
+  const leader = ha.leader();
   return {
     ha_enabled: true,
     is_self: ha.active,
     active_time: ha.activeSince?.toISOString() ?? '0001-01-01T00:00:00Z',
-    leader_address: ha.leaderAddress() ?? '',
-    leader_cluster_address: ha.leader()?.clusterAddr ?? '',
+    leader_address: leader?.apiAddr ?? '',
+    leader_cluster_address: leader?.clusterAddr ?? '',
     performance_standby: false,
     performance_standby_last_remote_wal: 0,
   };

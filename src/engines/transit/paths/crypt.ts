@@ -70,13 +70,21 @@ function refuseNonce(item: Item): void {
 function encryptItem(policy: KeyPolicy, item: Item): Record<string, unknown> {
   refuseNonce(item);
   if (item.plaintext === undefined || item.plaintext === null) throw invalidRequest('missing plaintext to encrypt');
-  const plaintext = decodeBase64(item.plaintext, 'plaintext');
-  const version = encryptionVersion(policy, keyVersionOf(item));
-  const key = versionKey(policy, version);
+  return sealItem(policy, item, decodeBase64(item.plaintext, 'plaintext'));
+}
+
+/** Seals `plaintext` under the item's key version (default: the latest), then zeroizes it. */
+function sealItem(policy: KeyPolicy, item: Item, plaintext: Buffer): Record<string, unknown> {
   try {
-    return { ciphertext: sealValue(policy.type, key, version, plaintext, associatedData(item)), key_version: version };
+    const version = encryptionVersion(policy, keyVersionOf(item));
+    const key = versionKey(policy, version);
+    try {
+      return { ciphertext: sealValue(policy.type, key, version, plaintext, associatedData(item)), key_version: version };
+    } finally {
+      zeroize(key);
+    }
   } finally {
-    zeroize(key, plaintext);
+    zeroize(plaintext);
   }
 }
 
@@ -105,14 +113,7 @@ function decryptItem(policy: KeyPolicy, item: Item): Record<string, unknown> {
 
 /** Decrypts and re-encrypts inside the engine: the plaintext never leaves this function. */
 function rewrapItem(policy: KeyPolicy, item: Item): Record<string, unknown> {
-  const plaintext = openItem(policy, item);
-  const version = encryptionVersion(policy, keyVersionOf(item));
-  const key = versionKey(policy, version);
-  try {
-    return { ciphertext: sealValue(policy.type, key, version, plaintext, associatedData(item)), key_version: version };
-  } finally {
-    zeroize(key, plaintext);
-  }
+  return sealItem(policy, item, openItem(policy, item));
 }
 
 /**
