@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
+import { metricSample } from '../harness/prometheus.js';
+import { scrape } from '../metrics/prometheus.js';
 import { exited, sleep, startHaCluster, type HaCluster } from './fixture.js';
 
 // Issue 7: background work (the reaper of expired tokens and wrapping tokens) runs on the active
 // node only, and resumes on the node that takes over when the active one dies.
 
-/** A counter from the node's Prometheus text (sys/metrics is served by the active node). */
+/** A counter from the node's Prometheus text (sys/metrics is served by the active node); 0 before its first count. */
 async function counter(address: string, token: string, name: string): Promise<number> {
-  const res = await fetch(`${address}/v1/sys/metrics?format=prometheus`, { headers: { 'X-Vault-Token': token } });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
+  return metricSample(await scrape(address, token), name) ?? 0;
 }
 
 describe('HA background work', () => {
