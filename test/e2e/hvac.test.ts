@@ -1,37 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT, startServer, type TestServer } from '../harness/server.js';
-
-// hvac is the Python Vault client most people use; Debian ships 0.11.2 (python3-hvac, installed by
-// scripts/test-deps.sh). It must run under Debian's own interpreter: the first python3 on PATH may
-// be another install without hvac.
-const PYTHON = '/usr/bin/python3';
-const SCENARIOS = join(REPO_ROOT, 'test/e2e/python/hvac_scenarios.py');
-
-interface ScenarioRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runPython(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<ScenarioRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { startServer, type TestServer } from '../harness/server.js';
+import { HVAC_SCENARIOS as SCENARIOS, PYTHON, runPython } from './python.js';
 
 const hvacInstalled = existsSync(PYTHON) && (await runPython(['-c', 'import hvac'], {})).code === 0;
 

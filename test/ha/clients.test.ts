@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodeVault from 'node-vault';
-import { REPO_ROOT } from '../harness/server.js';
+import { HVAC_SCENARIOS, runPython } from '../e2e/python.js';
 import { startHaCluster, type CofferNode, type HaCluster } from './fixture.js';
 
 // Issue 7: Vault clients work unchanged against a standby. hvac 0.11.2 (Debian python3-hvac, as in
 // test/e2e/hvac.test.ts) and node-vault talk to a standby of a 3-node cluster on etcd.
 
-const PYTHON = '/usr/bin/python3';
-const SCENARIOS = join(REPO_ROOT, 'test/e2e/python/hvac_scenarios.py');
-
-function hvacScenario(name: string, address: string, token: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCENARIOS, name], { env: { ...process.env, VAULT_ADDR: address, VAULT_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const hvacScenario = (name: string, address: string, token: string) => runPython([HVAC_SCENARIOS, name], { VAULT_ADDR: address, VAULT_TOKEN: token });
 
 describe('Vault clients against an HA standby', () => {
   let cluster: HaCluster;
@@ -41,16 +23,16 @@ describe('Vault clients against an HA standby', () => {
 
   it('hvac writes, reads, wraps and unwraps through a standby (forwarded)', async () => {
     const run = await hvacScenario('ha_through_standby', standby.address, cluster.rootToken);
-    assert.equal(run.code, 0, run.out);
-    const facts = JSON.parse(run.out) as { leader_address: string; second_unwrap: string[] };
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const facts = JSON.parse(run.stdout) as { leader_address: string; second_unwrap: string[] };
     assert.equal(facts.leader_address, active.address);
     assert.deepEqual(facts.second_unwrap, ['wrapping token is not valid or does not exist']);
   });
 
   it('hvac follows the 307 a standby answers to X-Vault-No-Request-Forwarding', async () => {
     const run = await hvacScenario('ha_redirected_by_standby', standby.address, cluster.rootToken);
-    assert.equal(run.code, 0, run.out);
-    assert.deepEqual((JSON.parse(run.out) as { statuses: number[] }).statuses, [307, 200, 307, 200]);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.deepEqual((JSON.parse(run.stdout) as { statuses: number[] }).statuses, [307, 200, 307, 200]);
   });
 
   it('node-vault writes, reads and unwraps once through a standby', async () => {

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import nodeVault from 'node-vault';
+import { runPython } from '../e2e/python.js';
 import { request, startTlsServer, tempDir, TestCa, type CertFiles, type TlsServer } from './fixture.js';
-
-// Debian's python3-hvac must run under Debian's own interpreter (see test/e2e/hvac.test.ts).
-const PYTHON = '/usr/bin/python3';
 
 /** hvac over HTTPS with a client certificate: writes a KV v2 secret and reads it back, printing JSON. */
 const HVAC_SCRIPT = `
@@ -17,22 +14,6 @@ client.secrets.kv.v2.create_or_update_secret(path='from-hvac', secret={'lang': '
 read = client.secrets.kv.v2.read_secret_version(path='from-hvac', mount_point='secret')
 print(json.dumps({'authenticated': client.is_authenticated(), 'data': read['data']['data']}))
 `;
-
-function runPython(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-c', HVAC_SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('Vault clients over HTTPS with a private CA and a client certificate', () => {
   const temp = tempDir('clients');
@@ -76,7 +57,7 @@ describe('Vault clients over HTTPS with a private CA and a client certificate', 
   });
 
   it('hvac (verify=CA file, cert=client pair) writes and reads a secret', async () => {
-    const run = await runPython({ VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken, CA_FILE: ca.cert, CLIENT_CERT: client.cert, CLIENT_KEY: client.key });
+    const run = await runPython(['-c', HVAC_SCRIPT], { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken, CA_FILE: ca.cert, CLIENT_CERT: client.cert, CLIENT_KEY: client.key });
     assert.equal(run.code, 0, `hvac failed:\n${run.stderr}${run.stdout}`);
     assert.deepEqual(JSON.parse(run.stdout), { authenticated: true, data: { lang: 'python' } });
   });
