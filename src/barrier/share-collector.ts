@@ -8,13 +8,17 @@ import { combineUnsealKey, decodeShare } from './unseal-key.js';
 /**
  * Key shares submitted one request at a time (rekey, recovery rekey, seal migration), held in
  * memory on this node only, until `split.threshold` of them rebuild the key. A share already held
- * is ignored; a malformed one is a 400 that is not counted. Shares are wiped once combined.
+ * is ignored (or refused, if asked); a malformed one is a 400 that is not counted. Shares are wiped once combined.
  */
 export class ShareCollector {
   private shares: Buffer[] = [];
   readonly nonce = randomUUID();
 
-  constructor(readonly split: ShamirConfig) {}
+  /** `duplicateRefusal`: a share already held is a 400 with this message instead of being ignored (Vault's generate-root). */
+  constructor(
+    readonly split: ShamirConfig,
+    private readonly duplicateRefusal?: string,
+  ) {}
 
   get progress(): number {
     return this.shares.length;
@@ -31,6 +35,7 @@ export class ShareCollector {
     }
     if (this.shares.some((held) => held.equals(share))) {
       zeroize(share);
+      if (this.duplicateRefusal) throw invalidRequest(this.duplicateRefusal);
       return undefined;
     }
     this.shares.push(share);

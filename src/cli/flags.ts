@@ -6,6 +6,10 @@ export interface FlagOption {
   type: 'string' | 'boolean';
   /** Repeatable (`-policy=a -policy=b`); values are collected in order. */
   multiple?: boolean;
+  /** One line for the command's help. */
+  description?: string;
+  /** The default shown in help, as the user would type it. */
+  default?: string;
 }
 
 /** The flags a command accepts, by name (without dashes). */

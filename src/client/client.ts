@@ -398,6 +398,26 @@ export class CofferClient {
     return (await this.request<Data>('PUT', `${rekeyPrefix(target)}/update`, { body: { key, nonce }, token: null })) ?? {};
   }
 
+  /** GET sys/generate-root/attempt: the running root token generation, if any, and otp_length. */
+  async generateRootStatus(): Promise<Data> {
+    return (await this.request<Data>('GET', 'sys/generate-root/attempt', { token: null })) ?? {};
+  }
+
+  /** PUT sys/generate-root/attempt: starts a root token generation encoded with `otp` (none: the server makes one and answers it in `otp`). */
+  async generateRootInit(otp?: string): Promise<Data> {
+    return (await this.request<Data>('PUT', 'sys/generate-root/attempt', { body: otp ? { otp } : {}, token: null })) ?? {};
+  }
+
+  /** DELETE sys/generate-root/attempt: cancels the running root token generation. */
+  async generateRootCancel(): Promise<void> {
+    await this.request('DELETE', 'sys/generate-root/attempt', { token: null });
+  }
+
+  /** PUT sys/generate-root/update: one unseal (or recovery) key share; answers the progress, or encoded_token once complete. */
+  async generateRootUpdate(key: string, nonce: string): Promise<Data> {
+    return (await this.request<Data>('PUT', 'sys/generate-root/update', { body: { key, nonce }, token: null })) ?? {};
+  }
+
   /** PUT sys/seal: seals the server (needs a sudo token). */
   async seal(): Promise<void> {
     await this.request('PUT', 'sys/seal');

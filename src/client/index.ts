@@ -3,3 +3,4 @@ export { CofferApiError, CofferConnectionError } from './errors.js';
 export { KvClient, KvVersionError, kvApiPath, type KvLocation, type KvOptions, type KvResult } from './kv.js';
 export type { AuthInfo, ClientConfig, RequestOptions, Secret, WrapInfo } from './types.js';
 export { AuditChainVerifier, verifyAuditChain, type ChainAnchor, type ChainProblem, type ChainReport, type ChainFileSummary } from './audit-chain.js';
+export { decodeRootToken, generateRootTokenOtp } from './root-token.js';

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { parseLogFormat, parseLogLevel } from './logging.js';
@@ -53,11 +55,18 @@ export async function serverCommand(args: string[]): Promise<number> {
     return 2;
   }
 
+  // Dev mode keeps nothing: its temp directory goes when the server stops (or fails to start).
+  let devDir: string | undefined;
+  const removeDevDir = async () => {
+    if (devDir) await rm(devDir, { recursive: true, force: true });
+  };
   try {
-    const config = flags.config
-      ? await loadConfig(flags.config)
+    const storage = flags.config ? undefined : await devStorage();
+    if (storage?.type === 'sqlite') devDir = dirname(storage.path);
+    const config = !storage
+      ? await loadConfig(flags.config!)
       : {
-          storage: await devStorage(),
+          storage,
           listeners: [{ address: flags['dev-listen-address'] ?? '127.0.0.1:8200', tlsDisable: true }],
           seal: { type: 'local' as const },
           ui: true,
@@ -67,8 +76,12 @@ export async function serverCommand(args: string[]): Promise<number> {
     const server = await startServer({ config, dev: flags.dev ? { rootTokenId: flags['dev-root-token-id'] } : undefined });
     printBanner(server.addresses, config.storage.type, server.rootToken);
     const stop = async () => {
-      await server.close();
-      process.exit(0);
+      try {
+        await server.close();
+      } finally {
+        await removeDevDir();
+        process.exit(0);
+      }
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -81,6 +94,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     process.on('SIGHUP', () => void server.reloadTls());
     return await new Promise<number>(() => undefined);
   } catch (err) {
+    await removeDevDir();
     if (err instanceof ConfigError) {
       process.stderr.write(`Error parsing config: ${err.message}\n`);
       return 1;

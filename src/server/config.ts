@@ -17,7 +17,11 @@ export interface ServerConfig {
   storage: { type: 'sqlite'; path: string } | { type: 'inmem' } | EtcdStorageConfig;
   listeners: ListenerConfig[];
   /** local: the root key wrapped by a local KMS key; shamir: by an unseal key split into shares (sys/init, sys/unseal). */
-  seal: { type: 'local'; keyFile?: string } | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig | TransitSealConfig;
+  /**
+   * With no seal stanza: shamir, as in Vault. `ephemeral` (seal "local" only): run on a random key
+   * that dies with the process, knowingly; without it a local seal needs a key.
+   */
+  seal: LocalSealConfig | { type: 'shamir' } | AwsKmsSealConfig | Pkcs11SealConfig | TransitSealConfig;
   /**
    * The former seal of a seal migration: its stanza has disabled = "true" (Vault's way). Only
    * between shamir and a KMS seal, either way; a disabled KMS stanza alone migrates to shamir.
@@ -142,13 +146,15 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   if (listeners.length === 0) fail(/^\s*"?listener\b/, 'at least one listener stanza is required');
 
   const sealBlocks = blocks(raw.seal);
-  let seal: ServerConfig['seal'] = { type: 'local' };
+  // Vault's default: no seal stanza is a Shamir seal (operator init splits an unseal key).
+  let seal: ServerConfig['seal'] = { type: 'shamir' };
   const sealFrom = ([type, { disabled: _disabled, ...body }]: [string, Json]): ServerConfig['seal'] => {
     if (type === 'awskms') return awsKmsSeal(body, fail);
     if (type === 'pkcs11') return pkcs11Seal(body, fail);
     if (type === 'transit') return transitSeal(body, fail);
-    if (type !== 'local' && type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11, transit)`);
-    return type === 'shamir' ? { type: 'shamir' } : { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}) };
+    if (type === 'local') return localSeal(body, fail);
+    if (type !== 'shamir') fail(new RegExp(`seal\\W+${escape(type)}`), `unknown seal type "${type}" (supported: local, shamir, awskms, pkcs11, transit)`);
+    return { type: 'shamir' };
   };
   const enabledSeals = sealBlocks.filter(([, body]) => !truthy(body.disabled));
   const disabledSeals = sealBlocks.filter(([, body]) => truthy(body.disabled));
@@ -157,7 +163,7 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   let migrationSeal: ServerConfig['seal'] | undefined;
   if (disabledSeals[0]) {
     migrationSeal = sealFrom(disabledSeals[0]);
-    // Vault: disabling the only (KMS) seal migrates to Shamir; Coffer's default seal is local.
+    // Vault: disabling the only (KMS) seal migrates to Shamir, which is also the default seal.
     if (!enabledSeals[0] && migrationSeal.type !== 'shamir') seal = { type: 'shamir' };
     if ((seal.type === 'shamir') === (migrationSeal.type === 'shamir')) {
       fail(/^\s*"?disabled\b/, `seal migration from "${migrationSeal.type}" to "${seal.type}" is not supported: only from shamir to a KMS seal (local, awskms, pkcs11, transit) or back`);
@@ -220,6 +226,28 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
 }
 
 type Fail = (needle: RegExp, message: string) => never;
+
+/** `seal "local"`: the key from COFFER_LOCAL_MASTER_KEY or key_file, or `ephemeral = true` for a throwaway key. */
+export interface LocalSealConfig {
+  type: 'local';
+  keyFile?: string;
+  ephemeral?: boolean;
+}
+
+/** `seal "local" { key_file, ephemeral }`; other options refused by line. */
+function localSeal(body: Json, fail: Fail): LocalSealConfig {
+  const line = (key: string) => new RegExp(`^\\s*"?${key}\\b`);
+  for (const key of Object.keys(body)) {
+    if (!['key_file', 'ephemeral'].includes(key)) fail(line(key), `seal "local": unknown option "${key}" (known: key_file, ephemeral, disabled)`);
+  }
+  if (body.key_file !== undefined && (typeof body.key_file !== 'string' || body.key_file === '')) fail(line('key_file'), 'seal "local": key_file must be a file path');
+  if (body.ephemeral !== undefined && typeof body.ephemeral !== 'boolean' && body.ephemeral !== 'true' && body.ephemeral !== 'false') {
+    fail(line('ephemeral'), `seal "local": ephemeral must be true or false, got ${JSON.stringify(body.ephemeral)}`);
+  }
+  const ephemeral = truthy(body.ephemeral);
+  if (ephemeral && body.key_file !== undefined) fail(line('ephemeral'), 'seal "local": ephemeral = true and key_file exclude each other');
+  return { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}), ...(ephemeral ? { ephemeral: true } : {}) };
+}
 
 /** `kms_rewrap { enabled = true, max_per_sec = 50, interval = "1m" }`; unknown options refused by line. */
 function kmsRewrapSettings(value: unknown, fail: Fail): RewrapSettings {

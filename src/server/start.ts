@@ -25,7 +25,7 @@ import type { ListenerSettings } from '../http/listener-settings.js';
 import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
 import type { Kms } from '../kms/kms.js';
-import { configuredSealKms } from './seal.js';
+import { configuredSealKms, sealIsEphemeral } from './seal.js';
 import { AwsKms } from '../kms/awskms.js';
 import { Pkcs11Kms } from '../kms/pkcs11.js';
 import { TransitKms } from '../kms/transit.js';
@@ -71,10 +71,12 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     : createLoggers(parseLogLevel(config.logLevel ?? 'info') ?? 'info', parseLogFormat(config.logFormat ?? 'json') ?? 'json');
   const logger = loggers.root;
   // An HSM or cloud KMS is opened (and checked) first: one that cannot be used stops the start.
+  // A local seal with no key refuses to start here, before storage is opened.
+  const localKms = dev || config.seal.type === 'local' ? configuredSealKms(config, !!dev, logger) : undefined;
   const providerKms = dev ? undefined : await openProviderKms(config.seal);
   const physical = await connectStorage(config.storage);
   // Undefined for seal "shamir": the unseal key, rebuilt from shares at sys/unseal, wraps the root key.
-  const kms: Kms | undefined = providerKms ?? configuredSealKms(config, !!dev, logger);
+  const kms: Kms | undefined = providerKms ?? localKms;
   // Seal migration: the old seal's stanza has disabled = "true"; its KMS (if any) is opened like the new one's.
   const migrationProviderKms = !dev && config.migrationSeal ? await openProviderKms(config.migrationSeal) : undefined;
   const migrationKms: Kms | undefined =
@@ -95,7 +97,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     ...(migrationKms ? { previousDataKeyKms: migrationKms } : {}),
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
     ...(config.kmsRewrap ? { kmsRewrap: config.kmsRewrap } : {}),
-    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir', ...(migration ? { migration } : {}), ...(ha ? { ha } : {}) }),
+    statusBackend: (c) => statusBackend(c, { shamir: !dev && config.seal.type === 'shamir', ephemeral: sealIsEphemeral(config, !!dev), ...(migration ? { migration } : {}), ...(ha ? { ha } : {}) }),
     onUnsealed: async (c) => {
       await ensureBootstrapToken(c, process.env[BOOTSTRAP_TOKEN_ENV], logger);
       ha?.join();

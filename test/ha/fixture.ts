@@ -85,7 +85,7 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     await writeFile(
       config,
       `storage "etcd" {\n  endpoints = ${JSON.stringify(etcd!.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\napi_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n` +
+        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nseal "local" {}\napi_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n` +
         (options.extraConfig ?? ''),
     );
     const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {

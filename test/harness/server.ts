@@ -49,7 +49,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     const config = join(dir, 'coffer.hcl');
     await writeFile(
       config,
-      `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n`,
+      `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\nseal "local" {}\n`,
     );
     args = ['server', `-config=${config}`];
   }

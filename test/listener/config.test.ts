@@ -112,7 +112,7 @@ describe('coffer server with a bad allowlist entry', () => {
     const file = join(dir, 'bad.hcl');
     await writeFile(
       file,
-      `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n  secret_read_allowed_cidrs = ["127.0.0.1/32",\n    "::1/129"]\n}\n`,
+      `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n  secret_read_allowed_cidrs = ["127.0.0.1/32",\n    "::1/129"]\n}\nseal "local" {}\n`,
     );
     const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${file}`], {
       env: { ...process.env, COFFER_LOCAL_MASTER_KEY: randomBytes(32).toString('base64') },

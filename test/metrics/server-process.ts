@@ -35,7 +35,7 @@ export async function startConfigServer(options: ConfigServerOptions = {}): Prom
     (extra, i) => `listener "tcp" {\n  address = "127.0.0.1:${ports[i]}"\n  tls_disable = true\n${extra}\n}\n`,
   );
   const file = join(dir, 'coffer.hcl');
-  await writeFile(file, `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\n${listeners.join('')}${options.config ?? ''}\n`);
+  await writeFile(file, `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\n${listeners.join('')}seal "local" {}\n${options.config ?? ''}\n`);
   const masterKey = randomBytes(32).toString('base64');
   const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${file}`, ...(options.args ?? [])], {
     env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },

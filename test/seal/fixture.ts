@@ -15,7 +15,7 @@ export interface SealServer {
 }
 
 export interface SealServerOptions {
-  /** The seal stanza, e.g. `seal "shamir" {}`; none keeps the default local seal. */
+  /** The seal stanza, e.g. `seal "shamir" {}`; default `seal "local" {}` ("" for no stanza: the default Shamir seal). */
   seal?: string;
   /** Environment on top of this process's, minus COFFER_LOCAL_MASTER_KEY unless given here. */
   env?: Record<string, string>;
@@ -32,7 +32,7 @@ export async function startSealServer(dir: string, options: SealServerOptions = 
   const config = join(dir, 'coffer.hcl');
   await writeFile(
     config,
-    `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n${options.seal ?? ''}\n`,
+    `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n${options.seal ?? 'seal "local" {}'}\n`,
   );
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   if (!options.env?.COFFER_LOCAL_MASTER_KEY) delete env.COFFER_LOCAL_MASTER_KEY;

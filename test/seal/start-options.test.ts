@@ -1,23 +1,47 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { COFFER_BIN } from '../harness/server.js';
+import { cleanEnv, run, tableValue } from '../wrapping/cli.js';
 import { call, masterKey, startSealServer, storeDir } from './fixture.js';
 
 describe('local seal with neither COFFER_LOCAL_MASTER_KEY nor key_file', () => {
   const dirs: Awaited<ReturnType<typeof storeDir>>[] = [];
   after(async () => Promise.all(dirs.map((d) => d.remove())));
 
-  it('starts on an ephemeral key and warns that data will not survive a restart', async () => {
+  it('refuses to start: exit 1, naming the missing key and both ways to give it', async () => {
     const dir = await storeDir();
     dirs.push(dir);
-    const server = await startSealServer(dir.path);
+    await assert.rejects(startSealServer(dir.path, { seal: 'seal "local" {}' }), (err: Error) => {
+      assert.match(err.message, /server exited with 1/);
+      assert.match(err.message, /seal "local" has no key: set COFFER_LOCAL_MASTER_KEY .* or key_file = "PATH" in the seal "local" stanza/);
+      assert.match(err.message, /ephemeral = true/);
+      return true;
+    });
+  });
+
+  it('with ephemeral = true: starts on a random key, warns, and status shows the ephemeral label', async () => {
+    const dir = await storeDir();
+    dirs.push(dir);
+    const server = await startSealServer(dir.path, { seal: 'seal "local" {\n  ephemeral = true\n}' });
     try {
       assert.match(server.output(), /using a random ephemeral key; data will not survive a restart/);
       const init = await call(server.address, 'PUT', 'sys/init', { body: {} });
       assert.equal(init.status, 200);
       assert.equal((await call(server.address, 'GET', 'auth/token/lookup-self', { token: init.body.root_token })).status, 200);
+      const status = (await call(server.address, 'GET', 'sys/seal-status')).body;
+      assert.deepEqual([status.type, status.ephemeral, status.recovery_seal], ['local', true, true]);
+      const cli = await run(process.execPath, [COFFER_BIN, 'status'], cleanEnv({ COFFER_ADDR: server.address }), '');
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.equal(tableValue(cli.stdout, 'Seal Type'), 'local (ephemeral: data will not survive a restart)');
     } finally {
       await server.stop();
     }
+  });
+
+  it('refuses an unknown option of the local seal, naming the line', async () => {
+    const dir = await storeDir();
+    dirs.push(dir);
+    await assert.rejects(startSealServer(dir.path, { seal: 'seal "local" {\n  key = "x"\n}' }), /coffer\.hcl:9: seal "local": unknown option "key" \(known: key_file, ephemeral, disabled\)/);
   });
 });
 

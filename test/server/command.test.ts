@@ -87,7 +87,7 @@ describe('coffer server', () => {
     return file;
   };
   const sqliteHcl = (db: string, address = '127.0.0.1:0') =>
-    `storage "sqlite" {\n  path = "${join(dir, db)}"\n}\n\nlistener "tcp" {\n  address     = "${address}"\n  tls_disable = true\n}\n`;
+    `storage "sqlite" {\n  path = "${join(dir, db)}"\n}\n\nlistener "tcp" {\n  address     = "${address}"\n  tls_disable = true\n}\n\nseal "local" {}\n`;
 
   describe('refusing to start', () => {
     it('exits 1 for an HCL syntax error, naming the file and line', async () => {
@@ -188,7 +188,7 @@ describe('coffer server', () => {
     it('starts a server that answers, and can be initialized', async () => {
       const file = await config(
         'coffer.json',
-        JSON.stringify({ storage: { sqlite: { path: join(dir, 'json.db') } }, listener: [{ tcp: { address: '127.0.0.1:0', tls_disable: true } }] }, null, 2),
+        JSON.stringify({ storage: { sqlite: { path: join(dir, 'json.db') } }, listener: [{ tcp: { address: '127.0.0.1:0', tls_disable: true } }], seal: { local: {} } }, null, 2),
       );
       server = await serve(['server', `-config=${file}`]);
       assert.equal(await health(server.address), 501);

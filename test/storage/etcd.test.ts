@@ -349,7 +349,7 @@ describe('coffer server on etcd', () => {
   /** Starts `coffer server` on a config with the given storage stanza; resolves with the child and its output. */
   async function startCoffer(storage: string, masterKey: string) {
     const config = join(dir, `coffer-${randomBytes(4).toString('hex')}.hcl`);
-    await writeFile(config, `${storage}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n`);
+    await writeFile(config, `${storage}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\nseal "local" {}\n`);
     const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
       env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,7 +18,7 @@ export interface UninitializedServer {
 export async function startUninitializedServer(): Promise<UninitializedServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-uninit-'));
   const config = join(dir, 'coffer.hcl');
-  await writeFile(config, `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n`);
+  await writeFile(config, `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\nseal "local" {}\n`);
   const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
     env: { ...process.env, COFFER_LOCAL_MASTER_KEY: randomBytes(32).toString('base64') },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -90,6 +90,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       `storage "sqlite" {\n  path = "${join(options.dir, `${randomBytes(4).toString('hex')}.db`)}"\n}`,
       `listener "tcp" {\n  address = "127.0.0.1:0"\n  tls_cert_file = "${options.serverCert.cert}"\n  tls_key_file = "${options.serverCert.key}"\n${(options.listenerLines ?? []).map((l) => `  ${l}\n`).join('')}}`,
       ...(options.extraListeners ?? []),
+      'seal "local" {}',
       '',
     ].join('\n'),
   );

@@ -110,7 +110,7 @@ describe('TLS listener', () => {
       // Line 1-3: storage; line 4: listener; line 5: address; the listener body starts at line 6.
       writeFileSync(
         file,
-        `storage "sqlite" {\n  path = "${join(temp.dir, 'bad.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n${listenerBody}}\n`,
+        `storage "sqlite" {\n  path = "${join(temp.dir, 'bad.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n${listenerBody}}\nseal "local" {}\n`,
       );
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${file}`], {

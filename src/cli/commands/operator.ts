@@ -2,12 +2,14 @@ import type { CofferClient, InitResponse, RekeyTarget } from '../../client/index
 import { EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
 import { keyValueTable, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
+import { unsealKeyFrom } from '../key-entry.js';
+import { generateRootCommand, GENERATE_ROOT_HELP } from './generate-root.js';
 import { printSealStatus } from './status.js';
 import { snapshotCommand } from './snapshot.js';
 import { withHelp } from './subcommand-help.js';
 import { runSubcommand, type Subcommands } from './subcommands.js';
 
-/** `operator <subcommand>`: initialize, unseal, seal and rekey a server (sys/init, sys/unseal, sys/seal, sys/rekey). */
+/** `operator <subcommand>`: initialize, unseal, seal and rekey a server, generate a root token (sys/init, sys/unseal, sys/seal, sys/rekey, sys/generate-root). */
 export function operatorCommand(io: CliIo, args: readonly string[]): Promise<number> {
   return runSubcommand('operator', operatorSubcommands, io, args);
 }
@@ -75,6 +77,7 @@ const operatorSubcommands: Subcommands = {
   unseal: withHelp(UNSEAL_HELP, operatorUnseal),
   seal: withHelp(SEAL_HELP, operatorSeal),
   rekey: withHelp(REKEY_HELP, operatorRekey),
+  'generate-root': withHelp(GENERATE_ROOT_HELP, generateRootCommand),
   snapshot: snapshotCommand,
 };
 
@@ -198,18 +201,6 @@ async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<numbe
     return session.fail('unsealing', err);
   }
   return printSealStatus(session, client, status);
-}
-
-/** The share from the argument, from stdin ("-"), or asked for on the terminal without echo. */
-async function unsealKeyFrom(io: CliIo, arg: string | undefined, prompt = 'Unseal Key (will be hidden): '): Promise<string> {
-  let key: string;
-  if (arg === '-') key = await io.readStdin();
-  else if (arg !== undefined) key = arg;
-  else if (io.promptSecret) key = await io.promptSecret(prompt);
-  else throw new UsageError('No unseal key given: pass it as an argument, or - to read it from stdin; there is no terminal to ask on');
-  key = key.trim();
-  if (!key) throw new UsageError('No unseal key given');
-  return key;
 }
 
 /** `operator seal`: PUT sys/seal. */

@@ -41,11 +41,15 @@ export async function printSealStatus(session: Session, client: CofferClient, st
     return EXIT_OK;
   }
   const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  // Vault's labels: a KMS seal's shares are recovery shares, split by Shamir.
+  const recovery = status.recovery_seal === true;
+  const sealType = status.ephemeral === true ? `${text(status.type)} (ephemeral: data will not survive a restart)` : text(status.type);
   const rows: string[][] = [
-    ['Seal Type', text(status.type)],
+    ['Seal Type', sealType],
+    ...(recovery ? [['Recovery Seal Type', text(status.recovery_seal_type) || 'shamir']] : []),
     ['Initialized', text(status.initialized)],
     ['Sealed', text(status.sealed)],
-    ['Total Shares', text(status.n)],
+    [recovery ? 'Total Recovery Shares' : 'Total Shares', text(status.n)],
     ['Threshold', text(status.t)],
   ];
   if (status.sealed === true) rows.push(['Unseal Progress', `${text(status.progress)}/${text(status.t)}`], ['Unseal Nonce', text(status.nonce)]);

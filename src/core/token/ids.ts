@@ -10,6 +10,9 @@ const TOKEN_DIGITS = 43;
 /** Vault's accessors are 24 base62 characters. */
 const ACCESSOR_LENGTH = 24;
 
+/** The length of every token newServiceToken makes (Vault's otp_length for generate-root equals it). */
+export const SERVICE_TOKEN_LENGTH = SERVICE_TOKEN_PREFIX.length + TOKEN_DIGITS;
+
 /** A new service token: 256 random bits in base62 after Vault's "hvs." prefix. */
 export function newServiceToken(): string {
   let n = BigInt(`0x${randomBytes(32).toString('hex')}`);
@@ -21,13 +24,18 @@ export function newServiceToken(): string {
   return SERVICE_TOKEN_PREFIX + digits;
 }
 
-/** A new accessor: 24 uniformly random base62 characters (rejection sampling keeps them unbiased). */
+/** A new accessor: 24 uniformly random base62 characters. */
 export function newAccessor(): string {
+  return randomBase62(ACCESSOR_LENGTH);
+}
+
+/** `length` uniformly random base62 characters (rejection sampling keeps them unbiased). */
+export function randomBase62(length: number): string {
   let out = '';
-  while (out.length < ACCESSOR_LENGTH) {
+  while (out.length < length) {
     for (const byte of randomBytes(32)) {
       // 248 = 4 * 62: bytes above would favour the first digits.
-      if (byte < 248 && out.length < ACCESSOR_LENGTH) out += BASE62[byte % 62];
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
     }
   }
   return out;

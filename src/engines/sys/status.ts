@@ -25,8 +25,10 @@ const healthFields = {
 /**
  * The paths that answer whether the core is sealed or not (sys/health, sys/seal-status, sys/init,
  * sys/unseal, sys/leader). `shamir`: the server's seal is "shamir", so sys/init splits an unseal key.
+ * `ephemeral`: the seal's key dies with the process (-dev, seal "local" with ephemeral = true);
+ * sys/seal-status then says `ephemeral: true`, a Coffer field Vault clients ignore.
  */
-export function statusBackend(core: Core, options: { shamir?: boolean; migration?: SealMigration; ha?: HaView } = {}): Backend {
+export function statusBackend(core: Core, options: { shamir?: boolean; ephemeral?: boolean; migration?: SealMigration; ha?: HaView } = {}): Backend {
   const { ha } = options;
   const clusterInfo = () => ({ cluster_name: core.clusterName, cluster_id: core.clusterId });
   const unsealProgress = new UnsealProgress(core);
@@ -36,8 +38,12 @@ export function statusBackend(core: Core, options: { shamir?: boolean; migration
     // A KMS seal with recovery keys reports their split as t/n, as Vault does.
     const shamir = config ? (config.shamir ?? config.recovery) : options.shamir ? { shares: 0, threshold: 0 } : undefined;
     const sealed = core.sealed;
+    const recoverySeal = config ? config.shamir === undefined : !options.shamir;
     return {
       type: config?.sealType ?? (options.shamir ? 'shamir' : core.sealType),
+      // Vault's field for a KMS seal: its recovery key is split with Shamir.
+      ...(recoverySeal ? { recovery_seal_type: 'shamir' } : {}),
+      ...(options.ephemeral ? { ephemeral: true } : {}),
       initialized,
       sealed,
       t: shamir ? shamir.threshold : 1,
@@ -46,7 +52,7 @@ export function statusBackend(core: Core, options: { shamir?: boolean; migration
       version: COFFER_VERSION,
       build_date: '',
       migration: options.migration?.inProgress ?? false,
-      recovery_seal: config ? config.shamir === undefined : !options.shamir,
+      recovery_seal: recoverySeal,
       storage_type: core.storageType,
       ...(sealed ? {} : clusterInfo()),
     };
