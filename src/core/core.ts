@@ -15,7 +15,7 @@ import { AuditBroker } from './audit/broker.js';
 import type { AuditSinkFactory } from './audit/sink.js';
 import { IdentityStore } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
-import { MountTable, type MountEntry } from './mounts.js';
+import { backendType, MountTable, type MountEntry } from './mounts.js';
 import { PolicyStore } from './policy/store.js';
 import { QuotaManager } from './quotas/manager.js';
 import { DEFAULT_REWRAP, RewrapWorker, type RewrapSettings, type SealedEntrySource } from './rewrap/worker.js';
@@ -280,7 +280,7 @@ export class Core {
 
   /** Starts serving a mount that was just added to the table. */
   startBackend(entry: MountEntry): void {
-    const factory = this.factories[entry.table][entry.type];
+    const factory = this.factories[entry.table][backendType(entry.type)];
     if (!factory) throw invalidRequest(`unknown backend type: "${entry.type}"`);
     this.unsealed().backends.set(this.mounts.routeKey(entry), factory(entry, this));
   }
@@ -336,7 +336,7 @@ export class Core {
 
   /** Checks that a mount type is known before it is added. */
   hasBackendType(type: string, table: MountEntry['table']): boolean {
-    return Object.hasOwn(this.factories[table], type);
+    return Object.hasOwn(this.factories[table], backendType(type));
   }
 
   /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */

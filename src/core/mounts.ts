@@ -20,6 +20,17 @@ export interface MountEntry extends MountInfo {
 
 export type NewMount = Pick<MountEntry, 'path' | 'type' | 'table'> & Partial<Pick<MountEntry, 'description' | 'options' | 'config'>>;
 
+/**
+ * Vault's mountAliases: an engine's old name keeps working. The table keeps the name it was mounted
+ * with (sys/mounts reports a "generic" mount as "generic"); the backend is the alias's.
+ */
+const MOUNT_ALIASES: Readonly<Record<string, string>> = { generic: 'kv' };
+
+/** The backend type that serves a mount type ("generic" is served by "kv"). */
+export function backendType(type: string): string {
+  return Object.hasOwn(MOUNT_ALIASES, type) ? MOUNT_ALIASES[type]! : type;
+}
+
 /** Paths the core owns; nothing may be mounted over or under them. */
 const RESERVED = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
 
