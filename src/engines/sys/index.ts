@@ -11,6 +11,7 @@ import { sealPaths } from './seal.js';
 import { rotatePaths } from './rotate.js';
 import { kmsRewrapPaths } from './kms-rewrap.js';
 import { rekeyPaths } from './rekey.js';
+import { remountPaths } from './remount.js';
 import { snapshotPaths } from './snapshot.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
@@ -38,6 +39,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: H
       ...rotatePaths(core),
       ...kmsRewrapPaths(core),
       ...rekeyPaths(core),
+      ...remountPaths(core),
       ...snapshotPaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
       ...(options.ha ? haPaths(options.ha) : []),
