@@ -88,6 +88,15 @@ describe('sys/remount over HTTP', () => {
       assert.equal((await call('GET', 'pol-kv-new/data/app', undefined, oldReader)).status, 403);
     });
 
+    it("moves the mount's rate-limit quotas with it, as Vault does", async () => {
+      assertNoContent(await call('POST', 'sys/mounts/quota-kv', { type: 'kv' }), 'mount');
+      assertNoContent(await call('POST', 'sys/quotas/rate-limit/quota-kv-limit', { rate: 100, path: 'quota-kv/' }), 'quota');
+      await move('quota-kv', 'quota-kv-moved');
+      const quota = await call<{ data: { path: string } }>('GET', 'sys/quotas/rate-limit/quota-kv-limit');
+      assert.equal(quota.status, 200, quota.text);
+      assert.equal(quota.body.data.path, 'quota-kv-moved/');
+    });
+
     it('survives a restart: the moved mount table was persisted', async () => {
       assertNoContent(await call('POST', 'sys/mounts/persist-kv', { type: 'kv' }), 'mount');
       assertNoContent(await call('POST', 'persist-kv/x', { v: '1' }), 'write');
