@@ -37,7 +37,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
       'login [-method=token|userpass|approle|jwt|kubernetes] [-path=P] [-no-store] [-token-only] TOKEN|-|K=V...\n' +
       '                                    Authenticate and save the token to ~/.coffer-token',
   },
-  auth: { run: authCommand, usage: 'auth enable|disable|list|tune ...  Manage auth methods (sys/auth)' },
+  auth: { run: authCommand, usage: 'auth enable|disable|list|tune|move ...  Manage auth methods (sys/auth)' },
   audit: {
     run: auditCommand,
     usage:
@@ -51,7 +51,7 @@ const commands: Record<string, { run: Command; usage: string }> = {
   kv: { run: kvCommand, usage: 'kv put|get|patch|delete|undelete|destroy|list|metadata ...' },
   token: { run: tokenCommand, usage: 'token create|lookup|renew|revoke|capabilities ...' },
   policy: { run: policyCommand, usage: 'policy write NAME FILE|- | read|list|delete' },
-  secrets: { run: secretsCommand, usage: 'secrets enable|disable|list|tune ...' },
+  secrets: { run: secretsCommand, usage: 'secrets enable|disable|list|tune|move ...' },
   unwrap: { run: unwrapCommand, usage: 'unwrap [TOKEN]                  Unwrap a wrapped response' },
 };
 

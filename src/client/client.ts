@@ -21,6 +21,12 @@ export interface TokenCreateRequest {
   entity_alias?: string;
 }
 
+/** sys/remount/status/:migration_id: where a mount move is. */
+export interface MountMigration {
+  migration_id: string;
+  migration_info: { source_mount: string; target_mount: string; status: 'in-progress' | 'success' | 'failure' | string };
+}
+
 /** Body of sys/mounts/<path> when enabling a secrets engine. */
 export interface MountRequest {
   type: string;
@@ -246,6 +252,25 @@ export class CofferClient {
   /** Changes a mount's configuration (sys/mounts/<path>/tune). */
   async tuneMount(path: string, config: Data): Promise<void> {
     await this.request('POST', `sys/mounts/${trimSlashes(path)}/tune`, { body: config });
+  }
+
+  /** sys/remount: starts moving a mount ("secret/" → "kv/", "auth/a/" → "auth/b/"); answers the migration id. */
+  async startRemount(from: string, to: string): Promise<string> {
+    const answer = await this.request<{ data?: { migration_id?: unknown } } & Record<string, unknown>>('POST', 'sys/remount', { body: { from, to } });
+    const id = answer?.data?.migration_id;
+    if (typeof id !== 'string' || id === '') throw new Error('sys/remount answered no migration_id');
+    return id;
+  }
+
+  /** sys/remount/status/:migration_id; undefined when the server does not know the migration. */
+  async remountStatus(migrationId: string): Promise<MountMigration | undefined> {
+    try {
+      const answer = await this.request<{ data?: MountMigration } & Record<string, unknown>>('GET', `sys/remount/status/${encodeURIComponent(migrationId)}`);
+      return answer?.data;
+    } catch (err) {
+      if (err instanceof CofferApiError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   /** sys/auth: the enabled auth methods, keyed by path ("userpass/"). */

@@ -1,4 +1,4 @@
-export { CofferClient, type AuditDevice, type AuditEnableRequest, type AuthMountRequest, type InitRequest, type InitResponse, type MountRequest, type RekeyTarget, type TokenCreateRequest } from './client.js';
+export { CofferClient, type AuditDevice, type AuditEnableRequest, type AuthMountRequest, type InitRequest, type InitResponse, type MountMigration, type MountRequest, type RekeyTarget, type TokenCreateRequest } from './client.js';
 export { CofferApiError, CofferConnectionError } from './errors.js';
 export { KvClient, KvVersionError, kvApiPath, type KvLocation, type KvOptions, type KvResult } from './kv.js';
 export type { AuthInfo, ClientConfig, RequestOptions, Secret, WrapInfo } from './types.js';

@@ -15,7 +15,8 @@ import { AuditBroker } from './audit/broker.js';
 import type { AuditSinkFactory } from './audit/sink.js';
 import { IdentityStore } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
-import { MountTable, type MountEntry } from './mounts.js';
+import { backendType, MountTable, type MountEntry } from './mounts.js';
+import { Remounts } from './remount.js';
 import { PolicyStore } from './policy/store.js';
 import { QuotaManager } from './quotas/manager.js';
 import { DEFAULT_REWRAP, RewrapWorker, type RewrapSettings, type SealedEntrySource } from './rewrap/worker.js';
@@ -100,6 +101,7 @@ export class Core {
   readonly startedAt = new Date();
   readonly metrics = new Metrics();
   readonly wrapping = new Wrapping(this);
+  readonly remounts = new Remounts(this);
   private readonly factories: CoreOptions['factories'];
   /** The whole barrier as JSON; engines only ever see their mount's scope of it. */
   readonly rootStorage: MountStorage;
@@ -280,7 +282,7 @@ export class Core {
 
   /** Starts serving a mount that was just added to the table. */
   startBackend(entry: MountEntry): void {
-    const factory = this.factories[entry.table][entry.type];
+    const factory = this.factories[entry.table][backendType(entry.type)];
     if (!factory) throw invalidRequest(`unknown backend type: "${entry.type}"`);
     this.unsealed().backends.set(this.mounts.routeKey(entry), factory(entry, this));
   }
@@ -298,6 +300,21 @@ export class Core {
     // Should this stop half-way, tidy revokes the rest (their mount is gone).
     if (entry.table === 'auth') await this.tokens.revokeWhere((token) => token.login?.mountAccessor === entry.accessor);
     await this.mountStorage(entry).deleteTree('');
+  }
+
+  /**
+   * sys/remount's move: the mount takes its new path in one mount-table write (its uuid, and so its
+   * data under logical/<uuid>/ or auth/<uuid>/, stay), its backend restarts there and its quotas
+   * follow. Returns the moved entry; what the move invalidates (an auth mount's login tokens) is the
+   * caller's to revoke (core/remount.ts).
+   */
+  async moveMount(fromKey: string, toPath: string): Promise<MountEntry> {
+    const loaded = this.unsealed();
+    const moved = await loaded.mounts.move(fromKey, toPath);
+    loaded.backends.delete(fromKey);
+    this.startBackend(moved);
+    await loaded.quotas.moveMountRules(fromKey, loaded.mounts.routeKey(moved));
+    return moved;
   }
 
   /**
@@ -336,7 +353,7 @@ export class Core {
 
   /** Checks that a mount type is known before it is added. */
   hasBackendType(type: string, table: MountEntry['table']): boolean {
-    return Object.hasOwn(this.factories[table], type);
+    return Object.hasOwn(this.factories[table], backendType(type));
   }
 
   /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */

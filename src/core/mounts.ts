@@ -20,6 +20,17 @@ export interface MountEntry extends MountInfo {
 
 export type NewMount = Pick<MountEntry, 'path' | 'type' | 'table'> & Partial<Pick<MountEntry, 'description' | 'options' | 'config'>>;
 
+/**
+ * Vault's mountAliases: an engine's old name keeps working. The table keeps the name it was mounted
+ * with (sys/mounts reports a "generic" mount as "generic"); the backend is the alias's.
+ */
+const MOUNT_ALIASES: Readonly<Record<string, string>> = { generic: 'kv' };
+
+/** The backend type that serves a mount type ("generic" is served by "kv"). */
+export function backendType(type: string): string {
+  return Object.hasOwn(MOUNT_ALIASES, type) ? MOUNT_ALIASES[type]! : type;
+}
+
 /** Paths the core owns; nothing may be mounted over or under them. */
 const RESERVED = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
 
@@ -61,9 +72,8 @@ export class MountTable {
     if (!system && spec.table === 'secret' && RESERVED.some((r) => key.startsWith(r))) {
       throw invalidRequest(`cannot mount under reserved path "${key}"`);
     }
-    for (const existing of this.entries.keys()) {
-      if (existing.startsWith(key) || key.startsWith(existing)) throw invalidRequest(`path is already in use at ${existing}`);
-    }
+    const existing = this.conflict(key);
+    if (existing !== undefined) throw invalidRequest(`path is already in use at ${existing}`);
     const entry: MountEntry = {
       path,
       type: spec.type,
@@ -96,6 +106,33 @@ export class MountTable {
     await this.persist(entry.table, this.list(entry.table).map((e) => (e === entry ? updated : e)));
     this.entries.set(this.routeKey(entry), updated);
     return updated;
+  }
+
+  /**
+   * Moves a mount to another path of the same table (sys/remount). Its uuid, accessor and data stay,
+   * so nothing under its storage moves: the table is rewritten in one write. 400 when the new path
+   * is taken or nests with another mount.
+   */
+  async move(key: string, newPath: string): Promise<MountEntry> {
+    const entry = this.entries.get(key);
+    if (!entry) throw invalidRequest(`no matching mount at "${key}"`);
+    const path = normaliseMountPath(newPath);
+    const newKey = this.routeKey({ table: entry.table, path });
+    const conflict = this.conflict(newKey);
+    if (conflict !== undefined) throw invalidRequest(`path already in use at "${conflict}"`);
+    const moved: MountEntry = { ...entry, path };
+    await this.persist(entry.table, this.list(entry.table).map((e) => (e === entry ? moved : e)));
+    this.entries.delete(key);
+    this.entries.set(newKey, moved);
+    return moved;
+  }
+
+  /** The route key of a mount that `key` would overlap (equal, inside it, or around it), if any. */
+  conflict(key: string): string | undefined {
+    for (const existing of this.entries.keys()) {
+      if (existing.startsWith(key) || key.startsWith(existing)) return existing;
+    }
+    return undefined;
   }
 
   get(key: string): MountEntry | undefined {

@@ -3,10 +3,10 @@ import type { Core } from './core.js';
 import { CofferError, noHandler, permissionDenied, sealedError } from './errors.js';
 import { addressAllowed } from './framework/cidr.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from './framework/dispatch.js';
-import { matchPath } from './framework/match.js';
+import { matchPath, type PathMatch } from './framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
-import type { Caller, Operation, Resp, WrapInfo } from './framework/types.js';
-import type { MountEntry } from './mounts.js';
+import type { Backend, Caller, Operation, Resp, WrapInfo } from './framework/types.js';
+import { backendType, type MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';
 import { RateLimitExceeded } from './quotas/exceeded.js';
@@ -86,9 +86,11 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
   }
 }
 
-async function handleAudited(core: Core, incoming: IncomingRequest, learned: { facts?: AuditFacts }): Promise<Outcome> {
-  if (STATUS_PATHS.has(incoming.path)) return serveStatus(core, incoming);
+async function handleAudited(core: Core, sent: IncomingRequest, learned: { facts?: AuditFacts }): Promise<Outcome> {
+  // The status paths are Vault's own HTTP handlers, which never list: ?list=true is a read there.
+  if (STATUS_PATHS.has(sent.path)) return serveStatus(core, sent);
   if (core.sealed) throw sealedError();
+  const incoming = listedAsDirectory(sent);
   const facts: AuditFacts = {
     request: {
       id: incoming.id,
@@ -144,7 +146,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
 
   const mount = core.mounts.match(request.path);
   const backend = mount && core.backend(mount.key);
-  const match = backend && matchPath(backend, mount.relative);
+  const match = backend && matchListed(backend, mount.relative, request.operation);
 
   // Authenticate before revealing whether a path exists: an anonymous caller learns nothing.
   const anonymous = match?.def.unauthenticated || selfServed;
@@ -164,10 +166,10 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   }
   if (mount) [facts.request.mountType, facts.request.mountAccessor, facts.request.mountPoint] = [mount.entry.type, mount.entry.accessor, mount.entry.path];
   // Audit needs it to find the values a client stored in a KV response (entry.ts storedNumbersAsText).
-  if (mount?.entry.type === 'kv') facts.request.kvVersion = String(mount.entry.options?.['version'] ?? '1');
+  if (mount && backendType(mount.entry.type) === 'kv') facts.request.kvVersion = String(mount.entry.options?.['version'] ?? '1');
   if (!mount || !backend || !match) throw noHandler(request.path);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
-  if (secretReadCidrs && isSecretRead(mount.entry.type, match.def.pattern, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
+  if (secretReadCidrs && isSecretRead(backendType(mount.entry.type), match.def.pattern, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
     throw secretReadRefused();
   }
 
@@ -175,7 +177,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   const routed = routeRequest(backend, {
     id: request.id,
     operation: request.operation,
-    path: mount.relative,
+    path: match.relative,
     data: request.data,
     mount: mount.entry,
     caller: token && callerOf(token.entry, token.presented),
@@ -279,6 +281,25 @@ export function callerOf(entry: TokenEntry, presented: string): Caller {
 }
 
 /** Status paths answer sealed or not, with no token and no storage: they are how an operator finds out. */
+/** Vault lists a path as a directory: LIST secret/app is LIST secret/app/, for routing and ACL alike. */
+function listedAsDirectory(incoming: IncomingRequest): IncomingRequest {
+  if (incoming.operation !== 'list' || incoming.path === '' || incoming.path.endsWith('/')) return incoming;
+  return { ...incoming, path: `${incoming.path}/` };
+}
+
+/**
+ * The backend path a request is for. A list arrives with a trailing slash (the HTTP layer appends
+ * it, as Vault's does); a path table entry written without one ("users", "role") serves it too.
+ */
+function matchListed(backend: Backend, relative: string, operation: Operation): (PathMatch & { relative: string }) | undefined {
+  const exact = matchPath(backend, relative);
+  if (exact) return { ...exact, relative };
+  if (operation !== 'list' || !relative.endsWith('/')) return undefined;
+  const bare = relative.slice(0, -1);
+  const match = matchPath(backend, bare);
+  return match && { ...match, relative: bare };
+}
+
 async function serveStatus(core: Core, request: IncomingRequest): Promise<Outcome> {
   const path = request.path.slice('sys/'.length);
   const routed = routeRequest(core.statusBackend, {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
 import { CofferError } from '../core/errors.js';
 import type { Operation } from '../core/framework/types.js';
+import { parseBoolText } from '../core/framework/bool.js';
 import { handleRequest } from '../core/pipeline.js';
 import { RateLimitExceeded } from '../core/quotas/exceeded.js';
 import { resolveClientAddress } from './client-address.js';
@@ -180,9 +181,17 @@ function isMergePatch(request: FastifyRequest): boolean {
   return type === 'application/merge-patch+json';
 }
 
+/**
+ * `?list=` as Vault reads it: strconv.ParseBool, so "True", "t" and "1" list too (hvac sends
+ * "True"); absent or empty is a read; anything else is a 400.
+ */
 function isListQuery(request: FastifyRequest): boolean {
-  const list = (request.query as Record<string, unknown>).list;
-  return list === 'true' || list === '1';
+  const raw = (request.query as Record<string, unknown>).list;
+  const list = Array.isArray(raw) ? raw[0] : raw;
+  if (list === undefined || list === '') return false;
+  const value = typeof list === 'string' ? parseBoolText(list) : undefined;
+  if (value === undefined) throw new CofferError(400, `invalid value for "list" parameter: ${JSON.stringify(list)}`);
+  return value;
 }
 
 /** Body for writes; for reads, lists and deletes Vault takes the query string as data. */

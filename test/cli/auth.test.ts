@@ -420,8 +420,9 @@ describe('coffer auth and login against a real dev server', () => {
       await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
       const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/openid/v1/jwks`;
       await ok(['auth', 'enable', 'kubernetes']);
-      // kubernetes_host is required as in Vault; with jwks_url set it is never called.
-      await ok(['write', 'auth/kubernetes/config', 'kubernetes_host=https://127.0.0.1:6443', `jwks_url=${jwksUrl}`, 'issuer=https://kubernetes.default.svc']);
+      // kubernetes_host is required as in Vault; with jwks_url set it is never called. No CA is
+      // given and this is no pod, so the local CA fallback is turned off (else the write is refused).
+      await ok(['write', 'auth/kubernetes/config', 'kubernetes_host=https://127.0.0.1:6443', `jwks_url=${jwksUrl}`, 'issuer=https://kubernetes.default.svc', 'disable_local_ca_jwt=true']);
       await writePolicy(server.address, server.rootToken, 'k8s', 'path "secret/data/k8s/*" {\n  capabilities = ["read"]\n}\n');
       await ok(['write', 'auth/kubernetes/role/web', 'bound_service_account_names=web', 'bound_service_account_namespaces=prod', 'token_policies=k8s']);
       const jwt = await new SignJWT({ 'kubernetes.io': { namespace: 'prod', serviceaccount: { name: 'web', uid: 'uid-web-1' } } })

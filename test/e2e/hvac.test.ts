@@ -115,6 +115,12 @@ describe('hvac 0.11.2 against a dev server', () => {
       assert.deepEqual(result.read, { db: 's3cret' });
     });
 
+    it('userpass: list_user (LIST), list_userpass (GET ?list=True) and strict_http (GET ?list=true) all list the users', async () => {
+      const result = await scenario('userpass_list_users');
+      const users = ['alice', 'bob'];
+      assert.deepEqual(result, { list: users, list_true: users, strict_http: users });
+    });
+
     it('token roles: create(role_name=...) makes an orphan on auth/token/create/<role>; a policy outside the role raises InvalidRequest', async () => {
       const result = await scenario<{ policies: string[] }>('token_role_create');
       assert.deepEqual(result.policies, ['app-read', 'default']);

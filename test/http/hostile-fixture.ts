@@ -29,7 +29,7 @@ export async function seedHostileFixtures(address: string, rootToken: string): P
   await must('POST', 'auth/jwt/config', { jwt_validation_pubkeys: [publicKey.export({ type: 'spki', format: 'pem' })], jwt_supported_algs: ['ES256'] });
   await must('POST', 'auth/jwt/role/fixture', { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['coffer'], token_policies: ['hostile-fixture'] });
   // Nothing listens on port 9: a login that got as far as the API server would fail there, not succeed.
-  await must('POST', 'auth/kubernetes/config', { kubernetes_host: 'http://127.0.0.1:9' });
+  await must('POST', 'auth/kubernetes/config', { kubernetes_host: 'http://127.0.0.1:9', disable_local_ca_jwt: true });
   await must('POST', 'auth/kubernetes/role/fixture', { bound_service_account_names: ['app'], bound_service_account_namespaces: ['prod'], audience: 'coffer' });
   await must('POST', 'auth/token/roles/fixture', { allowed_policies: ['hostile-fixture'] });
   await must('POST', 'identity/entity', { name: 'fixture', metadata: { team: 'a' } });

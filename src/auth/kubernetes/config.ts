@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } fr
 import { invalidRequest } from '../../core/errors.js';
 import { field } from '../../core/framework/fields.js';
 import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { readLocalCaCert } from './local-credentials.js';
 
 /**
  * The mount's configuration (auth/<mount>/config), as stored. Vault's fields, plus one of Coffer's:
@@ -80,14 +81,14 @@ export function apiUrl(base: URL, apiPath: string): URL {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** 400 unless the text holds at least one certificate and every certificate in it parses. */
-function checkCaBundle(pem: string): void {
+function checkCaBundle(pem: string, what = 'kubernetes_ca_cert'): void {
   const blocks = pem.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw invalidRequest('kubernetes_ca_cert: no PEM certificate found');
+  if (blocks.length === 0) throw invalidRequest(`${what}: no PEM certificate found`);
   blocks.forEach((block, i) => {
     try {
       new X509Certificate(block);
     } catch {
-      throw invalidRequest(`kubernetes_ca_cert: certificate ${i + 1} could not be parsed`);
+      throw invalidRequest(`${what}: certificate ${i + 1} could not be parsed`);
     }
   });
 }
@@ -127,20 +128,34 @@ function checkJwksUrl(text: string): void {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidRequest('jwks_url must be an http or https URL');
 }
 
+/**
+ * Vault's rule for a config with no kubernetes_ca_cert: unless disable_local_ca_jwt, the pod's own
+ * CA file must be there to fall back on, or the write is refused with the file's open error. The
+ * file is read again at each login (the kubelet may replace it); only its presence is checked here.
+ * Coffer is stricter than Vault in one respect: a CA that does not parse is refused, given or local.
+ */
+async function checkCaSource(f: ConfigReq['fields']): Promise<void> {
+  if (f.kubernetes_ca_cert.trim() !== '') return checkCaBundle(f.kubernetes_ca_cert);
+  if (f.disable_local_ca_jwt) return;
+  const local = await readLocalCaCert();
+  if ('error' in local) throw invalidRequest(local.error);
+  checkCaBundle(local.pem, 'the local service-account CA');
+}
+
 /** Builds and validates a configuration from a write; Vault replaces the whole config on each write. */
-function configFromRequest(req: ConfigReq): KubeConfig {
+async function configFromRequest(req: ConfigReq): Promise<KubeConfig> {
   const f = req.fields;
   if (f.kubernetes_host.trim() === '') throw invalidRequest('no host provided');
   if (!apiServerUrl(f.kubernetes_host)) {
     throw invalidRequest(`kubernetes_host "${f.kubernetes_host}" is not a host, host:port, or http(s) URL`);
   }
-  if (f.kubernetes_ca_cert.trim() !== '') checkCaBundle(f.kubernetes_ca_cert);
   // A list of PEM strings: a string input would be split at commas by the field kind, which a PEM
   // never contains, so both shapes arrive intact.
   const pemKeys = f.pem_keys.filter((k) => k.trim() !== '');
   checkPemKeys(pemKeys);
   if (f.jwks_url.trim() !== '') checkJwksUrl(f.jwks_url.trim());
   if (f.use_annotations_as_alias_metadata) throw invalidRequest('use_annotations_as_alias_metadata is not supported');
+  await checkCaSource(f);
   return {
     kubernetes_host: f.kubernetes_host.trim(),
     kubernetes_ca_cert: f.kubernetes_ca_cert,
@@ -179,7 +194,7 @@ export function configPath(onChange: () => void): PathDef {
         return config ? ok(describeConfig(config)) : notFound();
       },
       update: async (req, store): Promise<Resp> => {
-        const config = configFromRequest(req);
+        const config = await configFromRequest(req);
         await store.put(CONFIG_KEY, config);
         onChange();
         return noContent();

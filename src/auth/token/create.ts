@@ -18,6 +18,7 @@ const createFields = {
   no_default_policy: field.bool({ description: 'Do not attach the default policy.' }),
   renewable: field.bool({ default: true, description: 'Allow the token to be renewed up to the max TTL.' }),
   ttl: field.duration({ description: 'Time to live of the token.' }),
+  lease: field.duration({ description: 'Deprecated alias of ttl, kept by Vault for old clients; ttl wins when both are sent.' }),
   explicit_max_ttl: field.duration({ description: 'A hard limit the token can never be renewed past.' }),
   display_name: field.string({ description: 'Name to associate with the token.' }),
   num_uses: field.int({ description: 'Number of uses of the token; 0 is unlimited.' }),
@@ -121,7 +122,8 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
   const warnings: string[] = [];
   const { explicitMaxTtl, period } = role ? roleLimits(role, f.explicit_max_ttl, f.period, warnings) : { explicitMaxTtl: f.explicit_max_ttl, period: f.period };
   // Tokens that never expire are not bound to addresses (Vault drops the CIDRs of those).
-  const neverExpires = policies.includes(ROOT_POLICY) && f.ttl === 0 && period === 0 && explicitMaxTtl === 0;
+  const ttl = requestedTtl(req);
+  const neverExpires = policies.includes(ROOT_POLICY) && ttl === 0 && period === 0 && explicitMaxTtl === 0;
   // A role's CIDRs replace the parent's: roles may widen what a token can do, by design.
   const boundCidrs = neverExpires ? [] : role ? role.tokenBoundCidrs : noParent ? [] : (parent.boundCidrs ?? []);
   const entityId = f.entity_alias !== '' ? await ctx.entityForAlias!(f.entity_alias) : undefined;
@@ -131,7 +133,7 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
     noDefaultPolicy: !policies.includes(DEFAULT_POLICY),
     parent,
     noParent,
-    ttl: f.ttl,
+    ttl,
     explicitMaxTtl,
     period,
     numUses: role ? roleNumUses(role, f.num_uses) : f.num_uses,
@@ -151,6 +153,11 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
   if (f.id !== '') warnings.push('Supplying a custom ID for the token is weaker than letting Coffer generate a 256-bit random one.');
   if (warnings.length > 0) resp.warnings = warnings;
   return resp;
+}
+
+/** Vault reads `lease` only when `ttl` is absent or empty (token_store.go's compatibility branch). */
+function requestedTtl(req: Req<CreateFields>): number {
+  return req.provided('ttl') && req.raw['ttl'] !== '' ? req.fields.ttl : req.fields.lease;
 }
 
 /**

@@ -2,11 +2,12 @@ import type { AuthMountRequest } from '../../client/index.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
 import { mountConfigFlags, mountConfigFrom, tuneRequest, withSlash } from '../mount-flags.js';
+import { moveMount } from '../mount-move.js';
 import { goValue, humanDuration, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
 import { runSubcommand, type Subcommands } from './subcommands.js';
 
-/** `auth <subcommand>`: enable, disable, list and tune auth methods (sys/auth). */
+/** `auth <subcommand>`: enable, disable, list, tune and move auth methods (sys/auth). */
 export function authCommand(io: CliIo, args: readonly string[]): Promise<number> {
   return runSubcommand('auth', authSubcommands, io, args);
 }
@@ -16,6 +17,8 @@ const authSubcommands: Subcommands = {
   disable: authDisable,
   list: authList,
   tune: authTune,
+  /** `auth move auth/SRC auth/DST`: sys/remount, polled until done. */
+  move: (io, args) => moveMount(io, args, 'auth method'),
 };
 
 /** `auth enable [-path=P] [-description=D] [-default-lease-ttl=T] [-max-lease-ttl=T] TYPE`. */

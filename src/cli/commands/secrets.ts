@@ -2,11 +2,12 @@ import type { MountRequest } from '../../client/index.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
 import { mountConfigFlags as configFlags, mountConfigFrom as configFrom, tuneRequest, withSlash } from '../mount-flags.js';
+import { moveMount } from '../mount-move.js';
 import { goValue, humanDuration, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
 import { runSubcommand, type Subcommands } from './subcommands.js';
 
-/** `secrets <subcommand>`: enable, disable, list and tune secrets engines. */
+/** `secrets <subcommand>`: enable, disable, list, tune and move secrets engines. */
 export function secretsCommand(io: CliIo, args: readonly string[]): Promise<number> {
   return runSubcommand('secrets', secretsSubcommands, io, args);
 }
@@ -16,6 +17,8 @@ const secretsSubcommands: Subcommands = {
   disable: secretsDisable,
   list: secretsList,
   tune: secretsTune,
+  /** `secrets move SRC DST`: sys/remount, polled until done. */
+  move: (io, args) => moveMount(io, args, 'secrets engine'),
 };
 
 async function secretsEnable(io: CliIo, args: readonly string[]): Promise<number> {

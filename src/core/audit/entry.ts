@@ -160,11 +160,11 @@ const CLIENT_DATA_PATHS = new Set(['sys/wrapping/wrap', 'sys/wrapping/unwrap']);
 
 function storedNumbersAsText(facts: AuditFacts, data: Record<string, unknown>): Record<string, unknown> {
   const r = facts.request;
-  const all = CLIENT_DATA_PATHS.has(r.path) || r.mountType === 'cubbyhole' || (r.mountType === 'kv' && r.kvVersion !== '2');
+  const all = CLIENT_DATA_PATHS.has(r.path) || r.mountType === 'cubbyhole' || (r.kvVersion !== undefined && r.kvVersion !== '2');
   // As text, the numbers are hashed with the response's strings.
   if (all) return numbersAsText(data) as Record<string, unknown>;
   // KV version 2: the secret is `data.data` of a read; its `metadata` (version, times) is the server's.
-  if (r.mountType === 'kv' && data.data && typeof data.data === 'object') return { ...data, data: numbersAsText(data.data) };
+  if (r.kvVersion !== undefined && data.data && typeof data.data === 'object') return { ...data, data: numbersAsText(data.data) };
   return data;
 }
 

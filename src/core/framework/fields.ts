@@ -1,4 +1,5 @@
 import { invalidRequest } from '../errors.js';
+import { parseBoolText } from './bool.js';
 import { parseDurationSeconds } from './duration.js';
 
 /**
@@ -73,9 +74,14 @@ function convert(kind: FieldKind, raw: unknown): { ok: true; value: unknown } | 
       return typeof n === 'number' && Number.isSafeInteger(n) ? { ok: true, value: n } : { ok: false };
     }
     case 'bool':
+      // Vault's framework decodes weakly: text as strconv.ParseBool ("" is false), a number by != 0.
       if (typeof raw === 'boolean') return { ok: true, value: raw };
-      if (raw === 'true' || raw === '1' || raw === 1) return { ok: true, value: true };
-      if (raw === 'false' || raw === '0' || raw === 0 || raw === '') return { ok: true, value: false };
+      if (typeof raw === 'number') return Number.isFinite(raw) ? { ok: true, value: raw !== 0 } : { ok: false };
+      if (raw === '') return { ok: true, value: false };
+      if (typeof raw === 'string') {
+        const value = parseBoolText(raw);
+        return value === undefined ? { ok: false } : { ok: true, value };
+      }
       return { ok: false };
     case 'duration': {
       const seconds = parseDurationSeconds(raw);

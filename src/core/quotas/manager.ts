@@ -129,6 +129,13 @@ export class QuotaManager {
     }
   }
 
+  /** Points the quotas of a moved mount (sys/remount) at its new path, as Vault does. */
+  async moveMountRules(from: string, to: string): Promise<void> {
+    for (const { rule } of [...this.rules.values()]) {
+      if (rule.mountPath === from) await this.setRule({ ...rule, mountPath: to });
+    }
+  }
+
   async setConfig(config: QuotaConfig): Promise<void> {
     await this.serialized(async () => {
       await this.store.put(KEY.config, config);

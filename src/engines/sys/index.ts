@@ -12,6 +12,7 @@ import { rotatePaths } from './rotate.js';
 import { kmsRewrapPaths } from './kms-rewrap.js';
 import { rekeyPaths } from './rekey.js';
 import { generateRootPaths } from './generate-root.js';
+import { remountPaths } from './remount.js';
 import { snapshotPaths } from './snapshot.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
@@ -40,6 +41,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: H
       ...kmsRewrapPaths(core),
       ...rekeyPaths(core),
       ...generateRootPaths(core),
+      ...remountPaths(core),
       ...snapshotPaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
       ...(options.ha ? haPaths(options.ha) : []),

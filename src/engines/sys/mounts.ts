@@ -3,7 +3,7 @@ import { invalidRequest } from '../../core/errors.js';
 import { requireDuration } from '../../core/framework/duration.js';
 import { field } from '../../core/framework/fields.js';
 import { definePath, noContent, ok, type PathDef } from '../../core/framework/types.js';
-import { normaliseMountPath, type MountEntry } from '../../core/mounts.js';
+import { backendType, normaliseMountPath, type MountEntry } from '../../core/mounts.js';
 import { COFFER_VERSION } from '../../core/version.js';
 
 /** Vault's system-wide lease TTL defaults (768h), reported by tune when a mount sets none. */
@@ -47,9 +47,19 @@ function parseOptions(raw: Record<string, unknown>): Record<string, string> {
   return options;
 }
 
-/** kv-v2 is Vault's shorthand for kv with version 2; kv accepts only versions 1 and 2. */
+/**
+ * kv-v2 is Vault's shorthand for kv with version 2; kv accepts only versions 1 and 2. "generic" is
+ * Vault's old name of kv: it stays "generic" in the table (as Vault reports it) and is version 1
+ * unless its options say otherwise, with no version option added.
+ */
 function normaliseType(type: string, options: Record<string, string>): { type: string; options: Record<string, string> } {
   if (type === 'kv-v2') return { type: 'kv', options: { ...options, version: '2' } };
+  if (type === 'generic') {
+    if (options.version !== undefined && options.version !== '1' && options.version !== '2') {
+      throw invalidRequest(`invalid kv version "${options.version}": must be 1 or 2`);
+    }
+    return { type, options };
+  }
   if (type === 'kv' || type === 'kv-v1') {
     const version = options.version ?? '1';
     if (version !== '1' && version !== '2') throw invalidRequest(`invalid kv version "${version}": must be 1 or 2`);
@@ -108,7 +118,7 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
         let options = entry.options;
         if (req.provided('options')) {
           options = { ...entry.options, ...parseOptions(req.fields.options) };
-          if (entry.type === 'kv' && options.version !== entry.options.version) {
+          if (backendType(entry.type) === 'kv' && (options.version ?? '1') !== (entry.options.version ?? '1')) {
             throw invalidRequest('changing the kv version of a mount is not supported; mount a new kv engine and copy the data');
           }
         }

@@ -10,7 +10,32 @@ import { Rekey } from '../../core/rekey.js';
  * authorization. They answer only while unsealed.
  */
 export function rekeyPaths(core: Core): PathDef[] {
-  return [...pathsFor('rekey', new Rekey(core, 'unseal')), ...pathsFor('rekey-recovery-key', new Rekey(core, 'recovery'))];
+  return [
+    ...pathsFor('rekey', new Rekey(core, 'unseal')),
+    ...pathsFor('rekey-recovery-key', new Rekey(core, 'recovery')),
+    // Vault's names: rekey/backup and rekey/recovery-key-backup (what its CLI and api package call);
+    // rekey-recovery-key/backup too, beside the rest of that family.
+    ...['rekey/backup', 'rekey/recovery-key-backup', 'rekey-recovery-key/backup'].map(backupPath),
+  ];
+}
+
+/**
+ * Vault keeps PGP-encrypted copies of a rekey's new shares when the rekey asks for `backup`. Coffer
+ * has no PGP support, so no rekey ever stores one: reading answers as Vault does when there is no
+ * backup (400 "no backed-up keys found"), and deleting has nothing to delete (204). Unlike init and
+ * update, these need a token, as in Vault.
+ */
+function backupPath(pattern: string): PathDef {
+  return definePath({
+    pattern,
+    fields: {},
+    operations: {
+      read: async () => {
+        throw invalidRequest('no backed-up keys found');
+      },
+      delete: async () => noContent(),
+    },
+  });
 }
 
 function pathsFor(prefix: string, rekey: Rekey): PathDef[] {

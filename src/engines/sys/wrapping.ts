@@ -17,10 +17,11 @@ export function wrappingPaths(core: Core): PathDef[] {
       arbitraryData: true,
       operations: {
         // The answer is the body itself, which the pipeline then wraps; unwrapped it would be an echo.
+        // An empty body wraps an empty payload, as in Vault (unwrap then answers `"data": {}`; Vault
+        // says `null` when no body at all was sent, which our HTTP layer does not tell from `{}`).
         update: async (req) => {
           if (!req.wrapTtl) throw invalidRequest('must specify a wrap TTL (X-Vault-Wrap-TTL)');
-          if (Object.keys(req.raw).length === 0) throw invalidRequest('empty request body');
-          return ok(req.raw);
+          return ok({ ...req.raw });
         },
       },
     }),

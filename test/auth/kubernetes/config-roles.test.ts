@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
@@ -18,17 +22,80 @@ describe('kubernetes auth: config and roles over HTTP', () => {
   const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
     api<T>(server.address, method, path, { token: root, ...(body === undefined ? {} : { body }) });
 
+  // The pod's service-account directory Vault falls back on for a CA: one with a real CA certificate,
+  // made with openssl, as if Coffer ran in a pod (COFFER_KUBERNETES_SERVICE_ACCOUNT_DIR points there).
+  let saDir: string;
+  let localCa: string;
+
   before(async () => {
-    server = await startServer();
+    saDir = mkdtempSync(join(tmpdir(), 'coffer-k8s-sa-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=coffer-test-local-ca'], { cwd: saDir, stdio: 'pipe' });
+    localCa = readFileSync(join(saDir, 'ca.crt'), 'utf8');
+    server = await startServer({ env: { COFFER_KUBERNETES_SERVICE_ACCOUNT_DIR: saDir } });
     root = server.rootToken;
     issuer = await TokenIssuer.create();
     assertNoContent(await call('POST', 'sys/auth/kubernetes', { type: 'kubernetes' }), 'enable kubernetes auth');
   });
   after(async () => {
     await server?.destroy();
+    if (saDir) rmSync(saDir, { recursive: true, force: true });
   });
 
   describe('config', () => {
+    describe('with no kubernetes_ca_cert (Vault falls back on the pod\'s CA file)', () => {
+      /** Runs `body` with the pod's ca.crt holding `content`, or absent when null; restores it after. */
+      async function withLocalCa(content: string | null, body: () => Promise<void>): Promise<void> {
+        const file = join(saDir, 'ca.crt');
+        renameSync(file, `${file}.kept`);
+        try {
+          if (content !== null) writeFileSync(file, content);
+          await body();
+        } finally {
+          rmSync(file, { force: true });
+          renameSync(`${file}.kept`, file);
+        }
+      }
+
+      it('accepts the config when the local CA file is there, and stores no CA (it is read at each login)', async () => {
+        assertNoContent(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.7:6443' }), 'config write');
+        const data = (await call<{ data: Record<string, unknown> }>('GET', `${MOUNT}/config`)).body.data;
+        assert.equal(data.kubernetes_host, 'https://10.0.0.7:6443');
+        assert.equal(data.kubernetes_ca_cert, '');
+        assert.ok(localCa.includes('BEGIN CERTIFICATE'));
+      });
+
+      it("refuses it with 400 and Vault's open error when there is no local CA file, and keeps the previous config", async () => {
+        assertNoContent(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://kept.example:6443' }), 'good config');
+        await withLocalCa(null, async () => {
+          const res = await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.8:6443' });
+          assert.equal(res.status, 400, res.text);
+          assert.deepEqual(res.body, { errors: [`open ${join(saDir, 'ca.crt')}: no such file or directory`] });
+        });
+        const data = (await call<{ data: Record<string, unknown> }>('GET', `${MOUNT}/config`)).body.data;
+        assert.equal(data.kubernetes_host, 'https://kept.example:6443');
+      });
+
+      it('accepts it with no local CA file when disable_local_ca_jwt is true', async () => {
+        await withLocalCa(null, async () => {
+          assertNoContent(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.9:6443', disable_local_ca_jwt: true }), 'config write');
+        });
+        const data = (await call<{ data: Record<string, unknown> }>('GET', `${MOUNT}/config`)).body.data;
+        assert.equal(data.disable_local_ca_jwt, true);
+      });
+
+      it('refuses a local CA file that holds no certificate with 400 (Coffer is stricter than Vault here)', async () => {
+        await withLocalCa('not a certificate\n', async () => {
+          assertError(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.10:6443' }), 400, /local service-account CA: no PEM certificate found/);
+        });
+      });
+
+      it('uses a given kubernetes_ca_cert even with no local CA file', async () => {
+        await withLocalCa(null, async () => {
+          assertNoContent(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.11:6443', kubernetes_ca_cert: localCa }), 'config write');
+        });
+      });
+    });
+
     it('answers 404 while the mount has no config', async () => {
       const res = await api(server.address, 'POST', 'sys/auth/k8s-empty', { token: root, body: { type: 'kubernetes' } });
       assertNoContent(res, 'enable second mount');

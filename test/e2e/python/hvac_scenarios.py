@@ -398,6 +398,25 @@ def userpass_login():
 
 
 @scenario
+def userpass_list_users():
+    """hvac lists users three ways: LIST (auth.userpass.list_user), GET ?list=True (the deprecated
+    list_userpass: requests writes Python's True) and GET ?list=true (strict_http)."""
+    import warnings
+
+    client = root_client()
+    mount = enable_auth(client, "userpass")
+    for name in ("alice", "bob"):
+        client.auth.userpass.create_or_update_user(name, password="pw-%s" % name, mount_point=mount)
+    listed = client.auth.userpass.list_user(mount_point=mount)["data"]["keys"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        deprecated = client.list_userpass(mount_point=mount)["data"]["keys"]
+    strict = hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"], strict_http=True)
+    strict_keys = strict.auth.userpass.list_user(mount_point=mount)["data"]["keys"]
+    return {"list": sorted(listed), "list_true": sorted(deprecated), "strict_http": sorted(strict_keys)}
+
+
+@scenario
 def token_role_create():
     client = root_client()
     role = unique("deploy")
