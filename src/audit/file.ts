@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { AuditSink } from '../core/audit/sink.js';
-import { CofferError, invalidRequest } from '../core/errors.js';
+import { CofferError, invalidRequest } from '../framework/errors.js';
 
 /** The tail of the file is read back in windows of this many bytes when looking for the last line. */
 const TAIL_WINDOW = 1 << 20;

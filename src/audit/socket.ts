@@ -1,8 +1,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import type { AuditSink } from '../core/audit/sink.js';
-import { invalidRequest } from '../core/errors.js';
-import { requireDuration } from '../core/framework/duration.js';
+import { invalidRequest } from '../framework/errors.js';
+import { requireDuration } from '../framework/duration.js';
 
 /** Vault's default write_timeout for the socket device. */
 const DEFAULT_WRITE_TIMEOUT_MS = 2_000;

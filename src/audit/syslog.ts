@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { AuditSink } from '../core/audit/sink.js';
-import { invalidRequest } from '../core/errors.js';
+import { invalidRequest } from '../framework/errors.js';
 import { parseHostPort, parseSocketType, parseWriteTimeout, StreamSink, udpSink } from './socket.js';
 
 /** Syslog facility codes (RFC 5424 §6.2.1), by the names Vault accepts. */

@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { AeadOpenError, NONCE_BYTES, TAG_BYTES, open, seal } from '../crypto/aead.js';
 import { randomKey } from '../crypto/random.js';
 import { zeroize } from '../crypto/zeroize.js';
-import { CofferError, invalidRequest, sealedError } from '../core/errors.js';
+import { CofferError, invalidRequest, sealedError } from '../framework/errors.js';
 import { KmsUnwrapError, type Kms } from '../kms/kms.js';
 import { ConditionFailed, type Condition, type Entry, type Op, type StorageBackend } from '../storage/backend.js';
 import { BarrierDecryptError } from './errors.js';

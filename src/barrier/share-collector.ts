@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KEY_BYTES } from '../crypto/aead.js';
 import { zeroize } from '../crypto/zeroize.js';
-import { invalidRequest } from '../core/errors.js';
+import { invalidRequest } from '../framework/errors.js';
 import type { ShamirConfig } from './barrier.js';
 import { combineUnsealKey, decodeShare } from './unseal-key.js';
 

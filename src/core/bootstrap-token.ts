@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConditionFailed } from '../storage/backend.js';
+import { ConditionFailed } from '../framework/types.js';
 import type { Core } from './core.js';
 
 /** The environment variable naming the bootstrap token's value. */

@@ -1,4 +1,4 @@
-import type { MountStorage } from './framework/types.js';
+import type { MountStorage } from '../framework/types.js';
 
 /**
  * Where a token's cubbyhole lives inside the cubbyhole mount's storage. The core owns this layout:

@@ -4,7 +4,7 @@ import { randomKey } from '../crypto/random.js';
 import { zeroize } from '../crypto/zeroize.js';
 import { asBuffer } from '../crypto/bytes.js';
 import { KmsUnwrapError, type Kms } from '../kms/kms.js';
-import { CofferError } from './errors.js';
+import { CofferError } from '../framework/errors.js';
 
 /**
  * One sealed value as it is stored: the ciphertext under its own data key (DEK), that DEK wrapped by

@@ -4,7 +4,7 @@ import { ShareCollector } from '../barrier/share-collector.js';
 import { UnsealKeyKms } from '../barrier/unseal-key.js';
 import { zeroize } from '../crypto/zeroize.js';
 import type { Core } from './core.js';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../framework/errors.js';
 import { checkRootTokenOtp, encodeRootToken, newRootTokenOtp, OTP_LENGTH } from './root-token-otp.js';
 
 /** Vault's sys/generate-root status (and update answer) fields. */

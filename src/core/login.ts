@@ -1,5 +1,5 @@
 import type { Core } from './core.js';
-import type { LoginResult, Resp } from './framework/types.js';
+import type { LoginResult, Resp } from '../framework/types.js';
 import type { MountEntry } from './mounts.js';
 import { authBlock } from './token/auth-block.js';
 

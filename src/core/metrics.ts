@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../framework/errors.js';
 
 /** Why an unwrap failed; the labels the "multiple failed unwrap attempts" alert watches. */
 export type UnwrapFailure = 'invalid' | 'expired' | 'already_used';

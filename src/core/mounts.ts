@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { invalidRequest } from './errors.js';
-import type { MountInfo, MountStorage } from './framework/types.js';
+import { invalidRequest } from '../framework/errors.js';
+import type { MountInfo, MountStorage } from '../framework/types.js';
 
 /** Lease TTL settings of a mount; 0 means "use the system default". */
 export interface MountConfig {

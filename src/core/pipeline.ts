@@ -1,11 +1,11 @@
 import type { AuditAuth, AuditFacts } from './audit/entry.js';
 import type { Core } from './core.js';
-import { CofferError, noHandler, permissionDenied, sealedError } from './errors.js';
-import { addressAllowed } from './framework/cidr.js';
-import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from './framework/dispatch.js';
-import { matchPath, type PathMatch } from './framework/match.js';
+import { CofferError, noHandler, permissionDenied, sealedError } from '../framework/errors.js';
+import { addressAllowed } from '../framework/cidr.js';
+import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from '../framework/dispatch.js';
+import { matchPath, type PathMatch } from '../framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
-import type { Backend, Caller, Operation, Resp, WrapInfo } from './framework/types.js';
+import type { Backend, Caller, Operation, Resp, WrapInfo } from '../framework/types.js';
 import { backendType, type MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';

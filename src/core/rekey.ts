@@ -4,7 +4,7 @@ import { ShareCollector } from '../barrier/share-collector.js';
 import { checkShamirConfig, newUnsealKeyShares, UnsealKeyKms } from '../barrier/unseal-key.js';
 import { zeroize } from '../crypto/zeroize.js';
 import type { Core } from './core.js';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../framework/errors.js';
 
 /** Which key a rekey replaces: the Shamir unseal key (sys/rekey) or a KMS seal's recovery key (sys/rekey-recovery-key). */
 export type RekeyTarget = 'unseal' | 'recovery';

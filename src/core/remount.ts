@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Core } from './core.js';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../framework/errors.js';
 import { normaliseMountPath } from './mounts.js';
 
 /** Vault's MountMigrationInfo: what sys/remount/status/:migration_id reports. */

@@ -1,5 +1,5 @@
 import { SERVICE_TOKEN_LENGTH, randomBase62 } from './token/ids.js';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../framework/errors.js';
 
 /**
  * Vault's one-time-password encoding of a generated root token: the token's bytes XORed with the

@@ -5,7 +5,7 @@ import { UnsealKeyKms } from '../barrier/unseal-key.js';
 import { zeroize } from '../crypto/zeroize.js';
 import type { Kms } from '../kms/kms.js';
 import type { Core } from './core.js';
-import { CofferError, invalidRequest } from './errors.js';
+import { CofferError, invalidRequest } from '../framework/errors.js';
 
 /** A seal of a migration: a KMS, or "shamir" (the unseal key rebuilt from shares). */
 export type MigrationSeal = Kms | 'shamir';

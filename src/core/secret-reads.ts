@@ -1,6 +1,6 @@
-import { CofferError } from './errors.js';
-import { addressAllowed } from './framework/cidr.js';
-import type { Operation } from './framework/types.js';
+import { CofferError } from '../framework/errors.js';
+import { addressAllowed } from '../framework/cidr.js';
+import type { Operation } from '../framework/types.js';
 
 /**
  * A listener's allowlist for secret reads (secret_read_allowed_cidrs) decides who may take secret

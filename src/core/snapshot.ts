@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ROOT_KEY_KEY } from '../barrier/barrier.js';
 import type { SnapshotEntry } from '../storage/backend.js';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../framework/errors.js';
 
 /**
  * The snapshot file format (version 1), all integers big-endian:

@@ -1,9 +1,9 @@
 import { constantTimeEqual } from '../crypto/constant-time.js';
-import { invalidRequest } from './errors.js';
-import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from './framework/types.js';
-import { DEFAULT_POLICY, ROOT_POLICY } from './policy/builtin.js';
+import { invalidRequest } from '../framework/errors.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../framework/types.js';
+import { DEFAULT_POLICY, ROOT_POLICY } from '../framework/policy-names.js';
 import { newAccessor, newServiceToken, saltedHash } from './token/ids.js';
-import { sanitizePolicies } from './token/policies.js';
+import { sanitizePolicies } from '../framework/policy-names.js';
 import { calculateTtl } from './token/ttl.js';
 
 /**

@@ -3,7 +3,7 @@ import { combineUnsealKey, decodeShare, UnsealKeyKms } from '../barrier/unseal-k
 import { KEY_BYTES } from '../crypto/aead.js';
 import { zeroize } from '../crypto/zeroize.js';
 import type { Core } from './core.js';
-import { CofferError, invalidRequest } from './errors.js';
+import { CofferError, invalidRequest } from '../framework/errors.js';
 
 /**
  * The shares submitted so far to sys/unseal on this node (Vault keeps them in memory too: a

@@ -1,7 +1,7 @@
 import type { Core } from './core.js';
-import { invalidRequest, wrappingTokenInvalid } from './errors.js';
-import { parseDurationSeconds } from './framework/duration.js';
-import { ConditionFailed, type MountStorage, type Resp, type WrapInfo } from './framework/types.js';
+import { invalidRequest, wrappingTokenInvalid } from '../framework/errors.js';
+import { parseDurationSeconds } from '../framework/duration.js';
+import { ConditionFailed, type MountStorage, type Resp, type WrapInfo } from '../framework/types.js';
 import type { UnwrapFailure } from './metrics.js';
 import { RESPONSE_WRAPPING_POLICY } from './policy/builtin.js';
 import type { TokenEntry } from './token-store.js';

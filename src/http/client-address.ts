@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
-import { invalidRequest } from '../core/errors.js';
-import { addressAllowed, parseCidrList } from '../core/framework/cidr.js';
+import { invalidRequest } from '../framework/errors.js';
+import { addressAllowed, parseCidrList } from '../framework/cidr.js';
 import type { ForwardedForSettings } from './listener-settings.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import ipaddr from 'ipaddr.js';
-import { CofferError } from '../core/errors.js';
+import { CofferError } from '../framework/errors.js';
 
 /**
  * HA: who a standby's forwarded request came from. The standby resolves the client's address as any

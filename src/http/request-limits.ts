@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { CofferError } from '../core/errors.js';
+import { CofferError } from '../framework/errors.js';
 import { listenerSettingsOf } from './listener-settings.js';
 
 /** Vault's default max_request_duration. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { CofferError } from '../core/errors.js';
+import { CofferError } from '../framework/errors.js';
 import { KmsUnwrapError, type Kms } from './kms.js';
 
 /** `seal "transit" { address, token, mount_path, key_name, tls_ca_file, tls_skip_verify }`, as Vault's transit seal. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Etcd3, type ICompare, type IOptions, type IRequestOp, type KVClient } from 'etcd3';
-import { CofferError } from '../core/errors.js';
+import { CofferError } from '../framework/errors.js';
 import { ConditionFailed, type Condition, type Entry, type Op, type SnapshotEntry, type StorageBackend } from './backend.js';
 import { RevisionCache } from './revision-cache.js';
 

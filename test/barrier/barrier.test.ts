@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import { BarrierDecryptError } from '../../src/barrier/errors.js';
 import { Barrier, KEYRING_KEY, ROOT_KEY_KEY } from '../../src/barrier/barrier.js';
-import { CofferError } from '../../src/core/errors.js';
+import { CofferError } from '../../src/framework/errors.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { LocalKms, ephemeralLocalKms } from '../../src/kms/local.js';
 import { ConditionFailed, type StorageBackend } from '../../src/storage/backend.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { CofferError } from '../../src/core/errors.js';
-import { dispatch, resolveOperation, routeRequest, type LogicalRequest } from '../../src/core/framework/dispatch.js';
-import { StorageView } from '../../src/core/framework/storage-view.js';
-import type { Backend, Caller, MountInfo, MountStorage, Operation, Resp } from '../../src/core/framework/types.js';
+import { CofferError } from '../../src/framework/errors.js';
+import { dispatch, resolveOperation, routeRequest, type LogicalRequest } from '../../src/framework/dispatch.js';
+import { StorageView } from '../../src/core/storage-view.js';
+import type { Backend, Caller, MountInfo, MountStorage, Operation, Resp } from '../../src/framework/types.js';
 import { InmemBackend } from '../../src/storage/inmem.js';
 
 /** A mount description for engine tests. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { MountStorage } from '../../src/core/framework/types.js';
+import type { MountStorage } from '../../src/framework/types.js';
 import type { Kms } from '../../src/kms/kms.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { api } from '../harness/http.js';

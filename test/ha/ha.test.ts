@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
-import { CofferError } from '../../src/core/errors.js';
+import { CofferError } from '../../src/framework/errors.js';
 import { HaNode } from '../../src/core/ha/node.js';
 import { parseConfig } from '../../src/server/config.js';
 import { EtcdStorage } from '../../src/storage/etcd.js';

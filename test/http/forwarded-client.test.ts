@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CofferError } from '../../src/core/errors.js';
+import { CofferError } from '../../src/framework/errors.js';
 import { FORWARDED_CLIENT_HEADER, FORWARDED_SIGNATURE_HEADER, forwardedClientHeaders, verifiedForwardedClient } from '../../src/http/forwarded-client.js';
 
 // The signed client address a standby adds to a request it forwards (HA). Through real nodes in

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { MountStorage } from '../../src/core/framework/types.js';
+import type { MountStorage } from '../../src/framework/types.js';
 import type { RewrapSettings } from '../../src/core/rewrap/worker.js';
 import type { Kms } from '../../src/kms/kms.js';
 import type { ServerConfig } from '../../src/server/config.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { CofferError } from '../../src/core/errors.js';
+import { CofferError } from '../../src/framework/errors.js';
 import { KmsUnwrapError } from '../../src/kms/kms.js';
 import { parseTransitSeal, TransitKms } from '../../src/kms/transit.js';
 import { api } from '../harness/http.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CofferError } from '../../src/core/errors.js';
-import { addressAllowed } from '../../src/core/framework/cidr.js';
+import { CofferError } from '../../src/framework/errors.js';
+import { addressAllowed } from '../../src/framework/cidr.js';
 import { resolveClientAddress } from '../../src/http/client-address.js';
 import { auditedAddresses, auditedPaths, boundToken, call, enableFileAudit, expectStatus, startFromHcl, type ListenerServer } from './fixture.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CofferError } from '../../src/core/errors.js';
+import { CofferError } from '../../src/framework/errors.js';
 import { parsePolicy, type PathRule } from '../../src/core/policy/parse.js';
 
 /** Parses and returns the rule for one pattern. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { OPERATIONS } from '../../src/core/framework/types.js';
+import { OPERATIONS } from '../../src/framework/types.js';
 import { ACL } from '../../src/core/policy/acl.js';
 import type { Capability, PathRule, Policy } from '../../src/core/policy/parse.js';
 

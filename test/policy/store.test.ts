@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CofferError } from '../../src/core/errors.js';
-import { StorageView } from '../../src/core/framework/storage-view.js';
+import { CofferError } from '../../src/framework/errors.js';
+import { StorageView } from '../../src/core/storage-view.js';
 import { DEFAULT_POLICY_TEXT } from '../../src/core/policy/builtin.js';
 import { PolicyStore } from '../../src/core/policy/store.js';
 import { InmemBackend } from '../../src/storage/inmem.js';

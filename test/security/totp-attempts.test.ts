@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { checkTotp, MAX_FAILED_ATTEMPTS, newTotp, type TotpEntry } from '../../src/auth/userpass/totp.js';
 import { totpKey } from '../../src/auth/userpass/user-store.js';
-import { StorageView } from '../../src/core/framework/storage-view.js';
+import { StorageView } from '../../src/core/storage-view.js';
 import { InmemBackend } from '../../src/storage/inmem.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { authenticatorFor, enableTotp, enableUserpass, login, uniquePassword, uniqueUser, wrongCode, writeUser } from '../auth/userpass/fixture.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { CofferError } from '../../src/core/errors.js';
+import { CofferError } from '../../src/framework/errors.js';
 import { parseConfig } from '../../src/server/config.js';
 import { connectEtcd, EtcdStorage } from '../../src/storage/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';

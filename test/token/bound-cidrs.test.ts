@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CofferError } from '../../src/core/errors.js';
-import { addressAllowed, parseCidrList } from '../../src/core/framework/cidr.js';
+import { CofferError } from '../../src/framework/errors.js';
+import { addressAllowed, parseCidrList } from '../../src/framework/cidr.js';
 import { api, type ApiOptions } from '../harness/http.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { startServer, type TestServer } from '../harness/server.js';
@@ -134,7 +134,7 @@ describe('tokens bound to CIDR blocks, over IPv6', () => {
   });
 });
 
-// Properties of the matcher the pipeline uses (src/core/framework/cidr.ts): inside a block always
+// Properties of the matcher the pipeline uses (src/framework/cidr.ts): inside a block always
 // matches, outside never, and an IPv4 client reported as IPv4-mapped IPv6 counts as IPv4.
 
 const ipv4 = (n: number) => [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');

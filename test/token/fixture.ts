@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CofferError } from '../../src/core/errors.js';
-import { dispatch } from '../../src/core/framework/dispatch.js';
-import { StorageView } from '../../src/core/framework/storage-view.js';
-import type { Caller, MountInfo, Operation, Resp } from '../../src/core/framework/types.js';
+import { CofferError } from '../../src/framework/errors.js';
+import { dispatch } from '../../src/framework/dispatch.js';
+import { StorageView } from '../../src/core/storage-view.js';
+import type { Caller, MountInfo, Operation, Resp } from '../../src/framework/types.js';
 import { callerOf } from '../../src/core/pipeline.js';
 import { TokenStore, type TokenEntry, type TokenStoreOptions } from '../../src/core/token-store.js';
 import { tokenBackend, type TokenBackendOptions } from '../../src/auth/token/index.js';

@@ -9,7 +9,7 @@ export { metricSample } from '../harness/prometheus.js';
 /** Vault's one answer for a wrapping token that was used, expired, revoked or never existed. */
 export const INVALID_WRAPPING_TOKEN = 'wrapping token is not valid or does not exist';
 
-import type { WrapInfo } from '../../src/core/framework/types.js';
+import type { WrapInfo } from '../../src/framework/types.js';
 
 export type { WrapInfo };
 

@@ -1,4 +1,4 @@
-import type { MountInfo, MountStorage } from '../../core/framework/types.js';
+import type { MountInfo, MountStorage } from '../../framework/types.js';
 import { HasherCache, type Hasher } from './hasher.js';
 
 /** What every path of one approle backend shares: the mount's HMAC key, loaded once. */

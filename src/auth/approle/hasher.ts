@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { ConditionFailed, type MountStorage } from '../../core/framework/types.js';
+import { ConditionFailed, type MountStorage } from '../../framework/types.js';
 import { randomBytes } from '../../crypto/random.js';
 
 /** What a salted HMAC is taken of; each kind of value gets its own domain so one never stands in for another. */

@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { approleContext } from './context.js';
 import { loginPath } from './login.js';
 import { renewLogin } from './renew.js';

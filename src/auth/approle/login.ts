@@ -1,8 +1,8 @@
-import { invalidRequest } from '../../core/errors.js';
-import { addressAllowed } from '../../core/framework/cidr.js';
-import { field } from '../../core/framework/fields.js';
-import { loginTokenFields, refuseRootPolicy } from '../../core/framework/token-params.js';
-import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { addressAllowed } from '../../framework/cidr.js';
+import { field } from '../../framework/fields.js';
+import { loginTokenFields, refuseRootPolicy } from '../../framework/token-params.js';
+import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { constantTimeEqual } from '../../crypto/constant-time.js';
 import type { ApproleContext } from './context.js';
 import type { Hasher } from './hasher.js';

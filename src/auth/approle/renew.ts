@@ -1,5 +1,5 @@
-import { invalidRequest } from '../../core/errors.js';
-import type { LoginRenewal, LoginRenewalLimits, MountStorage } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import type { LoginRenewal, LoginRenewalLimits, MountStorage } from '../../framework/types.js';
 import { loadRole } from './role-store.js';
 
 /** Vault's AppRole pathLoginRenew: renews only while the role exists, under its current TTLs and period. */

@@ -1,5 +1,5 @@
 import { constantTimeEqual } from '../../crypto/constant-time.js';
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import type { ApproleContext } from './context.js';
 import { MAX_INPUT_LENGTH, roleByRoleId } from './role-store.js';
 

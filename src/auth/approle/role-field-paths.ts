@@ -1,6 +1,6 @@
-import { invalidRequest } from '../../core/errors.js';
-import { parseFields } from '../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { parseFields } from '../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import type { ApproleContext } from './context.js';
 import { describeRole, roleFields, writeRole, type RoleFields } from './role-paths.js';
 import { loadRole, normaliseRoleName } from './role-store.js';

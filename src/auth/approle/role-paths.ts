@@ -1,7 +1,7 @@
-import { invalidRequest, notFoundError } from '../../core/errors.js';
-import { parseCidrList } from '../../core/framework/cidr.js';
-import { field, type Parsed } from '../../core/framework/fields.js';
-import { applyTokenParams, describeTokenParams, tokenParamFields } from '../../core/framework/token-params.js';
+import { invalidRequest, notFoundError } from '../../framework/errors.js';
+import { parseCidrList } from '../../framework/cidr.js';
+import { field, type Parsed } from '../../framework/fields.js';
+import { applyTokenParams, describeTokenParams, tokenParamFields } from '../../framework/token-params.js';
 import {
   ConditionFailed,
   definePath,
@@ -13,7 +13,7 @@ import {
   type PathDef,
   type Req,
   type Resp,
-} from '../../core/framework/types.js';
+} from '../../framework/types.js';
 import type { ApproleContext } from './context.js';
 import { accessorFolder, secretIdFolder } from './secret-id-store.js';
 import { loadRole, MAX_INPUT_LENGTH, newRole, normaliseRoleName, roleIdIndexKey, roleKey, saveRole, type RoleEntry } from './role-store.js';

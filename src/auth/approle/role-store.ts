@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { invalidRequest } from '../../core/errors.js';
-import { defaultTokenParams, type TokenParams } from '../../core/framework/token-params.js';
-import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { defaultTokenParams, type TokenParams } from '../../framework/token-params.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../framework/types.js';
 import type { Hasher } from './hasher.js';
 
 /** An AppRole as stored under `role/<lower-case name>`. */

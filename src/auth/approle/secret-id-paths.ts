@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { invalidRequest, notFoundError } from '../../core/errors.js';
-import { parseCidrList } from '../../core/framework/cidr.js';
-import { field, type FieldSpec } from '../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest, notFoundError } from '../../framework/errors.js';
+import { parseCidrList } from '../../framework/cidr.js';
+import { field, type FieldSpec } from '../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { isCidrSubset } from './cidr-subset.js';
 import type { ApproleContext } from './context.js';
 import type { Hasher } from './hasher.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { invalidRequest } from '../../core/errors.js';
-import { ConditionFailed, type MountStorage } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { ConditionFailed, type MountStorage } from '../../framework/types.js';
 import type { Hasher } from './hasher.js';
 import type { RoleEntry } from './role-store.js';
 

@@ -1,4 +1,4 @@
-import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import type { ApproleContext } from './context.js';
 import { tidyRoleIdIndex, type RoleEntry } from './role-store.js';
 import { tidySecretIds } from './secret-id-store.js';

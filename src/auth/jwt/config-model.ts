@@ -1,4 +1,4 @@
-import type { MountStorage } from '../../core/framework/types.js';
+import type { MountStorage } from '../../framework/types.js';
 
 /** The mount's validation settings (Vault: auth/<mount>/config), as stored. */
 export interface JwtConfig {

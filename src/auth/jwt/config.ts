@@ -1,6 +1,6 @@
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { SUPPORTED_ALGS } from './algorithms.js';
 import { CONFIG_KEY, loadConfig, type JwtConfig } from './config-model.js';
 import { reason } from './failure.js';

@@ -1,4 +1,4 @@
-import type { Backend, MountInfo, MountStorage } from '../../core/framework/types.js';
+import type { Backend, MountInfo, MountStorage } from '../../framework/types.js';
 import { configPath } from './config.js';
 import { loadConfig } from './config-model.js';
 import { JwtContext } from './context.js';

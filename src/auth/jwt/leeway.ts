@@ -1,5 +1,5 @@
-import { invalidRequest } from '../../core/errors.js';
-import { parseDurationSeconds } from '../../core/framework/duration.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { parseDurationSeconds } from '../../framework/duration.js';
 
 /** Vault's defaults when a leeway is 0; -1 (any negative) turns the leeway off. */
 export const DEFAULT_LEEWAY = { clock_skew_leeway: 60, expiration_leeway: 150, not_before_leeway: 150 } as const;

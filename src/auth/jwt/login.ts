@@ -1,8 +1,8 @@
-import { CofferError, invalidRequest, permissionDenied } from '../../core/errors.js';
-import { addressAllowed } from '../../core/framework/cidr.js';
-import { field } from '../../core/framework/fields.js';
-import { loginTokenFields } from '../../core/framework/token-params.js';
-import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { CofferError, invalidRequest, permissionDenied } from '../../framework/errors.js';
+import { addressAllowed } from '../../framework/cidr.js';
+import { field } from '../../framework/fields.js';
+import { loginTokenFields } from '../../framework/token-params.js';
+import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { DEFAULT_ALGS } from './algorithms.js';
 import { boundClaimsMismatch, getClaim, mappedMetadata, type Claims } from './claims.js';
 import { loadConfig } from './config-model.js';

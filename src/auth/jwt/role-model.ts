@@ -1,5 +1,5 @@
-import { defaultTokenParams, type TokenParams } from '../../core/framework/token-params.js';
-import { ConditionFailed, type MountStorage } from '../../core/framework/types.js';
+import { defaultTokenParams, type TokenParams } from '../../framework/token-params.js';
+import { ConditionFailed, type MountStorage } from '../../framework/types.js';
 
 /** A role (Vault: auth/<mount>/role/:name), as stored. */
 export interface JwtRole {

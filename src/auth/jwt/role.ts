@@ -1,7 +1,7 @@
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { applyTokenParams, describeTokenParams, tokenParamFields } from '../../core/framework/token-params.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { applyTokenParams, describeTokenParams, tokenParamFields } from '../../framework/token-params.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { scalarList } from './claims.js';
 import { parseLeeway } from './leeway.js';
 import { defaultRole, deleteRole, listRoles, loadRole, ROLE_NAME, updateRole, type JwtRole } from './role-model.js';

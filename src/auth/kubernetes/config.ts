@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { readLocalCaCert } from './local-credentials.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { configPath } from './config.js';
 import { loginPath } from './login.js';
 import { OfflineVerifier } from './offline-verification.js';

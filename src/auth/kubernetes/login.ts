@@ -1,9 +1,9 @@
 import type { JWTPayload } from 'jose';
-import { CofferError, invalidRequest, permissionDenied } from '../../core/errors.js';
-import { addressAllowed } from '../../core/framework/cidr.js';
-import { field } from '../../core/framework/fields.js';
-import { loginTokenFields } from '../../core/framework/token-params.js';
-import { definePath, type LoginResult, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { CofferError, invalidRequest, permissionDenied } from '../../framework/errors.js';
+import { addressAllowed } from '../../framework/cidr.js';
+import { field } from '../../framework/fields.js';
+import { loginTokenFields } from '../../framework/token-params.js';
+import { definePath, type LoginResult, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import { loadConfig, type KubeConfig } from './config.js';
 import { anyGlobMatches } from './glob.js';
 import { readLocalCredentials } from './local-credentials.js';

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions, type LocalJWKSet } from 'jose';
-import { CofferError } from '../../core/errors.js';
+import { CofferError } from '../../framework/errors.js';
 import { publicKeyFromPem } from './config.js';
 import { OutboundFailure, sendOutbound } from './outbound-http.js';
 import { ALLOWED_ALGORITHMS, loginRefused } from './service-account.js';

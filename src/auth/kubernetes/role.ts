@@ -1,7 +1,7 @@
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { applyTokenParams, defaultTokenParams, describeTokenParams, tokenParamFields, type TokenParams } from '../../core/framework/token-params.js';
-import { ConditionFailed, definePath, noContent, notFound, ok, type Condition, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { applyTokenParams, defaultTokenParams, describeTokenParams, tokenParamFields, type TokenParams } from '../../framework/token-params.js';
+import { ConditionFailed, definePath, noContent, notFound, ok, type Condition, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 
 /** Where the entity alias name comes from (Vault's alias_name_source). */
 export type AliasNameSource = 'serviceaccount_uid' | 'serviceaccount_name';

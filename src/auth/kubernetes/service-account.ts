@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
-import { CofferError } from '../../core/errors.js';
+import { CofferError } from '../../framework/errors.js';
 
 /** Who a service-account JWT says it is. */
 export interface ServiceAccount {

@@ -1,4 +1,4 @@
-import { CofferError } from '../../core/errors.js';
+import { CofferError } from '../../framework/errors.js';
 import { apiServerUrl, apiUrl } from './config.js';
 import { OutboundFailure, sendOutbound } from './outbound-http.js';
 import { loginRefused, parseServiceAccountUsername } from './service-account.js';

@@ -1,4 +1,4 @@
-import type { Caller, Req } from '../../core/framework/types.js';
+import type { Caller, Req } from '../../framework/types.js';
 import type { RenewLimits, TokenEntry, TokenStore } from '../../core/token-store.js';
 
 /** Whether the caller holds sudo on a full logical path (e.g. "auth/token/create"). */

@@ -1,8 +1,8 @@
-import { invalidRequest, noHandler, permissionDenied } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
-import { DEFAULT_POLICY, RESPONSE_WRAPPING_POLICY, ROOT_POLICY } from '../../core/policy/builtin.js';
-import { isPolicySubset, sanitizePolicies } from '../../core/token/policies.js';
+import { invalidRequest, noHandler, permissionDenied } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
+import { RESPONSE_WRAPPING_POLICY } from '../../core/policy/builtin.js';
+import { DEFAULT_POLICY, isPolicySubset, ROOT_POLICY, sanitizePolicies } from '../../framework/policy-names.js';
 import type { TokenEntry } from '../../core/token-store.js';
 import { fullPath, type TokenBackendContext } from './context.js';
 import { authBlock } from './describe.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import type { TokenStore } from '../../core/token-store.js';
 import type { TokenBackendContext, TokenBackendOptions } from './context.js';
 import { createPaths } from './create.js';

@@ -1,6 +1,6 @@
-import { CofferError, invalidRequest, permissionDenied } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef } from '../../core/framework/types.js';
+import { CofferError, invalidRequest, permissionDenied } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, ok, type PathDef } from '../../framework/types.js';
 import type { TokenBackendContext } from './context.js';
 import { lookupData } from './describe.js';
 

@@ -1,5 +1,5 @@
-import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef } from '../../core/framework/types.js';
+import { field } from '../../framework/fields.js';
+import { definePath, ok, type PathDef } from '../../framework/types.js';
 import type { TokenBackendContext } from './context.js';
 
 /** auth/token/accessors (LIST, sudo) and auth/token/tidy. */

@@ -1,6 +1,6 @@
-import { invalidRequest, permissionDenied } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, type MountStorage, type PathDef, type Resp } from '../../core/framework/types.js';
+import { invalidRequest, permissionDenied } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, type MountStorage, type PathDef, type Resp } from '../../framework/types.js';
 import type { RenewLimits, TokenEntry } from '../../core/token-store.js';
 import type { TokenBackendContext } from './context.js';
 import { authBlock } from './describe.js';

@@ -1,6 +1,6 @@
-import { invalidRequest, permissionDenied } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, type PathDef } from '../../core/framework/types.js';
+import { invalidRequest, permissionDenied } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, type PathDef } from '../../framework/types.js';
 import { fullPath, type TokenBackendContext } from './context.js';
 
 /** auth/token/revoke, revoke-self, revoke-accessor and revoke-orphan. */

@@ -1,6 +1,5 @@
-import { invalidRequest } from '../../core/errors.js';
-import { DEFAULT_POLICY } from '../../core/policy/builtin.js';
-import { sanitizePolicies } from '../../core/token/policies.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { DEFAULT_POLICY, sanitizePolicies } from '../../framework/policy-names.js';
 import type { TokenEntry } from '../../core/token-store.js';
 import type { TokenRole } from './role-store.js';
 

@@ -1,4 +1,4 @@
-import { ConditionFailed, type Condition, type MountStorage } from '../../core/framework/types.js';
+import { ConditionFailed, type Condition, type MountStorage } from '../../framework/types.js';
 
 /**
  * A token role (Vault's tsRoleEntry), stored as JSON at `roles/<name>` in the token mount's own

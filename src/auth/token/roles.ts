@@ -1,8 +1,8 @@
-import { invalidRequest, noHandler } from '../../core/errors.js';
-import { parseCidrList } from '../../core/framework/cidr.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
-import { sanitizePolicies } from '../../core/token/policies.js';
+import { invalidRequest, noHandler } from '../../framework/errors.js';
+import { parseCidrList } from '../../framework/cidr.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
+import { sanitizePolicies } from '../../framework/policy-names.js';
 import { fullPath, type TokenBackendContext } from './context.js';
 import { describeCidrs } from './describe.js';
 import { deleteRole, emptyRole, isValidRoleName, listRoles, loadRole, updateRole, type TokenRole } from './role-store.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { dummyHash } from './password-hash.js';
 import { loginPaths } from './paths/login.js';
 import { mfaPaths } from './paths/mfa.js';

@@ -1,7 +1,6 @@
-import { invalidRequest } from '../../core/errors.js';
-import type { LoginRenewal, LoginRenewalLimits, MountStorage } from '../../core/framework/types.js';
-import { DEFAULT_POLICY } from '../../core/policy/builtin.js';
-import { sanitizePolicies } from '../../core/token/policies.js';
+import { invalidRequest } from '../../framework/errors.js';
+import type { LoginRenewal, LoginRenewalLimits, MountStorage } from '../../framework/types.js';
+import { DEFAULT_POLICY, sanitizePolicies } from '../../framework/policy-names.js';
 import { loadUser } from './user-store.js';
 
 /**

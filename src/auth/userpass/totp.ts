@@ -1,6 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
-import { invalidRequest } from '../../core/errors.js';
-import type { MountStorage } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import type { MountStorage } from '../../framework/types.js';
 import { commit, totpKey } from './user-store.js';
 
 // Coffer's own, simple per-user TOTP second factor. Vault's login MFA is a separate subsystem

@@ -1,6 +1,6 @@
-import { invalidRequest, type CofferError } from '../../core/errors.js';
-import type { TokenParams } from '../../core/framework/token-params.js';
-import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../core/framework/types.js';
+import { invalidRequest, type CofferError } from '../../framework/errors.js';
+import type { TokenParams } from '../../framework/token-params.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../framework/types.js';
 import type { PasswordHash } from './password-hash.js';
 
 /**

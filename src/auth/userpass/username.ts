@@ -1,4 +1,4 @@
-import { invalidRequest } from '../../core/errors.js';
+import { invalidRequest } from '../../framework/errors.js';
 
 /** Vault's framework.GenericNameRegex: word characters, with "-" and "." allowed only inside. */
 const USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { CofferError, invalidRequest } from '../errors.js';
-import type { MountStorage } from '../framework/types.js';
+import { CofferError, invalidRequest } from '../../framework/errors.js';
+import type { MountStorage } from '../../framework/types.js';
 import { ChainedWriter } from './chain.js';
 import { formatEntry, type AuditFacts, type FormatOptions } from './entry.js';
 import { auditHash } from './hasher.js';

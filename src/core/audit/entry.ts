@@ -1,4 +1,4 @@
-import type { AuthResponse, WrapInfo } from '../framework/types.js';
+import type { AuthResponse, WrapInfo } from '../../framework/types.js';
 import { hashStrings, numbersAsText } from './hasher.js';
 
 /** The token a request was made with, as far as audit tells it. */

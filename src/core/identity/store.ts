@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { invalidRequest } from '../errors.js';
-import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../framework/types.js';
 import type { MountEntry } from '../mounts.js';
-import { ROOT_POLICY } from '../policy/builtin.js';
-import { sanitizePolicies } from '../token/policies.js';
+import { ROOT_POLICY, sanitizePolicies } from '../../framework/policy-names.js';
 import type { TemplateContext } from '../policy/template.js';
 
 /** An identity entity: one person or machine, whatever methods it logs in with (Vault's identity/entity). */

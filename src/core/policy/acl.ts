@@ -1,4 +1,4 @@
-import type { Operation } from '../framework/types.js';
+import type { Operation } from '../../framework/types.js';
 import type { Capability, ParameterValues, PathRule, Policy } from './parse.js';
 
 /** What the ACL decided for one request. */

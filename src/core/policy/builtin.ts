@@ -1,10 +1,6 @@
 // Policies every Coffer has. The default policy grants what Vault's default policy grants, minus
 // the enterprise-only control-group path.
 
-/** Name of the policy that allows everything; it has no text and cannot be written or deleted. */
-export const ROOT_POLICY = 'root';
-/** Name of the policy attached to every non-root token unless asked otherwise; editable, not deletable. */
-export const DEFAULT_POLICY = 'default';
 /** Name of the policy carried by response-wrapping tokens; built in, immutable, not listed. */
 export const RESPONSE_WRAPPING_POLICY = 'response-wrapping';
 

@@ -1,6 +1,6 @@
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { invalidRequest } from '../errors.js';
-import { parseDurationSeconds } from '../framework/duration.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { parseDurationSeconds } from '../../framework/duration.js';
 import { normalizeHcl1 } from './hcl1.js';
 
 /** The capabilities a path rule may grant (https://developer.hashicorp.com/vault/docs/concepts/policies#capabilities). */

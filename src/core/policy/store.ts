@@ -1,13 +1,8 @@
-import { invalidRequest } from '../errors.js';
-import type { MountStorage } from '../framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import type { MountStorage } from '../../framework/types.js';
 import { ACL } from './acl.js';
-import {
-  DEFAULT_POLICY,
-  DEFAULT_POLICY_TEXT,
-  RESPONSE_WRAPPING_POLICY,
-  RESPONSE_WRAPPING_POLICY_TEXT,
-  ROOT_POLICY,
-} from './builtin.js';
+import { DEFAULT_POLICY, ROOT_POLICY } from '../../framework/policy-names.js';
+import { DEFAULT_POLICY_TEXT, RESPONSE_WRAPPING_POLICY, RESPONSE_WRAPPING_POLICY_TEXT } from './builtin.js';
 import { parsePolicy, type Policy } from './parse.js';
 import { isTemplated, renderPolicy, type TemplateContext } from './template.js';
 

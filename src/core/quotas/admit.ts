@@ -1,5 +1,5 @@
 import type { Core } from '../core.js';
-import { matchPath } from '../framework/match.js';
+import { matchPath } from '../../framework/match.js';
 import { RateLimitExceeded } from './exceeded.js';
 import type { RateLimitDecision } from './rate-limiter.js';
 

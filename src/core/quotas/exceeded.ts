@@ -1,4 +1,4 @@
-import { CofferError } from '../errors.js';
+import { CofferError } from '../../framework/errors.js';
 
 /**
  * 429 for a request over its rate-limit quota, with the headers the HTTP layer sends with it

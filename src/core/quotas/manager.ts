@@ -1,5 +1,5 @@
-import { invalidRequest } from '../errors.js';
-import type { MountStorage } from '../framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import type { MountStorage } from '../../framework/types.js';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
 
 /** A rate-limit quota as stored (sys/quotas/rate-limit/:name). */

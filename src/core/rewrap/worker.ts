@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { isSealedVersion, type DataKeys, type SealedVersion } from '../data-keys.js';
-import { ConditionFailed, type MountStorage, type SealedEntryRef } from '../framework/types.js';
+import { ConditionFailed, type MountStorage, type SealedEntryRef } from '../../framework/types.js';
 
 /** `kms_rewrap { enabled, max_per_sec, interval }` in the server config. */
 export interface RewrapSettings {

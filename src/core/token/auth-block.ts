@@ -1,6 +1,6 @@
-import type { AuthResponse } from '../framework/types.js';
+import type { AuthResponse } from '../../framework/types.js';
 import { REVOCATION_PENDING, type TokenEntry } from '../token-store.js';
-import { sanitizePolicies } from './policies.js';
+import { sanitizePolicies } from '../../framework/policy-names.js';
 
 /**
  * The `auth` block of logins, token create and renew responses. `policies` is the token's own

@@ -1,5 +1,5 @@
-import { invalidRequest } from '../errors.js';
-import { formatDuration } from '../framework/duration.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { formatDuration } from '../../framework/duration.js';
 
 /** What Vault's framework.CalculateTTL looks at, all in seconds. */
 export interface TtlInput {

@@ -1,6 +1,6 @@
-import { permissionDenied } from '../../core/errors.js';
+import { permissionDenied } from '../../framework/errors.js';
 import { cubbyholeStorage } from '../../core/cubbyhole-layout.js';
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { passthroughPath } from '../kv/passthrough.js';
 
 /** The cubbyhole engine: like KV v1, but every token sees only its own paths, and they die with it. */

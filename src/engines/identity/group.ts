@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type PathDef, type Req, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type PathDef, type Req, type Resp } from '../../framework/types.js';
 import type { Group, GroupInput } from '../../core/identity/store.js';
 import { describeGroup, groupKeyInfo, listing } from './describe.js';
 import { parseKeyValuePairs } from './input.js';

@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { aliasPaths } from './alias.js';
 import { entityPaths } from './entity.js';
 import { groupPaths } from './group.js';

@@ -1,4 +1,4 @@
-import { invalidRequest } from '../../core/errors.js';
+import { invalidRequest } from '../../framework/errors.js';
 
 /**
  * Vault's TypeKVPairs, used for entity and group metadata: an object whose values are strings

@@ -1,6 +1,6 @@
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import type { Req } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import type { Req } from '../../framework/types.js';
 
 // What identity/lookup/entity and identity/lookup/group share: Vault takes the same criteria on
 // both and refuses a request with none or several of them in the same words.

@@ -1,6 +1,6 @@
 import type { DataKeys } from '../../core/data-keys.js';
-import { invalidRequest } from '../../core/errors.js';
-import type { Backend, MountInfo } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import type { Backend, MountInfo } from '../../framework/types.js';
 import { kvV1Backend } from './v1.js';
 import { kvV2Backend } from './v2/index.js';
 import type { Clock } from './v2/time.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { passthroughPath } from './passthrough.js';
 
 /** The non-versioned KV engine (kv version 1): each path holds the last JSON object written to it. */

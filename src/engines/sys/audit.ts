@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, ok, type PathDef } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, ok, type PathDef } from '../../framework/types.js';
 
 /** sys/audit (list, enable, disable) and sys/audit-hash, all sudo as in Vault. */
 export function auditPaths(core: Core): PathDef[] {

@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, ok, type PathDef } from '../../framework/types.js';
 import type { TokenEntry } from '../../core/token-store.js';
 
 const pathFields = { path: field.strings(), paths: field.strings() };

@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, type PathDef } from '../../core/framework/types.js';
-import { invalidRequest } from '../../core/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, type PathDef } from '../../framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
 import { GenerateRoot } from '../../core/generate-root.js';
 
 /**

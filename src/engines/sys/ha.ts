@@ -1,5 +1,5 @@
 import type { HaView } from '../../core/ha/node.js';
-import { definePath, type PathDef } from '../../core/framework/types.js';
+import { definePath, type PathDef } from '../../framework/types.js';
 
 /**
  * HA endpoints (storage "etcd" with ha_enabled): sys/ha-status lists the nodes in the election;

@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { auditPaths } from './audit.js';
 import { capabilityPaths } from './capabilities.js';
 import { loggerPaths, type LoggerLevels } from './loggers.js';

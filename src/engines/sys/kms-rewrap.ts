@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import { definePath, type PathDef } from '../../core/framework/types.js';
+import { definePath, type PathDef } from '../../framework/types.js';
 
 /**
  * sys/kms/rewrap (sudo) starts a re-wrap pass now, whether or not the worker watches for rotations

@@ -1,6 +1,6 @@
-import { CofferError, invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef, type Resp } from '../../core/framework/types.js';
+import { CofferError, invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, ok, type PathDef, type Resp } from '../../framework/types.js';
 
 /** Levels sys/loggers accepts, most detailed first (Vault's list). */
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;

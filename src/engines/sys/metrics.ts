@@ -1,6 +1,6 @@
 import type { Core } from '../../core/core.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, type PathDef } from '../../core/framework/types.js';
+import { field } from '../../framework/fields.js';
+import { definePath, type PathDef } from '../../framework/types.js';
 
 /**
  * sys/metrics: Vault's JSON shape by default (the summary itself as the body, not in `data`, as

@@ -1,8 +1,8 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
-import { requireDuration } from '../../core/framework/duration.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, ok, type PathDef } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { requireDuration } from '../../framework/duration.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, ok, type PathDef } from '../../framework/types.js';
 import { backendType, normaliseMountPath, type MountEntry } from '../../core/mounts.js';
 import { COFFER_VERSION } from '../../core/version.js';
 

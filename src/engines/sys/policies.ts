@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest, notFoundError } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, noContent, ok, type PathDef } from '../../core/framework/types.js';
+import { invalidRequest, notFoundError } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, noContent, ok, type PathDef } from '../../framework/types.js';
 
 /** sys/policy (the legacy API, answering "rules") and sys/policies/acl (answering "policy"). */
 export function policyPaths(core: Core): PathDef[] {

@@ -1,6 +1,6 @@
 import type { Core } from '../../core/core.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, notFound, ok, type PathDef } from '../../core/framework/types.js';
+import { field } from '../../framework/fields.js';
+import { definePath, notFound, ok, type PathDef } from '../../framework/types.js';
 
 /**
  * sys/remount and sys/remount/status/:migration_id (Vault ≥ 1.10): move a secrets engine or an

@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import { definePath, noContent, type PathDef } from '../../core/framework/types.js';
+import { definePath, noContent, type PathDef } from '../../framework/types.js';
 
 /**
  * sys/rotate (sudo, as in Vault) adds a term to the barrier keyring: new writes use it, entries sealed

@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import { definePath, type PathDef } from '../../core/framework/types.js';
+import { definePath, type PathDef } from '../../framework/types.js';
 
 /**
  * Vault's sys/seal (sudo): zeroizes the keys in memory; afterwards every request but the status

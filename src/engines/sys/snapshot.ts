@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { ROOT_KEY_KEY } from '../../barrier/barrier.js';
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, type PathDef, type Resp } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, type PathDef, type Resp } from '../../framework/types.js';
 import { keyIdentity, verifySnapshot, writeSnapshot } from '../../core/snapshot.js';
 
 const SNAPSHOT_FIELDS = {

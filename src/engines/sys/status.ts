@@ -1,9 +1,9 @@
 import type { Core } from '../../core/core.js';
-import { definePath, type Backend } from '../../core/framework/types.js';
-import { field } from '../../core/framework/fields.js';
+import { definePath, type Backend } from '../../framework/types.js';
+import { field } from '../../framework/fields.js';
 import { COFFER_VERSION } from '../../core/version.js';
 import { checkShamirConfig, newUnsealKeyShares, UnsealKeyKms } from '../../barrier/unseal-key.js';
-import { invalidRequest } from '../../core/errors.js';
+import { invalidRequest } from '../../framework/errors.js';
 import { UnsealProgress } from '../../core/unseal-progress.js';
 import { zeroize } from '../../crypto/zeroize.js';
 import { recoveryConfigFor } from '../../barrier/recovery-key.js';

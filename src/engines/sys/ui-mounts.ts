@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { permissionDenied } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef } from '../../core/framework/types.js';
+import { permissionDenied } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, ok, type PathDef } from '../../framework/types.js';
 import { describeMount } from './mounts.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Core } from '../../core/core.js';
-import { invalidRequest } from '../../core/errors.js';
-import { field } from '../../core/framework/fields.js';
-import { definePath, ok, type PathDef } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { field } from '../../framework/fields.js';
+import { definePath, ok, type PathDef } from '../../framework/types.js';
 
 const tokenField = { token: field.string({ description: 'The wrapping token; or send it as X-Vault-Token with no body.' }) };
 

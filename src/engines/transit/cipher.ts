@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto';
-import { invalidRequest } from '../../core/errors.js';
+import { invalidRequest } from '../../framework/errors.js';
 
 /** The key types this engine can create (Vault's transit names). */
 export const KEY_TYPES = ['aes256-gcm96', 'chacha20-poly1305'] as const;

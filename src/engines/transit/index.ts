@@ -1,4 +1,4 @@
-import type { Backend } from '../../core/framework/types.js';
+import type { Backend } from '../../framework/types.js';
 import { cryptPaths } from './paths/crypt.js';
 import { keyPaths } from './paths/keys.js';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { invalidRequest } from '../../core/errors.js';
-import { ConditionFailed, type MountStorage } from '../../core/framework/types.js';
+import { invalidRequest } from '../../framework/errors.js';
+import { ConditionFailed, type MountStorage } from '../../framework/types.js';
 import type { KeyType } from './cipher.js';
 
 /** One version of a named key: 32 random bytes, kept only in the mount's barrier-encrypted storage. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MountStorage } from '../../../src/core/framework/types.js';
+import type { MountStorage } from '../../../src/framework/types.js';
 import { startInProcessServer, type InProcessServer } from '../../harness/in-process.js';
 import { Approle, expectLogin } from './fixture.js';
 

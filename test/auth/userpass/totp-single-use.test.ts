@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { checkTotp, newTotp } from '../../../src/auth/userpass/totp.js';
 import { totpKey } from '../../../src/auth/userpass/user-store.js';
-import { StorageView } from '../../../src/core/framework/storage-view.js';
+import { StorageView } from '../../../src/core/storage-view.js';
 import { InmemBackend } from '../../../src/storage/inmem.js';
 
 // The HTTP race test (totp.test.ts) cannot line logins up exactly: each first spends tens of

@@ -1,8 +1,8 @@
-import { invalidRequest, permissionDenied } from '../../../core/errors.js';
-import { addressAllowed } from '../../../core/framework/cidr.js';
-import { field } from '../../../core/framework/fields.js';
-import { loginTokenFields } from '../../../core/framework/token-params.js';
-import { definePath, type PathDef } from '../../../core/framework/types.js';
+import { invalidRequest, permissionDenied } from '../../../framework/errors.js';
+import { addressAllowed } from '../../../framework/cidr.js';
+import { field } from '../../../framework/fields.js';
+import { loginTokenFields } from '../../../framework/token-params.js';
+import { definePath, type PathDef } from '../../../framework/types.js';
 import { verifyPassword, type PasswordHash } from '../password-hash.js';
 import { checkTotp } from '../totp.js';
 import { loadUser } from '../user-store.js';

@@ -1,6 +1,6 @@
-import { invalidRequest } from '../../../core/errors.js';
-import { field } from '../../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type PathDef } from '../../../core/framework/types.js';
+import { invalidRequest } from '../../../framework/errors.js';
+import { field } from '../../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type PathDef } from '../../../framework/types.js';
 import { newTotp, totpUrl, type TotpEntry } from '../totp.js';
 import { commit, contended, loadUser, totpKey, userKey, type UserEntry } from '../user-store.js';
 import { normalizeUsername } from '../username.js';

@@ -1,7 +1,7 @@
-import { invalidRequest, noHandler } from '../../../core/errors.js';
-import { field } from '../../../core/framework/fields.js';
-import { applyTokenParams, defaultTokenParams, describeTokenParams, tokenParamFields } from '../../../core/framework/token-params.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../core/framework/types.js';
+import { invalidRequest, noHandler } from '../../../framework/errors.js';
+import { field } from '../../../framework/fields.js';
+import { applyTokenParams, defaultTokenParams, describeTokenParams, tokenParamFields } from '../../../framework/token-params.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../framework/types.js';
 import { hashPassword, type PasswordHash } from '../password-hash.js';
 import { deleteUser, listUsers, loadUser, writeUser, type UserEntry } from '../user-store.js';
 import { normalizeUsername } from '../username.js';

@@ -1,4 +1,4 @@
-import { invalidRequest, checkAndSetFailed } from '../../../core/errors.js';
+import { invalidRequest, checkAndSetFailed } from '../../../framework/errors.js';
 import type { KeyMetadata, MountConfig } from './model.js';
 
 /** The `options.cas` of a data write: undefined when not sent; a 400 when it is not an integer. */

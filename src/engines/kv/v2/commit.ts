@@ -1,4 +1,4 @@
-import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../../core/framework/types.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../../framework/types.js';
 
 /** What a planned change writes, and what the handler answers once it is committed. */
 export interface Change<R> {

@@ -1,4 +1,4 @@
-import { invalidRequest } from '../../../core/errors.js';
+import { invalidRequest } from '../../../framework/errors.js';
 
 const MAX_KEYS = 64;
 const MAX_KEY_BYTES = 128;

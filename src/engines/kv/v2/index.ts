@@ -1,5 +1,5 @@
 import type { DataKeys } from '../../../core/data-keys.js';
-import type { Backend } from '../../../core/framework/types.js';
+import type { Backend } from '../../../framework/types.js';
 import { createContext } from './context.js';
 import { configPath } from './paths/config.js';
 import { dataPath } from './paths/data.js';

@@ -1,5 +1,5 @@
-import { invalidRequest } from '../../../core/errors.js';
-import { requireDuration } from '../../../core/framework/duration.js';
+import { invalidRequest } from '../../../framework/errors.js';
+import { requireDuration } from '../../../framework/duration.js';
 
 /** A version number from `?version=`: 0 means latest; negative is refused. */
 export function requireVersionNumber(version: number, name = 'version'): number {

@@ -1,4 +1,4 @@
-import type { MountStorage } from '../../../core/framework/types.js';
+import type { MountStorage } from '../../../framework/types.js';
 import type { VersionSealer, StoredVersion } from './sealing.js';
 import { formatTimestamp, isBefore } from './time.js';
 

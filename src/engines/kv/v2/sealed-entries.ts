@@ -1,4 +1,4 @@
-import type { MountStorage, SealedEntryRef } from '../../../core/framework/types.js';
+import type { MountStorage, SealedEntryRef } from '../../../framework/types.js';
 import { versionKey } from './model.js';
 import type { VersionSealer } from './sealing.js';
 

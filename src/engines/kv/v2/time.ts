@@ -1,4 +1,4 @@
-import { formatDuration } from '../../../core/framework/duration.js';
+import { formatDuration } from '../../../framework/duration.js';
 
 /** Milliseconds since the epoch, possibly fractional; tests pass a fake one to move time without sleeping. */
 export type Clock = () => number;

@@ -1,6 +1,6 @@
-import { CofferError, invalidRequest } from '../../../core/errors.js';
-import { field } from '../../../core/framework/fields.js';
-import { definePath, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../core/framework/types.js';
+import { CofferError, invalidRequest } from '../../../framework/errors.js';
+import { field } from '../../../framework/fields.js';
+import { definePath, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../framework/types.js';
 import { zeroize } from '../../../crypto/zeroize.js';
 import { openValue, parseCiphertext, sealValue } from '../cipher.js';
 import { checkDecryptionVersion, checkedKeyName, createPolicy, encryptionVersion, loadPolicy, versionKey, type KeyPolicy } from '../key-policy.js';

@@ -1,6 +1,6 @@
-import { invalidRequest, noHandler } from '../../../core/errors.js';
-import { field } from '../../../core/framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../core/framework/types.js';
+import { invalidRequest, noHandler } from '../../../framework/errors.js';
+import { field } from '../../../framework/fields.js';
+import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../framework/types.js';
 import { KEY_TYPES, type KeyType } from '../cipher.js';
 import {
   checkedKeyName,

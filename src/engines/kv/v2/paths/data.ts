@@ -1,5 +1,5 @@
-import { invalidRequest } from '../../../../core/errors.js';
-import { field } from '../../../../core/framework/fields.js';
+import { invalidRequest } from '../../../../framework/errors.js';
+import { field } from '../../../../framework/fields.js';
 import {
   definePath,
   noContent,
@@ -10,7 +10,7 @@ import {
   type PathDef,
   type Req,
   type Resp,
-} from '../../../../core/framework/types.js';
+} from '../../../../framework/types.js';
 import { checkAndSet, parseCas } from '../cas.js';
 import { commitGuarded, type Change } from '../commit.js';
 import type { KvV2Context } from '../context.js';

@@ -1,4 +1,4 @@
-import { definePath, type Operation, type PathDef, type Resp } from '../../../../core/framework/types.js';
+import { definePath, type Operation, type PathDef, type Resp } from '../../../../framework/types.js';
 
 const SUBCOMMAND: Record<Operation, string> = {
   read: 'get',

@@ -1,5 +1,5 @@
-import { field } from '../../../../core/framework/fields.js';
-import { definePath, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../../core/framework/types.js';
+import { field } from '../../../../framework/fields.js';
+import { definePath, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../../../framework/types.js';
 import type { KvV2Context } from '../context.js';
 import { requireVersionNumber } from '../input.js';
 import { readVersion } from '../model.js';

@@ -1,6 +1,6 @@
-import { invalidRequest } from '../../../../core/errors.js';
-import { field } from '../../../../core/framework/fields.js';
-import { definePath, noContent, type JsonOp, type MountStorage, type PathDef, type Req, type Resp } from '../../../../core/framework/types.js';
+import { invalidRequest } from '../../../../framework/errors.js';
+import { field } from '../../../../framework/fields.js';
+import { definePath, noContent, type JsonOp, type MountStorage, type PathDef, type Req, type Resp } from '../../../../framework/types.js';
 import { commitGuarded } from '../commit.js';
 import type { KvV2Context } from '../context.js';
 import { parseVersionList } from '../input.js';

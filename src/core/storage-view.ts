@@ -1,6 +1,5 @@
-import type { StorageBackend } from '../../storage/backend.js';
-import type { Condition } from '../../storage/backend.js';
-import type { JsonOp, MountStorage } from './types.js';
+import { ConditionFailed as StorageConditionFailed, type StorageBackend } from '../storage/backend.js';
+import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../framework/types.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -35,15 +34,21 @@ export class StorageView implements MountStorage {
     return this.backend.list(this.prefix + prefix);
   }
 
-  transaction(ops: JsonOp[], conditions: Condition[] = []): Promise<void> {
-    return this.backend.transaction(
-      ops.map((op) =>
-        op.type === 'put'
-          ? { type: 'put', key: this.prefix + op.key, value: encode(op.value) }
-          : { type: 'delete', key: this.prefix + op.key },
-      ),
-      conditions.map((c) => ({ ...c, key: this.prefix + c.key })),
-    );
+  async transaction(ops: JsonOp[], conditions: Condition[] = []): Promise<void> {
+    try {
+      await this.backend.transaction(
+        ops.map((op) =>
+          op.type === 'put'
+            ? { type: 'put', key: this.prefix + op.key, value: encode(op.value) }
+            : { type: 'delete', key: this.prefix + op.key },
+        ),
+        conditions.map((c) => ({ ...c, key: this.prefix + c.key })),
+      );
+    } catch (err) {
+      // Backends see the framework's ConditionFailed, not storage/'s: the framework imports nothing internal.
+      if (err instanceof StorageConditionFailed) throw new ConditionFailed(err.key);
+      throw err;
+    }
   }
 
   async deleteTree(prefix: string): Promise<void> {

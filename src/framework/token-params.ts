@@ -1,6 +1,5 @@
-import { invalidRequest } from '../errors.js';
-import { ROOT_POLICY } from '../policy/builtin.js';
-import { sanitizePolicies } from '../token/policies.js';
+import { invalidRequest } from './errors.js';
+import { ROOT_POLICY, sanitizePolicies } from './policy-names.js';
 import { parseCidrList } from './cidr.js';
 import { field, type Parsed } from './fields.js';
 import type { LoginResult } from './types.js';

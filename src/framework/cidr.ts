@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { invalidRequest } from '../errors.js';
+import { invalidRequest } from './errors.js';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 

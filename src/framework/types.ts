@@ -1,4 +1,3 @@
-import type { Condition } from '../../storage/backend.js';
 import type { Fields, Parsed } from './fields.js';
 
 /** Vault's logical operations. HTTP POST/PUT become create or update through the existence check. */
@@ -226,5 +225,16 @@ export const noContent = (): Resp => ({ status: 204 });
 /** 404. Vault keeps the body when it has data (a KV v2 read of a deleted version). */
 export const notFound = (data?: Record<string, unknown>): Resp => ({ status: 404, data: data ?? null });
 
-/** Engines take the storage conditions from here, not from storage/ (layers point down through core). */
-export { ConditionFailed, type Condition } from '../../storage/backend.js';
+/** Preconditions of a transaction: a key must be absent, or must still be at the version read earlier. */
+export type Condition = { type: 'absent'; key: string } | { type: 'version'; key: string; version: number };
+
+/**
+ * Thrown by MountStorage.transaction when a condition does not hold; nothing was applied. `key` is
+ * the failed key as seen from the storage root (compare with MountStorage.keyOf).
+ */
+export class ConditionFailed extends Error {
+  constructor(readonly key: string) {
+    super(`storage condition failed on ${key}`);
+    this.name = 'ConditionFailed';
+  }
+}

@@ -1,4 +1,4 @@
-import { noHandler, unsupportedOperation } from '../errors.js';
+import { noHandler, unsupportedOperation } from './errors.js';
 import { parseFields } from './fields.js';
 import { matchPath, type PathMatch } from './match.js';
 import type { Backend, Caller, MountInfo, MountStorage, Operation, Req, Resp } from './types.js';

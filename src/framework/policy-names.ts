@@ -1,4 +1,7 @@
-import { DEFAULT_POLICY, ROOT_POLICY } from '../policy/builtin.js';
+/** Name of the policy that allows everything; it has no text and cannot be written or deleted. */
+export const ROOT_POLICY = 'root';
+/** Name of the policy attached to every non-root token unless asked otherwise; editable, not deletable. */
+export const DEFAULT_POLICY = 'default';
 
 /**
  * Vault's policyutil.SanitizePolicies: trims and lowercases names, drops empty ones, reduces any

@@ -1,4 +1,4 @@
-import { invalidRequest } from '../errors.js';
+import { invalidRequest } from './errors.js';
 import { parseBoolText } from './bool.js';
 import { parseDurationSeconds } from './duration.js';
 
