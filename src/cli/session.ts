@@ -1,6 +1,6 @@
 import { CofferApiError, CofferClient, CofferConnectionError, KvVersionError, type Secret } from '../client/index.js';
 import { resolveAddress, resolveNamespace, resolveToken } from './config.js';
-import { EXIT_API_ERROR, EXIT_OK, UsageError } from './exit-codes.js';
+import { EXIT_API_ERROR, EXIT_LOCAL_ERROR, EXIT_OK, UsageError } from './exit-codes.js';
 import { globalFlags, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
 import {
   fieldText,
@@ -106,7 +106,7 @@ export class Session {
   printField(value: unknown, name = this.field): number {
     if (value === undefined || value === null) {
       this.err(`Field "${name}" not present in secret`);
-      return EXIT_API_ERROR;
+      return EXIT_LOCAL_ERROR;
     }
     const text = fieldText(value, this.format);
     this.io.stdout(this.io.stdoutIsTTY ? `${text}\n` : text);

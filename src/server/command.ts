@@ -37,7 +37,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+    return 1;
   }
   if (flags.help) {
     process.stdout.write(USAGE);
@@ -47,12 +47,12 @@ export async function serverCommand(args: string[]): Promise<number> {
     const value = flags[flag];
     if (value !== undefined && !valid(value)) {
       process.stderr.write(`Error: unknown ${flag} "${value}"\n\n${USAGE}`);
-      return 2;
+      return 1;
     }
   }
   if (!flags.dev && !flags.config) {
     process.stderr.write(`Error: a configuration file is required (-config=FILE), or use -dev\n\n${USAGE}`);
-    return 2;
+    return 1;
   }
 
   // Dev mode keeps nothing: its temp directory goes when the server stops (or fails to start).

@@ -7,12 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
 import { cleanEnv, run, type CliRun } from '../wrapping/cli.js';
+import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 
 // `coffer audit enable|disable|list|verify`, run as bin/coffer.js subprocesses against a real dev
 // server with real file audit devices. The verify tests tamper with copies of a log the server wrote.
 
+/** verify exits 1 (a local error, as Vault counts them) when the chain is broken. */
 const EXIT_BROKEN = 1;
-const EXIT_USAGE = 2;
 
 interface VerifyReport {
   ok: boolean;
@@ -130,9 +131,9 @@ describe('coffer audit against a real dev server', () => {
       assert.deepEqual(printed, await sysAudit());
     });
 
-    it('audit enable of an unknown device type fails with the server error (exit 1)', async () => {
+    it('audit enable of an unknown device type fails with the server error (exit 2)', async () => {
       const result = await coffer(['audit', 'enable', 'carrier-pigeon']);
-      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /^Error enabling audit device: .*unknown audit device type/s);
       assert.equal((await sysAudit())['carrier-pigeon/'], undefined);
     });

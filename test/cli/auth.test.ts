@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Secret as TotpSecret, TOTP } from 'otpauth';
 import { envelope, startStub, type SeenRequest, type StubAnswer } from '../client/stub-server.js';
+import { EXIT_API_ERROR, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { api } from '../harness/http.js';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
 import { assertNoContent, writePolicy } from '../sys/fixture.js';
@@ -20,8 +21,6 @@ import { cleanEnv, run, tableValue, type CliRun } from '../wrapping/cli.js';
 
 /** Go's time.Time as the table formatter prints it: "2006-01-02 15:04:05.999999999 -0700 MST". */
 const GO_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? [+-]\d{4} \S+$/;
-const EXIT_USAGE = 2;
-const EXIT_API_ERROR = 1;
 
 const homes: string[] = [];
 /** A private HOME, so each login stores its token where only its own test looks. */

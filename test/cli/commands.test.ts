@@ -141,29 +141,29 @@ describe('coffer commands (against a stub server)', () => {
     assert.equal(c.stdout(), 'hvs.new');
   });
 
-  it('read of nothing says "No value found" and exits 1', async () => {
+  it('read of nothing says "No value found" and exits 2', async () => {
     const c = captureIo(env, home);
-    assert.equal(await run(['read', 'missing'], c.io), 1);
+    assert.equal(await run(['read', 'missing'], c.io), 2);
     assert.equal(c.stderr(), 'No value found at missing\n');
   });
 
-  it('an API error is printed in Vault\'s layout and exits 1', async () => {
+  it('an API error is printed in Vault\'s layout and exits 2', async () => {
     const c = captureIo(env, home);
-    assert.equal(await run(['read', 'forbidden'], c.io), 1);
+    assert.equal(await run(['read', 'forbidden'], c.io), 2);
     assert.equal(
       c.stderr(),
       `Error reading forbidden: Error making API request.\n\nURL: GET ${stub.address}/v1/forbidden\nCode: 403. Errors:\n\n* permission denied\n`,
     );
   });
 
-  it('an unknown flag is a usage error (exit 2)', async () => {
+  it('an unknown flag is a usage error (exit 1)', async () => {
     const c = captureIo(env, home);
-    assert.equal(await run(['read', '-bogus=1', 'secret/x'], c.io), 2);
+    assert.equal(await run(['read', '-bogus=1', 'secret/x'], c.io), 1);
     assert.equal(c.stderr(), 'flag provided but not defined: -bogus\n');
   });
 
-  it('a missing argument is a usage error (exit 2)', async () => {
-    assert.equal(await run(['kv', 'get'], captureIo(env, home).io), 2);
+  it('a missing argument is a usage error (exit 1)', async () => {
+    assert.equal(await run(['kv', 'get'], captureIo(env, home).io), 1);
   });
 
   it('help prints usage and exits 0', async () => {

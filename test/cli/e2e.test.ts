@@ -84,9 +84,9 @@ describe('coffer CLI against a real dev server', () => {
       assert.equal(await ok(['kv', 'get', '-field=x', 'secret/e2e/mounted']), 'y');
     });
 
-    it('kv get of a missing secret fails with exit 1', async () => {
+    it('kv get of a missing secret fails with exit 2', async () => {
       const result = await coffer(['kv', 'get', 'secret/e2e/nothing-here']);
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 2);
       assert.match(result.stderr, /No value found at secret\/data\/e2e\/nothing-here/);
     });
   });
@@ -104,7 +104,7 @@ describe('coffer CLI against a real dev server', () => {
       assert.equal(await ok(['list', 'kv1/app']), 'Keys\n----\ndb\n');
       assert.equal(await ok(['delete', 'kv1/app/db']), 'Success! Data deleted (if it existed) at: kv1/app/db\n');
       const gone = await coffer(['read', 'kv1/app/db']);
-      assert.equal(gone.code, 1);
+      assert.equal(gone.code, 2);
       assert.match(gone.stderr, /No value found at kv1\/app\/db/);
     });
 
@@ -129,7 +129,7 @@ describe('coffer CLI against a real dev server', () => {
       assert.deepEqual([...lookup.data.policies].sort(), ['alpha', 'beta', 'default']);
       assert.equal(await ok(['token', 'revoke', token]), 'Success! Revoked token (if it existed)\n');
       const after = await coffer(['token', 'lookup', token]);
-      assert.equal(after.code, 1);
+      assert.equal(after.code, 2);
     });
 
     it('token create prints the auth table', async () => {
@@ -147,7 +147,7 @@ describe('coffer CLI against a real dev server', () => {
     it('a token without the right policy is refused with exit 1 and Vault\'s error layout', async () => {
       const token = await ok(['token', 'create', '-policy=default', '-field=token']);
       const result = await coffer(['read', 'kv1/anything'], { token });
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 2);
       assert.match(result.stderr, /^Error reading kv1\/anything: Error making API request\.\n\nURL: GET http:\/\/\S+\/v1\/kv1\/anything\nCode: 403\. Errors:\n\n\* permission denied/);
     });
   });
@@ -170,7 +170,7 @@ describe('coffer CLI against a real dev server', () => {
       await ok(['policy', 'write', 'doomed', '-'], { stdin: 'path "x" { capabilities = ["read"] }' });
       assert.equal(await ok(['policy', 'delete', 'doomed']), 'Success! Deleted policy: doomed\n');
       const result = await coffer(['policy', 'read', 'doomed']);
-      assert.equal(result.code, 1);
+      assert.equal(result.code, 2);
     });
   });
 
@@ -186,14 +186,14 @@ describe('coffer CLI against a real dev server', () => {
   });
 
   describe('errors and exit codes', () => {
-    it('an unknown flag exits 2', async () => {
+    it('an unknown flag exits 1', async () => {
       const result = await coffer(['kv', 'get', '-nope', 'secret/x']);
-      assert.equal(result.code, 2);
+      assert.equal(result.code, 1);
       assert.match(result.stderr, /flag provided but not defined: -nope/);
     });
 
-    it('an unknown command exits 2', async () => {
-      assert.equal((await coffer(['frobnicate'])).code, 2);
+    it('an unknown command exits 1', async () => {
+      assert.equal((await coffer(['frobnicate'])).code, 1);
     });
 
     it('status exits 0 on an unsealed server', async () => {

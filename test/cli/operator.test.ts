@@ -8,15 +8,16 @@ import type { CliIo } from '../../src/cli/session.js';
 import { COFFER_BIN } from '../harness/server.js';
 import { startSealServer, storeDir, type SealServer } from '../seal/fixture.js';
 import { cleanEnv, run, tableValue, type CliRun } from '../wrapping/cli.js';
+import { EXIT_API_ERROR, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 
 // `coffer operator init|unseal|seal|rekey` and `coffer status`, run as bin/coffer.js subprocesses
 // against real `coffer server` processes whose config has `seal "shamir" {}`.
 
 const SHAMIR = 'seal "shamir" {}';
-const EXIT_API_ERROR = 1;
-const EXIT_USAGE = 2;
 /** `status` exits 2 against a sealed server, as Vault's does. */
 const EXIT_SEALED = 2;
+/** `operator init -status` exits 2 against an uninitialized server, as Vault's does. */
+const EXIT_NOT_INITIALIZED = 2;
 
 interface InitJson {
   unseal_keys_b64: string[];
@@ -74,7 +75,7 @@ describe('coffer operator against a server with seal "shamir"', () => {
   });
 
   it('operator init -status says not initialized and exits 2', async () => {
-    const { stdout } = await expectExit(['operator', 'init', '-status'], EXIT_USAGE);
+    const { stdout } = await expectExit(['operator', 'init', '-status'], EXIT_NOT_INITIALIZED);
     assert.equal(stdout.trim(), 'Vault is not initialized');
   });
 
@@ -95,7 +96,7 @@ describe('coffer operator against a server with seal "shamir"', () => {
       const { stderr } = await expectExit(args, EXIT_USAGE);
       assert.match(stderr, message, `coffer ${args.join(' ')}`);
     }
-    assert.equal((await expectExit(['operator', 'init', '-status'], EXIT_USAGE)).stdout.trim(), 'Vault is not initialized');
+    assert.equal((await expectExit(['operator', 'init', '-status'], EXIT_NOT_INITIALIZED)).stdout.trim(), 'Vault is not initialized');
   });
 
   it('operator unseal with no key and no terminal refuses with exit 2 instead of waiting', async () => {

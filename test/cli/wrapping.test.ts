@@ -95,11 +95,11 @@ describe('coffer CLI response wrapping', () => {
       assert.equal(await ok(['unwrap', '-field=password', out.trim()]), 'only-this');
     });
 
-    it('a second unwrap of the same token fails with Vault\'s message and exit 1', async () => {
+    it('a second unwrap of the same token fails with Vault\'s message and exit 2', async () => {
       const token = await wrappedSecret();
       await ok(['unwrap', token]);
       const again = await coffer(['unwrap', token]);
-      assert.equal(again.code, 1, again.stdout);
+      assert.equal(again.code, 2, again.stdout);
       assert.ok(again.stderr.includes(INVALID_WRAPPING_TOKEN), again.stderr);
     });
   });
@@ -133,7 +133,7 @@ describe('coffer CLI response wrapping', () => {
       const old = await wrappedSecret();
       await ok(['write', 'sys/wrapping/rewrap', `token=${old}`]);
       const res = await coffer(['unwrap', old]);
-      assert.equal(res.code, 1, res.stdout);
+      assert.equal(res.code, 2, res.stdout);
       assert.ok(res.stderr.includes(INVALID_WRAPPING_TOKEN), res.stderr);
     });
   });

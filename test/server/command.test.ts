@@ -123,16 +123,16 @@ describe('coffer server', () => {
       },
     );
 
-    it('exits 2 with usage when given neither -config nor -dev', async () => {
+    it('exits 1 with usage when given neither -config nor -dev', async () => {
       const result = await run(['server']);
-      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /Usage: coffer server/);
       assert.match(result.stderr, /-config/);
     });
 
-    it('exits 2 with usage for an unknown flag', async () => {
+    it('exits 1 with usage for an unknown flag', async () => {
       const result = await run(['server', '-dev', '-no-such-flag']);
-      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /Usage: coffer server/);
     });
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { AuditChainVerifier, type AuditDevice, type AuditEnableRequest, type ChainReport } from '../../client/index.js';
 import { parseDataArgs } from '../data-args.js';
-import { EXIT_API_ERROR, EXIT_OK, HelpRequested, UsageError } from '../exit-codes.js';
+import { EXIT_LOCAL_ERROR, EXIT_OK, HelpRequested, UsageError } from '../exit-codes.js';
 import { parseFlags } from '../flags.js';
 import { withSlash } from '../mount-flags.js';
 import { parseFormat, structured, table } from '../output.js';
@@ -152,7 +152,7 @@ async function auditVerify(io: CliIo, args: readonly string[]): Promise<number> 
   const report = verifier.report();
   if (format === 'table') io.stdout(`${reportText(report)}\n`);
   else io.stdout(`${structured(reportData(report), format)}\n`);
-  return report.ok ? EXIT_OK : EXIT_API_ERROR;
+  return report.ok ? EXIT_OK : EXIT_LOCAL_ERROR;
 }
 
 async function expectReadableFile(file: string): Promise<void> {

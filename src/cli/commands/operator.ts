@@ -1,5 +1,8 @@
 import type { CofferClient, InitResponse, RekeyTarget } from '../../client/index.js';
-import { EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import { EXIT_OK, UsageError } from '../exit-codes.js';
+
+/** Vault's exit status for `operator init -status` against an uninitialized server. */
+const EXIT_NOT_INITIALIZED = 2;
 import { keyValueTable, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 import { unsealKeyFrom } from '../key-entry.js';
@@ -111,7 +114,7 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
       return session.fail('checking init status', err);
     }
     session.out(initialized ? 'Vault is initialized' : 'Vault is not initialized');
-    return initialized ? EXIT_OK : EXIT_USAGE;
+    return initialized ? EXIT_OK : EXIT_NOT_INITIALIZED;
   }
 
   let answer: InitResponse;

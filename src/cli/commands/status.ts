@@ -1,10 +1,10 @@
 import type { CofferClient } from '../../client/index.js';
-import { EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_OK } from '../exit-codes.js';
 import { columns, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 
 /** Vault's exit status for `status` against a sealed server (so scripts can tell it apart). */
-const EXIT_SEALED = EXIT_USAGE;
+const EXIT_SEALED = 2;
 
 /** `status`: the seal status table Vault prints (Seal Type, Initialized, Sealed, ...); exits 2 when sealed. */
 export async function statusCommand(io: CliIo, args: readonly string[]): Promise<number> {
