@@ -15,7 +15,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** `-h` / `-help` among a command's flags: print its usage and exit successfully. */
+/** `-h` / `-help` among a command's flags: print its help (with the flags it was parsing) and exit 0. */
 export class HelpRequested extends Error {
   override readonly name = 'HelpRequested';
+
+  constructor(
+    /** The flags the command accepts (a FlagSpec), when the request came from its flag parser. */
+    readonly flags?: Readonly<Record<string, unknown>>,
+  ) {
+    super('help requested');
+  }
 }

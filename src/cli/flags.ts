@@ -7,10 +7,16 @@ export interface FlagOption {
   /** Repeatable (`-policy=a -policy=b`); values are collected in order. */
   multiple?: boolean;
   /** One line for the command's help. */
-  description?: string;
-  /** The default shown in help, as the user would type it. */
+  description: string;
+  /** The default shown in help, as the user would type it; absent when there is none worth showing. */
   default?: string;
+  /** The help section it is listed under (Vault's "HTTP Options", "Output Options"); default "command". */
+  section?: FlagSection;
 }
+
+/** Help sections, in the order help prints them. */
+export const FLAG_SECTIONS = { command: 'Command Options', http: 'HTTP Options', output: 'Output Options' } as const;
+export type FlagSection = keyof typeof FLAG_SECTIONS;
 
 /** The flags a command accepts, by name (without dashes). */
 export type FlagSpec = Record<string, FlagOption>;
@@ -22,11 +28,31 @@ export type FlagValues<S extends FlagSpec> = { [K in keyof S]?: FlagValue<S[K]> 
 
 /** Flags every API command accepts, as Vault's CLI does. */
 export const globalFlags = {
-  format: { type: 'string' },
-  field: { type: 'string' },
-  'wrap-ttl': { type: 'string' },
-  address: { type: 'string' },
-  namespace: { type: 'string' },
+  address: {
+    type: 'string',
+    section: 'http',
+    default: 'http://127.0.0.1:8200',
+    description: 'Address of the server; also COFFER_ADDR or VAULT_ADDR.',
+  },
+  namespace: { type: 'string', section: 'http', description: 'Namespace sent as X-Vault-Namespace; also VAULT_NAMESPACE.' },
+  'wrap-ttl': {
+    type: 'string',
+    section: 'http',
+    description: 'Wrap the response in a single-use token with this TTL ("5m", "300"); also VAULT_WRAP_TTL.',
+  },
+  'ca-cert': { type: 'string', section: 'http', description: 'PEM file of the CA that signed the server certificate; also VAULT_CACERT.' },
+  'ca-path': { type: 'string', section: 'http', description: 'Directory of PEM CA files (ignored with -ca-cert); also VAULT_CAPATH.' },
+  'client-cert': { type: 'string', section: 'http', description: 'PEM client certificate for TLS listeners that ask for one; also VAULT_CLIENT_CERT.' },
+  'client-key': { type: 'string', section: 'http', description: 'PEM key of -client-cert; also VAULT_CLIENT_KEY.' },
+  'tls-server-name': { type: 'string', section: 'http', description: 'Name to check the server certificate against; also VAULT_TLS_SERVER_NAME.' },
+  'tls-skip-verify': {
+    type: 'boolean',
+    section: 'http',
+    default: 'false',
+    description: 'Do not verify the server certificate (insecure); also VAULT_SKIP_VERIFY.',
+  },
+  format: { type: 'string', section: 'output', default: 'table', description: 'Output format: table, json or yaml; also VAULT_FORMAT.' },
+  field: { type: 'string', section: 'output', description: 'Print only this field of the response, with no trailing newline when piped.' },
 } as const satisfies FlagSpec;
 
 /**
@@ -46,7 +72,7 @@ export function normaliseGoFlags(args: readonly string[], spec: FlagSpec): strin
     const arg = args[i] as string;
     if (arg === '--') return [...out, ...args.slice(i)];
     if (!looksLikeFlag(arg)) return [...out, '--', ...args.slice(i)];
-    if (arg === '-h' || arg === '-help' || arg === '--help') throw new HelpRequested();
+    if (arg === '-h' || arg === '-help' || arg === '--help') throw new HelpRequested(spec);
     const body = arg.replace(/^--?/, '');
     const eq = body.indexOf('=');
     const name = eq === -1 ? body : body.slice(0, eq);
@@ -93,11 +119,17 @@ export function parseFlags<S extends FlagSpec>(args: readonly string[], spec: S)
   return { flags: flags as FlagValues<S>, positionals: parsed.positionals };
 }
 
-/** Go's strconv.ParseBool, which is what `-flag=value` accepts for a boolean flag. */
-function parseGoBool(name: string, raw: string): boolean {
+/** Go's strconv.ParseBool (what `-flag=value` and Vault's boolean variables accept); undefined when it is none. */
+export function goBool(raw: string): boolean | undefined {
   if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
   if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  throw new UsageError(`invalid boolean value "${raw}" for -${name}`);
+  return undefined;
+}
+
+function parseGoBool(name: string, raw: string): boolean {
+  const value = goBool(raw);
+  if (value === undefined) throw new UsageError(`invalid boolean value "${raw}" for -${name}`);
+  return value;
 }
 
 /** Splits `k=v` arguments (as given to `-metadata` or `-options`) into a map. */

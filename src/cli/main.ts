@@ -9,10 +9,13 @@ import { operatorCommand } from './commands/operator.js';
 import { policyCommand } from './commands/policy.js';
 import { secretsCommand } from './commands/secrets.js';
 import { statusCommand } from './commands/status.js';
-import type { Command } from './commands/subcommands.js';
+import { runCommand, type Command, type CommandEntry } from './commands/subcommands.js';
 import { tokenCommand } from './commands/token.js';
 import { unwrapCommand } from './commands/unwrap.js';
-import { EXIT_API_ERROR, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_USAGE, HelpRequested, UsageError } from './exit-codes.js';
+import { pathHelpCommand } from './commands/path-help.js';
+import { versionCommand } from './commands/version.js';
+import { EXIT_API_ERROR, EXIT_LOCAL_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { renderCommandList } from './help.js';
 import { readHiddenLine } from './prompt.js';
 import type { CliIo } from './session.js';
 
@@ -22,50 +25,74 @@ const serverCommand: Command = async (_io, args) => {
   return run([...args]);
 };
 
-const commands: Record<string, { run: Command; usage: string }> = {
-  server: { run: serverCommand, usage: 'server [-dev] [options]        Start a Coffer server' },
-  status: { run: statusCommand, usage: 'status                          Print seal and HA status (exit 2 when sealed)' },
-  operator: {
-    run: operatorCommand,
-    usage:
-      'operator init|unseal|seal ...   Initialize, unseal and seal a server (sys/init, sys/unseal, sys/seal)\n' +
-      '    operator rekey                  Not supported yet (exits 2)\n' +
-      '    operator snapshot save|restore  Save or restore a snapshot of the store (sys/storage/snapshot)',
+/** Every command, with its help; groups list their own subcommands. */
+export const commands: Record<string, CommandEntry> = {
+  server: {
+    usage: 'server [-dev] [-config=FILE] [options]',
+    summary: 'Start a Coffer server (its own -help lists its flags)',
+    examples: ['coffer server -dev', 'coffer server -config=/etc/coffer/coffer.hcl'],
+    run: serverCommand,
   },
+  status: {
+    usage: 'status [options]',
+    summary: 'Print seal and HA status (exit 2 when sealed)',
+    examples: ['coffer status', 'coffer status -format=json'],
+    run: statusCommand,
+  },
+  operator: operatorCommand,
   login: {
+    usage: 'login [options] [TOKEN | - | K=V...]',
+    summary: 'Authenticate and save the token to ~/.coffer-token',
+    description:
+      'Authenticates through an auth method (-method=token, userpass, approle, jwt or kubernetes) with the\n' +
+      "method's K=V parameters, saves the token to ~/.coffer-token unless -no-store, and prints it.",
+    examples: ['coffer login s.XXXXXXXX', 'coffer login -method=userpass username=alice', 'coffer login -method=approle role_id=ID secret_id=SECRET'],
     run: loginCommand,
-    usage:
-      'login [-method=token|userpass|approle|jwt|kubernetes] [-path=P] [-no-store] [-token-only] TOKEN|-|K=V...\n' +
-      '                                    Authenticate and save the token to ~/.coffer-token',
   },
-  auth: { run: authCommand, usage: 'auth enable|disable|list|tune|move ...  Manage auth methods (sys/auth)' },
-  audit: {
-    run: auditCommand,
-    usage:
-      'audit enable|disable|list ...     Manage audit devices (sys/audit)\n' +
-      '    audit verify FILE [FILE...]     Check a file audit log\'s hash chain (rotated files oldest first)',
+  auth: authCommand,
+  audit: auditCommand,
+  read: {
+    usage: 'read [options] PATH [K=V...]',
+    summary: 'Read data at a path (K=V pairs are sent as query parameters)',
+    examples: ['coffer read sys/mounts', 'coffer read -field=value kv1/app/db'],
+    run: readCommand,
   },
-  read: { run: readCommand, usage: 'read PATH [K=V...]              Read data at a path' },
-  write: { run: writeCommand, usage: 'write [-f] PATH K=V|K=@file|K=-|-  Write data to a path' },
-  list: { run: listCommand, usage: 'list PATH                       List keys under a path' },
-  delete: { run: deleteCommand, usage: 'delete PATH                     Delete data at a path' },
-  kv: { run: kvCommand, usage: 'kv put|get|patch|delete|undelete|destroy|list|metadata ...' },
-  token: { run: tokenCommand, usage: 'token create|lookup|renew|revoke|capabilities ...' },
-  policy: { run: policyCommand, usage: 'policy write NAME FILE|- | read|list|delete' },
-  secrets: { run: secretsCommand, usage: 'secrets enable|disable|list|tune|move ...' },
-  unwrap: { run: unwrapCommand, usage: 'unwrap [TOKEN]                  Unwrap a wrapped response' },
+  write: {
+    usage: 'write [options] PATH [K=V | K=@FILE | K=- | -]...',
+    summary: 'Write data to a path',
+    examples: ['coffer write sys/policy/reader policy=@reader.hcl', 'coffer write -f sys/rotate'],
+    run: writeCommand,
+  },
+  list: { usage: 'list [options] PATH', summary: 'List the keys under a path', examples: ['coffer list secret/metadata/'], run: listCommand },
+  delete: { usage: 'delete [options] PATH', summary: 'Delete data at a path', examples: ['coffer delete kv1/app/db'], run: deleteCommand },
+  kv: kvCommand,
+  token: tokenCommand,
+  policy: policyCommand,
+  secrets: secretsCommand,
+  unwrap: {
+    usage: 'unwrap [options] [TOKEN]',
+    summary: "Unwrap a wrapped response (the client's own token without TOKEN)",
+    examples: ['coffer unwrap hvs.CAESI...', 'VAULT_TOKEN=$WRAPPING_TOKEN coffer unwrap'],
+    run: unwrapCommand,
+  },
+  'path-help': {
+    usage: 'path-help [options] PATH',
+    summary: 'Print the help the server has for a path (?help=1)',
+    examples: ['coffer path-help secret/', 'coffer path-help sys/mounts'],
+    run: pathHelpCommand,
+  },
+  version: { usage: 'version', summary: "Print Coffer's version", examples: ['coffer version'], run: versionCommand },
 };
 
 const globalUsage = [
-  'Usage: coffer <command> [flags] [args]',
+  'Usage: coffer <command> [options] [args]',
   '',
-  'Commands:',
-  ...Object.values(commands).map((c) => `    ${c.usage}`),
+  renderCommandList('Commands:', commands),
   '',
-  'Flags (Go style, before positional arguments): -format=table|json|yaml, -field=NAME,',
-  '-wrap-ttl=DURATION, -address=URL, -namespace=NS.',
-  'Environment: COFFER_ADDR / VAULT_ADDR (default http://127.0.0.1:8200), COFFER_TOKEN / VAULT_TOKEN,',
-  'else the token saved by `coffer login` in ~/.coffer-token.',
+  'Run "coffer <command> -help" for a command\'s flags and examples. Flags are Go style (-name=value) and come',
+  'before the arguments. The server address comes from -address, COFFER_ADDR or VAULT_ADDR (default',
+  'http://127.0.0.1:8200); the token from COFFER_TOKEN or VAULT_TOKEN, else ~/.coffer-token (written by',
+  '`coffer login`), else ~/.vault-token.',
 ].join('\n');
 
 /** The process's own stdin, stdout, stderr, environment and home directory. */
@@ -91,21 +118,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   if (name === undefined || name === 'help' || name === '-h' || name === '-help' || name === '--help') {
     const topic = name === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : commands[topic];
-    io.stdout(`${command ? `Usage: coffer ${command.usage}` : globalUsage}\n`);
+    if (command) return run([topic as string, '-help'], io);
+    io.stdout(`${globalUsage}\n`);
     return EXIT_OK;
   }
+  if (name === '-version' || name === '--version' || name === '-v') return run(['version'], io);
   const command = commands[name];
   if (!command) {
     io.stderr(`Unknown command "${name}"\n\n${globalUsage}\n`);
     return EXIT_USAGE;
   }
   try {
-    return await command.run(io, rest);
+    return await runCommand(command, io, rest);
   } catch (err) {
-    if (err instanceof HelpRequested) {
-      io.stdout(`Usage: coffer ${command.usage}\n`);
-      return EXIT_OK;
-    }
     if (err instanceof UsageError) {
       io.stderr(`${err.message}\n`);
       return EXIT_USAGE;

@@ -1,4 +1,4 @@
-import { keyValuePairs } from './flags.js';
+import { keyValuePairs, type FlagSpec } from './flags.js';
 
 /** Mount paths are shown, as in Vault, with one trailing slash. */
 export function withSlash(path: string): string {
@@ -7,11 +7,11 @@ export function withSlash(path: string): string {
 
 /** Flags that configure a mount, shared by `secrets enable|tune` and `auth enable|tune`. */
 export const mountConfigFlags = {
-  'default-lease-ttl': { type: 'string' },
-  'max-lease-ttl': { type: 'string' },
-  description: { type: 'string' },
-  options: { type: 'string', multiple: true },
-} as const;
+  'default-lease-ttl': { type: 'string', default: 'system', description: 'Default TTL of the leases and tokens it issues ("1h"); "system" follows the server.' },
+  'max-lease-ttl': { type: 'string', default: 'system', description: 'Longest TTL it may issue ("24h"); "system" follows the server.' },
+  description: { type: 'string', description: 'A human-readable description of the mount.' },
+  options: { type: 'string', multiple: true, description: 'An option of the mount as key=value, e.g. version=2 for KV.' },
+} as const satisfies FlagSpec;
 
 /** The `config` block of a mount request (or the body of a tune) from the TTL flags that were given. */
 export function mountConfigFrom(flags: { 'default-lease-ttl'?: string; 'max-lease-ttl'?: string }): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { CofferApiError, CofferClient, CofferConnectionError, KvVersionError, type Secret } from '../client/index.js';
-import { resolveAddress, resolveNamespace, resolveToken } from './config.js';
+import { resolveAddress, resolveNamespace, resolveTls, resolveToken, resolveWrapTtl } from './config.js';
 import { EXIT_API_ERROR, EXIT_LOCAL_ERROR, EXIT_OK, UsageError } from './exit-codes.js';
 import { globalFlags, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
 import {
@@ -38,21 +38,31 @@ export class Session {
     readonly format: OutputFormat,
     readonly field: string | undefined,
     readonly wrapTTL: string | undefined,
-    private readonly addressFlag: string | undefined,
-    private readonly namespaceFlag: string | undefined,
+    private readonly http: FlagValues<typeof globalFlags>,
   ) {}
 
   /** The client, configured from flags, environment and the token file. */
   client(): Promise<CofferClient> {
-    this.clientPromise ??= resolveToken(this.io.env, this.io.homeDir).then(
-      (token) =>
-        new CofferClient({
-          address: resolveAddress(this.io.env, this.addressFlag),
-          token,
-          namespace: resolveNamespace(this.io.env, this.namespaceFlag),
-        }),
-    );
+    this.clientPromise ??= this.openClient();
     return this.clientPromise;
+  }
+
+  private async openClient(): Promise<CofferClient> {
+    const { env, homeDir } = this.io;
+    const tls = await resolveTls(env, {
+      caCert: this.http['ca-cert'],
+      caPath: this.http['ca-path'],
+      clientCert: this.http['client-cert'],
+      clientKey: this.http['client-key'],
+      skipVerify: this.http['tls-skip-verify'],
+      serverName: this.http['tls-server-name'],
+    });
+    return new CofferClient({
+      address: resolveAddress(env, this.http.address),
+      token: await resolveToken(env, homeDir),
+      namespace: resolveNamespace(env, this.http.namespace),
+      tls,
+    });
   }
 
   /** Prints a line on stdout. */
@@ -141,7 +151,7 @@ export function openSession<S extends FlagSpec>(
   const values = flags as FlagValues<typeof globalFlags>;
   const format = parseFormat(values.format ?? io.env.COFFER_FORMAT ?? io.env.VAULT_FORMAT);
   if (!format) throw new UsageError(`Invalid output format: ${values.format}`);
-  const session = new Session(io, format, values.field, values['wrap-ttl'], values.address, values.namespace);
+  const session = new Session(io, format, values.field, resolveWrapTtl(io.env, values['wrap-ttl']), values);
   return { session, flags: flags as FlagValues<S & typeof globalFlags>, positionals };
 }
 

@@ -1,5 +1,8 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { CofferApiError, CofferConnectionError } from './errors.js';
 import { KvClient } from './kv.js';
+import { displayUrl, readText, send, type TlsSettings } from './transport.js';
 import type { ClientConfig, RequestOptions, Secret } from './types.js';
 
 type Data = Record<string, unknown>;
@@ -80,19 +83,21 @@ export interface InitResponse {
   root_token: string;
 }
 
-/** A small client for the Vault HTTP API (v1), spoken by Coffer. Uses Node's global fetch. */
+/** A small client for the Vault HTTP API (v1), spoken by Coffer, over node:http(s). */
 export class CofferClient {
   readonly address: string;
   token: string | undefined;
   namespace: string | undefined;
-  private readonly fetchImpl: typeof fetch;
+  private readonly base: URL;
+  private readonly tls: TlsSettings;
   private kvClient: KvClient | undefined;
 
   constructor(config: ClientConfig) {
     this.address = config.address.replace(/\/+$/, '');
+    this.base = new URL(this.address);
     this.token = config.token;
     this.namespace = config.namespace;
-    this.fetchImpl = config.fetch ?? fetch;
+    this.tls = config.tls ?? {};
   }
 
   /** KV helpers that find the mount and its version (1 or 2) the way Vault's CLI does. */
@@ -101,14 +106,9 @@ export class CofferClient {
     return this.kvClient;
   }
 
-  /** The full URL for an API path (without the leading /v1/). */
+  /** The full URL for an API path (without the leading /v1/), as sent: dot segments are kept. */
   url(path: string, query?: RequestOptions['query']): string {
-    const url = new URL(`${this.address}/v1/${path.replace(/^\/+/, '')}`);
-    for (const [key, value] of Object.entries(query ?? {})) {
-      if (value === undefined) continue;
-      for (const one of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(one));
-    }
-    return url.toString();
+    return displayUrl(this.base, path, queryString(query));
   }
 
   /**
@@ -116,7 +116,8 @@ export class CofferClient {
    * Any non-2xx status throws CofferApiError carrying the server's `errors`.
    */
   async request<T = Secret>(method: string, path: string, options: RequestOptions = {}): Promise<T | undefined> {
-    const url = this.url(path, options.query);
+    const query = queryString(options.query);
+    const url = displayUrl(this.base, path, query);
     const headers: Record<string, string> = {};
     // `token: null` sends no token at all (a login must not carry whatever token was lying around).
     const token = options.token === null ? undefined : (options.token ?? this.token);
@@ -131,19 +132,20 @@ export class CofferClient {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       body = JSON.stringify(options.body);
     }
-    let response: Response;
+    let status: number;
     let text: string;
     try {
-      response = await this.fetchImpl(url, { method, headers, body });
-      text = await response.text();
+      const response = await send({ method, base: this.base, path, query, headers, body, tls: this.tls });
+      status = response.statusCode ?? 0;
+      text = await readText(response);
     } catch (err) {
       throw new CofferConnectionError(method, url, err);
     }
     const parsed = parseJson(text);
-    if (!response.ok) {
-      throw new CofferApiError(response.status, errorsOf(parsed, text), method, url, parsed);
+    if (status < 200 || status > 299) {
+      throw new CofferApiError(status, errorsOf(parsed, text), method, url, parsed);
     }
-    if (response.status === 204 || text.trim() === '') return undefined;
+    if (status === 204 || text.trim() === '') return undefined;
     return parsed as T;
   }
 
@@ -451,8 +453,7 @@ export class CofferClient {
   /** GET sys/storage/snapshot: the snapshot as a byte stream, read as the server produces it. */
   async snapshotSave(): Promise<ReadableStream<Uint8Array>> {
     const response = await this.binaryRequest('GET', 'sys/storage/snapshot');
-    if (!response.body) throw new CofferConnectionError('GET', this.url('sys/storage/snapshot'), new Error('the server sent no snapshot body'));
-    return response.body;
+    return Readable.toWeb(response) as ReadableStream<Uint8Array>;
   }
 
   /**
@@ -462,28 +463,28 @@ export class CofferClient {
   async snapshotRestore(snapshot: Uint8Array, options: { force?: boolean } = {}): Promise<string[]> {
     const path = options.force ? 'sys/storage/snapshot-force' : 'sys/storage/snapshot';
     const response = await this.binaryRequest('POST', path, snapshot);
-    const parsed = parseJson(await response.text()) as { warnings?: string[] } | undefined;
+    const parsed = parseJson(await readText(response)) as { warnings?: string[] } | undefined;
     return parsed?.warnings ?? [];
   }
 
   /** A request whose body or answer is bytes, not JSON (snapshots); non-2xx throws CofferApiError. */
-  private async binaryRequest(method: string, path: string, body?: Uint8Array): Promise<Response> {
+  private async binaryRequest(method: string, path: string, body?: Uint8Array): Promise<IncomingMessage> {
     const url = this.url(path);
     const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
     if (this.token) headers['X-Vault-Token'] = this.token;
     if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
     if (body) headers['Content-Type'] = 'application/octet-stream';
-    let response: Response;
+    let response: IncomingMessage;
     try {
-      // A Blob: fetch's BodyInit typing refuses a Uint8Array over a possibly shared buffer.
-      response = await this.fetchImpl(url, { method, headers, ...(body ? { body: new Blob([new Uint8Array(body)]) } : {}) });
+      response = await send({ method, base: this.base, path, query: '', headers, body, tls: this.tls });
     } catch (err) {
       throw new CofferConnectionError(method, url, err);
     }
-    if (!response.ok) {
-      const text = await response.text();
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const text = await readText(response);
       const parsed = parseJson(text);
-      throw new CofferApiError(response.status, errorsOf(parsed, text), method, url, parsed);
+      throw new CofferApiError(status, errorsOf(parsed, text), method, url, parsed);
     }
     return response;
   }
@@ -528,4 +529,14 @@ export type RekeyTarget = 'barrier' | 'recovery';
 
 function rekeyPrefix(target: RekeyTarget): string {
   return target === 'recovery' ? 'sys/rekey-recovery-key' : 'sys/rekey';
+}
+
+/** A query map as an encoded query string (repeated keys for arrays), without the '?'. */
+function queryString(query: RequestOptions['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) params.append(key, String(one));
+  }
+  return params.toString();
 }

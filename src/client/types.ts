@@ -1,3 +1,5 @@
+import type { TlsSettings } from './transport.js';
+
 /** Vault's wrap_info block: where the real response went, and the single-use token that fetches it. */
 export interface WrapInfo {
   token: string;
@@ -54,6 +56,6 @@ export interface ClientConfig {
   address: string;
   token?: string;
   namespace?: string;
-  /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** CA, client certificate and verification settings for https addresses. */
+  tls?: TlsSettings;
 }

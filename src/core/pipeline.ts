@@ -3,6 +3,7 @@ import type { Core } from './core.js';
 import { CofferError, noHandler, permissionDenied, sealedError } from '../framework/errors.js';
 import { addressAllowed } from '../framework/cidr.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from '../framework/dispatch.js';
+import { pathHelp } from '../framework/help.js';
 import { matchPath, type PathMatch } from '../framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
 import type { Backend, Caller, Operation, Resp, WrapInfo } from '../framework/types.js';
@@ -29,6 +30,8 @@ export interface IncomingRequest {
   remotePort?: number;
   /** The listener's secret_read_allowed_cidrs, when it has one (see secret-reads.ts); absent: no restriction. */
   secretReadAllowedCidrs?: readonly string[];
+  /** A GET with `?help=` (Vault's help operation): answered with the path's help, never by its handler. */
+  help?: boolean;
 }
 
 /** What the HTTP layer renders. */
@@ -167,6 +170,11 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   if (mount) [facts.request.mountType, facts.request.mountAccessor, facts.request.mountPoint] = [mount.entry.type, mount.entry.accessor, mount.entry.path];
   // Audit needs it to find the values a client stored in a KV response (entry.ts storedNumbersAsText).
   if (mount && backendType(mount.entry.type) === 'kv') facts.request.kvVersion = String(mount.entry.options?.['version'] ?? '1');
+  if (incoming.help && mount && backend) {
+    // Vault's help operation: any valid token may ask, whatever its policies; nothing is read or run.
+    await recordRequest();
+    return { resp: { bare: { help: pathHelp(backend, mount.relative), see_also: null } }, mountType: mount.entry.type };
+  }
   if (!mount || !backend || !match) throw noHandler(request.path);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
   if (secretReadCidrs && isSecretRead(backendType(mount.entry.type), match.def.pattern, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {

@@ -105,6 +105,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         // The connection's port is the client's only when no proxy stood in between.
         remotePort: forwarded ? forwarded.port : remoteAddress === request.ip ? request.socket.remotePort : undefined,
         secretReadAllowedCidrs: listener.secretReadAllowedCidrs,
+        help: operation === 'read' && queryString(request, 'help') !== '',
       }));
       const { resp } = outcome;
       if (outcome.headers) reply.headers(outcome.headers);

@@ -162,7 +162,7 @@ describe('coffer auth and login against a real dev server', () => {
       const result = await coffer(['auth', 'frobnicate']);
       assert.equal(result.code, EXIT_USAGE);
       assert.match(result.stderr, /Unknown subcommand "auth frobnicate"/);
-      assert.match(result.stderr, /enable\n\s+disable\n\s+list\n\s+tune/);
+      assert.match(result.stderr, /enable .*\n\s+disable .*\n\s+list .*\n\s+tune /);
     });
   });
 

@@ -4,9 +4,9 @@ import { HelpRequested, UsageError } from '../../src/cli/exit-codes.js';
 import { keyValuePairs, normaliseGoFlags, parseFlags } from '../../src/cli/flags.js';
 
 const spec = {
-  format: { type: 'string' },
-  policy: { type: 'string', multiple: true },
-  renewable: { type: 'boolean' },
+  format: { type: 'string', description: 'Output format.' },
+  policy: { type: 'string', multiple: true, description: 'A policy.' },
+  renewable: { type: 'boolean', description: 'Renewable or not.' },
 } as const;
 
 describe('normaliseGoFlags', () => {

@@ -2,24 +2,12 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { AuditChainVerifier, type AuditDevice, type AuditEnableRequest, type ChainReport } from '../../client/index.js';
 import { parseDataArgs } from '../data-args.js';
-import { EXIT_LOCAL_ERROR, EXIT_OK, HelpRequested, UsageError } from '../exit-codes.js';
-import { parseFlags } from '../flags.js';
+import { EXIT_LOCAL_ERROR, EXIT_OK, UsageError } from '../exit-codes.js';
+import { parseFlags, type FlagSpec } from '../flags.js';
 import { withSlash } from '../mount-flags.js';
 import { parseFormat, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
-
-/** `audit <subcommand>`: enable, disable and list audit devices (sys/audit), and verify a log's hash chain. */
-export function auditCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('audit', auditSubcommands, io, args);
-}
-
-const auditSubcommands: Subcommands = {
-  enable: auditEnable,
-  disable: auditDisable,
-  list: auditList,
-  verify: auditVerify,
-};
+import { commandGroup, type Subcommands } from './subcommands.js';
 
 /**
  * `audit enable [-path=P] [-description=D] [-local] TYPE [K=V...]`, as Vault's: the options follow the
@@ -28,9 +16,9 @@ const auditSubcommands: Subcommands = {
  */
 async function auditEnable(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
-    path: { type: 'string' },
-    description: { type: 'string' },
-    local: { type: 'boolean' },
+    path: { type: 'string', default: 'the type', description: 'Where to enable the device (under sys/audit/).' },
+    description: { type: 'string', description: 'A human-readable description of the device.' },
+    local: { type: 'boolean', default: 'false', description: 'Accepted for compatibility (Coffer does not replicate).' },
   });
   if (positionals.length < 1) throw new UsageError('Not enough arguments (expected at least 1, got 0)');
   const type = positionals[0] as string;
@@ -74,7 +62,9 @@ async function auditDisable(io: CliIo, args: readonly string[]): Promise<number>
 
 /** `audit list [-detailed]`: a Path/Type/Description table (plus Replication and Options), or the sys/audit map. */
 async function auditList(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { detailed: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    detailed: { type: 'boolean', default: 'false', description: 'Show the replication and options columns.' },
+  });
   expectArgs(positionals, 0);
   const client = await session.client();
   let devices: Record<string, AuditDevice>;
@@ -108,37 +98,31 @@ async function auditList(io: CliIo, args: readonly string[]): Promise<number> {
   return EXIT_OK;
 }
 
-const VERIFY_HELP = `Usage: coffer audit verify [-format=table|json|yaml] FILE [FILE...]
+const VERIFY_DESCRIPTION = `Checks the hash chain of a file audit device's log. Each line carries prev_hash, the
+SHA-256 of the line before it exactly as written (prefix included), so a line deleted,
+edited, inserted or moved breaks the chain at the line after it. Give rotated files
+oldest first: the chain runs on from one file into the next.
 
-  Checks the hash chain of a file audit device's log. Each line carries prev_hash, the
-  SHA-256 of the line before it exactly as written (prefix included), so a line deleted,
-  edited, inserted or moved breaks the chain at the line after it. Give rotated files
-  oldest first: the chain runs on from one file into the next.
+The first line checked is the anchor: its prev_hash is printed, not checked ("" when it is
+the device's first entry ever). Prints OK and the number of lines, or the first problem
+with its file and line.
 
-  The first line checked is the anchor: its prev_hash is printed, not checked ("" when it is
-  the device's first entry ever). Prints OK and the number of lines, or the first problem
-  with its file and line.
+Known limits: nothing links to the very last line, so an edit of the last line, or whole
+lines cut off the end of the newest file, cannot be detected by the chain alone; keep the
+printed last hash elsewhere and compare it to tell. Lines before the anchor are not checked.
 
-  Known limits: nothing links to the very last line, so an edit of the last line, or whole
-  lines cut off the end of the newest file, cannot be detected by the chain alone; keep the
-  printed last hash elsewhere and compare it to tell. Lines before the anchor are not checked.
+Exit status: 0 sound chain, 1 broken chain, usage error or unreadable file.`;
 
-  Exit status: 0 sound chain, 1 broken chain, 2 usage error or unreadable file.`;
+const verifyFlags = {
+  format: { type: 'string', section: 'output', default: 'table', description: 'Output format: table, json or yaml; also VAULT_FORMAT.' },
+} as const satisfies FlagSpec;
 
 /** `audit verify FILE [FILE...]`: checks a file device's hash chain; reads only the files, never the server. */
 async function auditVerify(io: CliIo, args: readonly string[]): Promise<number> {
-  let parsed: ReturnType<typeof parseFlags<{ format: { type: 'string' } }>>;
-  try {
-    parsed = parseFlags(args, { format: { type: 'string' } });
-  } catch (err) {
-    if (!(err instanceof HelpRequested)) throw err;
-    io.stdout(`${VERIFY_HELP}\n`);
-    return EXIT_OK;
-  }
-  const { flags, positionals: files } = parsed;
+  const { flags, positionals: files } = parseFlags(args, verifyFlags);
   const format = parseFormat(flags.format ?? io.env.COFFER_FORMAT ?? io.env.VAULT_FORMAT);
   if (!format) throw new UsageError(`Invalid output format: ${flags.format}`);
-  if (files.length === 0) throw new UsageError(`Not enough arguments (expected at least 1 file, got 0)\n\n${VERIFY_HELP}`);
+  if (files.length === 0) throw new UsageError('Not enough arguments (expected at least 1 file, got 0); see coffer audit verify -help');
   // Every file is looked at before any is checked, so a missing one is a usage error, not a half-checked chain.
   for (const file of files) await expectReadableFile(file);
 
@@ -211,3 +195,25 @@ function reportData(report: ChainReport): Record<string, unknown> {
   if (report.problem) data.problem = { ...report.problem };
   return data;
 }
+
+const auditSubcommands: Subcommands = {
+  enable: {
+    usage: 'audit enable [options] TYPE [K=V...]',
+    summary: 'Enable an audit device (file, socket, syslog)',
+    description: "Enables an audit device of TYPE at -path, or at its type's name; its options follow as key=value.",
+    examples: ['coffer audit enable file file_path=/var/log/coffer/audit.log'],
+    run: auditEnable,
+  },
+  disable: { usage: 'audit disable PATH', summary: 'Disable an audit device', examples: ['coffer audit disable file/'], run: auditDisable },
+  list: { usage: 'audit list [options]', summary: 'List the enabled audit devices', examples: ['coffer audit list -detailed'], run: auditList },
+  verify: {
+    usage: 'audit verify [options] FILE [FILE...]',
+    summary: "Check a file audit log's hash chain (rotated files oldest first)",
+    description: VERIFY_DESCRIPTION,
+    examples: ['coffer audit verify /var/log/coffer/audit.log.1 /var/log/coffer/audit.log'],
+    run: auditVerify,
+  },
+};
+
+/** `audit <subcommand>`: enable, disable and list audit devices (sys/audit), and verify a log's hash chain. */
+export const auditCommand = commandGroup('audit', "Enable, disable and list audit devices, and verify a log's hash chain", auditSubcommands);

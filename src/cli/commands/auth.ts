@@ -5,29 +5,44 @@ import { mountConfigFlags, mountConfigFrom, tuneRequest, withSlash } from '../mo
 import { moveMount } from '../mount-move.js';
 import { goValue, humanDuration, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
-
-/** `auth <subcommand>`: enable, disable, list, tune and move auth methods (sys/auth). */
-export function authCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('auth', authSubcommands, io, args);
-}
+import { commandGroup, type Subcommands } from './subcommands.js';
 
 const authSubcommands: Subcommands = {
-  enable: authEnable,
-  disable: authDisable,
-  list: authList,
-  tune: authTune,
-  /** `auth move auth/SRC auth/DST`: sys/remount, polled until done. */
-  move: (io, args) => moveMount(io, args, 'auth method'),
+  enable: {
+    usage: 'auth enable [options] TYPE',
+    summary: 'Enable an auth method (sys/auth)',
+    description: "Enables an auth method of TYPE (userpass, approle, jwt, kubernetes) at -path, or at its type's name.",
+    examples: ['coffer auth enable userpass', 'coffer auth enable -path=ci approle'],
+    run: authEnable,
+  },
+  disable: {
+    usage: 'auth disable PATH',
+    summary: 'Disable an auth method; the server revokes the tokens it issued',
+    examples: ['coffer auth disable userpass/'],
+    run: authDisable,
+  },
+  list: { usage: 'auth list [options]', summary: 'List the enabled auth methods', examples: ['coffer auth list -detailed'], run: authList },
+  tune: {
+    usage: 'auth tune [options] PATH',
+    summary: "Change an auth method's TTLs, description or options",
+    examples: ['coffer auth tune -default-lease-ttl=1h userpass/'],
+    run: authTune,
+  },
+  move: {
+    usage: 'auth move SOURCE DESTINATION',
+    summary: 'Move an auth method to another path (sys/remount); name both with their auth/ prefix',
+    examples: ['coffer auth move auth/userpass/ auth/people/'],
+    run: (io, args) => moveMount(io, args, 'auth method'),
+  },
 };
 
 /** `auth enable [-path=P] [-description=D] [-default-lease-ttl=T] [-max-lease-ttl=T] TYPE`. */
 async function authEnable(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
     ...mountConfigFlags,
-    path: { type: 'string' },
-    local: { type: 'boolean' },
-    'seal-wrap': { type: 'boolean' },
+    path: { type: 'string', default: 'the type', description: 'Where to mount the method (under auth/).' },
+    local: { type: 'boolean', default: 'false', description: 'Accepted for compatibility (Coffer does not replicate).' },
+    'seal-wrap': { type: 'boolean', default: 'false', description: 'Accepted for compatibility; the barrier already encrypts everything.' },
   });
   expectArgs(positionals, 1);
   const type = positionals[0] as string;
@@ -65,7 +80,9 @@ async function authDisable(io: CliIo, args: readonly string[]): Promise<number> 
 
 /** `auth list [-detailed]`: a Path/Type/Accessor/Description table, or the sys/auth map in JSON/YAML. */
 async function authList(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { detailed: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    detailed: { type: 'boolean', default: 'false', description: 'Show TTLs, options, UUIDs and more columns.' },
+  });
   expectArgs(positionals, 0);
   const client = await session.client();
   let methods: Record<string, Record<string, unknown>>;
@@ -121,3 +138,6 @@ async function authTune(io: CliIo, args: readonly string[]): Promise<number> {
   session.out(`Success! Tuned the auth method at: ${path}`);
   return EXIT_OK;
 }
+
+/** `auth <subcommand>`: enable, disable, list, tune and move auth methods (sys/auth). */
+export const authCommand = commandGroup('auth', 'Enable, disable, list, tune and move auth methods', authSubcommands);

@@ -4,27 +4,11 @@ import type { FlagSpec } from '../flags.js';
 import { unsealKeyFrom } from '../key-entry.js';
 import { keyValueTable, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
+import type { CommandEntry } from './subcommands.js';
 
-export const GENERATE_ROOT_HELP = `Usage: coffer operator generate-root [options] [KEY | -]
-
-  Generates a new root token from a quorum of key shares: unseal key shares with a Shamir seal,
-  recovery key shares with a KMS seal. Start with -init (with -otp, or with neither to have the
-  server make the OTP), then each holder submits one share (KEY, "-" for stdin, or none to be
-  asked on the terminal). After the last share the new token is printed XORed with the OTP, as
-  Vault does; -decode turns it back into the token.
-
-  -generate-otp         Print a fresh OTP of the server's otp_length, for -init -otp.
-  -init                 Start a root token generation (with -otp=OTP, or the server makes one).
-  -otp=OTP              The OTP for -init, and for -decode.
-  -status               Print the running generation's progress.
-  -cancel               Forget the running generation and the shares given so far.
-  -decode=ENCODED       Print the token inside ENCODED ("-" reads it from stdin); needs -otp.
-  -nonce=NONCE          The generation's nonce (default: read from the server's status).
-
-  -pgp-key is not supported yet and is refused.`;
 
 const GENERATE_ROOT_FLAGS = {
-  init: { type: 'boolean', description: 'Start a root token generation.' },
+  init: { type: 'boolean', description: 'Start a root token generation (with -otp, or the server makes the OTP).' },
   'generate-otp': { type: 'boolean', description: "Print a fresh OTP of the server's otp_length and exit." },
   otp: { type: 'string', description: 'The OTP that encodes the new token (with -init), or decodes it (with -decode).' },
   status: { type: 'boolean', description: "Print the running generation's progress." },
@@ -35,7 +19,7 @@ const GENERATE_ROOT_FLAGS = {
 } as const satisfies FlagSpec;
 
 /** `operator generate-root`: Vault's root token generation over sys/generate-root/{attempt,update}. */
-export async function generateRootCommand(io: CliIo, args: readonly string[]): Promise<number> {
+async function generateRootCommand(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, GENERATE_ROOT_FLAGS);
   if (flags['pgp-key'] !== undefined) throw new UsageError('-pgp-key is not supported yet: Coffer cannot encrypt the root token with a PGP key; use -otp or -generate-otp');
   const modes = [flags.init, flags['generate-otp'], flags.status, flags.cancel, flags.decode !== undefined].filter(Boolean).length;
@@ -114,3 +98,19 @@ function printStatus(session: Session, status: Record<string, unknown>): number 
   session.out(keyValueTable(rows));
   return EXIT_OK;
 }
+
+/** `operator generate-root`. */
+export const generateRoot: CommandEntry = {
+  usage: 'operator generate-root [options] [KEY | -]',
+  summary: 'Generate a new root token from a quorum of unseal (or recovery) key shares',
+  description:
+    'Start with -init (with -otp, or with neither to have the server make the OTP), then each holder submits one\n' +
+    'share (KEY, "-" for stdin, or none to be asked on the terminal). After the last share the new token is printed\n' +
+    'XORed with the OTP, as Vault does; -decode turns it back into the token.',
+  examples: [
+    'coffer operator generate-root -init',
+    'coffer operator generate-root',
+    'coffer operator generate-root -decode=ENCODED_TOKEN -otp=OTP',
+  ],
+  run: generateRootCommand,
+};

@@ -1,35 +1,18 @@
 import { CofferApiError, kvApiPath, type KvLocation, type KvResult, type Secret } from '../../client/index.js';
 import { parseDataArgs } from '../data-args.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
-import { keyValuePairs } from '../flags.js';
+import { keyValuePairs, type FlagSpec } from '../flags.js';
 import { headerForMap, mapTable, pathSection, secretField } from '../output.js';
 import { expectArgs, isPlainNotFound, openSession, type CliIo } from '../session.js';
 import { noValue } from './logical.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
+import { commandGroup, type Subcommands } from './subcommands.js';
 
-const mountFlag = { mount: { type: 'string' } } as const;
-
-/** `kv <subcommand>`: KV v1/v2 secrets, with the mount's version found by asking the server. */
-export function kvCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('kv', kvSubcommands, io, args);
-}
-
-const kvSubcommands: Subcommands = {
-  put: (io, args) => writeData(io, args, 'put'),
-  patch: (io, args) => writeData(io, args, 'patch'),
-  get: kvGet,
-  delete: kvDelete,
-  undelete: (io, args) => versionsCommand(io, args, 'undelete'),
-  destroy: (io, args) => versionsCommand(io, args, 'destroy'),
-  list: kvList,
-  metadata: (io, args) => runSubcommand('kv metadata', metadataSubcommands, io, args),
-};
-
-const metadataSubcommands: Subcommands = {
-  get: metadataGet,
-  put: metadataPut,
-  delete: metadataDelete,
-};
+const mountFlag = {
+  mount: { type: 'string', description: 'The KV mount; then KEY is the path inside it (instead of MOUNT/KEY).' },
+} as const satisfies FlagSpec;
+const versionsFlag = {
+  versions: { type: 'string', multiple: true, description: 'Versions to act on, comma-separated or repeated (KV v2).' },
+} as const satisfies FlagSpec;
 
 /** Parses an integer flag value; undefined when the flag was not given. */
 export function intFlag(name: string, raw: string | undefined): number | undefined {
@@ -48,7 +31,10 @@ function versionList(raw: readonly string[]): number[] {
 }
 
 async function writeData(io: CliIo, args: readonly string[], mode: 'put' | 'patch'): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { ...mountFlag, cas: { type: 'string' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    ...mountFlag,
+    cas: { type: 'string', description: 'Check-and-set: write only if the current version is this one (0: only if absent).' },
+  });
   expectArgs(positionals, 1, Infinity);
   const [path, ...pairs] = positionals as [string, ...string[]];
   if (pairs.length === 0) throw new UsageError('Must supply data');
@@ -76,7 +62,10 @@ async function writeData(io: CliIo, args: readonly string[], mode: 'put' | 'patc
 }
 
 async function kvGet(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { ...mountFlag, version: { type: 'string' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    ...mountFlag,
+    version: { type: 'string', default: 'the latest', description: 'The version to read (KV v2).' },
+  });
   expectArgs(positionals, 1);
   const path = positionals[0] as string;
   const version = intFlag('version', flags.version);
@@ -140,7 +129,7 @@ async function readAllowingDeleted(read: () => Promise<Secret | undefined>): Pro
 }
 
 async function kvDelete(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { ...mountFlag, versions: { type: 'string', multiple: true } });
+  const { session, flags, positionals } = openSession(io, args, { ...mountFlag, ...versionsFlag });
   expectArgs(positionals, 1);
   const path = positionals[0] as string;
   const client = await session.client();
@@ -154,7 +143,7 @@ async function kvDelete(io: CliIo, args: readonly string[]): Promise<number> {
 }
 
 async function versionsCommand(io: CliIo, args: readonly string[], operation: 'undelete' | 'destroy'): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { ...mountFlag, versions: { type: 'string', multiple: true } });
+  const { session, flags, positionals } = openSession(io, args, { ...mountFlag, ...versionsFlag });
   expectArgs(positionals, 1);
   const path = positionals[0] as string;
   const versions = versionList(flags.versions ?? []);
@@ -218,10 +207,10 @@ async function metadataGet(io: CliIo, args: readonly string[]): Promise<number> 
 async function metadataPut(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
     ...mountFlag,
-    'max-versions': { type: 'string' },
-    'cas-required': { type: 'boolean' },
-    'delete-version-after': { type: 'string' },
-    'custom-metadata': { type: 'string', multiple: true },
+    'max-versions': { type: 'string', default: "the mount's", description: 'Versions to keep; older ones are removed (0: the mount setting).' },
+    'cas-required': { type: 'boolean', default: 'false', description: 'Refuse writes to this key without -cas.' },
+    'delete-version-after': { type: 'string', description: 'Delete each version this long after it is written ("720h"; "0s": never).' },
+    'custom-metadata': { type: 'string', multiple: true, description: 'A key=value pair of custom metadata; repeat for more.' },
   });
   expectArgs(positionals, 1);
   const path = positionals[0] as string;
@@ -255,3 +244,68 @@ async function metadataDelete(io: CliIo, args: readonly string[]): Promise<numbe
   }
 }
 
+const metadataSubcommands: Subcommands = {
+  get: {
+    usage: 'kv metadata get [options] KEY',
+    summary: "Print a KV v2 key's metadata and versions",
+    examples: ['coffer kv metadata get -mount=secret creds'],
+    run: metadataGet,
+  },
+  put: {
+    usage: 'kv metadata put [options] KEY',
+    summary: "Set a KV v2 key's max versions, CAS requirement, deletion time or custom metadata",
+    examples: ['coffer kv metadata put -mount=secret -max-versions=5 -custom-metadata=owner=ops creds'],
+    run: metadataPut,
+  },
+  delete: {
+    usage: 'kv metadata delete [options] KEY',
+    summary: 'Delete a KV v2 key with every version and its metadata',
+    examples: ['coffer kv metadata delete -mount=secret creds'],
+    run: metadataDelete,
+  },
+};
+
+const kvSubcommands: Subcommands = {
+  put: {
+    usage: 'kv put [options] KEY [K=V | K=@FILE | K=- | -]...',
+    summary: 'Write a secret (a new version on KV v2)',
+    description: 'Writes the data to KEY, replacing what was there. K=@FILE reads a value from a file, K=- from stdin, and "-" alone a JSON object from stdin.',
+    examples: ['coffer kv put -mount=secret creds user=app password=s3cr3t', 'coffer kv put secret/creds @data.json'],
+    run: (io, args) => writeData(io, args, 'put'),
+  },
+  patch: {
+    usage: 'kv patch [options] KEY K=V...',
+    summary: 'Change some fields of a KV v2 secret, keeping the others',
+    examples: ['coffer kv patch -mount=secret creds password=n3w'],
+    run: (io, args) => writeData(io, args, 'patch'),
+  },
+  get: {
+    usage: 'kv get [options] KEY',
+    summary: 'Read a secret',
+    examples: ['coffer kv get -mount=secret creds', 'coffer kv get -field=password secret/creds'],
+    run: kvGet,
+  },
+  delete: {
+    usage: 'kv delete [options] KEY',
+    summary: 'Delete a secret (KV v2: soft-delete the latest version, or -versions)',
+    examples: ['coffer kv delete -mount=secret creds', 'coffer kv delete -versions=1,2 secret/creds'],
+    run: kvDelete,
+  },
+  undelete: {
+    usage: 'kv undelete -versions=N [options] KEY',
+    summary: 'Restore soft-deleted KV v2 versions',
+    examples: ['coffer kv undelete -versions=3 secret/creds'],
+    run: (io, args) => versionsCommand(io, args, 'undelete'),
+  },
+  destroy: {
+    usage: 'kv destroy -versions=N [options] KEY',
+    summary: 'Destroy KV v2 versions for good',
+    examples: ['coffer kv destroy -versions=1 secret/creds'],
+    run: (io, args) => versionsCommand(io, args, 'destroy'),
+  },
+  list: { usage: 'kv list [options] PATH', summary: 'List the keys under a path', examples: ['coffer kv list secret/'], run: kvList },
+  metadata: commandGroup('kv metadata', 'Read, write and delete KV v2 metadata', metadataSubcommands),
+};
+
+/** `kv <subcommand>`: KV v1/v2 secrets, with the mount's version found by asking the server. */
+export const kvCommand = commandGroup('kv', 'Read and write KV v1 and v2 secrets', kvSubcommands);

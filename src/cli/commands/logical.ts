@@ -25,7 +25,10 @@ export async function readCommand(io: CliIo, args: readonly string[]): Promise<n
 
 /** `write PATH [k=v...]`: PUT data to a path. */
 export async function writeCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { force: { type: 'boolean' }, f: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    force: { type: 'boolean', default: 'false', description: 'Send the request even with no data (for paths that take none).' },
+    f: { type: 'boolean', default: 'false', description: 'Short for -force.' },
+  });
   expectArgs(positionals, 1, Infinity);
   const [path, ...pairs] = positionals as [string, ...string[]];
   const data = await parseDataArgs(pairs, io);

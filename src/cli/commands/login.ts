@@ -3,16 +3,17 @@ import { saveToken } from '../config.js';
 import { parseDataArgs } from '../data-args.js';
 import { EXIT_API_ERROR, EXIT_OK, UsageError } from '../exit-codes.js';
 import { loginMethods } from '../login-methods.js';
+import type { FlagSpec } from '../flags.js';
 import { secretField } from '../output.js';
 import { openSession, type CliIo, type Session } from '../session.js';
 
 const loginFlags = {
-  method: { type: 'string' },
-  path: { type: 'string' },
-  'no-store': { type: 'boolean' },
-  'no-print': { type: 'boolean' },
-  'token-only': { type: 'boolean' },
-} as const;
+  method: { type: 'string', default: 'token', description: 'Auth method: token, userpass, approle, jwt or kubernetes.' },
+  path: { type: 'string', default: 'the method', description: 'Where the auth method is mounted (under auth/).' },
+  'no-store': { type: 'boolean', default: 'false', description: 'Do not save the token to ~/.coffer-token.' },
+  'no-print': { type: 'boolean', default: 'false', description: 'Do not print the token; only save it.' },
+  'token-only': { type: 'boolean', default: 'false', description: 'Print only the token and do not save it (-field=token -no-store).' },
+} as const satisfies FlagSpec;
 
 /**
  * `login [-method=TYPE] [-path=P] [K=V...]`, Vault's grammar: authenticates through an auth method,

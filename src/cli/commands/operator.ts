@@ -1,21 +1,16 @@
 import type { CofferClient, InitResponse, RekeyTarget } from '../../client/index.js';
 import { EXIT_OK, UsageError } from '../exit-codes.js';
-
-/** Vault's exit status for `operator init -status` against an uninitialized server. */
-const EXIT_NOT_INITIALIZED = 2;
 import { keyValueTable, structured } from '../output.js';
 import { expectArgs, openSession, type CliIo, type Session } from '../session.js';
 import { unsealKeyFrom } from '../key-entry.js';
-import { generateRootCommand, GENERATE_ROOT_HELP } from './generate-root.js';
+import { generateRoot } from './generate-root.js';
 import { printSealStatus } from './status.js';
 import { snapshotCommand } from './snapshot.js';
-import { withHelp } from './subcommand-help.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
+import { commandGroup, type Subcommands } from './subcommands.js';
 
-/** `operator <subcommand>`: initialize, unseal, seal and rekey a server, generate a root token (sys/init, sys/unseal, sys/seal, sys/rekey, sys/generate-root). */
-export function operatorCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('operator', operatorSubcommands, io, args);
-}
+
+/** Vault's exit status for `operator init -status` against an uninitialized server. */
+const EXIT_NOT_INITIALIZED = 2;
 
 /** Vault's defaults for `operator init`. */
 const DEFAULT_KEY_SHARES = 5;
@@ -23,77 +18,21 @@ const DEFAULT_KEY_THRESHOLD = 3;
 /** Vault's wrapAtLength width for prose the CLI prints. */
 const LINE_WIDTH = 78;
 
-const INIT_HELP = `Usage: coffer operator init [-key-shares=5] [-key-threshold=3] [-status] [-format=table|json|yaml]
 
-  Initializes a server's store. With a Shamir seal (seal "shamir" {} in the server's config) a
-  random unseal key is split into -key-shares shares, any -key-threshold of which unseal the
-  server; the shares and the initial root token are printed once and never again. With a KMS
-  seal (local, awskms, transit, pkcs11) the KMS unseals and a random recovery key is split
-  instead: its shares authorize a rekey of the recovery key and a seal migration.
 
-  -key-shares=N      Number of unseal key shares (default 5).
-  -key-threshold=N   Shares needed to unseal (default 3).
-  -recovery-shares=N     KMS seals: number of recovery key shares (default 5).
-  -recovery-threshold=N  KMS seals: recovery shares needed (default 3).
-  -status            Only report whether the server is initialized: exit 0 if it is, 2 if not.
-  -format=json       Print unseal_keys_b64, unseal_keys_hex, unseal_shares, unseal_threshold,
-                     recovery_keys_*, root_token, as Vault's CLI does.
 
-  -pgp-keys and -root-token-pgp-key are not supported yet and are refused.`;
 
-const UNSEAL_HELP = `Usage: coffer operator unseal [-reset] [-migrate] [-format=table|json|yaml] [KEY | -]
-
-  Submits one unseal key share (hex or base64) to a server sealed by a Shamir seal and prints
-  the seal status: the progress towards the threshold, or Sealed false once enough shares were
-  given. Run it once per share; each share holder can run it from their own terminal.
-
-  With no KEY the share is asked for on the terminal, without echo (safer than an argument,
-  which other users of the machine can see in the process list). "-" reads it from stdin.
-
-  -reset   Forget the shares submitted so far and start again.
-  -migrate  During a seal migration (the old seal stanza has disabled = "true"): submit the
-            unseal key share (Shamir to KMS) or recovery key share (KMS to Shamir).`;
-
-const SEAL_HELP = `Usage: coffer operator seal
-
-  Seals the server: it forgets its root key and answers 503 to everything but the status
-  endpoints until it is unsealed again. Needs a token with sudo on sys/seal.`;
-
-const REKEY_HELP = `Usage: coffer operator rekey [-target=barrier|recovery] [-init -key-shares=N -key-threshold=N | -status | -cancel | KEY | -]
-
-  Replaces the unseal key of a Shamir-sealed server (or, with -target=recovery, the recovery
-  key of a KMS-sealed one) by a new random key split into new shares. Shares of the current key
-  authorize it: start with -init, then each holder submits one share (KEY, "-" for stdin, or
-  none to be asked on the terminal). Once enough were given the new shares are printed, once.
-  The root key and the data do not change; only the root key's wrapping does.
-
-  -init              Start a rekey to -key-shares shares (default 5), -key-threshold (default 3).
-  -status            Print the running rekey's progress.
-  -cancel            Forget the running rekey and the shares given so far.
-  -nonce=NONCE       The rekey's nonce (default: read from the server's status).
-  -target=recovery   Rekey a KMS seal's recovery key instead of the unseal key.
-
-  -pgp-keys and -backup are not supported yet and are refused.`;
-
-const operatorSubcommands: Subcommands = {
-  init: withHelp(INIT_HELP, operatorInit),
-  unseal: withHelp(UNSEAL_HELP, operatorUnseal),
-  seal: withHelp(SEAL_HELP, operatorSeal),
-  rekey: withHelp(REKEY_HELP, operatorRekey),
-  'generate-root': withHelp(GENERATE_ROOT_HELP, generateRootCommand),
-  snapshot: snapshotCommand,
-};
 
 /** `operator init`: PUT sys/init, then the shares and root token as Vault prints them. */
 async function operatorInit(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
-    'key-shares': { type: 'string' },
-    'key-threshold': { type: 'string' },
-    status: { type: 'boolean' },
-    'pgp-keys': { type: 'string' },
-    'root-token-pgp-key': { type: 'string' },
-    'recovery-shares': { type: 'string' },
-    'recovery-threshold': { type: 'string' },
+    'key-shares': { type: 'string', default: String(DEFAULT_KEY_SHARES), description: 'Number of unseal key shares (Shamir seal).' },
+    'key-threshold': { type: 'string', default: String(DEFAULT_KEY_THRESHOLD), description: 'Shares needed to unseal (Shamir seal).' },
+    status: { type: 'boolean', default: 'false', description: 'Only report whether the server is initialized: exit 0 if it is, 2 if not.' },
+    'pgp-keys': { type: 'string', description: 'Not supported yet: refused.' },
+    'root-token-pgp-key': { type: 'string', description: 'Not supported yet: refused.' },
+    'recovery-shares': { type: 'string', default: String(DEFAULT_KEY_SHARES), description: 'KMS seals: number of recovery key shares.' },
+    'recovery-threshold': { type: 'string', default: String(DEFAULT_KEY_THRESHOLD), description: 'KMS seals: recovery shares needed.' },
   });
   expectArgs(positionals, 0);
   if (flags['pgp-keys'] !== undefined) {
@@ -184,7 +123,14 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
 
 /** `operator unseal [KEY|-]` / `operator unseal -reset`: one share to sys/unseal, then the seal status. */
 async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { reset: { type: 'boolean' }, migrate: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    reset: { type: 'boolean', default: 'false', description: 'Forget the shares submitted so far and start again.' },
+    migrate: {
+      type: 'boolean',
+      default: 'false',
+      description: 'During a seal migration: submit the unseal key share (Shamir to KMS) or recovery key share (KMS to Shamir).',
+    },
+  });
   expectArgs(positionals, 0, flags.reset ? 0 : 1);
   const client = await session.client();
   if (flags.reset) {
@@ -223,15 +169,15 @@ async function operatorSeal(io: CliIo, args: readonly string[]): Promise<number>
 /** `operator rekey`: -init / -status / -cancel, or one share of the current key to sys/rekey/update. */
 async function operatorRekey(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
-    init: { type: 'boolean' },
-    status: { type: 'boolean' },
-    cancel: { type: 'boolean' },
-    nonce: { type: 'string' },
-    target: { type: 'string' },
-    'key-shares': { type: 'string' },
-    'key-threshold': { type: 'string' },
-    'pgp-keys': { type: 'string' },
-    backup: { type: 'boolean' },
+    init: { type: 'boolean', default: 'false', description: 'Start a rekey to -key-shares shares and -key-threshold.' },
+    status: { type: 'boolean', default: 'false', description: "Print the running rekey's progress." },
+    cancel: { type: 'boolean', default: 'false', description: 'Forget the running rekey and the shares given so far.' },
+    nonce: { type: 'string', description: "The rekey's nonce; read from the server's status when not given." },
+    target: { type: 'string', default: 'barrier', description: '"barrier" rekeys the unseal key; "recovery" a KMS seal\'s recovery key.' },
+    'key-shares': { type: 'string', default: String(DEFAULT_KEY_SHARES), description: 'Number of shares of the new key (with -init).' },
+    'key-threshold': { type: 'string', default: String(DEFAULT_KEY_THRESHOLD), description: 'Shares of the new key needed (with -init).' },
+    'pgp-keys': { type: 'string', description: 'Not supported yet: refused.' },
+    backup: { type: 'boolean', default: 'false', description: 'Not supported yet: refused.' },
   });
   const target = flags.target ?? 'barrier';
   if (target !== 'barrier' && target !== 'recovery') throw new UsageError(`invalid value "${target}" for flag -target: must be barrier or recovery`);
@@ -331,3 +277,48 @@ function wrap(text: string): string {
   if (line) lines.push(line);
   return lines.join('\n');
 }
+
+const operatorSubcommands: Subcommands = {
+  init: {
+    usage: 'operator init [options]',
+    summary: "Initialize a server's store and print its unseal (or recovery) key shares and root token",
+    description:
+      'Initializes the store. With a Shamir seal (the default) a random unseal key is split into -key-shares shares,\n' +
+      'any -key-threshold of which unseal the server; with a KMS seal (local, awskms, transit, pkcs11) the KMS\n' +
+      'unseals and a recovery key is split instead. The shares and the root token are printed once, never again.',
+    examples: ['coffer operator init', 'coffer operator init -key-shares=3 -key-threshold=2 -format=json'],
+    run: operatorInit,
+  },
+  unseal: {
+    usage: 'operator unseal [options] [KEY | -]',
+    summary: 'Submit one unseal key share',
+    description:
+      'Submits one unseal key share (hex or base64) and prints the seal status. With no KEY the share is asked for\n' +
+      'on the terminal without echo (an argument is visible in the process list); "-" reads it from stdin.',
+    examples: ['coffer operator unseal', 'coffer operator unseal -reset'],
+    run: operatorUnseal,
+  },
+  seal: {
+    usage: 'operator seal',
+    summary: 'Seal the server (needs sudo on sys/seal)',
+    examples: ['coffer operator seal'],
+    run: operatorSeal,
+  },
+  rekey: {
+    usage: 'operator rekey [options] [KEY | -]',
+    summary: 'Replace the unseal (or recovery) key by a new one split into new shares',
+    description:
+      'Shares of the current key authorize it: start with -init, then each holder submits one share. Once enough were\n' +
+      'given the new shares are printed, once. The root key and the data do not change; only its wrapping does.',
+    examples: ['coffer operator rekey -init -key-shares=5 -key-threshold=3', 'coffer operator rekey -target=recovery -status'],
+    run: operatorRekey,
+  },
+  'generate-root': generateRoot,
+  snapshot: snapshotCommand('operator snapshot'),
+  raft: commandGroup('operator raft', 'Vault integrated-storage commands Coffer maps to its own (snapshot)', {
+    snapshot: snapshotCommand('operator raft snapshot'),
+  }),
+};
+
+/** `operator <subcommand>`: initialize, unseal, seal and rekey a server, generate a root token, snapshots. */
+export const operatorCommand = commandGroup('operator', 'Initialize, unseal, seal and rekey a server; generate a root token; snapshots', operatorSubcommands);

@@ -2,18 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { EXIT_API_ERROR, EXIT_OK, UsageError } from '../exit-codes.js';
 import { structured } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
-
-/** `policy <subcommand>`: manage ACL policies. */
-export function policyCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('policy', policySubcommands, io, args);
-}
+import { commandGroup, type Subcommands } from './subcommands.js';
 
 const policySubcommands: Subcommands = {
-  write: policyWrite,
-  read: policyRead,
-  list: policyList,
-  delete: policyDelete,
+  write: {
+    usage: 'policy write NAME FILE|-',
+    summary: 'Write an ACL policy from an HCL file ("-" reads stdin)',
+    examples: ['coffer policy write app-read app-read.hcl', 'echo \'path "secret/*" { capabilities = ["read"] }\' | coffer policy write reader -'],
+    run: policyWrite,
+  },
+  read: { usage: 'policy read NAME', summary: "Print a policy's text", examples: ['coffer policy read default'], run: policyRead },
+  list: { usage: 'policy list', summary: 'List the policies', examples: ['coffer policy list'], run: policyList },
+  delete: { usage: 'policy delete NAME', summary: 'Delete a policy', examples: ['coffer policy delete app-read'], run: policyDelete },
 };
 
 async function policyWrite(io: CliIo, args: readonly string[]): Promise<number> {
@@ -82,3 +82,6 @@ async function policyDelete(io: CliIo, args: readonly string[]): Promise<number>
   session.out(`Success! Deleted policy: ${name}`);
   return EXIT_OK;
 }
+
+/** `policy <subcommand>`: manage ACL policies. */
+export const policyCommand = commandGroup('policy', 'Write, read, list and delete ACL policies', policySubcommands);

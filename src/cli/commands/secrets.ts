@@ -5,29 +5,44 @@ import { mountConfigFlags as configFlags, mountConfigFrom as configFrom, tuneReq
 import { moveMount } from '../mount-move.js';
 import { goValue, humanDuration, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
-
-/** `secrets <subcommand>`: enable, disable, list, tune and move secrets engines. */
-export function secretsCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('secrets', secretsSubcommands, io, args);
-}
+import { commandGroup, type Subcommands } from './subcommands.js';
 
 const secretsSubcommands: Subcommands = {
-  enable: secretsEnable,
-  disable: secretsDisable,
-  list: secretsList,
-  tune: secretsTune,
-  /** `secrets move SRC DST`: sys/remount, polled until done. */
-  move: (io, args) => moveMount(io, args, 'secrets engine'),
+  enable: {
+    usage: 'secrets enable [options] TYPE',
+    summary: 'Enable a secrets engine (sys/mounts)',
+    description: "Enables a secrets engine of TYPE (kv, transit, cubbyhole...) at -path, or at its type's name.",
+    examples: ['coffer secrets enable -path=secret -version=2 kv', 'coffer secrets enable transit'],
+    run: secretsEnable,
+  },
+  disable: {
+    usage: 'secrets disable PATH',
+    summary: 'Disable a secrets engine and delete its data',
+    examples: ['coffer secrets disable kv1/'],
+    run: secretsDisable,
+  },
+  list: { usage: 'secrets list [options]', summary: 'List the enabled secrets engines', examples: ['coffer secrets list -detailed'], run: secretsList },
+  tune: {
+    usage: 'secrets tune [options] PATH',
+    summary: "Change a secrets engine's TTLs, description or options",
+    examples: ['coffer secrets tune -max-lease-ttl=24h secret/'],
+    run: secretsTune,
+  },
+  move: {
+    usage: 'secrets move SOURCE DESTINATION',
+    summary: 'Move a secrets engine to another path, keeping its data (sys/remount)',
+    examples: ['coffer secrets move secret/ kv/'],
+    run: (io, args) => moveMount(io, args, 'secrets engine'),
+  },
 };
 
 async function secretsEnable(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
     ...configFlags,
-    path: { type: 'string' },
-    version: { type: 'string' },
-    local: { type: 'boolean' },
-    'seal-wrap': { type: 'boolean' },
+    path: { type: 'string', default: 'the type', description: 'Where to mount the engine.' },
+    version: { type: 'string', description: 'KV version (1 or 2); the same as -options=version=N.' },
+    local: { type: 'boolean', default: 'false', description: 'Accepted for compatibility (Coffer does not replicate).' },
+    'seal-wrap': { type: 'boolean', default: 'false', description: 'Accepted for compatibility; the barrier already encrypts everything.' },
   });
   expectArgs(positionals, 1);
   const type = positionals[0] as string;
@@ -63,7 +78,9 @@ async function secretsDisable(io: CliIo, args: readonly string[]): Promise<numbe
 }
 
 async function secretsList(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { detailed: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    detailed: { type: 'boolean', default: 'false', description: 'Show TTLs, options, UUIDs and more columns.' },
+  });
   expectArgs(positionals, 0);
   const client = await session.client();
   let mounts: Record<string, Record<string, unknown>>;
@@ -113,3 +130,6 @@ async function secretsTune(io: CliIo, args: readonly string[]): Promise<number> 
   session.out(`Success! Tuned the secrets engine at: ${path}`);
   return EXIT_OK;
 }
+
+/** `secrets <subcommand>`: enable, disable, list, tune and move secrets engines. */
+export const secretsCommand = commandGroup('secrets', 'Enable, disable, list, tune and move secrets engines', secretsSubcommands);

@@ -4,32 +4,8 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { EXIT_API_ERROR, EXIT_OK } from '../exit-codes.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
-import { withHelp } from './subcommand-help.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
+import { commandGroup, type Subcommands } from './subcommands.js';
 
-const SAVE_HELP = `Usage: coffer operator snapshot save FILE
-
-  Saves a point-in-time snapshot of the whole store (sys/storage/snapshot, sudo) to FILE. The
-  snapshot holds every entry as stored, encrypted by the barrier, and ends with a SHA-256
-  checksum, which is checked before FILE is written in place.`;
-
-const RESTORE_HELP = `Usage: coffer operator snapshot restore [-force] FILE
-
-  Replaces the whole store with the snapshot in FILE (sys/storage/snapshot, sudo). A corrupt or
-  truncated file is refused and nothing changes.
-
-  -force   Restore even a snapshot sealed under other keys (sys/storage/snapshot-force). The
-           server is then sealed until it is unsealed with the keys of the snapshot's store.`;
-
-/** `operator snapshot save|restore`. */
-export function snapshotCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('operator snapshot', snapshotSubcommands, io, args);
-}
-
-const snapshotSubcommands: Subcommands = {
-  save: withHelp(SAVE_HELP, snapshotSave),
-  restore: withHelp(RESTORE_HELP, snapshotRestore),
-};
 
 /**
  * Streams the snapshot into FILE.partial while hashing everything but its last 32 bytes (the
@@ -74,7 +50,13 @@ async function snapshotSave(io: CliIo, args: readonly string[]): Promise<number>
 }
 
 async function snapshotRestore(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { force: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    force: {
+      type: 'boolean',
+      default: 'false',
+      description: "Restore even a snapshot sealed under other keys (sys/storage/snapshot-force); the server is then sealed until unsealed with that store's keys.",
+    },
+  });
   expectArgs(positionals, 1);
   const file = positionals[0]!;
   let bytes: Buffer;
@@ -93,4 +75,28 @@ async function snapshotRestore(io: CliIo, args: readonly string[]): Promise<numb
   for (const warning of warnings) session.err(`WARNING! ${warning}`);
   session.out('Success! Snapshot restored.');
   return EXIT_OK;
+}
+
+/** `operator snapshot save|restore` (also `operator raft snapshot ...`, as scripts for Vault's integrated storage call it). */
+export function snapshotCommand(group: string): ReturnType<typeof commandGroup> {
+  const subcommands: Subcommands = {
+    save: {
+      usage: `${group} save FILE`,
+      summary: 'Save a snapshot of the whole store to FILE',
+      description:
+        'Saves a point-in-time snapshot of the whole store (sys/storage/snapshot, sudo) to FILE. The snapshot holds every\n' +
+        'entry as stored, encrypted by the barrier, and ends with a SHA-256 checksum, which is checked before FILE is\n' +
+        'written in place.',
+      examples: [`coffer ${group} save backup.snap`],
+      run: snapshotSave,
+    },
+    restore: {
+      usage: `${group} restore [-force] FILE`,
+      summary: 'Replace the whole store with a snapshot',
+      description: 'Replaces the whole store with the snapshot in FILE (sys/storage/snapshot, sudo). A corrupt or truncated file is\nrefused and nothing changes.',
+      examples: [`coffer ${group} restore backup.snap`],
+      run: snapshotRestore,
+    },
+  };
+  return commandGroup(group, 'Save or restore a snapshot of the store', subcommands);
 }

@@ -4,37 +4,24 @@ import { keyValuePairs } from '../flags.js';
 import { structured } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
 import { intFlag } from './kv.js';
-import { runSubcommand, type Subcommands } from './subcommands.js';
-
-/** `token <subcommand>`: create, look up, renew, revoke tokens and ask their capabilities. */
-export function tokenCommand(io: CliIo, args: readonly string[]): Promise<number> {
-  return runSubcommand('token', tokenSubcommands, io, args);
-}
-
-const tokenSubcommands: Subcommands = {
-  create: tokenCreate,
-  lookup: tokenLookup,
-  renew: tokenRenew,
-  revoke: tokenRevoke,
-  capabilities: tokenCapabilities,
-};
+import { commandGroup, type Subcommands } from './subcommands.js';
 
 async function tokenCreate(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
-    id: { type: 'string' },
-    policy: { type: 'string', multiple: true },
-    ttl: { type: 'string' },
-    'explicit-max-ttl': { type: 'string' },
-    'num-uses': { type: 'string' },
-    renewable: { type: 'boolean' },
-    orphan: { type: 'boolean' },
-    period: { type: 'string' },
-    'display-name': { type: 'string' },
-    metadata: { type: 'string', multiple: true },
-    'no-default-policy': { type: 'boolean' },
-    role: { type: 'string' },
-    type: { type: 'string' },
-    'entity-alias': { type: 'string' },
+    id: { type: 'string', default: 'random', description: 'The token value to create (root only).' },
+    policy: { type: 'string', multiple: true, default: "the caller's", description: 'A policy of the token; repeat or comma-separate for more.' },
+    ttl: { type: 'string', description: 'Initial TTL ("1h"); the default is the mount\'s default lease TTL.' },
+    'explicit-max-ttl': { type: 'string', description: 'A hard limit on the lifetime that renewals cannot pass.' },
+    'num-uses': { type: 'string', default: '0 (unlimited)', description: 'Uses before the token is revoked.' },
+    renewable: { type: 'boolean', default: 'true', description: 'Whether the token may be renewed.' },
+    orphan: { type: 'boolean', default: 'false', description: 'Create a token with no parent (sudo), so revoking the caller keeps it.' },
+    period: { type: 'string', description: 'Make a periodic token, renewable by this much forever.' },
+    'display-name': { type: 'string', description: 'A name shown in lookups and audit entries.' },
+    metadata: { type: 'string', multiple: true, description: 'A key=value pair of metadata; repeat for more.' },
+    'no-default-policy': { type: 'boolean', default: 'false', description: 'Do not attach the "default" policy.' },
+    role: { type: 'string', description: 'Create the token through this token role (auth/token/create/ROLE).' },
+    type: { type: 'string', default: 'service', description: 'Token type; only "service" is supported.' },
+    'entity-alias': { type: 'string', description: 'Tie the token to this entity alias (with -role).' },
   });
   expectArgs(positionals, 0);
   const request: TokenCreateRequest = {};
@@ -64,7 +51,9 @@ async function tokenCreate(io: CliIo, args: readonly string[]): Promise<number> 
 }
 
 async function tokenLookup(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { accessor: { type: 'boolean' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    accessor: { type: 'boolean', default: 'false', description: 'The argument is an accessor, not a token.' },
+  });
   expectArgs(positionals, 0, 1);
   const subject = positionals[0];
   if (flags.accessor && !subject) throw new UsageError('Not enough arguments (expected 1, got 0)');
@@ -81,7 +70,10 @@ async function tokenLookup(io: CliIo, args: readonly string[]): Promise<number> 
 }
 
 async function tokenRenew(io: CliIo, args: readonly string[]): Promise<number> {
-  const { session, flags, positionals } = openSession(io, args, { increment: { type: 'string' }, i: { type: 'string' } });
+  const { session, flags, positionals } = openSession(io, args, {
+    increment: { type: 'string', description: 'The TTL asked for ("1h"); the default is the token\'s own.' },
+    i: { type: 'string', description: 'Short for -increment.' },
+  });
   expectArgs(positionals, 0, 1);
   const client = await session.client();
   let secret: Secret | undefined;
@@ -95,9 +87,9 @@ async function tokenRenew(io: CliIo, args: readonly string[]): Promise<number> {
 
 async function tokenRevoke(io: CliIo, args: readonly string[]): Promise<number> {
   const { session, flags, positionals } = openSession(io, args, {
-    accessor: { type: 'boolean' },
-    self: { type: 'boolean' },
-    mode: { type: 'string' },
+    accessor: { type: 'boolean', default: 'false', description: 'The argument is an accessor, not a token.' },
+    self: { type: 'boolean', default: 'false', description: "Revoke the caller's own token." },
+    mode: { type: 'string', description: '"orphan" keeps the children (they become orphans); "path" is not supported.' },
   });
   const mode = flags.mode ?? '';
   if (mode !== '' && mode !== 'orphan' && mode !== 'path') throw new UsageError(`Invalid -mode "${mode}": must be "orphan" or "path"`);
@@ -139,3 +131,39 @@ async function tokenCapabilities(io: CliIo, args: readonly string[]): Promise<nu
   session.out(session.format === 'table' ? sorted.join(', ') : structured(sorted, session.format));
   return EXIT_OK;
 }
+
+const tokenSubcommands: Subcommands = {
+  create: {
+    usage: 'token create [options]',
+    summary: 'Create a token (a child of the caller, unless -orphan)',
+    examples: ['coffer token create -policy=app-read -ttl=1h', 'coffer token create -wrap-ttl=5m -policy=app-read'],
+    run: tokenCreate,
+  },
+  lookup: {
+    usage: 'token lookup [options] [TOKEN | ACCESSOR]',
+    summary: 'Show a token (the caller\'s own without an argument)',
+    examples: ['coffer token lookup', 'coffer token lookup -accessor 8609694a-cdbc-db9b-d345-e782dbb562ed'],
+    run: tokenLookup,
+  },
+  renew: {
+    usage: 'token renew [options] [TOKEN]',
+    summary: 'Renew a token (the caller\'s own without an argument)',
+    examples: ['coffer token renew -increment=1h'],
+    run: tokenRenew,
+  },
+  revoke: {
+    usage: 'token revoke [options] [TOKEN | ACCESSOR]',
+    summary: 'Revoke a token and, unless -mode=orphan, its children',
+    examples: ['coffer token revoke -self', 'coffer token revoke -accessor 8609694a-cdbc-db9b-d345-e782dbb562ed'],
+    run: tokenRevoke,
+  },
+  capabilities: {
+    usage: 'token capabilities [TOKEN] PATH',
+    summary: 'Print what a token (the caller\'s own without TOKEN) may do on a path',
+    examples: ['coffer token capabilities secret/data/creds'],
+    run: tokenCapabilities,
+  },
+};
+
+/** `token <subcommand>`: create, look up, renew, revoke tokens and ask their capabilities. */
+export const tokenCommand = commandGroup('token', 'Create, look up, renew and revoke tokens', tokenSubcommands);
