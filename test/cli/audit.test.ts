@@ -368,7 +368,7 @@ describe('coffer audit against a real dev server', () => {
     });
   });
 
-  describe('usage errors exit 2', () => {
+  describe('usage errors exit 1', () => {
     const usage = async (args: string[], message: RegExp) => {
       const result = await coffer(args);
       assert.equal(result.code, EXIT_USAGE, `coffer ${args.join(' ')}: ${result.stdout}${result.stderr}`);

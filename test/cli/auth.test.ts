@@ -152,7 +152,7 @@ describe('coffer auth and login against a real dev server', () => {
       assert.match(result.stderr, /Code: 400/);
     });
 
-    it('auth enable without a TYPE is a usage error (exit 2)', async () => {
+    it('auth enable without a TYPE is a usage error (exit 1)', async () => {
       const result = await coffer(['auth', 'enable']);
       assert.equal(result.code, EXIT_USAGE);
       assert.match(result.stderr, /Not enough arguments/);
@@ -294,7 +294,7 @@ describe('coffer auth and login against a real dev server', () => {
       assert.equal(tableValue(out, 'wrapped_accessor:'), accessor, out);
     });
 
-    it('write without data and without -f is a usage error (exit 2)', async () => {
+    it('write without data and without -f is a usage error (exit 1)', async () => {
       const result = await coffer(['write', 'auth/approle/role/wrapped/secret-id']);
       assert.equal(result.code, EXIT_USAGE);
       assert.match(result.stderr, /Must supply data or use -force/);
@@ -397,7 +397,7 @@ describe('coffer auth and login against a real dev server', () => {
       assert.equal(tableValue(out, 'policies'), '["ci" "default"]');
     });
 
-    it('write auth/jwt/login jwt=@ a file that does not exist is a usage error (exit 2) naming the file', async () => {
+    it('write auth/jwt/login jwt=@ a file that does not exist is a usage error (exit 1) naming the file', async () => {
       const result = await coffer(['write', 'auth/jwt/login', 'role=ci', 'jwt=@/nonexistent/ci.jwt']);
       assert.equal(result.code, EXIT_USAGE);
       assert.match(result.stderr, /^Failed to read \/nonexistent\/ci\.jwt: /);
@@ -448,7 +448,7 @@ describe('coffer auth and login against a real dev server', () => {
     });
   });
 
-  describe('login usage errors (exit 2, no token stored)', () => {
+  describe('login usage errors (exit 1, no token stored)', () => {
     const usage = async (args: string[], message: RegExp, stdin?: string) => {
       const home = await freshHome();
       const result = await coffer(args, { home, token: null, stdin });

@@ -99,12 +99,12 @@ describe('coffer operator against a server with seal "shamir"', () => {
     assert.equal((await expectExit(['operator', 'init', '-status'], EXIT_NOT_INITIALIZED)).stdout.trim(), 'Vault is not initialized');
   });
 
-  it('operator unseal with no key and no terminal refuses with exit 2 instead of waiting', async () => {
+  it('operator unseal with no key and no terminal refuses with exit 1 instead of waiting', async () => {
     const { stderr } = await expectExit(['operator', 'unseal'], EXIT_USAGE);
     assert.match(stderr, /No unseal key given: pass it as an argument, or - to read it from stdin; there is no terminal/);
   });
 
-  it('operator rekey -h describes -init, -status, -cancel and -target; two modes at once exit 2', async () => {
+  it('operator rekey -h describes -init, -status, -cancel and -target; two modes at once exit 1', async () => {
     const help = await expectExit(['operator', 'rekey', '-h'], 0);
     for (const flag of ['-init', '-status', '-cancel', '-target=recovery']) assert.ok(help.stdout.includes(flag), flag);
     const { stderr } = await expectExit(['operator', 'rekey', '-init', '-cancel'], EXIT_USAGE);

@@ -71,9 +71,9 @@ describe('server log format', () => {
     assert.match(s.output(), /^\d{4}-\d\d-\d\dT[\d:.]+Z \[WARN\]  storage is not initialized: initialize it with PUT \/v1\/sys\/init$/m);
   });
 
-  it('refuses an unknown -log-format with usage (exit 2)', () => {
+  it('refuses an unknown -log-format with usage (exit 1)', () => {
     const result = spawnSync(process.execPath, [COFFER_BIN, 'server', '-dev', '-log-format=xml'], { encoding: 'utf8', timeout: 15_000 });
-    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /unknown log-format "xml"/);
   });
 
