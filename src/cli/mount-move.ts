@@ -19,7 +19,7 @@ export async function moveMount(io: CliIo, args: readonly string[], what: 'secre
   const client = await session.client();
   let id: string;
   try {
-    id = await client.startRemount(source, destination);
+    id = await client.remount.start(source, destination);
   } catch (err) {
     return session.fail(`moving ${what} ${source} to ${destination}`, err);
   }
@@ -28,7 +28,7 @@ export async function moveMount(io: CliIo, args: readonly string[], what: 'secre
   for (;;) {
     let status: string;
     try {
-      const migration = await client.remountStatus(id);
+      const migration = await client.remount.status(id);
       if (!migration) throw new Error('the server does not know this migration');
       status = migration.migration_info.status;
     } catch (err) {

@@ -1,4 +1,8 @@
-export { CofferClient, type AuditDevice, type AuditEnableRequest, type AuthMountRequest, type InitRequest, type InitResponse, type MountMigration, type MountRequest, type RekeyTarget, type TokenCreateRequest } from './client.js';
+export { CofferClient } from './client.js';
+export type { AuditDevice, AuditEnableRequest } from './audit-devices.js';
+export type { MountMigration, MountRequest } from './mounts.js';
+export type { InitRequest, InitResponse, RekeyTarget } from './operator.js';
+export type { TokenCreateRequest } from './token.js';
 export { CofferApiError, CofferConnectionError } from './errors.js';
 export { KvClient, KvVersionError, kvApiPath, type KvLocation, type KvOptions, type KvResult } from './kv.js';
 export type { AuthInfo, ClientConfig, RequestOptions, Secret, WrapInfo } from './types.js';

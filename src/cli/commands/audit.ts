@@ -27,7 +27,7 @@ async function auditEnable(io: CliIo, args: readonly string[]): Promise<number> 
   if (flags.local) device.local = true;
   const client = await session.client();
   try {
-    await client.enableAudit(path, device);
+    await client.audit.enable(path, device);
   } catch (err) {
     return session.fail('enabling audit device', err);
   }
@@ -52,7 +52,7 @@ async function auditDisable(io: CliIo, args: readonly string[]): Promise<number>
   const path = withSlash(positionals[0] as string);
   const client = await session.client();
   try {
-    await client.disableAudit(path);
+    await client.audit.disable(path);
   } catch (err) {
     return session.fail('disabling audit device', err);
   }
@@ -69,7 +69,7 @@ async function auditList(io: CliIo, args: readonly string[]): Promise<number> {
   const client = await session.client();
   let devices: Record<string, AuditDevice>;
   try {
-    devices = await client.auditDevices();
+    devices = await client.audit.list();
   } catch (err) {
     return session.fail('retrieving audits', err);
   }

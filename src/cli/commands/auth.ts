@@ -1,4 +1,4 @@
-import type { AuthMountRequest } from '../../client/index.js';
+import type { MountRequest } from '../../client/index.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
 import { mountConfigFlags, mountConfigFrom, tuneRequest, withSlash } from '../mount-flags.js';
@@ -48,14 +48,14 @@ async function authEnable(io: CliIo, args: readonly string[]): Promise<number> {
   const type = positionals[0] as string;
   // Like Vault, the method is enabled at its type's name unless -path says otherwise.
   const path = withSlash(flags.path || type);
-  const mount: AuthMountRequest = { type, description: flags.description ?? '', config: mountConfigFrom(flags) };
+  const mount: MountRequest = { type, description: flags.description ?? '', config: mountConfigFrom(flags) };
   const options = keyValuePairs('options', flags.options ?? []);
   if (Object.keys(options).length > 0) mount.options = options;
   if (flags.local) mount.local = true;
   if (flags['seal-wrap']) mount.seal_wrap = true;
   const client = await session.client();
   try {
-    await client.enableAuth(path, mount);
+    await client.auth.enable(path, mount);
   } catch (err) {
     return session.fail(`enabling ${type} auth`, err);
   }
@@ -70,7 +70,7 @@ async function authDisable(io: CliIo, args: readonly string[]): Promise<number> 
   const path = withSlash(positionals[0] as string);
   const client = await session.client();
   try {
-    await client.disableAuth(path);
+    await client.auth.disable(path);
   } catch (err) {
     return session.fail(`disabling auth method at ${path}`, err);
   }
@@ -87,7 +87,7 @@ async function authList(io: CliIo, args: readonly string[]): Promise<number> {
   const client = await session.client();
   let methods: Record<string, Record<string, unknown>>;
   try {
-    methods = await client.authMethods();
+    methods = await client.auth.list();
   } catch (err) {
     return session.fail('listing enabled authentications', err);
   }
@@ -131,7 +131,7 @@ async function authTune(io: CliIo, args: readonly string[]): Promise<number> {
   const path = withSlash(positionals[0] as string);
   const client = await session.client();
   try {
-    await client.tuneAuth(path, tuneRequest(flags));
+    await client.auth.tune(path, tuneRequest(flags));
   } catch (err) {
     return session.fail(`tuning auth method ${path}`, err);
   }

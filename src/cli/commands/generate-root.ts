@@ -42,25 +42,25 @@ async function generateRootCommand(io: CliIo, args: readonly string[]): Promise<
   const client = await session.client();
   try {
     if (flags['generate-otp']) {
-      const length = Number((await client.generateRootStatus()).otp_length ?? 0);
+      const length = Number((await client.operator.generateRootStatus()).otp_length ?? 0);
       if (!Number.isSafeInteger(length) || length <= 0) throw new UsageError('the server reports no otp_length: cannot make an OTP for it');
       session.out(generateRootTokenOtp(length));
       return EXIT_OK;
     }
     if (flags.cancel) {
-      await client.generateRootCancel();
+      await client.operator.generateRootCancel();
       session.out('Success! Root token generation canceled (if it was started)');
       return EXIT_OK;
     }
-    if (flags.status) return printStatus(session, await client.generateRootStatus());
-    if (flags.init) return printStatus(session, await client.generateRootInit(flags.otp));
+    if (flags.status) return printStatus(session, await client.operator.generateRootStatus());
+    if (flags.init) return printStatus(session, await client.operator.generateRootInit(flags.otp));
   } catch (err) {
     return session.fail('generating root', err);
   }
   const key = await unsealKeyFrom(io, positionals[0]);
   let answer: Record<string, unknown>;
   try {
-    answer = await client.generateRootUpdate(key, flags.nonce ?? (await currentNonce(client)));
+    answer = await client.operator.generateRootUpdate(key, flags.nonce ?? (await currentNonce(client)));
   } catch (err) {
     return session.fail('posting unseal key', err);
   }
@@ -69,7 +69,7 @@ async function generateRootCommand(io: CliIo, args: readonly string[]): Promise<
 
 /** The running generation's nonce, as Vault's CLI fetches it when -nonce is not given. */
 async function currentNonce(client: CofferClient): Promise<string> {
-  const status = await client.generateRootStatus();
+  const status = await client.operator.generateRootStatus();
   if (status.started !== true) throw new UsageError('No root generation is in progress: start one with -init');
   return String(status.nonce);
 }

@@ -48,7 +48,7 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
   if (flags.status) {
     let initialized: boolean;
     try {
-      initialized = await client.initStatus();
+      initialized = await client.operator.initStatus();
     } catch (err) {
       return session.fail('checking init status', err);
     }
@@ -58,7 +58,7 @@ async function operatorInit(io: CliIo, args: readonly string[]): Promise<number>
 
   let answer: InitResponse;
   try {
-    answer = await client.init({
+    answer = await client.operator.init({
       secret_shares: shares,
       secret_threshold: threshold,
       recovery_shares: intFlag('recovery-shares', flags['recovery-shares'], DEFAULT_KEY_SHARES),
@@ -136,7 +136,7 @@ async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<numbe
   if (flags.reset) {
     let status: Record<string, unknown>;
     try {
-      status = await client.unsealReset();
+      status = await client.operator.unsealReset();
     } catch (err) {
       return session.fail('resetting unseal process', err);
     }
@@ -145,7 +145,7 @@ async function operatorUnseal(io: CliIo, args: readonly string[]): Promise<numbe
   const key = await unsealKeyFrom(io, positionals[0]);
   let status: Record<string, unknown>;
   try {
-    status = await client.unseal(key, { migrate: flags.migrate === true });
+    status = await client.operator.unseal(key, { migrate: flags.migrate === true });
   } catch (err) {
     return session.fail('unsealing', err);
   }
@@ -158,7 +158,7 @@ async function operatorSeal(io: CliIo, args: readonly string[]): Promise<number>
   expectArgs(positionals, 0);
   const client = await session.client();
   try {
-    await client.seal();
+    await client.operator.seal();
   } catch (err) {
     return session.fail('sealing', err);
   }
@@ -188,15 +188,15 @@ async function operatorRekey(io: CliIo, args: readonly string[]): Promise<number
   const client = await session.client();
   try {
     if (flags.cancel) {
-      await client.rekeyCancel(target);
+      await client.operator.rekeyCancel(target);
       session.out('Success! Canceled rekeying (if it was started)');
       return EXIT_OK;
     }
-    if (flags.status) return printRekeyStatus(session, await client.rekeyStatus(target));
+    if (flags.status) return printRekeyStatus(session, await client.operator.rekeyStatus(target));
     if (flags.init) {
       const shares = intFlag('key-shares', flags['key-shares'], DEFAULT_KEY_SHARES);
       const threshold = intFlag('key-threshold', flags['key-threshold'], DEFAULT_KEY_THRESHOLD);
-      return printRekeyStatus(session, await client.rekeyInit(target, shares, threshold));
+      return printRekeyStatus(session, await client.operator.rekeyInit(target, shares, threshold));
     }
   } catch (err) {
     return session.fail('rekeying', err);
@@ -204,7 +204,7 @@ async function operatorRekey(io: CliIo, args: readonly string[]): Promise<number
   const key = await unsealKeyFrom(io, positionals[0], 'Rekey Key (will be hidden): ');
   let answer: Record<string, unknown>;
   try {
-    answer = await client.rekeyUpdate(target, key, flags.nonce ?? (await currentRekeyNonce(client, target)));
+    answer = await client.operator.rekeyUpdate(target, key, flags.nonce ?? (await currentRekeyNonce(client, target)));
   } catch (err) {
     return session.fail('posting unseal key', err);
   }
@@ -214,7 +214,7 @@ async function operatorRekey(io: CliIo, args: readonly string[]): Promise<number
 
 /** The running rekey's nonce, as Vault's CLI fetches it when -nonce is not given. */
 async function currentRekeyNonce(client: CofferClient, target: RekeyTarget): Promise<string> {
-  const status = await client.rekeyStatus(target);
+  const status = await client.operator.rekeyStatus(target);
   if (status.started !== true) throw new UsageError('No rekey is in progress: start one with -init');
   return String(status.nonce);
 }

@@ -28,7 +28,7 @@ async function policyWrite(io: CliIo, args: readonly string[]): Promise<number> 
   }
   const client = await session.client();
   try {
-    await client.writePolicy(name, text);
+    await client.policy.write(name, text);
   } catch (err) {
     return session.fail('uploading policy', err);
   }
@@ -43,7 +43,7 @@ async function policyRead(io: CliIo, args: readonly string[]): Promise<number> {
   const client = await session.client();
   let text: string | undefined;
   try {
-    text = await client.readPolicy(name);
+    text = await client.policy.read(name);
   } catch (err) {
     return session.fail(`reading policy named ${name}`, err);
   }
@@ -61,7 +61,7 @@ async function policyList(io: CliIo, args: readonly string[]): Promise<number> {
   const client = await session.client();
   let names: string[];
   try {
-    names = await client.policies();
+    names = await client.policy.list();
   } catch (err) {
     return session.fail('listing policies', err);
   }
@@ -75,7 +75,7 @@ async function policyDelete(io: CliIo, args: readonly string[]): Promise<number>
   const name = positionals[0] as string;
   const client = await session.client();
   try {
-    await client.deletePolicy(name);
+    await client.policy.delete(name);
   } catch (err) {
     return session.fail(`deleting ${name}`, err);
   }

@@ -55,7 +55,7 @@ async function secretsEnable(io: CliIo, args: readonly string[]): Promise<number
   if (flags['seal-wrap']) mount.seal_wrap = true;
   const client = await session.client();
   try {
-    await client.enableMount(path, mount);
+    await client.secrets.enable(path, mount);
   } catch (err) {
     return session.fail('enabling', err);
   }
@@ -69,7 +69,7 @@ async function secretsDisable(io: CliIo, args: readonly string[]): Promise<numbe
   const path = withSlash(positionals[0] as string);
   const client = await session.client();
   try {
-    await client.disableMount(path);
+    await client.secrets.disable(path);
   } catch (err) {
     return session.fail(`disabling secrets engine at ${path}`, err);
   }
@@ -85,7 +85,7 @@ async function secretsList(io: CliIo, args: readonly string[]): Promise<number> 
   const client = await session.client();
   let mounts: Record<string, Record<string, unknown>>;
   try {
-    mounts = await client.mounts();
+    mounts = await client.secrets.list();
   } catch (err) {
     return session.fail('listing secrets engines', err);
   }
@@ -123,7 +123,7 @@ async function secretsTune(io: CliIo, args: readonly string[]): Promise<number> 
   const tune = tuneRequest(flags);
   const client = await session.client();
   try {
-    await client.tuneMount(path, tune);
+    await client.secrets.tune(path, tune);
   } catch (err) {
     return session.fail(`tuning secrets engine ${path}`, err);
   }

@@ -19,7 +19,7 @@ async function snapshotSave(io: CliIo, args: readonly string[]): Promise<number>
   const partial = `${file}.partial`;
   const client = await session.client();
   try {
-    const body = await client.snapshotSave();
+    const body = await client.operator.snapshotSave();
     const out = createWriteStream(partial, { mode: 0o600 });
     const hash = createHash('sha256');
     let tail = Buffer.alloc(0);
@@ -68,7 +68,7 @@ async function snapshotRestore(io: CliIo, args: readonly string[]): Promise<numb
   const client = await session.client();
   let warnings: string[];
   try {
-    warnings = await client.snapshotRestore(bytes, { force: flags.force === true });
+    warnings = await client.operator.snapshotRestore(bytes, { force: flags.force === true });
   } catch (err) {
     return session.fail('restoring snapshot', err);
   }

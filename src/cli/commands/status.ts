@@ -13,7 +13,7 @@ export async function statusCommand(io: CliIo, args: readonly string[]): Promise
   const client = await session.client();
   let status: Record<string, unknown>;
   try {
-    status = await client.sealStatus();
+    status = await client.operator.sealStatus();
   } catch (err) {
     return session.fail('checking seal status', err);
   }

@@ -43,7 +43,7 @@ async function tokenCreate(io: CliIo, args: readonly string[]): Promise<number> 
   const client = await session.client();
   let secret: Secret | undefined;
   try {
-    secret = await client.tokenCreate(request, { orphan: flags.orphan, role: flags.role, wrapTTL: session.wrapTTL });
+    secret = await client.tokens.create(request, { orphan: flags.orphan, role: flags.role, wrapTTL: session.wrapTTL });
   } catch (err) {
     return session.fail('creating token', err);
   }
@@ -60,9 +60,9 @@ async function tokenLookup(io: CliIo, args: readonly string[]): Promise<number> 
   const client = await session.client();
   let secret: Secret | undefined;
   try {
-    if (flags.accessor) secret = await client.tokenLookupAccessor(subject as string);
-    else if (subject) secret = await client.tokenLookup(subject);
-    else secret = await client.tokenLookupSelf();
+    if (flags.accessor) secret = await client.tokens.lookupAccessor(subject as string);
+    else if (subject) secret = await client.tokens.lookup(subject);
+    else secret = await client.tokens.lookupSelf();
   } catch (err) {
     return session.fail('looking up token', err);
   }
@@ -78,7 +78,7 @@ async function tokenRenew(io: CliIo, args: readonly string[]): Promise<number> {
   const client = await session.client();
   let secret: Secret | undefined;
   try {
-    secret = await client.tokenRenew(positionals[0], flags.increment ?? flags.i);
+    secret = await client.tokens.renew(positionals[0], flags.increment ?? flags.i);
   } catch (err) {
     return session.fail('renewing token', err);
   }
@@ -105,10 +105,10 @@ async function tokenRevoke(io: CliIo, args: readonly string[]): Promise<number> 
   const subject = positionals[0] as string;
   const client = await session.client();
   try {
-    if (flags.self) await client.tokenRevokeSelf();
-    else if (flags.accessor) await client.tokenRevokeAccessor(subject);
-    else if (mode === 'orphan') await client.tokenRevokeOrphan(subject);
-    else await client.tokenRevoke(subject);
+    if (flags.self) await client.tokens.revokeSelf();
+    else if (flags.accessor) await client.tokens.revokeAccessor(subject);
+    else if (mode === 'orphan') await client.tokens.revokeOrphan(subject);
+    else await client.tokens.revoke(subject);
   } catch (err) {
     return session.fail('revoking token', err);
   }
@@ -123,7 +123,7 @@ async function tokenCapabilities(io: CliIo, args: readonly string[]): Promise<nu
   const client = await session.client();
   let capabilities: string[];
   try {
-    capabilities = (await client.capabilities([path], token))[path] ?? [];
+    capabilities = (await client.tokens.capabilities([path], token))[path] ?? [];
   } catch (err) {
     return session.fail('listing capabilities', err);
   }
