@@ -18,6 +18,9 @@ export interface TransitSealConfig {
   tlsSkipVerify?: boolean;
 }
 
+/** The options of the seal stanza (Vault's names). */
+export const TRANSIT_SEAL_OPTIONS = ['address', 'token', 'mount_path', 'key_name', 'tls_ca_file', 'tls_skip_verify', 'namespace', 'disable_renewal'] as const;
+
 /** How long one call to the transit server may take before it counts as unreachable (never hang an unseal). */
 export const TRANSIT_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -35,8 +38,7 @@ export function parseTransitSeal(body: Record<string, unknown>): TransitSealConf
     if (typeof value !== 'string') throw new Error(`seal "transit": "${name}" must be a string`);
     return value;
   };
-  const known = new Set(['address', 'token', 'mount_path', 'key_name', 'tls_ca_file', 'tls_skip_verify', 'namespace', 'disable_renewal']);
-  for (const key of Object.keys(body)) if (!known.has(key)) throw new Error(`seal "transit": unknown option "${key}"`);
+  for (const key of Object.keys(body)) if (!(TRANSIT_SEAL_OPTIONS as readonly string[]).includes(key)) throw new Error(`seal "transit": unknown option "${key}"`);
   if (body.namespace !== undefined && body.namespace !== '') throw new Error('seal "transit": namespaces are not supported');
   const address = text('address', true)!.replace(/\/+$/, '');
   let url: URL;

@@ -11,6 +11,8 @@ import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
 import { parseTransitSeal, type TransitSealConfig } from '../kms/transit.js';
 import { DEFAULT_REWRAP, type RewrapSettings } from '../core/rewrap/worker.js';
 import type { EtcdStorageConfig } from '../storage/etcd.js';
+import { blocks, unknownOptions } from './config-keys.js';
+import { labelsOf } from './config-options.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
 export interface ServerConfig {
@@ -79,7 +81,6 @@ export class ConfigError extends Error {
 }
 
 type Json = Record<string, unknown>;
-const KNOWN_KEYS = new Set(['storage', 'backend', 'listener', 'seal', 'api_addr', 'cluster_addr', 'disable_clustering', 'ui', 'log_level', 'disable_mlock', 'max_request_size', 'cluster_name', 'default_max_request_duration', 'telemetry', 'log_format', 'dek_cache_ttl', 'kms_rewrap']);
 
 /** Reads an HCL or JSON configuration file (JSON when the name ends in .json or the text starts with "{"). */
 export async function loadConfig(file: string): Promise<ServerConfig> {
@@ -103,9 +104,9 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     throw new ConfigError(`${where(needle)}: ${message}`);
   };
 
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN_KEYS.has(key)) fail(new RegExp(`^\\s*"?${escape(key)}\\b`), `unknown configuration key "${key}"`);
-  }
+  // Every block's options come from one table (config-options.ts), which the reference is generated from.
+  const unknown = unknownOptions(file, text, raw)[0];
+  if (unknown !== undefined) throw new ConfigError(unknown);
   const storageBlocks = blocks(raw.storage ?? raw.backend);
   if (storageBlocks.length !== 1) fail(/^\s*"?(storage|backend)\b/, 'exactly one storage stanza is required');
   const [storageType, storageBody] = storageBlocks[0]!;
@@ -118,11 +119,11 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
   } else if (storageType === 'etcd') {
     storage = etcdStorage(storageBody, fail);
   } else {
-    storage = fail(new RegExp(`storage\\W+${escape(storageType)}`), `unknown storage type "${storageType}" (supported: sqlite, inmem, etcd)`);
+    storage = fail(new RegExp(`storage\\W+${escape(storageType)}`), `unknown storage type "${storageType}" (supported: ${labelsOf('storage').join(', ')})`);
   }
 
   const listeners = blocks(raw.listener).map(([type, body]): ListenerConfig => {
-    if (type !== 'tcp') fail(new RegExp(`listener\\W+${escape(type)}`), `unknown listener type "${type}" (supported: tcp)`);
+    if (type !== 'tcp') fail(new RegExp(`listener\\W+${escape(type)}`), `unknown listener type "${type}" (supported: ${labelsOf('listener').join(', ')})`);
     const address = body.address ?? '127.0.0.1:8200';
     if (typeof address !== 'string' || !/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(address)) {
       fail(/^\s*"?address\b/, `listener address must be host:port, got ${JSON.stringify(address)}`);
@@ -234,12 +235,9 @@ export interface LocalSealConfig {
   ephemeral?: boolean;
 }
 
-/** `seal "local" { key_file, ephemeral }`; other options refused by line. */
+/** `seal "local" { key_file, ephemeral }`. */
 function localSeal(body: Json, fail: Fail): LocalSealConfig {
   const line = (key: string) => new RegExp(`^\\s*"?${key}\\b`);
-  for (const key of Object.keys(body)) {
-    if (!['key_file', 'ephemeral'].includes(key)) fail(line(key), `seal "local": unknown option "${key}" (known: key_file, ephemeral, disabled)`);
-  }
   if (body.key_file !== undefined && (typeof body.key_file !== 'string' || body.key_file === '')) fail(line('key_file'), 'seal "local": key_file must be a file path');
   if (body.ephemeral !== undefined && typeof body.ephemeral !== 'boolean' && body.ephemeral !== 'true' && body.ephemeral !== 'false') {
     fail(line('ephemeral'), `seal "local": ephemeral must be true or false, got ${JSON.stringify(body.ephemeral)}`);
@@ -249,15 +247,12 @@ function localSeal(body: Json, fail: Fail): LocalSealConfig {
   return { type: 'local', ...(typeof body.key_file === 'string' ? { keyFile: body.key_file } : {}), ...(ephemeral ? { ephemeral: true } : {}) };
 }
 
-/** `kms_rewrap { enabled = true, max_per_sec = 50, interval = "1m" }`; unknown options refused by line. */
+/** `kms_rewrap { enabled = true, max_per_sec = 50, interval = "1m" }`. */
 function kmsRewrapSettings(value: unknown, fail: Fail): RewrapSettings {
   const stanzas = Array.isArray(value) ? value : [value];
   if (stanzas.length !== 1 || typeof stanzas[0] !== 'object' || stanzas[0] === null) fail(/^\s*"?kms_rewrap\b/, 'kms_rewrap must be one block');
   const body = stanzas[0] as Json;
   const line = (key: string) => new RegExp(`^\\s*"?${key}\\b`);
-  for (const key of Object.keys(body)) {
-    if (!['enabled', 'max_per_sec', 'interval'].includes(key)) fail(line(key), `kms_rewrap: unknown option "${key}" (known: enabled, max_per_sec, interval)`);
-  }
   const settings = { ...DEFAULT_REWRAP };
   if (body.enabled !== undefined) {
     if (typeof body.enabled !== 'boolean') fail(line('enabled'), `kms_rewrap: enabled must be true or false, got ${JSON.stringify(body.enabled)}`);
@@ -369,22 +364,6 @@ function jsonLine(text: string, message: string): string {
   if (position) return `:${text.slice(0, Number(position)).split('\n').length}`;
   const line = parseDocument(text).errors[0]?.linePos?.[0]?.line;
   return line ? `:${line}` : '';
-}
-
-/**
- * Labelled blocks, as HCL (`storage "sqlite" {..}` → {sqlite: [{..}]}) or JSON (`{sqlite: {..}}` or a list
- * of those) gives them: a list of [label, body].
- */
-function blocks(value: unknown): [string, Json][] {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  const out: [string, Json][] = [];
-  for (const item of list) {
-    if (typeof item !== 'object' || item === null) continue;
-    for (const [label, body] of Object.entries(item as Json)) {
-      for (const one of Array.isArray(body) ? body : [body]) out.push([label, (one ?? {}) as Json]);
-    }
-  }
-  return out;
 }
 
 const truthy = (v: unknown) => v === true || v === 'true' || v === 1 || v === '1';
@@ -502,17 +481,7 @@ function unauthenticatedMetricsAccess(body: Json, fail: Fail): boolean {
   return allowed;
 }
 
-/** Options each provider seal stanza accepts (Vault's names); anything else is refused, naming its line. */
-const AWSKMS_SEAL_KEYS = new Set(['region', 'kms_key_id', 'endpoint']);
-const PKCS11_SEAL_KEYS = new Set(['lib', 'slot', 'token_label', 'pin', 'key_label', 'mechanism', 'generate_key']);
-
 const sealOptionLine = (key: string) => new RegExp(`^\\s*"?${escape(key)}\\b`);
-
-function refuseUnknownSealOptions(type: string, body: Json, known: Set<string>, fail: Fail, hint = ''): void {
-  for (const key of Object.keys(body)) {
-    if (!known.has(key)) fail(sealOptionLine(key), `seal "${type}": unknown option "${key}"${hint}`);
-  }
-}
 
 function sealString(type: string, body: Json, key: string, fail: Fail): string | undefined {
   const value = body[key];
@@ -523,7 +492,6 @@ function sealString(type: string, body: Json, key: string, fail: Fail): string |
 
 /** `seal "awskms" { region, kms_key_id, endpoint }`; credentials come from the standard AWS environment. */
 function awsKmsSeal(body: Json, fail: Fail): AwsKmsSealConfig {
-  refuseUnknownSealOptions('awskms', body, AWSKMS_SEAL_KEYS, fail, ' (credentials come from the standard AWS environment: AWS_ACCESS_KEY_ID, AWS_PROFILE, an instance role...)');
   const kmsKeyId = sealString('awskms', body, 'kms_key_id', fail);
   if (!kmsKeyId) return fail(/seal\W+awskms/, 'seal "awskms" needs kms_key_id (the id, ARN or alias of a symmetric KMS key)');
   const region = sealString('awskms', body, 'region', fail);
@@ -536,7 +504,6 @@ function awsKmsSeal(body: Json, fail: Fail): AwsKmsSealConfig {
 
 /** `seal "pkcs11" { lib, slot | token_label, pin, key_label, mechanism, generate_key }`. */
 function pkcs11Seal(body: Json, fail: Fail): Pkcs11SealConfig {
-  refuseUnknownSealOptions('pkcs11', body, PKCS11_SEAL_KEYS, fail);
   const lib = sealString('pkcs11', body, 'lib', fail);
   if (!lib) return fail(/seal\W+pkcs11/, 'seal "pkcs11" needs lib (the path of the PKCS#11 library)');
   const keyLabel = sealString('pkcs11', body, 'key_label', fail);
