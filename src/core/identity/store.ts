@@ -296,6 +296,18 @@ export class IdentityStore {
     return this.commit(() => this.planGroup(input, id));
   }
 
+  /**
+   * Updates a group from its current state (`change` gets it inside the commit, so a read-modify-write
+   * such as adding one member loses no concurrent write).
+   */
+  updateGroup(id: string, change: (current: Group) => GroupInput): Promise<Group> {
+    return this.commit(() => {
+      const current = this.group(id);
+      if (!current) throw invalidRequest(`group not found: ${id}`);
+      return this.planGroup(change(current), id);
+    });
+  }
+
   /** Updates the group with this name, or creates it; decided inside the commit (see upsertEntityByName). */
   upsertGroupByName(name: string, input: GroupInput): Promise<{ group: Group; created: boolean }> {
     return this.commit(() => {
