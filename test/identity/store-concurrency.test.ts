@@ -140,6 +140,23 @@ describe('identity store under concurrent logins and operator writes', () => {
     assert.deepEqual(truth.group(g2.id)!.memberGroupIds, []);
   });
 
+  it('keeps one alias per entity and mount across nodes', async () => {
+    const { view } = sharedStorage();
+    const a = await node(view());
+    const entity = await a.writeEntity({ name: 'two-faced' });
+    const b = await node(view());
+    await a.writeAlias({ name: 'first', mountAccessor: USERPASS, canonicalId: entity.id });
+    await assert.rejects(b.writeAlias({ name: 'second', mountAccessor: USERPASS, canonicalId: entity.id }), /already has an alias for mount accessor/);
+    assert.equal(b.aliasesOf(entity.id).length, 1, 'the refused write taught node B the alias');
+    const truth = await node(view(false));
+    assert.deepEqual(truth.aliasesOf(entity.id).map((x) => x.name), ['first']);
+    // Moving the alias away frees the slot (in storage too: the claim succeeds).
+    const other = await b.writeEntity({ name: 'other' });
+    await b.writeAlias({ canonicalId: other.id }, truth.aliasesOf(entity.id)[0]!.id);
+    await b.writeAlias({ name: 'again', mountAccessor: USERPASS, canonicalId: entity.id });
+    assert.deepEqual((await node(view(false))).aliasesOf(entity.id).map((x) => x.name), ['again']);
+  });
+
   it('refuses an alias for an entity another node deleted', async () => {
     const { view } = sharedStorage();
     const a = await node(view());

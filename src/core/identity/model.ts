@@ -87,6 +87,8 @@ export const groupKey = (id: string) => `${FOLDERS.group}${id}`;
 export const entityNameKey = (name: string) => `entity-name/${encodeURIComponent(name.toLowerCase())}`;
 export const groupNameKey = (name: string) => `group-name/${encodeURIComponent(name.toLowerCase())}`;
 export const aliasNameKey = (accessor: string, name: string) => `alias-name/${encodeURIComponent(accessor)}/${encodeURIComponent(name)}`;
+/** An entity has at most one alias per auth mount (aliases written before this entry existed lack it). */
+export const entityMountKey = (entityId: string, accessor: string) => `entity-mount/${encodeURIComponent(entityId)}/${encodeURIComponent(accessor)}`;
 
 /** The record a storage key holds, if it is a record key (not an index entry). */
 export function recordOf(key: string): { kind: RecordKind; id: string } | undefined {
@@ -101,7 +103,7 @@ export function recordOf(key: string): { kind: RecordKind; id: string } | undefi
 export function indexOf(key: string): { kind: RecordKind } | undefined {
   if (key.startsWith('entity-name/')) return { kind: 'entity' };
   if (key.startsWith('group-name/')) return { kind: 'group' };
-  if (key.startsWith('alias-name/')) return { kind: 'alias' };
+  if (key.startsWith('alias-name/') || key.startsWith('entity-mount/')) return { kind: 'alias' };
   return undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   checkName,
   checkPolicies,
   entityKey,
+  entityMountKey,
   entityNameKey,
   FOLDERS,
   groupKey,
@@ -43,8 +44,8 @@ export interface Plan<T> {
   reads: string[];
   /** Uniqueness index entries the write takes (see model.ts). */
   claims?: string[];
-  /** The 400 answer when a claim is held elsewhere; without it the plan is made again after a refresh. */
-  taken?: string;
+  /** The 400 answer when a claim is held elsewhere (a message, or one per claimed key); without it the plan is made again after a refresh. */
+  taken?: string | ((key: string) => string);
   result: T;
 }
 
@@ -272,14 +273,20 @@ export class IdentityStore {
       lastUpdateTime: now,
     };
     const moved = !existing || existing.mountAccessor !== mountAccessor || existing.name !== name;
+    const rehomed = !existing || existing.mountAccessor !== mountAccessor || existing.canonicalId !== canonicalId;
     const ops = aliasOps(alias);
     if (existing && moved) ops.push({ type: 'delete', key: aliasNameKey(existing.mountAccessor, existing.name) });
+    if (existing && rehomed) ops.push({ type: 'delete', key: entityMountKey(existing.canonicalId, existing.mountAccessor) });
+    const nameKey = aliasNameKey(mountAccessor, name);
     return {
       ops,
       // The entity must still exist when the alias commits (a concurrent delete fails the condition).
       reads: [aliasKey(alias.id), entityKey(canonicalId)],
-      claims: moved ? [aliasNameKey(mountAccessor, name)] : [],
-      taken: `alias "${name}" already exists for mount accessor ${mountAccessor}`,
+      claims: [...(moved ? [nameKey] : []), ...(rehomed ? [entityMountKey(canonicalId, mountAccessor)] : [])],
+      taken: (key) =>
+        key === nameKey
+          ? `alias "${name}" already exists for mount accessor ${mountAccessor}`
+          : `entity ${canonicalId} already has an alias for mount accessor ${mountAccessor}`,
       result: alias,
     };
   }
@@ -402,7 +409,7 @@ export class IdentityStore {
         if (!(err instanceof ConditionFailed)) throw err;
         const key = this.relative(err.key);
         await this.refresh(key);
-        if (planned.taken && (planned.claims ?? []).includes(key)) throw invalidRequest(planned.taken);
+        if (planned.taken && (planned.claims ?? []).includes(key)) throw invalidRequest(typeof planned.taken === 'string' ? planned.taken : planned.taken(key));
         if (attempt >= MAX_ATTEMPTS) throw new Error(`identity write kept conflicting on ${key}`);
         continue;
       }
@@ -449,6 +456,7 @@ export class IdentityStore {
     if (kind === 'entity-name' && first !== undefined) return this.entityIdByName.get(first);
     if (kind === 'group-name' && first !== undefined) return this.groupIdByName.get(first);
     if (kind === 'alias-name' && first !== undefined && second !== undefined) return this.aliasIdByName.get(aliasIndex(first, second));
+    if (kind === 'entity-mount' && first !== undefined && second !== undefined) return this.aliasesOf(first).find((a) => a.mountAccessor === second)?.id;
     return undefined;
   }
 
@@ -530,11 +538,16 @@ export function aliasOps(alias: Alias): JsonOp[] {
   return [
     { type: 'put', key: aliasKey(alias.id), value: alias },
     { type: 'put', key: aliasNameKey(alias.mountAccessor, alias.name), value: { id: alias.id } },
+    { type: 'put', key: entityMountKey(alias.canonicalId, alias.mountAccessor), value: { id: alias.id } },
   ];
 }
 
 function aliasDeletes(alias: Alias): JsonOp[] {
-  return [{ type: 'delete', key: aliasKey(alias.id) }, { type: 'delete', key: aliasNameKey(alias.mountAccessor, alias.name) }];
+  return [
+    { type: 'delete', key: aliasKey(alias.id) },
+    { type: 'delete', key: aliasNameKey(alias.mountAccessor, alias.name) },
+    { type: 'delete', key: entityMountKey(alias.canonicalId, alias.mountAccessor) },
+  ];
 }
 
 function aliasIndex(mountAccessor: string, name: string): string {
