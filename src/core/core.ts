@@ -13,7 +13,7 @@ import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
 import { Metrics } from './metrics.js';
 import { AuditBroker } from './audit/broker.js';
 import type { AuditSinkFactory } from './audit/sink.js';
-import { IdentityStore } from './identity/store.js';
+import { IdentityStore, type TokenIdentity } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import { backendType, MountTable, type MountEntry } from './mounts.js';
 import { Remounts } from './remount.js';
@@ -178,13 +178,16 @@ export class Core {
    * The ACL of a token: its own policies plus those its identity grants (entity and groups), with
    * templated rules rendered for its entity.
    */
-  async aclFor(token: { policies: string[]; entityId: string }): Promise<ACL> {
-    if (!token.entityId) return this.policies.acl(token.policies);
-    const identity = this.identity;
+  async aclFor(token: { policies: string[]; entityId: string }, identity: TokenIdentity | undefined = this.identityOf(token)): Promise<ACL> {
+    if (!identity) return this.policies.acl(token.policies);
     // Vault: the tokens of a disabled entity cannot be used (they are not revoked: enabling restores them).
-    if (identity.entity(token.entityId)?.disabled) return this.policies.acl([]);
-    const policies = [...token.policies, ...identity.policiesFor(token.entityId)];
-    return this.policies.acl(policies, { key: `${token.entityId}#${identity.generation}`, context: identity.templateContext(token.entityId) });
+    if (identity.disabled) return this.policies.acl([]);
+    return this.policies.acl([...token.policies, ...identity.policies], { key: identity.key, context: identity.context });
+  }
+
+  /** What a token gets from its entity (policies, template context), computed once: pass it on rather than ask again. */
+  identityOf(token: { entityId: string }): TokenIdentity | undefined {
+    return token.entityId ? this.identity.derive(token.entityId) : undefined;
   }
 
   /** The backend serving a mount (by route key, e.g. "secret/" or "auth/token/"). */

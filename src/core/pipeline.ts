@@ -12,6 +12,7 @@ import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';
 import { RateLimitExceeded } from './quotas/exceeded.js';
 import type { TokenEntry } from './token-store.js';
+import type { TokenIdentity } from './identity/store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 
 /** A request as the HTTP layer hands it to the core. */
@@ -157,8 +158,10 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     ? await optionalToken(core, request.token, request.remoteAddress)
     : await requireToken(core, request.token, request.remoteAddress);
   // Only an enabled audit device reads these; without one, the request pays nothing for them.
+  // The token's identity (entity and group policies) is derived once, for audit and the ACL alike.
+  const identity = token && (core.audit.enabled || !anonymous) ? core.identityOf(token.entry) : undefined;
   if (token && core.audit.enabled) {
-    facts.auth = auditAuth(core, token.entry, token.presented);
+    facts.auth = auditAuth(token.entry, token.presented, identity);
     facts.request.clientTokenAccessor = token.entry.accessor;
   }
   const subject = request.data.token;
@@ -195,7 +198,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   routed.req.operation = await resolveOperation(routed, store);
   facts.request.operation = routed.req.operation;
 
-  if (!anonymous && token) await authorize(core, token.entry, request.path, routed, wrapTtl);
+  if (!anonymous && token) await authorize(core, token.entry, identity, request.path, routed, wrapTtl);
   await recordRequest();
 
   let revokeAfter = false;
@@ -226,8 +229,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
  * ACL check: the operation's capability, sudo where the path needs it, and the path's wrapping
  * bounds (a min/max_wrapping_ttl refuses an unwrapped request or a TTL outside them, with 403 as in Vault).
  */
-async function authorize(core: Core, entry: TokenEntry, path: string, routed: RoutedRequest, wrapTtl: number | undefined): Promise<void> {
-  const acl = await core.aclFor(entry);
+async function authorize(core: Core, entry: TokenEntry, identity: TokenIdentity | undefined, path: string, routed: RoutedRequest, wrapTtl: number | undefined): Promise<void> {
+  const acl = await core.aclFor(entry, identity);
   const result = acl.allowOperation(path, routed.req.operation, routed.req.raw, { wrapTtl });
   if (!result.allowed) throw permissionDenied();
   if (routed.match.def.sudo && !result.sudo) throw permissionDenied();
@@ -257,8 +260,8 @@ async function loginResponse(core: Core, mount: MountEntry, path: string, resp: 
 }
 
 /** The token's part of an audit entry. */
-function auditAuth(core: Core, entry: TokenEntry, presented: string): AuditAuth {
-  const identityPolicies = entry.entityId ? core.identity.policiesFor(entry.entityId) : [];
+function auditAuth(entry: TokenEntry, presented: string, identity: TokenIdentity | undefined): AuditAuth {
+  const identityPolicies = identity?.policies ?? [];
   return {
     clientToken: presented,
     accessor: entry.accessor,

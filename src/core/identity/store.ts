@@ -1,288 +1,208 @@
 import { randomUUID } from 'node:crypto';
 import { invalidRequest } from '../../framework/errors.js';
 import { ConditionFailed, type Condition, type JsonOp, type MountStorage } from '../../framework/types.js';
-import type { MountEntry } from '../mounts.js';
-import { ROOT_POLICY, sanitizePolicies } from '../../framework/policy-names.js';
+import { sanitizePolicies } from '../../framework/policy-names.js';
 import type { TemplateContext } from '../policy/template.js';
+import { deriveIdentity, type TokenIdentity } from './derive.js';
+import { closesCycle, MembershipGraph } from './graph.js';
+import { loginEntity } from './login.js';
+import {
+  aliasKey,
+  aliasNameKey,
+  checkName,
+  checkPolicies,
+  entityKey,
+  entityMountKey,
+  entityNameKey,
+  FOLDERS,
+  groupKey,
+  groupNameKey,
+  indexOf,
+  recordOf,
+  unique,
+  type Alias,
+  type AliasInput,
+  type AuthMountLookup,
+  type Entity,
+  type EntityInput,
+  type Group,
+  type GroupInput,
+  type RecordKind,
+} from './model.js';
 
-/** An identity entity: one person or machine, whatever methods it logs in with (Vault's identity/entity). */
-export interface Entity {
-  id: string;
-  name: string;
-  metadata: Record<string, string>;
-  policies: string[];
-  disabled: boolean;
-  /** Unix ms. */
-  creationTime: number;
-  lastUpdateTime: number;
-}
-
-/** How an entity is known to one auth mount (Vault's identity/entity-alias). */
-export interface Alias {
-  id: string;
-  /** The entity it belongs to. */
-  canonicalId: string;
-  mountAccessor: string;
-  name: string;
-  /** Set by the auth method at each login (claim mappings, role name...). */
-  metadata: Record<string, string>;
-  /** Set by operators through identity/entity-alias. */
-  customMetadata: Record<string, string>;
-  creationTime: number;
-  lastUpdateTime: number;
-}
-
-/** A group of entities and groups, whose policies its members get (Vault's internal groups). */
-export interface Group {
-  id: string;
-  name: string;
-  policies: string[];
-  metadata: Record<string, string>;
-  memberEntityIds: string[];
-  memberGroupIds: string[];
-  creationTime: number;
-  lastUpdateTime: number;
-}
-
-export interface EntityInput {
-  name?: string;
-  metadata?: Record<string, string>;
-  policies?: string[];
-  disabled?: boolean;
-}
-
-export interface AliasInput {
-  name?: string;
-  mountAccessor?: string;
-  canonicalId?: string;
-  customMetadata?: Record<string, string>;
-}
-
-export interface GroupInput {
-  name?: string;
-  policies?: string[];
-  metadata?: Record<string, string>;
-  memberEntityIds?: string[];
-  memberGroupIds?: string[];
-}
-
-/** Looks up an auth mount by accessor (aliases must name a mounted auth method). */
-export type AuthMountLookup = (accessor: string) => MountEntry | undefined;
-
-/** Parent chains longer than this are refused when groups are written, and cut when walked. */
-const MAX_GROUP_DEPTH = 64;
-
-const entityKey = (id: string) => `entity/${id}`;
-const aliasKey = (id: string) => `alias/${id}`;
-const groupKey = (id: string) => `group/${id}`;
-// Uniqueness indexes: conditioned on absence in the transaction that claims them, so two nodes (or
-// two racing logins) can never both create the same name or alias.
-const entityNameKey = (name: string) => `entity-name/${encodeURIComponent(name.toLowerCase())}`;
-const groupNameKey = (name: string) => `group-name/${encodeURIComponent(name.toLowerCase())}`;
-const aliasNameKey = (accessor: string, name: string) => `alias-name/${encodeURIComponent(accessor)}/${encodeURIComponent(name)}`;
+export type { Alias, AliasInput, AuthMountLookup, Entity, EntityInput, Group, GroupInput } from './model.js';
+export type { TokenIdentity } from './derive.js';
 
 /**
- * Entities, aliases and groups (Vault's identity store). Storage is the truth; a full copy lives in
- * memory (loaded at unseal) so that every request's policy and template lookup costs no storage
- * read. Each write is one transaction that claims its unique names with `absent` conditions.
- * `generation` grows with every change: caches keyed by it (compiled ACLs) never serve stale identity.
+ * One write to the identity store, planned against the in-memory copy. The commit is a single
+ * storage transaction conditioned on every record in `reads` still being at the version this node
+ * holds (absent when it holds none) and on every key in `claims` being absent.
+ */
+export interface Plan<T> {
+  ops: JsonOp[];
+  /** Record keys the plan's checks relied on (the records it rewrites, members it found, ...). */
+  reads: string[];
+  /** Uniqueness index entries the write takes (see model.ts). */
+  claims?: string[];
+  /** The 400 answer when a claim is held elsewhere (a message, or one per claimed key); without it the plan is made again after a refresh. */
+  taken?: string | ((key: string) => string);
+  result: T;
+}
+
+/** Attempts at one write before giving up (each failed attempt refreshed what it found stale). */
+const MAX_ATTEMPTS = 8;
+
+interface Held<T> {
+  value: T;
+  version: number;
+}
+
+/**
+ * Entities, aliases and groups (Vault's identity store): persistence and serialisation.
+ *
+ * Storage is the truth. A full copy lives in memory (loaded at unseal and at every HA election),
+ * with the storage version of each record and indexes derived from it — entity and group by name,
+ * alias by (mount accessor, name), aliases by entity, and the membership graph — so no request
+ * scans all entities or groups. Every write, operator's or login's, goes through `commit`: one at a
+ * time on this node (an optimisation: checks never race on one node), and as one transaction
+ * conditioned on the versions of the records its checks relied on (the guard: a node whose copy is
+ * stale, because another node sharing the storage wrote, fails the condition, refreshes the stale
+ * record from storage and plans again). After a commit the written records are read back with their
+ * new versions. `generation` grows with every change: caches keyed by it never serve stale identity.
  */
 export class IdentityStore {
-  private readonly entities = new Map<string, Entity>();
-  private readonly aliases = new Map<string, Alias>();
-  private readonly groups = new Map<string, Group>();
+  private readonly entities = new Map<string, Held<Entity>>();
+  private readonly aliases = new Map<string, Held<Alias>>();
+  private readonly groups = new Map<string, Held<Group>>();
+  private readonly entityIdByName = new Map<string, string>();
+  private readonly groupIdByName = new Map<string, string>();
+  private readonly aliasIdByName = new Map<string, string>();
+  private readonly aliasIdsByEntity = new Map<string, Set<string>>();
+  private readonly graph = new MembershipGraph();
   private generationCounter = 0;
-  /**
-   * Operator writes run one at a time: each checks the in-memory state (members exist, no cycle,
-   * the entity of a new alias exists) and then commits, and nothing may change in between.
-   */
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** How often a token's identity was derived (tests prove it happens once per request). */
+  derivations = 0;
 
   constructor(
     private readonly storage: MountStorage,
-    private readonly authMount: AuthMountLookup,
-    private readonly now: () => number = Date.now,
+    readonly authMount: AuthMountLookup,
+    readonly now: () => number = Date.now,
   ) {}
 
   get generation(): number {
     return this.generationCounter;
   }
 
-  /** Loads everything from storage (at unseal). */
+  /** Loads everything from storage (at unseal, and when this node becomes active). */
   async load(): Promise<void> {
-    this.entities.clear();
-    this.aliases.clear();
-    this.groups.clear();
-    for (const [folder, map] of [['entity/', this.entities], ['alias/', this.aliases], ['group/', this.groups]] as const) {
-      for (const id of await this.storage.list(folder)) {
-        const value = await this.storage.get<never>(folder + id);
-        if (value) (map as Map<string, unknown>).set(id, value);
+    for (const map of [this.entities, this.aliases, this.groups, this.entityIdByName, this.groupIdByName, this.aliasIdByName, this.aliasIdsByEntity]) map.clear();
+    this.graph.clear();
+    for (const kind of Object.keys(FOLDERS) as RecordKind[]) {
+      for (const id of await this.storage.list(FOLDERS[kind])) {
+        if (id.endsWith('/')) continue;
+        this.hold(kind, id, await this.storage.getVersioned(FOLDERS[kind] + id));
       }
     }
     this.generationCounter++;
   }
 
-  // ---- logins ----
-
-  /**
-   * The entity behind a login: the alias (mount accessor + name) is found or created, and with a
-   * new alias a new entity. The alias's metadata is refreshed when the method reports new values.
-   * Refuses a disabled entity.
-   */
-  async entityForLogin(mountAccessor: string, name: string, metadata: Record<string, string> = {}): Promise<Entity> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const alias = this.aliasByName(mountAccessor, name);
-      if (alias) {
-        const entity = this.entities.get(alias.canonicalId);
-        if (!entity) throw new Error(`entity alias ${alias.id} points at a missing entity`);
-        if (entity.disabled) throw invalidRequest('entity is disabled');
-        if (!sameMap(alias.metadata, metadata)) await this.write([{ type: 'put', key: aliasKey(alias.id), value: { ...alias, metadata, lastUpdateTime: this.now() } }]);
-        return entity;
-      }
-      const now = this.now();
-      const entity: Entity = { id: randomUUID(), name: '', metadata: {}, policies: [], disabled: false, creationTime: now, lastUpdateTime: now };
-      entity.name = `entity_${entity.id.slice(0, 8)}`;
-      const created: Alias = {
-        id: randomUUID(),
-        canonicalId: entity.id,
-        mountAccessor,
-        name,
-        metadata,
-        customMetadata: {},
-        creationTime: now,
-        lastUpdateTime: now,
-      };
-      try {
-        await this.write(
-          [...this.entityOps(entity), ...this.aliasOps(created)],
-          [{ type: 'absent', key: entityNameKey(entity.name) }, { type: 'absent', key: aliasNameKey(mountAccessor, name) }],
-        );
-        return entity;
-      } catch (err) {
-        // Another login (maybe on another node) created this alias first: use theirs.
-        if (!(err instanceof ConditionFailed)) throw err;
-        await this.load();
-      }
-    }
-    throw new Error('could not settle the entity of a login');
-  }
-
-  // ---- reads ----
+  // ---- reads (all from memory, through indexes) ----
 
   entity(id: string): Entity | undefined {
-    return this.entities.get(id);
+    return this.entities.get(id)?.value;
   }
   entityByName(name: string): Entity | undefined {
-    const wanted = name.toLowerCase();
-    for (const entity of this.entities.values()) if (entity.name.toLowerCase() === wanted) return entity;
-    return undefined;
+    const id = this.entityIdByName.get(name.toLowerCase());
+    return id === undefined ? undefined : this.entity(id);
   }
   listEntities(): Entity[] {
-    return [...this.entities.values()];
+    return [...this.entities.values()].map((h) => h.value);
   }
   alias(id: string): Alias | undefined {
-    return this.aliases.get(id);
+    return this.aliases.get(id)?.value;
   }
   aliasByName(mountAccessor: string, name: string): Alias | undefined {
-    for (const alias of this.aliases.values()) if (alias.mountAccessor === mountAccessor && alias.name === name) return alias;
-    return undefined;
+    const id = this.aliasIdByName.get(aliasIndex(mountAccessor, name));
+    return id === undefined ? undefined : this.alias(id);
   }
   listAliases(): Alias[] {
-    return [...this.aliases.values()];
+    return [...this.aliases.values()].map((h) => h.value);
   }
   aliasesOf(entityId: string): Alias[] {
-    return this.listAliases().filter((a) => a.canonicalId === entityId);
+    return this.resolve([...(this.aliasIdsByEntity.get(entityId) ?? [])], (id) => this.alias(id));
   }
   group(id: string): Group | undefined {
-    return this.groups.get(id);
+    return this.groups.get(id)?.value;
   }
   groupByName(name: string): Group | undefined {
-    const wanted = name.toLowerCase();
-    for (const group of this.groups.values()) if (group.name.toLowerCase() === wanted) return group;
-    return undefined;
+    const id = this.groupIdByName.get(name.toLowerCase());
+    return id === undefined ? undefined : this.group(id);
   }
   listGroups(): Group[] {
-    return [...this.groups.values()];
+    return [...this.groups.values()].map((h) => h.value);
   }
   /** Groups that list the entity as a member, directly. */
   directGroupsOf(entityId: string): Group[] {
-    return this.listGroups().filter((g) => g.memberEntityIds.includes(entityId));
+    return this.resolve(this.graph.directGroupIds(entityId), (id) => this.group(id));
   }
   /** Groups that list this group as a member. */
   parentGroupsOf(groupId: string): Group[] {
-    return this.listGroups().filter((g) => g.memberGroupIds.includes(groupId));
+    return this.resolve(this.graph.parentIds(groupId), (id) => this.group(id));
   }
   /** Every group the entity belongs to: its direct groups and, transitively, their parents. */
   groupsOf(entityId: string): Group[] {
-    const found = new Map<string, Group>();
-    let frontier = this.directGroupsOf(entityId);
-    for (let depth = 0; frontier.length > 0 && depth < MAX_GROUP_DEPTH; depth++) {
-      const next: Group[] = [];
-      for (const group of frontier) {
-        if (found.has(group.id)) continue;
-        found.set(group.id, group);
-        next.push(...this.parentGroupsOf(group.id));
-      }
-      frontier = next;
-    }
-    return [...found.values()];
+    return this.resolve(this.graph.groupIdsOf(entityId), (id) => this.group(id));
   }
 
-  /**
-   * Policies a token gets from its identity (Vault's identity_policies): the entity's own and every
-   * group's it belongs to. None for a disabled or unknown entity.
-   */
+  // ---- what a token gets from its identity (derive.ts) ----
+
+  /** Everything a request needs from a token's entity, computed once: see derive.ts. */
+  derive(entityId: string): TokenIdentity {
+    this.derivations++;
+    return deriveIdentity(this, entityId);
+  }
+  /** Vault's identity_policies of a token with this entity. */
   policiesFor(entityId: string): string[] {
-    const entity = entityId ? this.entities.get(entityId) : undefined;
-    if (!entity || entity.disabled) return [];
-    const policies = sanitizePolicies([...entity.policies, ...this.groupsOf(entityId).flatMap((g) => g.policies)], false);
-    // Writes refuse "root"; an entry that holds it anyway (older data) must not make a root token.
-    return policies.filter((p) => p !== ROOT_POLICY);
+    return this.derive(entityId).policies;
   }
-
   /** What policy templates may refer to for an entity; undefined when the token has none or it is disabled. */
   templateContext(entityId: string): TemplateContext | undefined {
-    const entity = entityId ? this.entities.get(entityId) : undefined;
-    if (!entity || entity.disabled) return undefined;
-    return {
-      entity: {
-        id: entity.id,
-        name: entity.name,
-        metadata: entity.metadata,
-        aliases: this.aliasesOf(entity.id).map((a) => ({
-          id: a.id,
-          mountAccessor: a.mountAccessor,
-          name: a.name,
-          // Kept apart, as in Vault: metadata comes from the auth method, custom_metadata from operators.
-          metadata: a.metadata,
-          customMetadata: a.customMetadata,
-        })),
-      },
-      groups: this.groupsOf(entity.id).map((g) => ({ id: g.id, name: g.name, metadata: g.metadata })),
-    };
+    return this.derive(entityId).context;
   }
 
-  // ---- writes ----
+  // ---- logins (login.ts) ----
+
+  /**
+   * The entity behind a login: the alias (mount accessor + name) is found or created, and with a
+   * new alias a new entity; its metadata is refreshed when the method reports new values. Refuses a
+   * disabled entity. Writes go through `commit` like every operator write.
+   */
+  entityForLogin(mountAccessor: string, name: string, metadata: Record<string, string> = {}): Promise<Entity> {
+    return loginEntity(this, mountAccessor, name, metadata);
+  }
+
+  // ---- operator writes ----
 
   /** Creates an entity, or updates the one with `id`; fields not given keep their values. */
   writeEntity(input: EntityInput, id?: string): Promise<Entity> {
-    return this.serialized(() => this.writeEntityNow(input, id));
+    return this.commit(() => this.planEntity(input, id));
   }
 
   /**
    * Updates the entity with this name, or creates it (Vault's identity/entity/name/:name); decided
-   * inside the write queue, so racing writers of one name end with one entity.
+   * inside the commit, so racing writers of one name end with one entity.
    */
   upsertEntityByName(name: string, input: EntityInput): Promise<{ entity: Entity; created: boolean }> {
-    return this.serialized(async () => {
+    return this.commit(() => {
       const existing = this.entityByName(name);
-      const entity = await this.writeEntityNow({ ...input, name: existing?.name ?? name }, existing?.id);
-      return { entity, created: !existing };
+      const plan = this.planEntity({ ...input, name: existing?.name ?? name }, existing?.id);
+      return { ...plan, result: { entity: plan.result, created: !existing } };
     });
   }
 
-  private async writeEntityNow(input: EntityInput, id?: string): Promise<Entity> {
-    const existing = id === undefined ? undefined : this.entities.get(id);
+  private planEntity(input: EntityInput, id?: string): Plan<Entity> {
+    const existing = id === undefined ? undefined : this.entity(id);
     if (id !== undefined && !existing) throw invalidRequest(`entity not found: ${id}`);
     const now = this.now();
     const entityId = existing?.id ?? randomUUID();
@@ -299,35 +219,37 @@ export class IdentityStore {
       lastUpdateTime: now,
     };
     const renamed = !existing || existing.name.toLowerCase() !== name.toLowerCase();
-    const ops = this.entityOps(entity);
+    const ops = entityOps(entity);
     if (existing && renamed) ops.push({ type: 'delete', key: entityNameKey(existing.name) });
-    await this.writeClaiming(ops, renamed ? [entityNameKey(name)] : [], `entity with name "${name}" already exists`);
-    return entity;
+    return { ops, reads: [entityKey(entityId)], claims: renamed ? [entityNameKey(name)] : [], taken: `entity with name "${name}" already exists`, result: entity };
   }
 
   /** Deletes an entity with its aliases, and takes it out of every group. */
   deleteEntity(id: string): Promise<void> {
-    return this.serialized(() => this.deleteEntityNow(id));
-  }
-
-  private async deleteEntityNow(id: string): Promise<void> {
-    const entity = this.entities.get(id);
-    if (!entity) return;
-    const ops: JsonOp[] = [{ type: 'delete', key: entityKey(id) }, { type: 'delete', key: entityNameKey(entity.name) }];
-    for (const alias of this.aliasesOf(id)) ops.push(...this.aliasDeletes(alias));
-    for (const group of this.directGroupsOf(id)) {
-      ops.push({ type: 'put', key: groupKey(group.id), value: { ...group, memberEntityIds: group.memberEntityIds.filter((m) => m !== id), lastUpdateTime: this.now() } });
-    }
-    await this.write(ops);
+    return this.commit(() => {
+      const entity = this.entity(id);
+      if (!entity) return nothing();
+      const ops: JsonOp[] = [{ type: 'delete', key: entityKey(id) }, { type: 'delete', key: entityNameKey(entity.name) }];
+      const reads = [entityKey(id)];
+      for (const alias of this.aliasesOf(id)) {
+        ops.push(...aliasDeletes(alias));
+        reads.push(aliasKey(alias.id));
+      }
+      for (const group of this.directGroupsOf(id)) {
+        ops.push({ type: 'put', key: groupKey(group.id), value: { ...group, memberEntityIds: group.memberEntityIds.filter((m) => m !== id), lastUpdateTime: this.now() } });
+        reads.push(groupKey(group.id));
+      }
+      return { ops, reads, result: undefined };
+    });
   }
 
   /** Creates an alias, or updates the one with `id`. An entity has at most one alias per mount. */
   writeAlias(input: AliasInput, id?: string): Promise<Alias> {
-    return this.serialized(() => this.writeAliasNow(input, id));
+    return this.commit(() => this.planAlias(input, id));
   }
 
-  private async writeAliasNow(input: AliasInput, id?: string): Promise<Alias> {
-    const existing = id === undefined ? undefined : this.aliases.get(id);
+  private planAlias(input: AliasInput, id?: string): Plan<Alias> {
+    const existing = id === undefined ? undefined : this.alias(id);
     if (id !== undefined && !existing) throw invalidRequest(`entity alias not found: ${id}`);
     const name = input.name ?? existing?.name ?? '';
     const mountAccessor = input.mountAccessor ?? existing?.mountAccessor ?? '';
@@ -336,7 +258,7 @@ export class IdentityStore {
     if (!mountAccessor) throw invalidRequest('missing mount_accessor');
     if (!canonicalId) throw invalidRequest('missing canonical_id');
     if (!this.authMount(mountAccessor)) throw invalidRequest(`invalid mount accessor "${mountAccessor}"`);
-    if (!this.entities.has(canonicalId)) throw invalidRequest(`entity not found: ${canonicalId}`);
+    if (!this.entity(canonicalId)) throw invalidRequest(`entity not found: ${canonicalId}`);
     const clash = this.aliasesOf(canonicalId).find((a) => a.mountAccessor === mountAccessor && a.id !== existing?.id);
     if (clash) throw invalidRequest(`entity ${canonicalId} already has an alias for mount accessor ${mountAccessor}`);
     const now = this.now();
@@ -351,35 +273,59 @@ export class IdentityStore {
       lastUpdateTime: now,
     };
     const moved = !existing || existing.mountAccessor !== mountAccessor || existing.name !== name;
-    const ops = this.aliasOps(alias);
+    const rehomed = !existing || existing.mountAccessor !== mountAccessor || existing.canonicalId !== canonicalId;
+    const ops = aliasOps(alias);
     if (existing && moved) ops.push({ type: 'delete', key: aliasNameKey(existing.mountAccessor, existing.name) });
-    await this.writeClaiming(ops, moved ? [aliasNameKey(mountAccessor, name)] : [], `alias "${name}" already exists for mount accessor ${mountAccessor}`);
-    return alias;
+    if (existing && rehomed) ops.push({ type: 'delete', key: entityMountKey(existing.canonicalId, existing.mountAccessor) });
+    const nameKey = aliasNameKey(mountAccessor, name);
+    return {
+      ops,
+      // The entity must still exist when the alias commits (a concurrent delete fails the condition).
+      reads: [aliasKey(alias.id), entityKey(canonicalId)],
+      claims: [...(moved ? [nameKey] : []), ...(rehomed ? [entityMountKey(canonicalId, mountAccessor)] : [])],
+      taken: (key) =>
+        key === nameKey
+          ? `alias "${name}" already exists for mount accessor ${mountAccessor}`
+          : `entity ${canonicalId} already has an alias for mount accessor ${mountAccessor}`,
+      result: alias,
+    };
   }
 
   deleteAlias(id: string): Promise<void> {
-    return this.serialized(async () => {
-      const alias = this.aliases.get(id);
-      if (alias) await this.write(this.aliasDeletes(alias));
+    return this.commit(() => {
+      const alias = this.alias(id);
+      return alias ? { ops: aliasDeletes(alias), reads: [aliasKey(id)], result: undefined } : nothing();
     });
   }
 
   /** Creates a group, or updates the one with `id`. Members must exist; cycles are refused. */
   writeGroup(input: GroupInput, id?: string): Promise<Group> {
-    return this.serialized(() => this.writeGroupNow(input, id));
+    return this.commit(() => this.planGroup(input, id));
   }
 
-  /** Updates the group with this name, or creates it; decided inside the write queue (see upsertEntityByName). */
-  upsertGroupByName(name: string, input: GroupInput): Promise<{ group: Group; created: boolean }> {
-    return this.serialized(async () => {
-      const existing = this.groupByName(name);
-      const group = await this.writeGroupNow({ ...input, name: existing?.name ?? name }, existing?.id);
-      return { group, created: !existing };
+  /**
+   * Updates a group from its current state (`change` gets it inside the commit, so a read-modify-write
+   * such as adding one member loses no concurrent write).
+   */
+  updateGroup(id: string, change: (current: Group) => GroupInput): Promise<Group> {
+    return this.commit(() => {
+      const current = this.group(id);
+      if (!current) throw invalidRequest(`group not found: ${id}`);
+      return this.planGroup(change(current), id);
     });
   }
 
-  private async writeGroupNow(input: GroupInput, id?: string): Promise<Group> {
-    const existing = id === undefined ? undefined : this.groups.get(id);
+  /** Updates the group with this name, or creates it; decided inside the commit (see upsertEntityByName). */
+  upsertGroupByName(name: string, input: GroupInput): Promise<{ group: Group; created: boolean }> {
+    return this.commit(() => {
+      const existing = this.groupByName(name);
+      const plan = this.planGroup({ ...input, name: existing?.name ?? name }, existing?.id);
+      return { ...plan, result: { group: plan.result, created: !existing } };
+    });
+  }
+
+  private planGroup(input: GroupInput, id?: string): Plan<Group> {
+    const existing = id === undefined ? undefined : this.group(id);
     if (id !== undefined && !existing) throw invalidRequest(`group not found: ${id}`);
     const now = this.now();
     const groupId = existing?.id ?? randomUUID();
@@ -396,115 +342,214 @@ export class IdentityStore {
       creationTime: existing?.creationTime ?? now,
       lastUpdateTime: now,
     };
-    for (const member of group.memberEntityIds) if (!this.entities.has(member)) throw invalidRequest(`entity not found: ${member}`);
+    const reads = new Set([groupKey(groupId)]);
+    // New members must exist at commit time; members already listed were checked when they were
+    // added (and their deletion takes them out of this group under this group's version).
+    const knownEntities = new Set(existing?.memberEntityIds ?? []);
+    for (const member of group.memberEntityIds) {
+      if (!this.entity(member)) throw invalidRequest(`entity not found: ${member}`);
+      if (!knownEntities.has(member)) reads.add(entityKey(member));
+    }
+    const knownGroups = new Set(existing?.memberGroupIds ?? []);
     for (const member of group.memberGroupIds) {
-      if (!this.groups.has(member)) throw invalidRequest(`group not found: ${member}`);
-      if (member === groupId || this.isAncestor(member, groupId)) throw invalidRequest(`cyclic relationship detected for member group ID "${member}"`);
+      if (!this.group(member)) throw invalidRequest(`group not found: ${member}`);
+      const { cycle, visited } = closesCycle(groupId, member, (g) => this.group(g));
+      if (cycle) throw invalidRequest(`cyclic relationship detected for member group ID "${member}"`);
+      // A new edge is acyclic only while the subgraph below it holds still.
+      if (!knownGroups.has(member)) for (const g of visited) reads.add(groupKey(g));
     }
     const renamed = !existing || existing.name.toLowerCase() !== name.toLowerCase();
     const ops: JsonOp[] = [{ type: 'put', key: groupKey(group.id), value: group }, { type: 'put', key: groupNameKey(name), value: { id: group.id } }];
     if (existing && renamed) ops.push({ type: 'delete', key: groupNameKey(existing.name) });
-    await this.writeClaiming(ops, renamed ? [groupNameKey(name)] : [], `group with name "${name}" already exists`);
-    return group;
+    return { ops, reads: [...reads], claims: renamed ? [groupNameKey(name)] : [], taken: `group with name "${name}" already exists`, result: group };
   }
 
   /** Deletes a group and takes it out of the groups that listed it. */
   deleteGroup(id: string): Promise<void> {
-    return this.serialized(() => this.deleteGroupNow(id));
+    return this.commit(() => {
+      const group = this.group(id);
+      if (!group) return nothing();
+      const ops: JsonOp[] = [{ type: 'delete', key: groupKey(id) }, { type: 'delete', key: groupNameKey(group.name) }];
+      const reads = [groupKey(id)];
+      for (const parent of this.parentGroupsOf(id)) {
+        ops.push({ type: 'put', key: groupKey(parent.id), value: { ...parent, memberGroupIds: parent.memberGroupIds.filter((m) => m !== id), lastUpdateTime: this.now() } });
+        reads.push(groupKey(parent.id));
+      }
+      return { ops, reads, result: undefined };
+    });
   }
 
-  private async deleteGroupNow(id: string): Promise<void> {
-    const group = this.groups.get(id);
-    if (!group) return;
-    const ops: JsonOp[] = [{ type: 'delete', key: groupKey(id) }, { type: 'delete', key: groupNameKey(group.name) }];
-    for (const parent of this.parentGroupsOf(id)) {
-      ops.push({ type: 'put', key: groupKey(parent.id), value: { ...parent, memberGroupIds: parent.memberGroupIds.filter((m) => m !== id), lastUpdateTime: this.now() } });
-    }
-    await this.write(ops);
-  }
+  // ---- the write path ----
 
-  /** Whether `groupId` is `candidate` or one of its members, transitively (a new edge candidate→group would close a cycle). */
-  private isAncestor(groupId: string, candidate: string): boolean {
-    const seen = new Set<string>();
-    const stack = [groupId];
-    while (stack.length > 0) {
-      const current = stack.pop()!;
-      if (current === candidate) return true;
-      if (seen.has(current) || seen.size > 10_000) continue;
-      seen.add(current);
-      stack.push(...(this.groups.get(current)?.memberGroupIds ?? []));
-    }
-    return false;
-  }
-
-  private entityOps(entity: Entity): JsonOp[] {
-    return [
-      { type: 'put', key: entityKey(entity.id), value: entity },
-      { type: 'put', key: entityNameKey(entity.name), value: { id: entity.id } },
-    ];
-  }
-
-  private aliasOps(alias: Alias): JsonOp[] {
-    return [
-      { type: 'put', key: aliasKey(alias.id), value: alias },
-      { type: 'put', key: aliasNameKey(alias.mountAccessor, alias.name), value: { id: alias.id } },
-    ];
-  }
-
-  private aliasDeletes(alias: Alias): JsonOp[] {
-    return [{ type: 'delete', key: aliasKey(alias.id) }, { type: 'delete', key: aliasNameKey(alias.mountAccessor, alias.name) }];
-  }
-
-  /** A write that claims unique names: 400 `taken` when another writer holds one. */
-  private async writeClaiming(ops: JsonOp[], claims: string[], taken: string): Promise<void> {
-    try {
-      await this.write(ops, claims.map((key): Condition => ({ type: 'absent', key })));
-    } catch (err) {
-      if (err instanceof ConditionFailed) throw invalidRequest(taken);
-      throw err;
-    }
-  }
-
-  /** Runs `work` after every operator write queued before it has settled. */
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.writeQueue.then(work, work);
+  /**
+   * Runs one write: after every write queued before it on this node, `plan` is made against the
+   * in-memory copy and committed as one conditioned transaction. When a condition fails (another
+   * node wrote), the stale record or index entry is refreshed from storage and the plan made again;
+   * a claim held elsewhere answers the plan's `taken` (400) when it has one. A plan that throws
+   * (bad input) changes nothing.
+   */
+  commit<T>(plan: () => Plan<T>): Promise<T> {
+    const run = this.writeQueue.then(() => this.commitNow(plan));
     this.writeQueue = run.catch(() => undefined);
     return run;
   }
 
-  /** Commits, then mirrors the change in memory. */
-  private async write(ops: JsonOp[], conditions: Condition[] = []): Promise<void> {
-    await this.storage.transaction(ops, conditions);
+  private async commitNow<T>(plan: () => Plan<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const planned = plan();
+      if (planned.ops.length === 0) return planned.result;
+      const conditions: Condition[] = planned.reads.map((key) => {
+        const version = this.versionOf(key);
+        return version === undefined ? { type: 'absent', key } : { type: 'version', key, version };
+      });
+      for (const key of planned.claims ?? []) conditions.push({ type: 'absent', key });
+      try {
+        await this.storage.transaction(planned.ops, conditions);
+      } catch (err) {
+        if (!(err instanceof ConditionFailed)) throw err;
+        const key = this.relative(err.key);
+        await this.refresh(key);
+        if (planned.taken && (planned.claims ?? []).includes(key)) throw invalidRequest(typeof planned.taken === 'string' ? planned.taken : planned.taken(key));
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`identity write kept conflicting on ${key}`);
+        continue;
+      }
+      await this.mirror(planned.ops);
+      return planned.result;
+    }
+  }
+
+  /** After a commit: deleted records leave memory, written ones are read back with their new versions. */
+  private async mirror(ops: JsonOp[]): Promise<void> {
+    const reads: Promise<void>[] = [];
     for (const op of ops) {
-      const [folder, id] = splitKey(op.key);
-      const map = folder === 'entity' ? this.entities : folder === 'alias' ? this.aliases : folder === 'group' ? this.groups : undefined;
-      if (!map || id === undefined) continue;
-      if (op.type === 'put') (map as Map<string, unknown>).set(id, op.value);
-      else map.delete(id);
+      const record = recordOf(op.key);
+      if (!record) continue;
+      if (op.type === 'delete') this.hold(record.kind, record.id, undefined);
+      else reads.push(this.storage.getVersioned(op.key).then((found) => this.hold(record.kind, record.id, found)));
+    }
+    await Promise.all(reads);
+    this.generationCounter++;
+  }
+
+  /** Brings one key's record up to date from storage: a record key, or the record an index entry names. */
+  private async refresh(key: string): Promise<void> {
+    const record = recordOf(key);
+    if (record) {
+      this.hold(record.kind, record.id, await this.storage.getVersioned(key));
+      if (record.kind === 'alias') {
+        const alias = this.alias(record.id);
+        if (alias) await this.refresh(entityKey(alias.canonicalId));
+      }
+    } else if (indexOf(key)) {
+      const { kind } = indexOf(key)!;
+      const holder = await this.storage.get<{ id: string }>(key);
+      if (holder) await this.refresh(FOLDERS[kind] + holder.id);
+      const believed = this.believedHolder(key);
+      if (believed && believed !== holder?.id) await this.refresh(FOLDERS[kind] + believed);
     }
     this.generationCounter++;
   }
+
+  /** The id this node's index gives for an index entry's key (decoded, not searched for). */
+  private believedHolder(key: string): string | undefined {
+    const [kind, first, second] = key.split('/').map((part, i) => (i === 0 ? part : decodeURIComponent(part)));
+    if (kind === 'entity-name' && first !== undefined) return this.entityIdByName.get(first);
+    if (kind === 'group-name' && first !== undefined) return this.groupIdByName.get(first);
+    if (kind === 'alias-name' && first !== undefined && second !== undefined) return this.aliasIdByName.get(aliasIndex(first, second));
+    if (kind === 'entity-mount' && first !== undefined && second !== undefined) return this.aliasesOf(first).find((a) => a.mountAccessor === second)?.id;
+    return undefined;
+  }
+
+  private versionOf(key: string): number | undefined {
+    const record = recordOf(key);
+    if (!record) return undefined;
+    return this.mapOf(record.kind).get(record.id)?.version;
+  }
+
+  private relative(rootKey: string): string {
+    const prefix = this.storage.keyOf('');
+    return rootKey.startsWith(prefix) ? rootKey.slice(prefix.length) : rootKey;
+  }
+
+  private mapOf(kind: RecordKind): Map<string, Held<unknown>> {
+    return (kind === 'entity' ? this.entities : kind === 'alias' ? this.aliases : this.groups) as Map<string, Held<unknown>>;
+  }
+
+  /** Puts a record (as stored, with its version) in memory, or takes it out, keeping every index in step. */
+  private hold(kind: RecordKind, id: string, found: { value: unknown; version: number } | undefined): void {
+    if (kind === 'entity') {
+      const previous = this.entities.get(id)?.value;
+      if (previous && this.entityIdByName.get(previous.name.toLowerCase()) === id) this.entityIdByName.delete(previous.name.toLowerCase());
+      if (!found) this.entities.delete(id);
+      else {
+        const entity = found.value as Entity;
+        this.entities.set(id, { value: entity, version: found.version });
+        this.entityIdByName.set(entity.name.toLowerCase(), id);
+      }
+    } else if (kind === 'alias') {
+      const previous = this.aliases.get(id)?.value;
+      if (previous) {
+        const index = aliasIndex(previous.mountAccessor, previous.name);
+        if (this.aliasIdByName.get(index) === id) this.aliasIdByName.delete(index);
+        const ofEntity = this.aliasIdsByEntity.get(previous.canonicalId);
+        ofEntity?.delete(id);
+        if (ofEntity?.size === 0) this.aliasIdsByEntity.delete(previous.canonicalId);
+      }
+      if (!found) this.aliases.delete(id);
+      else {
+        const alias = found.value as Alias;
+        this.aliases.set(id, { value: alias, version: found.version });
+        this.aliasIdByName.set(aliasIndex(alias.mountAccessor, alias.name), id);
+        let ofEntity = this.aliasIdsByEntity.get(alias.canonicalId);
+        if (!ofEntity) this.aliasIdsByEntity.set(alias.canonicalId, (ofEntity = new Set()));
+        ofEntity.add(id);
+      }
+    } else {
+      const previous = this.groups.get(id)?.value;
+      if (previous && this.groupIdByName.get(previous.name.toLowerCase()) === id) this.groupIdByName.delete(previous.name.toLowerCase());
+      const next = found?.value as Group | undefined;
+      this.graph.replace(previous, next);
+      if (!found || !next) this.groups.delete(id);
+      else {
+        this.groups.set(id, { value: next, version: found.version });
+        this.groupIdByName.set(next.name.toLowerCase(), id);
+      }
+    }
+  }
+
+  private resolve<T>(ids: string[], get: (id: string) => T | undefined): T[] {
+    return ids.map(get).filter((v): v is T => v !== undefined);
+  }
 }
 
-function splitKey(key: string): [string, string | undefined] {
-  const slash = key.indexOf('/');
-  return slash < 0 ? [key, undefined] : [key.slice(0, slash), key.slice(slash + 1)];
+/** The plan of a write that finds nothing to do. */
+export function nothing(): Plan<undefined> {
+  return { ops: [], reads: [], result: undefined };
 }
 
-function checkName(name: string, what: string): void {
-  if (name.trim() === '' || name.length > 512) throw invalidRequest(`invalid ${what} name`);
+export function entityOps(entity: Entity): JsonOp[] {
+  return [
+    { type: 'put', key: entityKey(entity.id), value: entity },
+    { type: 'put', key: entityNameKey(entity.name), value: { id: entity.id } },
+  ];
 }
 
-/** Vault refuses "root" in identity policies: whoever may write an entity must not mint root tokens. */
-function checkPolicies(policies: string[]): void {
-  if (policies.some((p) => p.trim().toLowerCase() === ROOT_POLICY)) throw invalidRequest('policies cannot contain root');
+export function aliasOps(alias: Alias): JsonOp[] {
+  return [
+    { type: 'put', key: aliasKey(alias.id), value: alias },
+    { type: 'put', key: aliasNameKey(alias.mountAccessor, alias.name), value: { id: alias.id } },
+    { type: 'put', key: entityMountKey(alias.canonicalId, alias.mountAccessor), value: { id: alias.id } },
+  ];
 }
 
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
+function aliasDeletes(alias: Alias): JsonOp[] {
+  return [
+    { type: 'delete', key: aliasKey(alias.id) },
+    { type: 'delete', key: aliasNameKey(alias.mountAccessor, alias.name) },
+    { type: 'delete', key: entityMountKey(alias.canonicalId, alias.mountAccessor) },
+  ];
 }
 
-function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+function aliasIndex(mountAccessor: string, name: string): string {
+  return `${mountAccessor}\n${name}`;
 }
