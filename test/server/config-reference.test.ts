@@ -58,6 +58,11 @@ describe('unknown keys are refused in every block, naming file and line', () => 
     });
   }
 
+  it('covers every block of the option table', () => {
+    const covered = cases.map(([block]) => (block === 'top level' ? '' : block)).sort();
+    assert.deepEqual(covered, CONFIG_BLOCKS.map((block) => block.id).sort());
+  });
+
   it('in JSON too, with the line of the key', async () => {
     const json = '{\n  "storage": {"sqlite": {"path": "/tmp/x.db"}},\n  "listener": {"tcp": {\n    "address": "127.0.0.1:0",\n    "tls_disable": true,\n    "max_request_sise": 10\n  }}\n}\n';
     const error = await configError('/etc/coffer/coffer.json', json);
