@@ -11,7 +11,7 @@ import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
 import { parseTransitSeal, type TransitSealConfig } from '../kms/transit.js';
 import { DEFAULT_REWRAP, type RewrapSettings } from '../core/rewrap/worker.js';
 import type { EtcdStorageConfig } from '../storage/etcd.js';
-import { blocks, unknownOptions } from './config-keys.js';
+import { blocks, unknownOptions, wrongTypes } from './config-keys.js';
 import { labelsOf } from './config-options.js';
 
 /** The server configuration, in Vault's shape (storage, listener, seal, api_addr, ui). */
@@ -207,6 +207,9 @@ export async function parseConfig(file: string, text: string): Promise<ServerCon
     fail(/^\s*"?dek_cache_ttl\b/, `dek_cache_ttl must be a duration such as "5m" (0 disables the cache), got ${JSON.stringify(dekCacheTtl)}`);
   }
   const kmsRewrap = raw.kms_rewrap === undefined ? undefined : kmsRewrapSettings(raw.kms_rewrap, fail);
+  // After the checks above, whose messages are more specific: what none of them reads closely.
+  const mistyped = wrongTypes(file, text, raw)[0];
+  if (mistyped !== undefined) throw new ConfigError(mistyped);
   return {
     storage,
     listeners,

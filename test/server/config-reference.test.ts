@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { CONFIG_BLOCKS } from '../../src/server/config-options.js';
+import { parse as parseHcl } from '@cdktf/hcl2json';
+import { unknownOptions, wrongTypes } from '../../src/server/config-keys.js';
+import { CONFIG_BLOCKS, type ConfigBlock } from '../../src/server/config-options.js';
 import { renderConfigReference } from '../../src/server/config-reference.js';
 import { configError } from '../harness/config.js';
 import { REPO_ROOT } from '../harness/server.js';
@@ -67,5 +69,44 @@ describe('unknown keys are refused in every block, naming file and line', () => 
     const json = '{\n  "storage": {"sqlite": {"path": "/tmp/x.db"}},\n  "listener": {"tcp": {\n    "address": "127.0.0.1:0",\n    "tls_disable": true,\n    "max_request_sise": 10\n  }}\n}\n';
     const error = await configError('/etc/coffer/coffer.json', json);
     assert.match(error, /^\/etc\/coffer\/coffer\.json:6: listener "tcp": unknown option "max_request_sise"/);
+  });
+});
+
+/** The block's id as HCL around `body`: `listener "tcp" telemetry` → listener "tcp" { telemetry { body } }. */
+function wrapIn(block: ConfigBlock, body: string): string {
+  const heads = block.id.match(/[a-z_]+( "[^"]+")?/g) ?? [];
+  return heads.reduceRight((inner, head) => `${head} {\n${inner}\n}`, body);
+}
+
+describe('the option table checks values by type', () => {
+  it("accepts every option's own example, in every block", async () => {
+    for (const block of CONFIG_BLOCKS) {
+      const lines = block.options.filter((o) => o.type !== 'block' && o.type !== 'labelled block').map((o) => `${o.name} = ${o.example}`);
+      const text = wrapIn(block, lines.join('\n'));
+      const raw = (await parseHcl('example.hcl', text)) as Record<string, unknown>;
+      assert.deepEqual(unknownOptions('example.hcl', text, raw), [], text);
+      assert.deepEqual(wrongTypes('example.hcl', text, raw), [], text);
+    }
+  });
+
+  const cases: [string, string, number, RegExp][] = [
+    ['top-level bool', `${SQLITE}${LISTENER}ui = "yes"\n`, 8, /^ui must be true or false, got "yes"/],
+    ['top-level string', `${SQLITE}${LISTENER}cluster_name = 5\n`, 8, /^cluster_name must be a string, got 5/],
+    ['telemetry', `${SQLITE}${LISTENER}telemetry {\n  disable_hostname = "maybe"\n}\n`, 9, /^telemetry: disable_hostname must be true or false, got "maybe"/],
+    ['telemetry list', `${SQLITE}${LISTENER}telemetry {\n  prefix_filter = [1, 2]\n}\n`, 9, /^telemetry: prefix_filter must be a list of strings/],
+  ];
+  for (const [name, text, line, message] of cases) {
+    it(`refuses a mistyped value (${name}), naming file and line`, async () => {
+      const error = await configError('/etc/coffer/coffer.hcl', text);
+      const prefix = `/etc/coffer/coffer.hcl:${line}: `;
+      assert.ok(error.startsWith(prefix), error);
+      assert.match(error.slice(prefix.length), message);
+    });
+  }
+
+  it('reads bools as Vault does: "true", 1 and Go\'s other spellings', async () => {
+    const text = `${SQLITE}${LISTENER}ui = "True"\ndisable_mlock = 1\ntelemetry {\n  disable_hostname = "t"\n}\n`;
+    const raw = (await parseHcl('x.hcl', text)) as Record<string, unknown>;
+    assert.deepEqual(wrongTypes('x.hcl', text, raw), []);
   });
 });
