@@ -17,8 +17,8 @@ const INTRO = `# Server configuration reference
 
 \`coffer server -config=FILE\` reads HCL, as Vault does, or JSON (a file name ending in \`.json\`, or
 text starting with \`{\`). Every key of every block is checked against this reference: an unknown
-key, or an option of the wrong block, stops the start with the file and line, so a typo never goes
-unnoticed. Where a key has Vault's name it has Vault's meaning, unless its entry says otherwise.
+key, an option of the wrong block, or a value not of the option's type stops the start with the
+file and line, so a typo never goes unnoticed. Where a key has Vault's name it has Vault's meaning, unless its entry says otherwise.
 
 - **Booleans** are \`true\`/\`false\` or the strings \`"true"\`/\`"false"\`.
 - **Durations** are Go-style strings (\`"90s"\`, \`"1m30s"\`, \`"250ms"\`, \`"1h"\`) or a number of seconds.

@@ -104,9 +104,12 @@ describe('the option table checks values by type', () => {
     });
   }
 
-  it('reads bools as Vault does: "true", 1 and Go\'s other spellings', async () => {
-    const text = `${SQLITE}${LISTENER}ui = "True"\ndisable_mlock = 1\ntelemetry {\n  disable_hostname = "t"\n}\n`;
-    const raw = (await parseHcl('x.hcl', text)) as Record<string, unknown>;
-    assert.deepEqual(wrongTypes('x.hcl', text, raw), []);
+  it('reads bools as the loader does: true, "true", 1 and "0" pass; "t" and "True", which it would read as false, do not', async () => {
+    const ok = `${SQLITE}${LISTENER}ui = "true"\ndisable_mlock = 1\ntelemetry {\n  disable_hostname = "0"\n}\n`;
+    assert.deepEqual(wrongTypes('x.hcl', ok, (await parseHcl('x.hcl', ok)) as Record<string, unknown>), []);
+    for (const spelling of ['"t"', '"True"']) {
+      const error = await configError('/etc/coffer/coffer.hcl', `${SQLITE}${LISTENER}ui = ${spelling}\n`);
+      assert.match(error, /^\/etc\/coffer\/coffer\.hcl:8: ui must be true or false/);
+    }
   });
 });
