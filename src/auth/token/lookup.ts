@@ -5,7 +5,7 @@ import type { TokenBackendContext } from './context.js';
 import { lookupData } from './describe.js';
 
 /** Vault answers an unknown token on lookup with 403 "bad token". */
-const badToken = () => new CofferError(403, 'bad token');
+const badToken = () => new CofferError('bad_token');
 
 /** auth/token/lookup, lookup-self and lookup-accessor. */
 export function lookupPaths({ store }: TokenBackendContext): PathDef[] {

@@ -29,7 +29,7 @@ export interface LoggerLevels {
 export function loggerPaths(loggers: LoggerLevels): PathDef[] {
   const levelField = field.string({ description: 'trace, debug, info, warn or error.' });
   const named = (name: string) => {
-    if (!loggers.has(name)) throw new CofferError(404, `logger "${name}" not found`);
+    if (!loggers.has(name)) throw new CofferError('not_found', `logger "${name}" not found`);
     return name;
   };
   return [
