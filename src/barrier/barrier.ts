@@ -105,7 +105,7 @@ export class Barrier implements StorageBackend {
         await barrier.initialize();
         return barrier;
       } catch (err) {
-        if (!(err instanceof CofferError && err.message === ALREADY_INITIALIZED)) throw err;
+        if (!(err instanceof CofferError && err.code === 'already_initialized')) throw err;
         // Another node initialized first; its keyring is the one to use.
       }
     }
@@ -150,7 +150,7 @@ export class Barrier implements StorageBackend {
     } catch (err) {
       keyring.destroy();
       zeroize(rootKey);
-      if (err instanceof ConditionFailed) throw invalidRequest(ALREADY_INITIALIZED);
+      if (err instanceof ConditionFailed) throw new CofferError('already_initialized');
       throw err;
     }
     this.install(keyring, rootKey, kms);
@@ -203,7 +203,7 @@ export class Barrier implements StorageBackend {
       zeroize(await this.loadRootKey(kms));
       return true;
     } catch (err) {
-      if (err instanceof CofferError && err.status === 400) return false;
+      if (err instanceof CofferError && err.code === 'unseal_key_invalid') return false;
       throw err;
     }
   }
@@ -224,7 +224,7 @@ export class Barrier implements StorageBackend {
         [{ type: 'version', key: ROOT_KEY_KEY, version: current.version }],
       );
     } catch (err) {
-      if (err instanceof ConditionFailed) throw new CofferError(409, 'the barrier root key was re-wrapped concurrently; nothing was changed, retry');
+      if (err instanceof ConditionFailed) throw new CofferError('conflict', 'the barrier root key was re-wrapped concurrently; nothing was changed, retry');
       throw err;
     }
     if (this.rootKey === rootKey) this.kms = kms;
@@ -261,7 +261,7 @@ export class Barrier implements StorageBackend {
       );
     } catch (err) {
       next.destroy();
-      if (err instanceof ConditionFailed) throw new CofferError(409, 'the barrier keyring was changed concurrently; retry the rotation');
+      if (err instanceof ConditionFailed) throw new CofferError('conflict', 'the barrier keyring was changed concurrently; retry the rotation');
       throw err;
     }
     if (this.keyring !== keyring) {
@@ -344,7 +344,7 @@ export class Barrier implements StorageBackend {
 
   private checkLogicalKey(key: string): void {
     this.unsealedState();
-    if (isReserved(key)) throw new CofferError(403, `storage path "${key}" is reserved for the barrier`);
+    if (isReserved(key)) throw new CofferError('reserved_path', `storage path "${key}" is reserved for the barrier`);
   }
 
   /** The root key, unwrapped by `kms`; a 400 naming both key ids when it is the wrong one. */
@@ -358,7 +358,7 @@ export class Barrier implements StorageBackend {
     } catch (err) {
       if (!(err instanceof KmsUnwrapError)) throw err;
       const which = record.kms_key_id === kms.keyId ? '' : ` (the root key was wrapped by ${record.seal_type} key ${record.kms_key_id}, this server uses ${kms.keyId})`;
-      throw invalidRequest(`unseal failed: the ${kms.type === 'shamir' ? 'unseal key' : 'KMS key'} cannot decrypt the barrier root key${which}`);
+      throw new CofferError('unseal_key_invalid', `unseal failed: the ${kms.type === 'shamir' ? 'unseal key' : 'KMS key'} cannot decrypt the barrier root key${which}`);
     }
     // A copy the barrier owns, and a wipe of what the KMS handed back.
     const rootKey = Buffer.from(plaintext);
@@ -426,7 +426,6 @@ export class Barrier implements StorageBackend {
   }
 }
 
-const ALREADY_INITIALIZED = 'Vault is already initialized';
 
 function isReserved(key: string): boolean {
   return key.startsWith(BARRIER_RESERVED_PREFIX);

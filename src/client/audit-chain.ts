@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { auditLineHash } from '../wire/index.js';
 
 /**
  * Checks the hash chain of a file audit device's log, one file or several rotated files given oldest
@@ -146,7 +146,7 @@ export class AuditChainVerifier {
       return fail('no-prev-hash', 'no prev_hash (not an entry of a hash-chained Coffer audit device)');
     }
 
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = auditLineHash(bytes);
     const previous = this.previous;
     if (!previous) {
       this.anchor = { file: here.file, line: here.line, prevHash: entry.prev_hash };

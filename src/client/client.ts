@@ -115,8 +115,6 @@ export class CofferClient {
     return this.request('PATCH', path, { ...options, body: data, contentType: 'application/merge-patch+json' });
   }
 
-  // --- tokens (auth/token/...) ---
-
   /**
    * Logs in through the auth method mounted at `mount`: POST auth/<mount>/login[/<suffix>] with
    * `data`, sent without any client token, as Vault's CLI does. The answer carries an `auth` block

@@ -20,7 +20,7 @@ export interface TokenCreateRequest {
   entity_alias?: string;
 }
 
-/** The token store (auth/token/...) and capabilities, as `client.token`. */
+/** The token store (auth/token/...) and capabilities, as `client.tokens`. */
 export class TokenClient {
   constructor(private readonly client: CofferClient) {}
 

@@ -1,14 +1,8 @@
 import type { TlsSettings } from './transport.js';
 
-/** Vault's wrap_info block: where the real response went, and the single-use token that fetches it. */
-export interface WrapInfo {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor?: string;
-}
+/** Vault's wrap_info block, as the server defines it (wire/). */
+export type { WrapInfo } from '../wire/index.js';
+import type { WrapInfo } from '../wire/index.js';
 
 /** Vault's auth block, present when a request produced a token (token create, logins). */
 export interface AuthInfo {

@@ -35,7 +35,7 @@ export class DataKeyUnavailable extends CofferError {
   constructor(kms: Kms, storedKeyId: string, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const which = storedKeyId === kms.keyId ? kms.keyId : `${storedKeyId}, this server's key is ${kms.keyId}`;
-    super(502, `the KMS (${kms.type} ${which}) could not unwrap the data key: ${reason}`);
+    super('kms_unavailable', `the KMS (${kms.type} ${which}) could not unwrap the data key: ${reason}`);
     this.name = 'DataKeyUnavailable';
   }
 }
@@ -43,7 +43,7 @@ export class DataKeyUnavailable extends CofferError {
 /** A sealed value that does not open under its own DEK and binding: tampered, swapped or moved. */
 export class SealedDataCorrupt extends CofferError {
   constructor(aad: string, why: string) {
-    super(500, `stored data for "${aad}" cannot be decrypted: ${why}; refusing to answer it`);
+    super('stored_data_corrupt', `stored data for "${aad}" cannot be decrypted: ${why}; refusing to answer it`);
     this.name = 'SealedDataCorrupt';
   }
 }
@@ -151,7 +151,7 @@ export class DataKeys {
       try {
         wrapped = Buffer.from(await this.kms.wrap(dek, WRAP_CONTEXT + aad));
       } catch (err) {
-        throw new CofferError(502, `the KMS (${this.kms.type} ${this.kms.keyId}) could not wrap a new data key: ${err instanceof Error ? err.message : String(err)}`);
+        throw new CofferError('kms_unavailable', `the KMS (${this.kms.type} ${this.kms.keyId}) could not wrap a new data key: ${err instanceof Error ? err.message : String(err)}`);
       }
       this.cache.put(cacheId(wrapped), dek);
       return { ciphertext: ciphertext.toString('base64'), wrapped_dek: wrapped.toString('base64'), kms_key_id: this.kms.keyId };
@@ -202,7 +202,7 @@ export class DataKeys {
         try {
           rewrapped = await this.kms.wrap(dek, WRAP_CONTEXT + aad);
         } catch (err) {
-          throw new CofferError(502, `the KMS (${this.kms.type} ${this.kms.keyId}) could not wrap the data key again: ${err instanceof Error ? err.message : String(err)}`);
+          throw new CofferError('kms_unavailable', `the KMS (${this.kms.type} ${this.kms.keyId}) could not wrap the data key again: ${err instanceof Error ? err.message : String(err)}`);
         }
       } finally {
         zeroize(dek);

@@ -89,7 +89,7 @@ export class SealMigration {
       try {
         await core.unseal(unsealKms);
       } catch (err) {
-        if (err instanceof CofferError && err.status === 400) throw invalidRequest(`seal migration failed: ${err.message}; progress was reset`);
+        if (err instanceof CofferError && err.code === 'unseal_key_invalid') throw invalidRequest(`seal migration failed: ${err.message}; progress was reset`);
         throw err;
       } finally {
         unsealKms.destroy();

@@ -29,4 +29,4 @@ export function secretReadAllowed(address: string, cidrs: readonly string[]): bo
 }
 
 /** 403, saying which rule refused: the client knows its own address, and the operator reads it in the audit log. */
-export const secretReadRefused = () => new CofferError(403, 'permission denied: secret reads are not allowed from this client address');
+export const secretReadRefused = () => new CofferError('secret_read_refused');

@@ -83,7 +83,7 @@ export class UnsealProgress {
     try {
       await this.core.unseal(kms);
     } catch (err) {
-      if (err instanceof CofferError && err.status === 400) throw invalidRequest(`${err.message}; unseal progress was reset`);
+      if (err instanceof CofferError && err.code === 'unseal_key_invalid') throw invalidRequest(`${err.message}; unseal progress was reset`);
       throw err;
     } finally {
       kms.destroy();

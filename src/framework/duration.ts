@@ -1,25 +1,30 @@
 import { invalidRequest } from './errors.js';
 
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const GO_DURATION = /^(\d+(?:\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/;
 
 /**
- * Parses a Vault duration into whole seconds: a number of seconds (number or numeric string),
- * or a Go-style duration string such as "1h30m", "5m", "90s" (Vault also accepts "d").
- * Returns undefined for anything else.
+ * The one duration parser (request fields and the server config alike): a number of seconds
+ * (number or numeric string) or a Go-style duration string ("1h30m", "250ms"; Vault also accepts
+ * "d"), in milliseconds. Undefined for anything else, "" included.
  */
-export function parseDurationSeconds(input: unknown): number | undefined {
-  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? Math.floor(input) : undefined;
+export function parseDurationMs(input: unknown): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) ? input * 1000 : undefined;
   if (typeof input !== 'string') return undefined;
   const text = input.trim();
-  if (text === '') return 0;
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
   if (!GO_DURATION.test(text)) return undefined;
-  let seconds = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) {
-    seconds += Number(amount) * UNIT_SECONDS[unit as string]!;
-  }
-  return Number.isFinite(seconds) ? Math.floor(seconds) : undefined;
+  let ms = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) ms += Number(amount) * UNIT_MS[unit as string]!;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** A Vault duration field in whole seconds (Vault truncates); "" is 0, a negative number is refused. */
+export function parseDurationSeconds(input: unknown): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? Math.floor(input) : undefined;
+  if (typeof input === 'string' && input.trim() === '') return 0;
+  const ms = parseDurationMs(input);
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
 }
 
 /** Like parseDurationSeconds, but a 400 naming the field when the input is not a duration. */

@@ -134,15 +134,9 @@ export interface LoginRenewalLimits {
   period?: number;
 }
 
-/** What a wrapped request answers instead of its response (Vault's wrap_info). */
-export interface WrapInfo {
-  token: string;
-  accessor: string;
-  ttl: number;
-  creation_time: string;
-  creation_path: string;
-  wrapped_accessor: string;
-}
+/** What a wrapped request answers instead of its response (Vault's wrap_info): one definition, in wire/. */
+export type { WrapInfo } from '../wire/index.js';
+import type { WrapInfo } from '../wire/index.js';
 
 /** A handler's answer. Status defaults to 200 with data or auth, 204 without. */
 export interface Resp {

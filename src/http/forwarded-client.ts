@@ -63,5 +63,5 @@ function mac(key: Buffer, stamp: string, method: string, url: string): string {
 }
 
 function refused(): CofferError {
-  return new CofferError(400, 'invalid forwarded request: only a standby node of this cluster may send the x-coffer-forwarded-* headers');
+  return new CofferError('invalid_request', 'invalid forwarded request: only a standby node of this cluster may send the x-coffer-forwarded-* headers');
 }

@@ -73,7 +73,9 @@ function forward(request: FastifyRequest, reply: FastifyReply, leader: string, s
     });
     const fail = (err: Error) => {
       if (!reply.raw.headersSent) {
-        const body = JSON.stringify({ errors: [`this node is a standby and could not forward the request to the active node at ${leader}: ${err.message}`] });
+        // The socket error stays in the log: the caller learns only what sys/leader already says.
+        request.log.warn({ leader, error: err.message }, 'could not forward a request to the active node');
+        const body = JSON.stringify({ errors: [`this node is a standby and could not forward the request to the active node at ${leader}`] });
         reply.raw.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
         reply.raw.end(body);
       } else reply.raw.destroy(err);

@@ -37,7 +37,7 @@ export function withinDeadline<T>(reply: FastifyReply, work: Promise<T>): Promis
   const remaining = Math.max(0, Math.ceil(limit - reply.elapsedTime));
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new CofferError(503, 'context deadline exceeded'));
+      reject(new CofferError('deadline_exceeded'));
       // Nobody awaits the work any more: an internal failure it ends with must still be logged.
       work.catch((err: unknown) => {
         if (!(err instanceof CofferError)) reply.log.error({ err: { type: (err as Error).name } }, 'internal error after the request deadline'); // no message: it may quote request data

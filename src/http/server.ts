@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
-import { CofferError } from '../framework/errors.js';
+import { CofferError, ERROR_CODES } from '../framework/errors.js';
 import type { Operation } from '../framework/types.js';
 import { parseBoolText } from '../framework/bool.js';
 import { handleRequest } from '../core/pipeline.js';
@@ -53,23 +53,34 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
     if (nestingDepth(text) > MAX_JSON_DEPTH) {
-      return done(new CofferError(400, `failed to parse JSON input: nesting deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      return done(new CofferError('invalid_json', `failed to parse JSON input: nesting deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(new CofferError(400, 'failed to parse JSON input: invalid JSON in request body'), undefined);
+      done(new CofferError('invalid_json', 'failed to parse JSON input: invalid JSON in request body'), undefined);
     }
   }
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     if (err instanceof RateLimitExceeded) reply.headers(err.headers);
-    if (err instanceof CofferError) return sendJson(reply, err.status, { errors: err.errors });
+    if (err instanceof CofferError) {
+      if (err.detail !== undefined) request.log.warn({ code: err.code, error: err.message, detail: err.detail, path: rawPath(request) }, 'request failed');
+      if (err.status < 500) return sendJson(reply, err.status, { errors: err.errors });
+      // A server-side failure: the caller gets the code's public message; what happened (an upstream's
+      // answer, a socket error, a storage key) goes to the log only.
+      if (err.detail === undefined) request.log.error({ code: err.code, error: err.message, path: rawPath(request) }, 'request failed');
+      return sendJson(reply, err.status, { errors: [ERROR_CODES[err.code].message] });
+    }
     const status = err.statusCode;
-    if (status === 413) return sendJson(reply, 413, { errors: ['http: request body too large'] });
-    if (status && status >= 400 && status < 500) return sendJson(reply, status, { errors: [err.message] });
+    if (status === 413) return sendJson(reply, 413, { errors: [ERROR_CODES.request_too_large.message] });
+    if (status && status >= 400 && status < 500) {
+      // Fastify's own refusals (a malformed header, a bad content type): its text may quote the request, so it is logged, not echoed.
+      request.log.info({ status, error: err.message, path: rawPath(request) }, 'request refused by the HTTP layer');
+      return sendJson(reply, status, { errors: [status === 415 ? ERROR_CODES.unsupported_media_type.message : ERROR_CODES.invalid_request.message] });
+    }
     request.log.error({ err: internalError(err), path: rawPath(request) }, 'internal error');
-    return sendJson(reply, 500, { errors: ['internal error'] });
+    return sendJson(reply, 500, { errors: [ERROR_CODES.internal.message] });
   });
   app.setNotFoundHandler((_request, reply) => sendJson(reply, 404, { errors: [] }));
   installRequestLimits(app);
@@ -92,7 +103,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         return reply.status(200).header('content-type', metrics.contentType).header('cache-control', 'no-store').send(Buffer.from(metrics.body));
       }
       if (operation === 'patch' && !isMergePatch(request)) {
-        throw new CofferError(415, 'PATCH requires Content-Type application/merge-patch+json');
+        throw new CofferError('unsupported_media_type', 'PATCH requires Content-Type application/merge-patch+json');
       }
       const outcome = await withinDeadline(reply, handleRequest(core, {
         id: request.id,
@@ -133,9 +144,9 @@ function sendJson(reply: FastifyReply, status: number, body: unknown, headOnly =
 function routePath(request: FastifyRequest): string {
   const raw = (request.params as { '*'?: string })['*'] ?? '';
   if (raw.split('/').some((segment) => segment === '.' || segment === '..')) {
-    throw new CofferError(400, 'invalid path: "." and ".." segments are not allowed');
+    throw new CofferError('invalid_path', 'invalid path: "." and ".." segments are not allowed');
   }
-  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new CofferError(400, 'invalid path: control characters are not allowed');
+  if (/[\u0000-\u001f\u007f]/.test(raw)) throw new CofferError('invalid_path', 'invalid path: control characters are not allowed');
   return raw;
 }
 
@@ -172,7 +183,7 @@ function operationOf(request: FastifyRequest): Operation {
     case 'PATCH':
       return 'patch';
     default:
-      throw new CofferError(405, 'unsupported operation');
+      throw new CofferError('unsupported_operation', 'unsupported operation');
   }
 }
 
@@ -191,7 +202,7 @@ function isListQuery(request: FastifyRequest): boolean {
   const list = Array.isArray(raw) ? raw[0] : raw;
   if (list === undefined || list === '') return false;
   const value = typeof list === 'string' ? parseBoolText(list) : undefined;
-  if (value === undefined) throw new CofferError(400, `invalid value for "list" parameter: ${JSON.stringify(list)}`);
+  if (value === undefined) throw new CofferError('invalid_request', `invalid value for "list" parameter: ${JSON.stringify(list)}`);
   return value;
 }
 
@@ -199,7 +210,7 @@ function isListQuery(request: FastifyRequest): boolean {
 function requestData(request: FastifyRequest, operation: Operation): Record<string, unknown> {
   const body = request.body;
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    throw new CofferError(400, 'request body must be a JSON object');
+    throw new CofferError('invalid_request', 'request body must be a JSON object');
   }
   const data: Record<string, unknown> = { ...(body as Record<string, unknown> | undefined) };
   if (operation === 'read' || operation === 'list' || operation === 'delete') {

@@ -1,3 +1,4 @@
+import { CofferError } from '../framework/errors.js';
 import {
   DecryptCommand,
   DescribeKeyCommand,
@@ -32,8 +33,11 @@ export const INITIAL_ROTATION = 'initial';
 const WRAP_FORMAT = 1;
 
 /** AWS refused or could not be reached: the message names the KMS and the reason, never key material. */
-export class AwsKmsError extends Error {
-  override name = 'AwsKmsError';
+export class AwsKmsError extends CofferError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('kms_unavailable', message, options);
+    this.name = 'AwsKmsError';
+  }
 }
 
 /**

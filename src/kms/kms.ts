@@ -1,3 +1,4 @@
+import { CofferError } from '../framework/errors.js';
 /**
  * A key-management provider: it never hands out its own key, it only wraps and unwraps the
  * barrier's keys. Local (a key in env or a file) is the first; AWS KMS, Transit and PKCS#11
@@ -22,12 +23,12 @@ export interface Kms {
 }
 
 /** A wrapped key that this KMS cannot open (wrong root key, wrong aad, or tampered bytes). */
-export class KmsUnwrapError extends Error {
+export class KmsUnwrapError extends CofferError {
   constructor(
     readonly keyId: string,
     reason: string,
   ) {
-    super(`KMS key ${keyId} could not unwrap the key: ${reason}`);
+    super('key_unwrap_failed', `KMS key ${keyId} could not unwrap the key: ${reason}`);
     this.name = 'KmsUnwrapError';
   }
 }

@@ -1,3 +1,4 @@
+import { CofferError } from '../framework/errors.js';
 import { randomBytes } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { KmsUnwrapError, type Kms } from './kms.js';
@@ -31,8 +32,11 @@ const TAG_BITS = 128;
 const AES_KEY_BYTES = 32;
 
 /** The module, token or key cannot be used: the message names the HSM and the reason, never the pin. */
-export class Pkcs11KmsError extends Error {
-  override name = 'Pkcs11KmsError';
+export class Pkcs11KmsError extends CofferError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('kms_unavailable', message, options);
+    this.name = 'Pkcs11KmsError';
+  }
 }
 
 /**

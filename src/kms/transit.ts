@@ -117,7 +117,7 @@ export class TransitKms implements Kms {
     const answer = await this.call('GET', `keys/${this.config.keyName}`);
     if (answer.status !== 200) throw this.refused('read key', answer);
     const version = answer.body.data?.latest_version;
-    if (typeof version !== 'number') throw new CofferError(500, `${this.where}: reading key ${this.config.keyName} gave no latest_version`);
+    if (typeof version !== 'number') throw new CofferError('internal', `${this.where}: reading key ${this.config.keyName} gave no latest_version`);
     this.latestVersion = version;
     return String(version);
   }
@@ -135,7 +135,7 @@ export class TransitKms implements Kms {
     if (answer.status === 400) throw new KmsUnwrapError(this.keyId, `${this.where} refused to decrypt: ${errorsOf(answer)}`);
     if (answer.status !== 200) throw this.refused('decrypt', answer);
     const plaintext = answer.body.data?.plaintext;
-    if (typeof plaintext !== 'string') throw new CofferError(500, `${this.where}: decrypt answered without a plaintext`);
+    if (typeof plaintext !== 'string') throw new CofferError('internal', `${this.where}: decrypt answered without a plaintext`);
     // The keyId names the key version; learn it once, best effort, without failing an unwrap that worked.
     if (this.latestVersion === undefined) await this.currentKeyVersion().catch(() => undefined);
     return Buffer.from(plaintext, 'base64');
@@ -161,15 +161,14 @@ export class TransitKms implements Kms {
     if (answer.status !== 200) throw this.refused(operation, answer);
     const ciphertext = answer.body.data?.ciphertext;
     const version = answer.body.data?.key_version;
-    if (typeof ciphertext !== 'string' || !ciphertext.startsWith('vault:v')) throw new CofferError(500, `${this.where}: ${operation} answered without a ciphertext`);
+    if (typeof ciphertext !== 'string' || !ciphertext.startsWith('vault:v')) throw new CofferError('internal', `${this.where}: ${operation} answered without a ciphertext`);
     if (typeof version === 'number') this.latestVersion = version;
     return Buffer.from(ciphertext, 'utf8');
   }
 
   /** A refusal other than "this ciphertext does not open": the token, the key or the server is the problem. */
   private refused(operation: string, answer: Answer): CofferError {
-    const status = answer.status >= 500 ? 503 : 500;
-    return new CofferError(status, `${this.where} refused ${operation} with key ${this.config.keyName} (HTTP ${answer.status}): ${errorsOf(answer)}`);
+    return new CofferError(answer.status >= 500 ? 'unavailable' : 'kms_unavailable', `${this.where} refused ${operation} with key ${this.config.keyName} (HTTP ${answer.status}): ${errorsOf(answer)}`);
   }
 
   /** One request to the transit mount; no answer within the timeout is "unreachable" (503), never a hang. */
@@ -178,7 +177,7 @@ export class TransitKms implements Kms {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<Answer>((resolve, reject) => {
-      const unreachable = (reason: string) => reject(new CofferError(503, `${this.where} unreachable: ${reason}`));
+      const unreachable = (reason: string) => reject(new CofferError('unavailable', `${this.where} unreachable: ${reason}`));
       const req = transport.request(
         url,
         {

@@ -1,3 +1,4 @@
+import { parseBoolText } from '../framework/bool.js';
 import { configBlock, labelledBlock, type ConfigBlock, type ConfigOption, type OptionType } from './config-options.js';
 import { keyLine, type BlockStep } from './config-lines.js';
 
@@ -88,7 +89,7 @@ export function unknownOptions(file: string, text: string, raw: Json): string[] 
 
 /**
  * Every known key whose value is not of the type its table entry gives, as `file:line: message`.
- * Lenient as Vault's HCL reading is: a bool may be written as text or 0/1 (`tls_disable = 1`), a number
+ * Lenient as Vault's HCL reading is: a bool may be written as Go's ParseBool text or 0/1 (`tls_disable = 1`), a number
  * or a duration as text (an integer also in 0x hex), a string list as one string. The loader runs this after its own, more
  * specific checks, so it catches what nothing reads closely: options accepted for compatibility.
  */
@@ -101,8 +102,6 @@ export function wrongTypes(file: string, text: string, raw: Json): string[] {
   });
   return sorted(problems);
 }
-
-const BOOL_VALUES = new Set<unknown>([true, false, 'true', 'false', 1, 0, '1', '0']);
 
 const TYPE_NAMES: Record<OptionType, string> = {
   string: 'a string',
@@ -120,8 +119,8 @@ function fitsType(type: OptionType, value: unknown): boolean {
     case 'string':
       return typeof value === 'string';
     case 'bool':
-      // What every bool reader of the loader reads right ("t" or "True" would be read as false).
-      return BOOL_VALUES.has(value);
+      // As the loader reads bools: Go's ParseBool spellings as text, or 0/1 (`tls_disable = 1`).
+      return typeof value === 'boolean' || value === 0 || value === 1 || (typeof value === 'string' && parseBoolText(value) !== undefined);
     case 'int':
       // As text, decimal or 0x hex (Vault reads a pkcs11 slot either way).
       return Number.isSafeInteger(value) || (typeof value === 'string' && /^(-?\d+|0x[0-9a-f]+)$/i.test(value.trim()));

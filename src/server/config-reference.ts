@@ -20,7 +20,7 @@ text starting with \`{\`). Every key of every block is checked against this refe
 key, an option of the wrong block, or a value not of the option's type stops the start with the
 file and line, so a typo never goes unnoticed. Where a key has Vault's name it has Vault's meaning, unless its entry says otherwise.
 
-- **Booleans** are \`true\`/\`false\` or the strings \`"true"\`/\`"false"\`.
+- **Booleans** are \`true\`/\`false\`, \`1\`/\`0\`, or as a string what Go's \`strconv.ParseBool\` reads (\`"true"\`, \`"false"\`, \`"1"\`, \`"t"\`, \`"False"\`...); \`kms_rewrap\` \`enabled\`, pkcs11 \`generate_key\` and transit \`tls_skip_verify\` take only \`true\`/\`false\` (\`enabled\`: unquoted).
 - **Durations** are Go-style strings (\`"90s"\`, \`"1m30s"\`, \`"250ms"\`, \`"1h"\`) or a number of seconds.
 - **Lists** are HCL/JSON lists; a list of addresses may also be one comma-separated string.
 

@@ -11,6 +11,8 @@ import { PKCS11_MECHANISMS, type Pkcs11SealConfig } from '../kms/pkcs11.js';
 import { parseTransitSeal, type TransitSealConfig } from '../kms/transit.js';
 import { DEFAULT_REWRAP, type RewrapSettings } from '../core/rewrap/worker.js';
 import type { EtcdStorageConfig } from '../storage/etcd.js';
+import { parseBoolText } from '../framework/bool.js';
+import { parseDurationMs } from '../framework/duration.js';
 import { blocks, unknownOptions, wrongTypes } from './config-keys.js';
 import { labelsOf } from './config-options.js';
 
@@ -331,20 +333,6 @@ function listenerLimits(body: Json, fail: Fail): Partial<ListenerConfig> {
   return out;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A Go-style duration ("90s", "1m30s", "250ms") or a number of seconds, in milliseconds. */
-function parseDurationMs(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/.test(text)) return undefined;
-  let ms = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) ms += Number(amount) * DURATION_UNITS_MS[unit!]!;
-  return ms;
-}
-
 async function parseSyntax(file: string, text: string): Promise<Json> {
   const isJson = file.endsWith('.json') || text.trimStart().startsWith('{');
   try {
@@ -369,7 +357,8 @@ function jsonLine(text: string, message: string): string {
   return line ? `:${line}` : '';
 }
 
-const truthy = (v: unknown) => v === true || v === 'true' || v === 1 || v === '1';
+/** A loosely written boolean (seal `disabled = "true"`): true, 1, or any of Go's ParseBool true spellings. */
+const truthy = (v: unknown) => v === true || v === 1 || (typeof v === 'string' && parseBoolText(v) === true);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** How the option parsers below report a problem: the line matching `needle`, and the message. */
@@ -458,8 +447,8 @@ function cidrListOption(body: Json, key: string, fail: ConfigFail): string[] | u
 function booleanOption(body: Json, key: string, fallback: boolean, fail: ConfigFail): boolean {
   const value = body[key];
   if (value === undefined) return fallback;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
+  const parsed = typeof value === 'boolean' ? value : typeof value === 'string' ? parseBoolText(value) : undefined;
+  if (parsed !== undefined) return parsed;
   return fail(new RegExp(`^\\s*"?${escape(key)}\\b`), `${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 

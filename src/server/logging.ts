@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LoggerLevels } from '../engines/sys/loggers.js';
+import type { LoggerLevels } from '../core/backends/sys/loggers.js';
 
 /** Vault's levels, most detailed first. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;

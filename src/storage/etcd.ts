@@ -176,7 +176,7 @@ export class EtcdStorage implements StorageBackend {
       const held = response.responses[conditions.length]?.response_range.kvs[0];
       if (held === undefined || String(held.create_revision) !== fence.createRevision) {
         fence.onFenced();
-        throw new CofferError(503, 'this node is no longer the active node: write refused (HA fencing)');
+        throw new CofferError('fenced');
       }
     }
     for (const [i, condition] of conditions.entries()) {
@@ -221,7 +221,7 @@ export class EtcdStorage implements StorageBackend {
     for (const { key, value } of entries) {
       const op: Op = { type: 'put', key, value };
       const size = Buffer.byteLength(this.prefix + key) + value.byteLength + OP_OVERHEAD_BYTES;
-      if (size > this.maxRequestBytes) throw new CofferError(413, `value too large for etcd (${size} bytes > ${this.maxRequestBytes})`);
+      if (size > this.maxRequestBytes) throw new CofferError('request_too_large', `value too large for etcd (${size} bytes > ${this.maxRequestBytes})`);
       let batch = batches[batches.length - 1]!;
       if (batch.length >= this.maxTxnOps || bytes + size > this.maxRequestBytes) {
         batches.push((batch = []));
@@ -240,7 +240,7 @@ export class EtcdStorage implements StorageBackend {
     });
     if (!wipe.succeeded) {
       fence?.onFenced();
-      throw new CofferError(503, 'this node is no longer the active node: restore refused (HA fencing)');
+      throw new CofferError('fenced', 'this node is no longer the active node: restore refused (HA fencing)');
     }
     this.cache?.clear(Number(wipe.header.revision));
     for (const batch of batches) if (batch.length > 0) await this.transaction(batch);
@@ -266,14 +266,14 @@ export class EtcdStorage implements StorageBackend {
     // etcd counts the compares, the success ops and the failure ops against --max-txn-ops separately.
     const count = Math.max(ops.length, conditions.length);
     if (count > this.maxTxnOps) {
-      throw new CofferError(400, `transaction too large for etcd (${count} operations > ${this.maxTxnOps})`);
+      throw new CofferError('transaction_too_large', `transaction too large for etcd (${count} operations > ${this.maxTxnOps})`);
     }
     let bytes = 0;
     for (const op of ops) bytes += Buffer.byteLength(this.prefix + op.key) + (op.type === 'put' ? op.value.byteLength : 0) + OP_OVERHEAD_BYTES;
     // Each condition is sent twice: as a compare and as a failure-branch read.
     for (const c of conditions) bytes += 2 * (Buffer.byteLength(this.prefix + c.key) + OP_OVERHEAD_BYTES);
     if (bytes > this.maxRequestBytes) {
-      throw new CofferError(413, `value too large for etcd (${bytes} bytes > ${this.maxRequestBytes})`);
+      throw new CofferError('request_too_large', `value too large for etcd (${bytes} bytes > ${this.maxRequestBytes})`);
     }
   }
 

@@ -101,7 +101,7 @@ describe('secret table', () => {
   it('shows wrap_info rows with their trailing colons', () => {
     const text = secretTable(
       secret({
-        wrap_info: { token: 'hvs.w', accessor: 'wa', ttl: 300, creation_time: '2024-05-01T10:00:00Z', creation_path: 'secret/data/a' },
+        wrap_info: { token: 'hvs.w', accessor: 'wa', ttl: 300, creation_time: '2024-05-01T10:00:00Z', creation_path: 'secret/data/a', wrapped_accessor: '' },
       }),
     );
     assert.match(text, /^wrapping_token:\s{18}hvs\.w$/m);
@@ -123,7 +123,7 @@ describe('-field', () => {
   });
 
   it('addresses wrapping fields of a wrapped response', () => {
-    const s = secret({ wrap_info: { token: 'hvs.w', accessor: 'wa', ttl: 60, creation_time: 't', creation_path: 'p' } });
+    const s = secret({ wrap_info: { token: 'hvs.w', accessor: 'wa', ttl: 60, creation_time: 't', creation_path: 'p', wrapped_accessor: '' } });
     assert.equal(secretField(s, 'wrapping_token'), 'hvs.w');
   });
 

@@ -79,8 +79,3 @@ export async function startDekServer(options: { dekCacheTtlMs?: number } = {}): 
     },
   };
 }
-
-/** The `errors` of a failed answer, joined, for matching. */
-export function errorText(body: unknown): string {
-  return ((body as { errors?: string[] }).errors ?? []).join('; ');
-}

@@ -55,12 +55,13 @@ describe('TransitKms against a real transit engine', () => {
     await assert.rejects(kms.rewrap(old, 'another aad'), KmsUnwrapError);
   });
 
-  it('answers a clear 500 naming the KMS when the token is refused', async () => {
+  it('fails with kms_unavailable (502) naming the KMS, for the log, when the token is refused', async () => {
     const denied = new TransitKms(parseTransitSeal({ address: transit.address, token: 'not-a-token', key_name: 'kms' }));
     try {
       await assert.rejects(denied.wrap(key, 'x'), (err: unknown) => {
         assert.ok(err instanceof CofferError);
-        assert.equal(err.status, 500);
+        assert.equal(err.code, 'kms_unavailable');
+        assert.equal(err.status, 502);
         assert.match(err.message, /^transit KMS at .* refused encrypt with key kms \(HTTP 403\): permission denied$/);
         assert.ok(!err.message.includes('not-a-token'), 'the token is never in the message');
         return true;

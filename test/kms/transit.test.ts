@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
+import { poll } from '../harness/poll.js';
+import { serverConfig, startServer, type TestServer } from '../harness/server.js';
 
 // Auto-unseal through another Coffer's transit engine: server A (dev) holds the key "autounseal";
 // server B is a real non-dev server whose config says seal "transit" { ... } pointing at A.
@@ -22,48 +21,36 @@ interface SealStatus {
 
 /** Server B: a `coffer server -config=...` process with a seal "transit" stanza, over one SQLite file kept across restarts. */
 class SealedByTransit {
-  private child: ChildProcess | undefined;
-  private log = '';
+  private server: TestServer | undefined;
   address = '';
 
   constructor(
     readonly dir: string,
+    private readonly config: string,
     private readonly env: Record<string, string>,
   ) {}
 
   static async create(transitAddress: string, token: string): Promise<SealedByTransit> {
     const dir = await mkdtemp(join(tmpdir(), 'coffer-transit-seal-'));
-    await writeFile(
-      join(dir, 'coffer.hcl'),
-      [
-        `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}`,
-        `listener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}`,
-        // The token comes from VAULT_TOKEN, as Vault's transit seal allows.
-        `seal "transit" {\n  address = "${transitAddress}"\n  mount_path = "transit/"\n  key_name = "autounseal"\n}`,
-      ].join('\n'),
-    );
-    return new SealedByTransit(dir, { VAULT_TOKEN: token });
+    // The token comes from VAULT_TOKEN, as Vault's transit seal allows.
+    const config = serverConfig(dir, { seal: `seal "transit" {\n  address = "${transitAddress}"\n  mount_path = "transit/"\n  key_name = "autounseal"\n}` });
+    return new SealedByTransit(dir, config, { VAULT_TOKEN: token });
   }
 
   async start(): Promise<void> {
     await this.stop();
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.env };
-    delete env.COFFER_LOCAL_MASTER_KEY; // the transit seal alone protects this store
-    const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${join(this.dir, 'coffer.hcl')}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.log = '';
-    child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
-    this.address = await waitFor(child, () => /Api Address: (\S+)/.exec(this.log)?.[1], () => this.log);
+    // No COFFER_LOCAL_MASTER_KEY: the transit seal alone protects this store.
+    this.server = await startServer({ dir: this.dir, config: this.config, masterKey: null, env: this.env, initialize: false });
+    this.address = this.server.address;
   }
 
   output(): string {
-    return this.log;
+    return this.server?.output() ?? '';
   }
 
   async stop(): Promise<void> {
-    if (this.child) await stopProcess(this.child);
-    this.child = undefined;
+    await this.server?.stop();
+    this.server = undefined;
   }
 
   async sealStatus(): Promise<SealStatus> {
@@ -76,16 +63,6 @@ class SealedByTransit {
     await this.stop();
     await rm(this.dir, { recursive: true, force: true });
   }
-}
-
-/** Polls until `probe` holds, failing with `what` after the deadline. */
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('seal "transit": auto-unseal through another Coffer', () => {
@@ -160,7 +137,7 @@ path "transit/keys/autounseal" { capabilities = ["read"] }`;
     const status = await sealed.sealStatus();
     assert.equal(status.sealed, true);
     assert.equal(status.initialized, true);
-    await eventually('the auto-unseal error in the log', async () => sealed.output().includes(`transit KMS at ${transitAddress} unreachable`));
+    await poll('the auto-unseal error in the log', () => sealed.output().includes(`transit KMS at ${transitAddress} unreachable`), { intervalMs: 50 });
     const read = await api(sealed.address, 'GET', 'secret/data/app', { token: rootToken });
     assert.equal(read.status, 503, read.text);
     assert.equal(sealed.output().includes(SECRET), false);

@@ -1,24 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { COFFER_BIN } from '../harness/server.js';
-import { initialize, startConfigServer, until, type ConfigServer } from '../metrics/server-process.js';
+import { runCli } from '../harness/cli.js';
+import { initialize, startConfigServer, type ConfigServer } from '../metrics/server-process.js';
+import { poll } from '../harness/poll.js';
 
 // Server logs: JSON lines by default, Vault's one-line "standard" format with -log-format=standard
 // or log_format in the config file.
 
 /** The server's log line carrying this request id, once it is written. */
 async function lineFor(server: ConfigServer, requestId: string): Promise<string> {
-  let found: string | undefined;
-  await until(
-    () => (found = server.output().split('\n').find((line) => line.includes(requestId))) !== undefined,
-    () => `a log line with ${requestId} in:\n${server.output()}`,
-  );
-  return found!;
+  return poll(`a log line with ${requestId}`, () => server.output().split('\n').find((line) => line.includes(requestId)), { detail: () => server.output() });
 }
 
 /** A KV read that misses (nothing to set up), answering its request id. */
@@ -67,13 +62,13 @@ describe('server log format', () => {
     // An uninitialized store makes the server warn at start, through the root logger.
     server = await startConfigServer({ config: 'log_format = "standard"\n' });
     const s = server;
-    await until(() => /\[WARN\] {2}storage is not initialized/.test(s.output()), () => s.output());
+    await poll('the uninitialized warning', () => /\[WARN\] {2}storage is not initialized/.test(s.output()), { detail: () => s.output() });
     assert.match(s.output(), /^\d{4}-\d\d-\d\dT[\d:.]+Z \[WARN\]  storage is not initialized: initialize it with PUT \/v1\/sys\/init$/m);
   });
 
-  it('refuses an unknown -log-format with usage (exit 1)', () => {
-    const result = spawnSync(process.execPath, [COFFER_BIN, 'server', '-dev', '-log-format=xml'], { encoding: 'utf8', timeout: 15_000 });
-    assert.equal(result.status, 1, result.stderr);
+  it('refuses an unknown -log-format with usage (exit 1)', async () => {
+    const result = await runCli(['server', '-dev', '-log-format=xml']);
+    assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /unknown log-format "xml"/);
   });
 
@@ -82,8 +77,8 @@ describe('server log format', () => {
     try {
       const file = join(dir, 'coffer.hcl');
       await writeFile(file, 'storage "inmem" {}\nlistener "tcp" {\n  tls_disable = true\n}\nlog_level = "loud"\n');
-      const result = spawnSync(process.execPath, [COFFER_BIN, 'server', `-config=${file}`], { encoding: 'utf8', timeout: 15_000 });
-      assert.equal(result.status, 1, result.stderr);
+      const result = await runCli(['server', `-config=${file}`]);
+      assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /coffer\.hcl:5: log_level must be one of trace, debug, info, warn, error, got "loud"/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { initialize, startConfigServer, until, type ConfigServer } from '../metrics/server-process.js';
+import { initialize, startConfigServer, type ConfigServer } from '../metrics/server-process.js';
+import { poll } from '../harness/poll.js';
 
 // sys/loggers (Vault 1.11+): read the named loggers' levels, change them at runtime, revert them to
 // the configured level. What the levels change is what reaches the log.
@@ -26,7 +27,7 @@ describe('sys/loggers', () => {
     return res.body.request_id;
   };
   const logged = (id: string) => server.output().includes(`"request_id":"${id}"`);
-  const untilLogged = (id: string) => until(() => logged(id), () => `a line with ${id} in:\n${server.output()}`);
+  const untilLogged = (id: string) => poll(`a line with ${id}`, () => logged(id), { detail: () => server.output() });
 
   it('reads every named logger at the configured level', async () => {
     const res = await api<{ data: Record<string, string> }>(address, 'GET', 'sys/loggers', { token: root });

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { api, type ApiResponse } from '../harness/http.js';
-import { initialize, startConfigServer, until, type ConfigServer } from '../metrics/server-process.js';
+import { initialize, startConfigServer, type ConfigServer } from '../metrics/server-process.js';
+import { poll } from '../harness/poll.js';
 
 // DESIGN §4.3: no token, secret or key ever reaches a log line. A server at log level trace goes
 // through a full flow with known secrets (KV values, tokens, wrapping tokens, a userpass password,
@@ -128,7 +129,7 @@ describe('no secret in the server log', () => {
     // The last request: once its debug line is written, everything before it is too.
     const last = await call('GET', 'sys/policies/acl/default', { token: root });
     const lastId = (last.body as { request_id: string }).request_id;
-    await until(() => server.output().includes(lastId), () => `the last request's line in:\n${server.output()}`);
+    await poll("the last request's line", () => server.output().includes(lastId), { detail: () => server.output() });
   });
   after(async () => {
     await server?.destroy();

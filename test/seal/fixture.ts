@@ -1,23 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { startServer, type TestServer } from '../harness/server.js';
 
 /** A `coffer server` process over a SQLite store in `dir`, started from a config this test writes. */
-export interface SealServer {
-  address: string;
-  dir: string;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type SealServer = TestServer;
 
 export interface SealServerOptions {
   /** The seal stanza, e.g. `seal "shamir" {}`; default `seal "local" {}` ("" for no stanza: the default Shamir seal). */
   seal?: string;
-  /** Environment on top of this process's, minus COFFER_LOCAL_MASTER_KEY unless given here. */
+  /** Environment on top of this process's, minus COFFER_LOCAL_MASTER_KEY and COFFER_BOOTSTRAP_TOKEN unless given here. */
   env?: Record<string, string>;
 }
 
@@ -27,22 +20,15 @@ export async function storeDir(): Promise<{ path: string; remove: () => Promise<
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** Starts a server on `dir`'s store (same files on every call: a restart) and waits for its address. */
-export async function startSealServer(dir: string, options: SealServerOptions = {}): Promise<SealServer> {
-  const config = join(dir, 'coffer.hcl');
-  await writeFile(
-    config,
-    `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n${options.seal ?? 'seal "local" {}'}\n`,
-  );
-  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
-  if (!options.env?.COFFER_LOCAL_MASTER_KEY) delete env.COFFER_LOCAL_MASTER_KEY;
-  if (!options.env?.COFFER_BOOTSTRAP_TOKEN) delete env.COFFER_BOOTSTRAP_TOKEN;
-  const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const address = await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
-  return { address, dir, output: () => output, stop: () => stopProcess(child) };
+/** The harness's startServer on `dir`'s store (same files on every call: a restart), not initialized. */
+export function startSealServer(dir: string, options: SealServerOptions = {}): Promise<SealServer> {
+  return startServer({
+    dir,
+    config: { seal: options.seal },
+    masterKey: options.env?.COFFER_LOCAL_MASTER_KEY ?? null,
+    env: { COFFER_BOOTSTRAP_TOKEN: undefined, ...options.env },
+    initialize: false,
+  });
 }
 
 /** A random local master key, base64 (for COFFER_LOCAL_MASTER_KEY). */

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
 import { assertError } from './fixture.js';
-import { startUninitializedServer, type UninitializedServer } from './uninitialized-server.js';
 
 // sys/health, sys/init, sys/seal-status and sys/leader over HTTP
 // (https://developer.hashicorp.com/vault/api-docs/system/health and siblings). They answer with no
@@ -103,14 +102,15 @@ describe('status endpoints on an initialized, unsealed server', () => {
 });
 
 describe('status endpoints before initialization', () => {
-  let server: UninitializedServer;
+  let server: TestServer;
   const anon = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(server.address, method, path, { body });
 
   before(async () => {
-    server = await startUninitializedServer();
+    // A non-dev server whose store nobody has initialized yet: what an operator sees before sys/init.
+    server = await startServer({ config: {}, initialize: false });
   });
   after(async () => {
-    await server?.stop();
+    await server?.destroy();
   });
 
   // Order matters within this suite: the last test initializes the store.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenBackend } from '../../src/auth/token/index.js';
+import { tokenBackend } from '../../src/core/backends/token/index.js';
 import { assertRejects, newStore, TokenApi } from './fixture.js';
 
 /** A store with a root token and the backend over it. */

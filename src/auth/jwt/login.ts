@@ -55,12 +55,14 @@ export function loginPath(ctx: JwtContext): PathDef {
       });
     } catch (err) {
       if (err instanceof TokenRejected) throw rejected(err.message);
-      // A discovery document that cannot be fetched at login is the IdP's failure, not ours: still no 500.
-      throw rejected(reason(err));
+      // A key set or discovery document that cannot be fetched at login is the IdP's failure, not
+      // ours: still no 500, and what failed (addresses, socket errors) goes to the log, not to an
+      // unauthenticated caller.
+      throw new CofferError('invalid_request', 'error validating token: the signing keys could not be fetched', { detail: reason(err) });
     }
 
     const mismatch = boundClaimsMismatch(role.bound_claims, claims, role.bound_claims_type === 'glob');
-    if (mismatch) throw new CofferError(403, `error validating claims: ${mismatch}`);
+    if (mismatch) throw new CofferError('login_refused', `error validating claims: ${mismatch}`);
 
     return { login: loginResult(roleName, role, claims) };
   }

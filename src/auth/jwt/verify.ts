@@ -1,10 +1,16 @@
+import { CofferError } from '../../framework/errors.js';
 import { compactVerify, decodeProtectedHeader, type JWSHeaderParameters } from 'jose';
 import type { Claims } from './claims.js';
 import { reason } from './failure.js';
 import type { KeySource } from './keys.js';
 
 /** Why a token was refused; the login answers 400 "error validating token: <message>". */
-export class TokenRejected extends Error {}
+export class TokenRejected extends CofferError {
+  constructor(message: string) {
+    super('login_refused', message);
+    this.name = 'TokenRejected';
+  }
+}
 
 /**
  * Checks a compact JWS's signature against the key source and returns its claims. The algorithm

@@ -92,7 +92,7 @@ async function confirmWithApiServer(jwt: string, claims: JWTPayload, sa: Service
   if (role.audience && reviewed.audiences.length > 0 && !reviewed.audiences.includes(role.audience)) {
     throw loginRefused("token review: the token is not valid for the role's audience");
   }
-  if (reviewed.uid === '') throw new CofferError(502, 'token review failed: the API server did not tell the service account UID');
+  if (reviewed.uid === '') throw new CofferError('upstream_failed', 'token review failed: the API server did not tell the service account UID');
   return { ...sa, uid: reviewed.uid };
 }
 
@@ -113,7 +113,7 @@ async function login(req: LoginReq, store: MountStorage, ctx: LoginContext): Pro
   // The role's token_bound_cidrs bind the login itself too, not only the tokens it yields.
   if (!addressAllowed(req.remoteAddress, role.token.boundCidrs)) throw permissionDenied();
   const config = await loadConfig(store);
-  if (!config) throw new CofferError(500, 'could not load backend configuration');
+  if (!config) throw new CofferError('config_unusable');
 
   let sa: ServiceAccount;
   if (isOffline(config)) {

@@ -142,12 +142,12 @@ export class OfflineVerifier {
   }
 
   private async fetchJwks(url: string, caCert: string | undefined): Promise<CachedJwks> {
-    const failed = (why: string) => new CofferError(502, `could not fetch the JWKS from ${url}: ${why}`);
+    const failed = (why: string) => new CofferError('upstream_failed', 'could not fetch the JWKS', { detail: `${url}: ${why}` });
     let answer;
     try {
       answer = await sendOutbound({ method: 'GET', url: new URL(url), ca: caCert, timeoutMs: this.timeoutMs() });
     } catch (err) {
-      if (err instanceof OutboundFailure) throw failed(err.message);
+      if (err instanceof OutboundFailure) throw failed(err.detail ?? err.kind);
       throw err;
     }
     if (answer.status !== 200) throw failed(`HTTP ${answer.status}`);

@@ -1,3 +1,4 @@
+import { CofferError } from '../../framework/errors.js';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -18,12 +19,12 @@ export interface OutboundRequest {
 }
 
 /** Why a call to the API server failed before an HTTP answer came back. */
-export class OutboundFailure extends Error {
+export class OutboundFailure extends CofferError {
   constructor(
     readonly kind: 'timeout' | 'network' | 'too-large',
     message: string,
   ) {
-    super(message);
+    super('upstream_failed', 'an upstream service failed', { detail: message });
     this.name = 'OutboundFailure';
   }
 }

@@ -15,7 +15,7 @@ export interface ServiceAccount {
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
 
 /** A refused login: 403 with the reason, which tells the holder of the JWT nothing it does not know. */
-export const loginRefused = (why: string) => new CofferError(403, why);
+export const loginRefused = (why: string) => new CofferError('login_refused', why);
 
 const USERNAME_PREFIX = 'system:serviceaccount:';
 

@@ -29,7 +29,7 @@ export interface ReviewRequest {
 export const TOKEN_REVIEW_PATH = '/apis/authentication.k8s.io/v1/tokenreviews';
 
 /** The API server could not give an answer: Vault's 502 ("a third party responded with an error"). */
-const upstreamFailure = (why: string) => new CofferError(502, `token review failed: ${why}`);
+const upstreamFailure = (why: string) => new CofferError('upstream_failed', 'token review failed', { detail: why });
 
 interface TokenReviewStatus {
   authenticated?: boolean;
@@ -45,7 +45,7 @@ interface TokenReviewStatus {
  */
 export async function reviewToken(review: ReviewRequest): Promise<ReviewedAccount> {
   const base = apiServerUrl(review.host);
-  if (!base) throw new CofferError(500, 'kubernetes_host is not usable; rewrite the config');
+  if (!base) throw new CofferError('config_unusable', 'kubernetes_host is not usable; rewrite the config');
   const body = JSON.stringify({
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenReview',
@@ -65,7 +65,7 @@ export async function reviewToken(review: ReviewRequest): Promise<ReviewedAccoun
     if (!(err instanceof OutboundFailure)) throw err;
     if (err.kind === 'timeout') throw upstreamFailure(`the Kubernetes API server at ${base.origin} did not answer within ${review.timeoutMs} ms`);
     if (err.kind === 'too-large') throw upstreamFailure(`the Kubernetes API server at ${base.origin} sent an oversized answer`);
-    throw upstreamFailure(`could not reach the Kubernetes API server at ${base.origin} (${err.message})`);
+    throw upstreamFailure(`could not reach the Kubernetes API server at ${base.origin} (${err.detail ?? err.kind})`);
   }
 
   if (answer.status === 401) {

@@ -164,7 +164,7 @@ export class AuditBroker {
     for (const failure of failed) this.logger.error({ err: failure.reason, request_id: facts.request.id }, `audit device failed to record a ${type}`);
     if (failed.length === results.length) {
       this.onFailure();
-      throw new CofferError(500, `no enabled audit device could record the ${type}; the request was refused`);
+      throw new CofferError('audit_failed', `no enabled audit device could record the ${type}; the request was refused`);
     }
   }
 

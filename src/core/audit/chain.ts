@@ -1,10 +1,5 @@
-import { createHash } from 'node:crypto';
+import { auditLineHash } from '../../wire/index.js';
 import type { AuditSink } from './sink.js';
-
-/** SHA-256 of a line as written (prefix included, newline excluded), hex: what `prev_hash` holds. */
-export function lineHash(line: string): string {
-  return createHash('sha256').update(line, 'utf8').digest('hex');
-}
 
 interface Pending {
   entry: Record<string, unknown>;
@@ -35,7 +30,7 @@ export class ChainedWriter {
    */
   async resume(fallback = ''): Promise<void> {
     const last = await this.sink.lastLine?.();
-    this.lastHash = last ? lineHash(last) : fallback;
+    this.lastHash = last ? auditLineHash(last) : fallback;
   }
 
   /** The hash of the last line this writer recorded (or resumed from); '' at the chain's start. */
@@ -61,7 +56,7 @@ export class ChainedWriter {
         let hash = this.lastHash;
         const lines = batch.map(({ entry }) => {
           const line = this.prefix + JSON.stringify({ ...entry, prev_hash: hash });
-          hash = lineHash(line);
+          hash = auditLineHash(line);
           return line;
         });
         try {

@@ -11,7 +11,7 @@ export class RateLimitExceeded extends CofferError {
     /** Whether sys/quotas/config asks for refused requests in the audit log (off by default, as in Vault). */
     readonly audited: boolean,
   ) {
-    super(429, `request path ${JSON.stringify(path)}: rate limit quota exceeded`);
+    super('rate_limited', `request path ${JSON.stringify(path)}: rate limit quota exceeded`);
     this.name = 'RateLimitExceeded';
   }
 }

@@ -133,7 +133,8 @@ function run(req: Req, policy: KeyPolicy, single: Item, work: (policy: KeyPolicy
     try {
       return { ...work(policy, item), reference };
     } catch (err) {
-      if (!(err instanceof CofferError) || err.status !== 400) throw err;
+      // An item the caller got wrong fails alone (Vault's batch_results); anything else fails the request.
+      if (!(err instanceof CofferError) || err.code !== 'invalid_request') throw err;
       failures += 1;
       return { error: err.message, reference };
     }

@@ -1,0 +1,28 @@
+import type { Backend } from '../../../framework/types.js';
+import type { TokenStore } from '../../token-store.js';
+import type { TokenBackendContext, TokenBackendOptions } from './context.js';
+import { createPaths } from './create.js';
+import { lookupPaths } from './lookup.js';
+import { maintenancePaths } from './maintenance.js';
+import { renewPaths } from './renew.js';
+import { revokePaths } from './revoke.js';
+import { rolePaths } from './roles.js';
+
+export type { EntityForAlias, LoginRenewalCheck, SudoCheck, TokenBackendOptions } from './context.js';
+export { childPolicies } from './create.js';
+export { authBlock, lookupData } from './describe.js';
+
+/** The `token` auth method (mounted at auth/token/): Vault's token API as a table of paths over the token store. */
+export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {}): Backend {
+  const ctx: TokenBackendContext = {
+    store,
+    hasSudo: options.hasSudo ?? (async (caller) => caller.isRoot),
+    ...(options.entityForAlias ? { entityForAlias: options.entityForAlias } : {}),
+    ...(options.checkLoginRenewal ? { checkLoginRenewal: options.checkLoginRenewal } : {}),
+    ...(options.onTokenCreated ? { onTokenCreated: options.onTokenCreated } : {}),
+  };
+  return {
+    type: 'token',
+    paths: [...createPaths(ctx), ...lookupPaths(ctx), ...renewPaths(ctx), ...revokePaths(ctx), ...maintenancePaths(ctx), ...rolePaths(ctx)],
+  };
+}
