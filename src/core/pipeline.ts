@@ -180,7 +180,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   }
   if (!mount || !backend || !match) throw noHandler(request.path);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
-  if (secretReadCidrs && isSecretRead(backendType(mount.entry.type), match.def.pattern, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
+  if (secretReadCidrs && isSecretRead(match.def, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
     throw secretReadRefused();
   }
 

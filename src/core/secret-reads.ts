@@ -1,23 +1,15 @@
 import { CofferError } from '../framework/errors.js';
 import { addressAllowed } from '../framework/cidr.js';
-import type { Operation } from '../framework/types.js';
+import type { Operation, PathDef } from '../framework/types.js';
 
 /**
  * A listener's allowlist for secret reads (secret_read_allowed_cidrs) decides who may take secret
- * data out of Coffer. What counts as a secret read:
- *
- * - a read or list (GET, HEAD, LIST) of any path of a `kv` mount, version 1 or 2 (data, but also
- *   metadata, subkeys and config: names and structure of secrets are not for outsiders either);
- * - a read or list of `cubbyhole/`;
- * - `sys/wrapping/unwrap`, whatever the method: it hands out the wrapped response.
- *
- * Writes, deletes and every other path (logins, token, sys) are not secret reads and are never
- * refused by the allowlist.
+ * data out of Coffer. A secret read is an operation a path declares in `returnsSecret`: reads and
+ * lists of KV (v1, v2: data, metadata, subkeys, config) and cubbyhole, `sys/wrapping/unwrap`,
+ * `transit/decrypt/:name`. The core knows no engine: the path says it.
  */
-export function isSecretRead(mountType: string, pattern: string, operation: Operation): boolean {
-  if (mountType === 'system') return pattern === 'wrapping/unwrap';
-  if (mountType === 'kv' || mountType === 'cubbyhole') return operation === 'read' || operation === 'list';
-  return false;
+export function isSecretRead(def: PathDef, operation: Operation): boolean {
+  return def.returnsSecret?.includes(operation) ?? false;
 }
 
 /**

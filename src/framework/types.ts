@@ -175,6 +175,12 @@ export interface PathDef<F extends Fields = Fields> {
   sudo?: boolean;
   /** Takes data of any shape (KV v1, cubbyhole): unknown fields get no "ignored" warning. */
   arbitraryData?: boolean;
+  /**
+   * The operations whose answer is secret material (a stored secret, its names and structure, a
+   * decrypted plaintext, a wrapped response). The pipeline refuses them to a client outside the
+   * listener's secret_read_allowed_cidrs; every path that hands out secrets must declare it.
+   */
+  returnsSecret?: readonly Operation[];
   /** Help text for the path. */
   description?: string;
 }
@@ -208,6 +214,9 @@ export interface SealedEntryRef {
   key: string;
   aad: string;
 }
+
+/** Read and list: what a stored-secret path (KV, cubbyhole) answers secrets to. */
+export const SECRET_READS: readonly Operation[] = ['read', 'list'];
 
 /** Identity helper that keeps field types flowing from the table into handlers. */
 export function definePath<F extends Fields>(def: PathDef<F>): PathDef {

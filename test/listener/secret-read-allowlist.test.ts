@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { isSecretRead, secretReadAllowed } from '../../src/core/secret-reads.js';
+import { cubbyholeBackend } from '../../src/engines/cubbyhole/index.js';
+import { kvV1Backend } from '../../src/engines/kv/v1.js';
+import { transitBackend } from '../../src/engines/transit/index.js';
+import { matchPath } from '../../src/framework/match.js';
+import type { Backend } from '../../src/framework/types.js';
 import { auditedAddresses, call, enableFileAudit, expectStatus, startFromHcl, type ListenerServer } from './fixture.js';
 
 // Coffer's listener allowlist for secret reads (secret_read_allowed_cidrs): reads of kv and
-// cubbyhole and sys/wrapping/unwrap answer 403 unless the client address is in the list; an empty
+// cubbyhole, transit decrypt and sys/wrapping/unwrap answer 403 unless the client address is in the list; an empty
 // list denies them all; writes and other paths are never affected.
 
 const ALLOWED = '["127.0.0.1/32", "::1/128"]';
@@ -105,6 +110,27 @@ describe('listener allowlist for secret reads (secret_read_allowed_cidrs)', () =
     expectStatus(await get(v4, 'cubbyhole/note', '127.0.0.1'), 200);
   });
 
+  it('refuses transit decrypt from outside the list (an update that answers plaintext), and leaves encrypt alone', async () => {
+    expectStatus(await call(open, 'POST', 'sys/mounts/transit', { token: root, body: { type: 'transit' } }), 204);
+    const plaintext = Buffer.from('card 4111').toString('base64');
+    const encrypted = await call(v4, 'POST', 'transit/encrypt/payments', { token: root, from: '127.0.0.2', body: { plaintext } });
+    expectStatus(encrypted, 200);
+    const ciphertext = (encrypted.body as { data: { ciphertext: string } }).data.ciphertext;
+    const there = await call(v4, 'POST', 'transit/decrypt/payments', { token: root, from: '127.0.0.2', body: { ciphertext } });
+    expectStatus(there, 403, REFUSED);
+    assert.ok(!there.text.includes(plaintext));
+    const batch = await call(v4, 'POST', 'transit/decrypt/payments', { token: root, from: '127.0.0.2', body: { batch_input: [{ ciphertext }] } });
+    expectStatus(batch, 403, REFUSED);
+    const here = await call(v4, 'POST', 'transit/decrypt/payments', { token: root, from: '127.0.0.1', body: { ciphertext } });
+    expectStatus(here, 200);
+    assert.equal((here.body as { data: { plaintext: string } }).data.plaintext, plaintext);
+  });
+
+  it('refuses KV v2 config reads from outside the list', async () => {
+    expectStatus(await get(v4, 'secret/config', '127.0.0.2'), 403, REFUSED);
+    expectStatus(await get(v4, 'secret/config', '127.0.0.1'), 200);
+  });
+
   it('refuses a response-wrapped read from outside the list', async () => {
     expectStatus(await get(v4, 'secret/data/app', '127.0.0.2', { 'X-Vault-Wrap-TTL': '60' }), 403, REFUSED);
   });
@@ -171,15 +197,23 @@ describe('listener allowlist for secret reads (secret_read_allowed_cidrs)', () =
 });
 
 describe('what the allowlist counts as a secret read, and how it fails closed', () => {
-  it('counts reads and lists on kv and cubbyhole, and sys/wrapping/unwrap whatever the operation', () => {
-    assert.equal(isSecretRead('kv', 'data/:path*', 'read'), true);
-    assert.equal(isSecretRead('kv', 'metadata/:path*', 'list'), true);
-    assert.equal(isSecretRead('cubbyhole', ':path*', 'read'), true);
-    assert.equal(isSecretRead('system', 'wrapping/unwrap', 'update'), true);
-    assert.equal(isSecretRead('kv', 'data/:path*', 'update'), false);
-    assert.equal(isSecretRead('kv', 'data/:path*', 'delete'), false);
-    assert.equal(isSecretRead('system', 'wrapping/lookup', 'update'), false);
-    assert.equal(isSecretRead('token', 'lookup-self', 'read'), false);
+  it('counts what each path declares: reads and lists of kv and cubbyhole, transit decrypt, unwrap', () => {
+    const at = (backend: Backend, path: string) => {
+      const match = matchPath(backend, path);
+      assert.ok(match, path);
+      return match.def;
+    };
+    const kv1 = kvV1Backend();
+    const cubbyhole = cubbyholeBackend();
+    const transit = transitBackend();
+    assert.equal(isSecretRead(at(kv1, 'app'), 'read'), true);
+    assert.equal(isSecretRead(at(kv1, ''), 'list'), true);
+    assert.equal(isSecretRead(at(kv1, 'app'), 'update'), false);
+    assert.equal(isSecretRead(at(kv1, 'app'), 'delete'), false);
+    assert.equal(isSecretRead(at(cubbyhole, 'note'), 'read'), true);
+    assert.equal(isSecretRead(at(transit, 'decrypt/k'), 'update'), true);
+    assert.equal(isSecretRead(at(transit, 'encrypt/k'), 'update'), false);
+    assert.equal(isSecretRead(at(transit, 'keys/k'), 'read'), false);
   });
 
   it('allows nobody with an empty list, and nothing matches an unparsable block or address', () => {

@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../framework/errors.js';
 import { field } from '../../framework/fields.js';
-import { definePath, noContent, notFound, ok, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
+import { definePath, noContent, notFound, ok, SECRET_READS, type MountStorage, type PathDef, type Req, type Resp } from '../../framework/types.js';
 
 const fields = { path: field.string({ description: 'Location of the secret.' }) };
 type PassthroughReq = Req<typeof fields>;
@@ -43,6 +43,7 @@ export function passthroughPath(scope: StorageScope, description: string): PathD
     pattern: ':path*',
     fields,
     arbitraryData: true,
+    returnsSecret: SECRET_READS,
     operations: { read, create: write, update: write, delete: remove, list },
     existenceCheck: async (req, store) => (await scope(req, store).get(req.fields.path)) !== undefined,
     description,

@@ -28,6 +28,8 @@ export function wrappingPaths(core: Core): PathDef[] {
     definePath({
       pattern: 'wrapping/unwrap',
       fields: tokenField,
+      // It hands out the wrapped response, whatever it is.
+      returnsSecret: ['update'],
       operations: {
         update: async (req) => {
           const { requestId, mountType, resp } = await core.wrapping.unwrap(req.fields.token);

@@ -1,5 +1,5 @@
 import type { DataKeys } from '../../../core/data-keys.js';
-import type { Backend } from '../../../framework/types.js';
+import { SECRET_READS, type Backend } from '../../../framework/types.js';
 import { createContext } from './context.js';
 import { configPath } from './paths/config.js';
 import { dataPath } from './paths/data.js';
@@ -20,6 +20,8 @@ export function kvV2Backend(dataKeys: DataKeys, mountUuid: string, clock?: Clock
   return {
     type: 'kv',
     sealedEntries: (store) => versionEntries(store, ctx.sealer),
+    // Every path's reads and lists are secret reads: data, but also metadata, subkeys and config
+    // (the names and structure of secrets are not for outsiders either).
     paths: [
       configPath(ctx),
       dataPath(ctx),
@@ -30,6 +32,6 @@ export function kvV2Backend(dataKeys: DataKeys, mountUuid: string, clock?: Clock
       subkeysPath(ctx),
       // Last: anything not matched above is a KV v1 style path.
       invalidPath,
-    ],
+    ].map((path) => ({ ...path, returnsSecret: SECRET_READS })),
   };
 }

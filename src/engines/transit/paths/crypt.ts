@@ -171,6 +171,8 @@ export function cryptPaths(): PathDef[] {
     definePath({
       pattern: 'decrypt/:name',
       fields: decryptFields,
+      // An update that answers plaintext: a secret read for the listener's allowlist.
+      returnsSecret: ['update'],
       operations: {
         update: async (req, store) => run(req as unknown as Req, await requirePolicy(store, req.fields.name), req.raw, decryptItem),
       },
