@@ -7,7 +7,7 @@ import { pathHelp } from '../framework/help.js';
 import { matchPath, type PathMatch } from '../framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
 import type { Backend, Caller, Operation, Resp, WrapInfo } from '../framework/types.js';
-import { backendType, type MountEntry } from './mounts.js';
+import type { MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';
 import { RateLimitExceeded } from './quotas/exceeded.js';
@@ -171,8 +171,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     facts.request.clientTokenAccessor = (await core.tokens.lookup(subject))?.accessor;
   }
   if (mount) [facts.request.mountType, facts.request.mountAccessor, facts.request.mountPoint] = [mount.entry.type, mount.entry.accessor, mount.entry.path];
-  // Audit needs it to find the values a client stored in a KV response (entry.ts storedNumbersAsText).
-  if (mount && backendType(mount.entry.type) === 'kv') facts.request.kvVersion = String(mount.entry.options?.['version'] ?? '1');
+  // Audit needs it to find the values a client stored in the answer (entry.ts storedNumbersAsText).
+  facts.request.storedData = match?.def.storedData;
   if (incoming.help && mount && backend) {
     // Vault's help operation: any valid token may ask, whatever its policies; nothing is read or run.
     await recordRequest();
@@ -215,8 +215,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     facts.response = { status: resp.status ?? 200, data: resp.data, auth: resp.auth, wrapInfo: resp.wrapInfo, warnings: resp.warnings };
     if (resp.wrapInfo) return { resp: {}, mountType: '', wrapInfo: resp.wrapInfo };
     if (wrapTtl === undefined || !isWrappable(resp)) return { resp, mountType, requestId: resp.origin?.requestId };
-    const { data, auth, warnings, lease } = resp;
-    const wrapInfo = await core.wrapping.wrap({ requestId: request.id, mountType, resp: { data, auth, warnings, lease } }, wrapTtl, request.path);
+    const { data, auth, warnings, lease, wrappedAccessor } = resp;
+    const wrapInfo = await core.wrapping.wrap({ requestId: request.id, mountType, resp: { data, auth, warnings, lease, wrappedAccessor } }, wrapTtl, request.path);
     facts.response.wrapInfo = wrapInfo;
     return { resp: {}, mountType: '', wrapInfo };
   } finally {

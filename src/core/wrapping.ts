@@ -10,7 +10,7 @@ import type { TokenEntry } from './token-store.js';
 export interface WrappedResponse {
   requestId: string;
   mountType: string;
-  resp: Pick<Resp, 'data' | 'auth' | 'warnings' | 'lease'>;
+  resp: Pick<Resp, 'data' | 'auth' | 'warnings' | 'lease' | 'wrappedAccessor'>;
 }
 
 interface WrapMeta {
@@ -40,13 +40,11 @@ export function isWrappable(resp: Resp): boolean {
 }
 
 /**
- * The accessor of what was wrapped: a token's, or (as Vault does for auth/approle/role/<r>/secret-id)
- * an AppRole SecretID's, so a wrapped SecretID can be tracked and destroyed without unwrapping it.
+ * The accessor of what was wrapped: a token's, or the one the response names (an AppRole SecretID's,
+ * as Vault does, so a wrapped SecretID can be tracked and destroyed without unwrapping it).
  */
 function wrappedAccessor(wrapped: WrappedResponse): string {
-  if (wrapped.resp.auth) return wrapped.resp.auth.accessor;
-  const secretIdAccessor = wrapped.mountType === 'approle' ? wrapped.resp.data?.secret_id_accessor : undefined;
-  return typeof secretIdAccessor === 'string' ? secretIdAccessor : '';
+  return wrapped.resp.auth?.accessor ?? wrapped.resp.wrappedAccessor ?? '';
 }
 
 /**

@@ -156,6 +156,11 @@ export interface Resp {
   wrapInfo?: WrapInfo;
   /** This is another request's response (an unwrap): answered with that request's id and mount type. */
   origin?: { requestId: string; mountType: string };
+  /**
+   * The accessor wrap_info reports as `wrapped_accessor` when this response is wrapped and carries
+   * no token (Vault does this for an AppRole SecretID, so it can be tracked without unwrapping).
+   */
+  wrappedAccessor?: string;
   /** Work the pipeline runs once the response has been audited, before answering (sys/seal seals here). */
   afterResponse?: () => Promise<void>;
 }
@@ -181,6 +186,12 @@ export interface PathDef<F extends Fields = Fields> {
    * listener's secret_read_allowed_cidrs; every path that hands out secrets must declare it.
    */
   returnsSecret?: readonly Operation[];
+  /**
+   * Where the answer holds values a client stored (audit hashes their numbers as text, as Vault's
+   * json.Number does, so a numeric PIN read back is not written in clear): the whole `data`, or
+   * its `data` member (KV v2, whose `metadata` is the server's).
+   */
+  storedData?: 'whole' | 'data';
   /** Help text for the path. */
   description?: string;
 }

@@ -152,12 +152,16 @@ async function issue(ctx: ApproleContext, req: Req<IssueFields>, store: MountSto
   if (!role.bindSecretId) throw invalidRequest('bind_secret_id is not set on the role');
   const spec = secretIdSpec(req, role);
   const entry = await registerSecretId(store, await ctx.hasher(req.mount, store), role, secretId, spec);
-  return ok({
-    secret_id: secretId,
-    secret_id_accessor: entry.accessor,
-    secret_id_ttl: entry.ttl,
-    secret_id_num_uses: entry.numUses,
-  });
+  return ok(
+    {
+      secret_id: secretId,
+      secret_id_accessor: entry.accessor,
+      secret_id_ttl: entry.ttl,
+      secret_id_num_uses: entry.numUses,
+    },
+    // Wrapped, the SecretID is tracked by its accessor (wrap_info.wrapped_accessor), as in Vault.
+    { wrappedAccessor: entry.accessor },
+  );
 }
 
 function secretIdSpec(req: Req<IssueFields>, role: RoleEntry): SecretIdSpec {

@@ -28,8 +28,8 @@ export interface AuditFacts {
     mountAccessor: string;
     /** The mount's path, e.g. "secret/" (Vault's mount_point); empty until routed. */
     mountPoint?: string | undefined;
-    /** A kv mount's version ("1" or "2"): where its responses hold values a client stored. */
-    kvVersion?: string | undefined;
+    /** Where the routed path's answer holds values a client stored (PathDef.storedData). */
+    storedData?: 'whole' | 'data' | undefined;
     data: Record<string, unknown>;
     remoteAddress: string;
     /** The client's source port, when the connection has one. */
@@ -155,16 +155,12 @@ function responseWrapInfo(info: WrapInfo, secret: (s: string) => string, accesso
  * as a request's numbers are (Vault decodes stored JSON numbers as json.Number, a string its audit
  * hashes), so a numeric PIN read back is not written in clear.
  */
-/** Paths whose response data is what a client gave: the data it wraps, and any unwrapped response. */
-const CLIENT_DATA_PATHS = new Set(['sys/wrapping/wrap', 'sys/wrapping/unwrap']);
-
 function storedNumbersAsText(facts: AuditFacts, data: Record<string, unknown>): Record<string, unknown> {
-  const r = facts.request;
-  const all = CLIENT_DATA_PATHS.has(r.path) || r.mountType === 'cubbyhole' || (r.kvVersion !== undefined && r.kvVersion !== '2');
+  const stored = facts.request.storedData;
   // As text, the numbers are hashed with the response's strings.
-  if (all) return numbersAsText(data) as Record<string, unknown>;
+  if (stored === 'whole') return numbersAsText(data) as Record<string, unknown>;
   // KV version 2: the secret is `data.data` of a read; its `metadata` (version, times) is the server's.
-  if (r.kvVersion !== undefined && data.data && typeof data.data === 'object') return { ...data, data: numbersAsText(data.data) };
+  if (stored === 'data' && data.data && typeof data.data === 'object') return { ...data, data: numbersAsText(data.data) };
   return data;
 }
 

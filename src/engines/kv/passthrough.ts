@@ -44,6 +44,7 @@ export function passthroughPath(scope: StorageScope, description: string): PathD
     fields,
     arbitraryData: true,
     returnsSecret: SECRET_READS,
+    storedData: 'whole',
     operations: { read, create: write, update: write, delete: remove, list },
     existenceCheck: async (req, store) => (await scope(req, store).get(req.fields.path)) !== undefined,
     description,

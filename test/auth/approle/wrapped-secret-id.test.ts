@@ -48,6 +48,16 @@ describe('AppRole wrapped secret ID delivery', () => {
     assert.equal(wrap.creation_path, 'auth/approle/role/deploy/secret-id');
   });
 
+  it("names the secret ID's accessor in wrap_info.wrapped_accessor, and still after a rewrap, as Vault does", async () => {
+    const wrapped = await approle.root('POST', 'role/deploy/secret-id', {}, { 'X-Vault-Wrap-TTL': '2m' });
+    const wrappedAccessor = wrapped.body.wrap_info!.wrapped_accessor;
+    assert.ok(wrappedAccessor, wrapped.text);
+    const rewrapped = await approle.request('POST', 'sys/wrapping/rewrap', { token: server.rootToken, body: { token: wrapped.body.wrap_info!.token } });
+    assert.equal(rewrapped.body.wrap_info?.wrapped_accessor, wrappedAccessor, rewrapped.text);
+    const unwrapped = await unwrap(rewrapped.body.wrap_info!.token);
+    assert.equal(unwrapped.body.data!.secret_id_accessor, wrappedAccessor);
+  });
+
   it('unwraps to the secret ID, which logs in; a second unwrap is refused with 400', async () => {
     const wrapped = await approle.root('POST', 'role/deploy/secret-id', { metadata: '{"app":"web"}' }, { 'X-Vault-Wrap-TTL': '2m' });
     const wrappingToken = wrapped.body.wrap_info!.token;

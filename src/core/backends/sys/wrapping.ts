@@ -15,6 +15,7 @@ export function wrappingPaths(core: Core): PathDef[] {
       pattern: 'wrapping/wrap',
       fields: {},
       arbitraryData: true,
+      storedData: 'whole',
       operations: {
         // The answer is the body itself, which the pipeline then wraps; unwrapped it would be an echo.
         // An empty body wraps an empty payload, as in Vault (unwrap then answers `"data": {}`; Vault
@@ -30,6 +31,7 @@ export function wrappingPaths(core: Core): PathDef[] {
       fields: tokenField,
       // It hands out the wrapped response, whatever it is.
       returnsSecret: ['update'],
+      storedData: 'whole',
       operations: {
         update: async (req) => {
           const { requestId, mountType, resp } = await core.wrapping.unwrap(req.fields.token);

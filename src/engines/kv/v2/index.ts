@@ -32,6 +32,6 @@ export function kvV2Backend(dataKeys: DataKeys, mountUuid: string, clock?: Clock
       subkeysPath(ctx),
       // Last: anything not matched above is a KV v1 style path.
       invalidPath,
-    ].map((path) => ({ ...path, returnsSecret: SECRET_READS })),
+    ].map((path) => ({ ...path, returnsSecret: SECRET_READS, storedData: 'data' as const })),
   };
 }
