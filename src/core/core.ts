@@ -9,10 +9,10 @@ import { DataKeys, DEFAULT_DEK_CACHE, type DekCacheOptions } from './data-keys.j
 import { invalidRequest, sealedError } from '../framework/errors.js';
 import { StorageView } from './storage-view.js';
 import { ConditionFailed, type Backend, type MountStorage } from '../framework/types.js';
-import { cubbyholeKeyPrefix } from './cubbyhole-layout.js';
+import { cubbyholeKeyPrefix } from '../framework/cubbyhole-layout.js';
 import { Metrics } from './metrics.js';
 import { AuditBroker } from './audit/broker.js';
-import type { AuditSinkFactory } from './audit/sink.js';
+import type { AuditSinkFactory } from '../framework/audit-sink.js';
 import { IdentityStore, type TokenIdentity } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import { backendType, MountTable, type MountEntry } from './mounts.js';

@@ -52,7 +52,19 @@ export interface EtcdCluster {
  * Raft timings are short (loopback has sub-millisecond round trips) so an election takes well
  * under a second.
  */
-export async function startEtcdCluster({ members: count = 3, timeoutMs = 20_000, tls }: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
+  // freePort() only finds a port that was free a moment ago: another test's process may bind it
+  // before etcd does. That start is retried on new ports; any other failure is the test's.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdClusterOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startEtcdClusterOnce({ members: count = 3, timeoutMs = 20_000, tls }: EtcdClusterOptions = {}): Promise<EtcdCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-etcd-'));
   const specs = [];
   for (let i = 0; i < count; i++) {

@@ -5,7 +5,7 @@ import type { MountStorage } from '../../framework/types.js';
 import { ChainedWriter } from './chain.js';
 import { formatEntry, type AuditFacts, type FormatOptions } from './entry.js';
 import { auditHash } from './hasher.js';
-import type { AuditSink, AuditSinkFactory } from './sink.js';
+import type { AuditSink, AuditSinkFactory } from '../../framework/audit-sink.js';
 
 /** One enabled audit device, as persisted in the barrier (Vault's audit table). */
 export interface AuditDeviceEntry {

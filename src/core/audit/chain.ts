@@ -1,5 +1,5 @@
 import { auditLineHash } from '../../wire/index.js';
-import type { AuditSink } from './sink.js';
+import type { AuditSink } from '../../framework/audit-sink.js';
 
 interface Pending {
   entry: Record<string, unknown>;
