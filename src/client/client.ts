@@ -6,7 +6,7 @@ import { MountsClient, RemountClient, trimSlashes } from './mounts.js';
 import { OperatorClient } from './operator.js';
 import { PolicyClient } from './policies.js';
 import { TokenClient } from './token.js';
-import { displayUrl, readText, send, type TlsSettings } from './transport.js';
+import { displayUrl, errorsOf, parseJson, readText, send, type TlsSettings } from './transport.js';
 import type { ClientConfig, RequestOptions, Secret } from './types.js';
 
 type Data = Record<string, unknown>;
@@ -156,21 +156,6 @@ export class CofferClient {
   }
 }
 
-export function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorsOf(parsed: unknown, text: string): string[] {
-  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
-    return (parsed as { errors: unknown[] }).errors.map(String);
-  }
-  return text.trim() && parsed === undefined ? [text.trim()] : [];
-}
 
 /** Like Vault's client: a write to sys/wrapping/wrap is wrapped for 5 minutes unless told otherwise. */
 function defaultWrapTTL(method: string, path: string): string | undefined {

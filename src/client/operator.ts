@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { parseJson, type CofferClient } from './client.js';
-import { readText } from './transport.js';
+import type { CofferClient } from './client.js';
+import { parseJson, readText } from './transport.js';
 
 type Data = Record<string, unknown>;
 

@@ -80,3 +80,21 @@ export async function readText(response: IncomingMessage): Promise<string> {
   for await (const chunk of response) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** A JSON body, or undefined when it is empty or not JSON. */
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `errors` of a Vault error answer, or its text when the body is not Vault's shape. */
+export function errorsOf(parsed: unknown, text: string): string[] {
+  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
+    return (parsed as { errors: unknown[] }).errors.map(String);
+  }
+  return text.trim() && parsed === undefined ? [text.trim()] : [];
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidRequest } from '../../framework/errors.js';
-import { aliasKey, entityKey, entityNameKey, aliasNameKey, sameMap, type Alias, type Entity } from './model.js';
-import { aliasOps, entityOps, type IdentityStore, type Plan } from './store.js';
+import { aliasKey, aliasOps, entityKey, entityNameKey, entityOps, aliasNameKey, sameMap, type Alias, type Entity } from './model.js';
+import type { IdentityStore, Plan } from './store.js';
 
 /**
  * The entity behind a login (Vault's CreateOrFetchEntity): the alias (mount accessor + name) is

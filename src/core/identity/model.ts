@@ -1,5 +1,6 @@
 import { invalidRequest } from '../../framework/errors.js';
 import { ROOT_POLICY } from '../../framework/policy-names.js';
+import type { JsonOp } from '../../framework/types.js';
 import type { MountEntry } from '../mounts.js';
 
 // The identity model: what entities, aliases and groups are, and where they live in storage.
@@ -125,4 +126,20 @@ export function unique(values: string[]): string[] {
 export function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** The storage writes that store an entity, or an alias with its indexes (name, entity and mount). */
+export function entityOps(entity: Entity): JsonOp[] {
+  return [
+    { type: 'put', key: entityKey(entity.id), value: entity },
+    { type: 'put', key: entityNameKey(entity.name), value: { id: entity.id } },
+  ];
+}
+
+export function aliasOps(alias: Alias): JsonOp[] {
+  return [
+    { type: 'put', key: aliasKey(alias.id), value: alias },
+    { type: 'put', key: aliasNameKey(alias.mountAccessor, alias.name), value: { id: alias.id } },
+    { type: 'put', key: entityMountKey(alias.canonicalId, alias.mountAccessor), value: { id: alias.id } },
+  ];
 }

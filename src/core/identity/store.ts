@@ -9,11 +9,13 @@ import { loginEntity } from './login.js';
 import {
   aliasKey,
   aliasNameKey,
+  aliasOps,
   checkName,
   checkPolicies,
   entityKey,
   entityMountKey,
   entityNameKey,
+  entityOps,
   FOLDERS,
   groupKey,
   groupNameKey,
@@ -525,21 +527,6 @@ export class IdentityStore {
 /** The plan of a write that finds nothing to do. */
 export function nothing(): Plan<undefined> {
   return { ops: [], reads: [], result: undefined };
-}
-
-export function entityOps(entity: Entity): JsonOp[] {
-  return [
-    { type: 'put', key: entityKey(entity.id), value: entity },
-    { type: 'put', key: entityNameKey(entity.name), value: { id: entity.id } },
-  ];
-}
-
-export function aliasOps(alias: Alias): JsonOp[] {
-  return [
-    { type: 'put', key: aliasKey(alias.id), value: alias },
-    { type: 'put', key: aliasNameKey(alias.mountAccessor, alias.name), value: { id: alias.id } },
-    { type: 'put', key: entityMountKey(alias.canonicalId, alias.mountAccessor), value: { id: alias.id } },
-  ];
 }
 
 function aliasDeletes(alias: Alias): JsonOp[] {
