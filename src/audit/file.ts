@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { AuditSink } from '../core/audit/sink.js';
+import type { AuditSink } from '../framework/audit-sink.js';
 import { CofferError, invalidRequest } from '../framework/errors.js';
 
 /** The tail of the file is read back in windows of this many bytes when looking for the last line. */

@@ -1,6 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import type { AuditSink } from '../core/audit/sink.js';
+import type { AuditSink } from '../framework/audit-sink.js';
 import { invalidRequest } from '../framework/errors.js';
 import { requireDuration } from '../framework/duration.js';
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { AuditSink } from '../core/audit/sink.js';
+import type { AuditSink } from '../framework/audit-sink.js';
 import { invalidRequest } from '../framework/errors.js';
 import { parseHostPort, parseSocketType, parseWriteTimeout, StreamSink, udpSink } from './socket.js';
 

@@ -5,17 +5,9 @@ import { zeroize } from '../crypto/zeroize.js';
 import { asBuffer } from '../crypto/bytes.js';
 import { KmsUnwrapError, type Kms } from '../kms/kms.js';
 import { CofferError } from '../framework/errors.js';
+import { isSealedVersion, SealedDataCorrupt, type DataKeyService, type SealedVersion } from '../framework/data-keys.js';
 
-/**
- * One sealed value as it is stored: the ciphertext under its own data key (DEK), that DEK wrapped by
- * the KMS, and the id of the KMS key that wrapped it (so a read after a KMS key rotation knows which
- * key to ask for, and an error can name it). All binary fields are base64.
- */
-export interface SealedVersion {
-  ciphertext: string;
-  wrapped_dek: string;
-  kms_key_id: string;
-}
+export { isSealedVersion, SealedDataCorrupt, type DataKeyService, type SealedVersion };
 
 /** Settings of the in-memory cache of unwrapped DEKs. */
 export interface DekCacheOptions {
@@ -37,14 +29,6 @@ export class DataKeyUnavailable extends CofferError {
     const which = storedKeyId === kms.keyId ? kms.keyId : `${storedKeyId}, this server's key is ${kms.keyId}`;
     super(502, `the KMS (${kms.type} ${which}) could not unwrap the data key: ${reason}`);
     this.name = 'DataKeyUnavailable';
-  }
-}
-
-/** A sealed value that does not open under its own DEK and binding: tampered, swapped or moved. */
-export class SealedDataCorrupt extends CofferError {
-  constructor(aad: string, why: string) {
-    super(500, `stored data for "${aad}" cannot be decrypted: ${why}; refusing to answer it`);
-    this.name = 'SealedDataCorrupt';
   }
 }
 
@@ -119,7 +103,7 @@ class DekCache {
  * `aad` (e.g. "<mount uuid>:<path>:<version>") so a ciphertext copied to another binding does not
  * open. Deleting the wrapped DEK shreds the value: the ciphertext alone is useless.
  */
-export class DataKeys {
+export class DataKeys implements DataKeyService {
   private readonly cache: DekCache;
 
   /**
@@ -250,11 +234,4 @@ export class DataKeys {
 /** Cache key: a hash of the wrapped DEK (which also binds the aad it was wrapped for). */
 function cacheId(wrapped: Uint8Array): string {
   return createHash('sha256').update(wrapped).digest('base64');
-}
-
-/** Whether a stored value has the shape `seal` produces. */
-export function isSealedVersion(value: unknown): value is SealedVersion {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.ciphertext === 'string' && typeof v.wrapped_dek === 'string' && typeof v.kms_key_id === 'string';
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cubbyholeKeyPrefix, cubbyholeStorage } from '../../src/core/cubbyhole-layout.js';
+import { cubbyholeKeyPrefix, cubbyholeStorage } from '../../src/framework/cubbyhole-layout.js';
 import { cubbyholeBackend } from '../../src/engines/cubbyhole/index.js';
 import { assertRejects, EngineClient, testCaller, testMount } from './engine-client.js';
 

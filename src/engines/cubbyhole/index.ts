@@ -1,5 +1,5 @@
 import { permissionDenied } from '../../framework/errors.js';
-import { cubbyholeStorage } from '../../core/cubbyhole-layout.js';
+import { cubbyholeStorage } from '../../framework/cubbyhole-layout.js';
 import type { Backend } from '../../framework/types.js';
 import { passthroughPath } from '../kv/passthrough.js';
 

@@ -1,4 +1,4 @@
-import type { DataKeys } from '../../core/data-keys.js';
+import type { DataKeyService } from '../../framework/data-keys.js';
 import { invalidRequest } from '../../framework/errors.js';
 import type { Backend, MountInfo } from '../../framework/types.js';
 import { kvV1Backend } from './v1.js';
@@ -12,7 +12,7 @@ export interface KvOptions {
   /** Milliseconds since the epoch; lets tests move past delete_version_after without sleeping. */
   clock?: Clock;
   /** Seals each KV v2 version under its own data key; required for version 2. */
-  dataKeys?: DataKeys;
+  dataKeys?: DataKeyService;
 }
 
 /** The kv engine for a mount: version 2 when `mount.options.version` is "2", version 1 by default. */

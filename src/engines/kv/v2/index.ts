@@ -1,4 +1,4 @@
-import type { DataKeys } from '../../../core/data-keys.js';
+import type { DataKeyService } from '../../../framework/data-keys.js';
 import type { Backend } from '../../../framework/types.js';
 import { createContext } from './context.js';
 import { configPath } from './paths/config.js';
@@ -15,7 +15,7 @@ import type { Clock } from './time.js';
  * The versioned KV engine (kv version 2) of the mount `mountUuid`: each version sealed under its own
  * data key from `dataKeys`. Pass a clock only to control time in tests.
  */
-export function kvV2Backend(dataKeys: DataKeys, mountUuid: string, clock?: Clock): Backend {
+export function kvV2Backend(dataKeys: DataKeyService, mountUuid: string, clock?: Clock): Backend {
   const ctx = createContext(new VersionSealer(dataKeys, mountUuid), clock);
   return {
     type: 'kv',

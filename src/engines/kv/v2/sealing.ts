@@ -1,4 +1,4 @@
-import { isSealedVersion, SealedDataCorrupt, type DataKeys, type SealedVersion } from '../../../core/data-keys.js';
+import { isSealedVersion, SealedDataCorrupt, type DataKeyService, type SealedVersion } from '../../../framework/data-keys.js';
 import { zeroize } from '../../../crypto/zeroize.js';
 
 /**
@@ -16,7 +16,7 @@ export type StoredVersion = SealedVersion | { data: Record<string, unknown> };
  */
 export class VersionSealer {
   constructor(
-    private readonly dataKeys: DataKeys,
+    private readonly dataKeys: DataKeyService,
     private readonly mountUuid: string,
   ) {}
 
