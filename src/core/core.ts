@@ -10,6 +10,7 @@ import { invalidRequest, sealedError } from '../framework/errors.js';
 import { StorageView } from './storage-view.js';
 import { ConditionFailed, type Backend, type MountStorage } from '../framework/types.js';
 import { cubbyholeKeyPrefix } from '../framework/cubbyhole-layout.js';
+import type { BackendFactory, SystemView } from '../framework/system-view.js';
 import { Metrics } from './metrics.js';
 import { AuditBroker } from './audit/broker.js';
 import type { AuditSinkFactory } from '../framework/audit-sink.js';
@@ -23,13 +24,19 @@ import { DEFAULT_REWRAP, RewrapWorker, type RewrapSettings, type SealedEntrySour
 import { TokenStore, type RenewLimits, type TokenEntry } from './token-store.js';
 import { Wrapping } from './wrapping.js';
 
-/** Builds the backend that serves a mount; the server wires engine modules in (core never imports them). */
-export type BackendFactory = (mount: MountEntry, core: Core) => Backend;
+/**
+ * Builds a core backend (sys, identity, auth/token: src/core/backends/), which drives the core
+ * itself. Every other backend gets a SystemView (framework/system-view.ts) instead.
+ */
+export type CoreBackendFactory = (mount: MountEntry, core: Core) => Backend;
+export type { BackendFactory } from '../framework/system-view.js';
 
 export interface CoreOptions {
   barrier: Barrier;
-  /** Backend factories by mount table and type, e.g. { secret: { kv, cubbyhole, system }, auth: { token } }. */
+  /** Engine and auth method factories by mount table and type, e.g. { secret: { kv, cubbyhole }, auth: { approle } }. */
   factories: Record<MountEntry['table'], Record<string, BackendFactory>>;
+  /** Core backends by mount table and type: { secret: { system, identity }, auth: { token } }. */
+  coreBackends: Record<MountEntry['table'], Record<string, CoreBackendFactory>>;
   /** Serves sys/health, sys/seal-status, sys/init and sys/leader, sealed or not. */
   statusBackend: (core: Core) => Backend;
   logger: Logger;
@@ -285,9 +292,17 @@ export class Core {
 
   /** Starts serving a mount that was just added to the table. */
   startBackend(entry: MountEntry): void {
-    const factory = this.factories[entry.table][backendType(entry.type)];
-    if (!factory) throw invalidRequest(`unknown backend type: "${entry.type}"`);
-    this.unsealed().backends.set(this.mounts.routeKey(entry), factory(entry, this));
+    const type = backendType(entry.type);
+    const coreFactory = this.options.coreBackends[entry.table][type];
+    const factory = this.factories[entry.table][type];
+    if (!coreFactory && !factory) throw invalidRequest(`unknown backend type: "${entry.type}"`);
+    const backend = coreFactory ? coreFactory(entry, this) : factory!(this.systemView(entry));
+    this.unsealed().backends.set(this.mounts.routeKey(entry), backend);
+  }
+
+  /** What an engine or auth method may use of the core: its mount, its storage, data keys, logger, clock. */
+  private systemView(entry: MountEntry): SystemView {
+    return { mount: entry, storage: this.mountStorage(entry), dataKeys: this.dataKeys, logger: this.logger, now: Date.now };
   }
 
   /**
@@ -356,7 +371,7 @@ export class Core {
 
   /** Checks that a mount type is known before it is added. */
   hasBackendType(type: string, table: MountEntry['table']): boolean {
-    return Object.hasOwn(this.factories[table], backendType(type));
+    return Object.hasOwn(this.factories[table], backendType(type)) || Object.hasOwn(this.options.coreBackends[table], backendType(type));
   }
 
   /** Seals: stops background work, forgets the loaded state, zeroizes barrier keys. */

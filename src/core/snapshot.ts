@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ROOT_KEY_KEY } from '../barrier/barrier.js';
-import type { SnapshotEntry } from '../storage/backend.js';
+import type { SnapshotEntry, StorageBackend } from '../storage/backend.js';
 import { invalidRequest } from '../framework/errors.js';
 
 /**
@@ -154,4 +154,9 @@ export function verifySnapshot(bytes: Buffer): VerifiedSnapshot {
   const identity = keyIdentity(entries.find((e) => e.key === ROOT_KEY_KEY)?.value);
   if (!identity) throw corrupt('it holds no barrier root key (not a snapshot of an initialized store)');
   return { header, entries, keyIdentity: identity.identity };
+}
+
+/** keyIdentity of the store's current root-key record (read raw from physical storage). */
+export async function currentKeyIdentity(physical: StorageBackend): Promise<{ identity: string; sealType: string } | undefined> {
+  return keyIdentity((await physical.get(ROOT_KEY_KEY))?.value);
 }

@@ -106,18 +106,24 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     auditDevices: { file: openFileSink, socket: openSocketSink, syslog: openSyslogSink },
     factories: {
       secret: {
-        kv: (mount, c) => kvBackend(mount, { dataKeys: c.dataKeys }),
+        kv: (view) => kvBackend(view.mount, { dataKeys: view.dataKeys }),
         cubbyhole: () => cubbyholeBackend(),
-        system: (_m, c) => sysBackend(c, { loggers, ...(ha ? { ha } : {}) }),
-        identity: (_m, c) => identityBackend(c),
         transit: () => transitBackend(),
       },
       auth: {
         approle: () => approleBackend(),
-        jwt: (mount) => jwtBackend(mount),
-        oidc: (mount) => jwtBackend(mount),
+        jwt: (view) => jwtBackend(view.mount),
+        oidc: (view) => jwtBackend(view.mount),
         kubernetes: () => kubernetesBackend(),
         userpass: () => userpassBackend(),
+      },
+    },
+    coreBackends: {
+      secret: {
+        system: (_m, c) => sysBackend(c, { loggers, ...(ha ? { ha } : {}) }),
+        identity: (_m, c) => identityBackend(c),
+      },
+      auth: {
         token: (m, c) =>
           tokenBackend(c.tokens, {
             hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo,

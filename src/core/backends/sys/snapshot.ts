@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
-import { ROOT_KEY_KEY } from '../../../barrier/barrier.js';
 import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, type PathDef, type Resp } from '../../../framework/types.js';
-import { keyIdentity, verifySnapshot, writeSnapshot } from '../../snapshot.js';
+import { currentKeyIdentity, verifySnapshot, writeSnapshot } from '../../snapshot.js';
 
 const SNAPSHOT_FIELDS = {
   snapshot: field.string({ description: 'The snapshot file, base64 (the HTTP layer fills it from an application/octet-stream body).' }),
@@ -40,7 +39,7 @@ export function snapshotPaths(core: Core): PathDef[] {
 async function saveSnapshot(core: Core): Promise<Resp> {
   const physical = core.barrier.physicalStore;
   if (!physical.snapshot) throw invalidRequest(`the ${core.storageType} storage backend does not support snapshots`);
-  const identity = keyIdentity((await physical.get(ROOT_KEY_KEY))?.value);
+  const identity = await currentKeyIdentity(physical);
   if (!identity) throw new Error('the barrier root key record is missing or unreadable');
   const header = { created: new Date().toISOString(), storage_type: core.storageType, key_identity: identity.identity, seal_type: identity.sealType };
   // The entries are read lazily as the client downloads; the backend's point-in-time copy keeps
@@ -61,7 +60,7 @@ async function restoreSnapshot(core: Core, encoded: string, force: boolean): Pro
   if (!physical.restore) throw invalidRequest(`the ${core.storageType} storage backend does not support snapshot restore`);
   if (!encoded) throw invalidRequest('missing snapshot: send the snapshot file as the request body with Content-Type: application/octet-stream');
   const snapshot = verifySnapshot(Buffer.from(encoded, 'base64'));
-  const current = keyIdentity((await physical.get(ROOT_KEY_KEY))?.value);
+  const current = await currentKeyIdentity(physical);
   const sameKeys = current?.identity === snapshot.keyIdentity;
   if (!sameKeys && !force) {
     throw invalidRequest(

@@ -2,11 +2,9 @@ import type { Core } from '../../core.js';
 import { definePath, type Backend } from '../../../framework/types.js';
 import { field } from '../../../framework/fields.js';
 import { COFFER_VERSION } from '../../version.js';
-import { checkShamirConfig, newUnsealKeyShares, UnsealKeyKms } from '../../../barrier/unseal-key.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { UnsealProgress } from '../../unseal-progress.js';
-import { zeroize } from '../../../crypto/zeroize.js';
-import { recoveryConfigFor } from '../../../barrier/recovery-key.js';
+import { initializeWithKeyShares } from '../../init-keys.js';
 import type { SealMigration } from '../../seal-migration.js';
 import type { HaView } from '../../ha/node.js';
 
@@ -142,28 +140,16 @@ export function statusBackend(core: Core, options: { shamir?: boolean; ephemeral
           throw invalidRequest('pgp_keys and root_token_pgp_key are not supported yet: initialize without them');
         }
         // With a KMS seal there are no unseal key shares: a recovery key is split instead (Vault's 5/3 default).
-        if (!options.shamir) return { bare: await initializeWithRecoveryKey(core, req.fields) };
-        const problem = checkShamirConfig(shares, threshold);
-        if (problem) throw invalidRequest(problem);
-        if (await core.isInitialized()) throw invalidRequest('Vault is already initialized');
-        const split = await newUnsealKeyShares(shares, threshold);
-        const seal = new UnsealKeyKms(split.unsealKey);
-        zeroize(split.unsealKey);
-        try {
-          const { rootToken } = await core.initializeStore({ seal, shamir: { shares, threshold } });
-          // As in Vault, a Shamir store is sealed after init: the operators unseal it with their shares.
-          await core.seal();
-          return {
-            bare: {
-              keys: split.shares.map((share) => share.toString('hex')),
-              keys_base64: split.shares.map((share) => share.toString('base64')),
-              root_token: rootToken,
-            },
-          };
-        } finally {
-          seal.destroy();
-          zeroize(...split.shares);
+        if (!options.shamir) {
+          const pgp = req.fields.recovery_pgp_keys;
+          if ((Array.isArray(pgp) && pgp.length > 0) || (typeof pgp === 'string' && pgp !== '')) {
+            throw invalidRequest('recovery_pgp_keys is not supported yet: initialize without it');
+          }
         }
+        const keys = await initializeWithKeyShares(core, options.shamir
+          ? { seal: 'shamir', shares, threshold }
+          : { seal: 'kms', shares: req.fields.recovery_shares, threshold: req.fields.recovery_threshold });
+        return { bare: { ...keys } };
       },
     },
   });
@@ -202,35 +188,4 @@ function haLeader(ha: HaView): Record<string, unknown> {
     performance_standby: false,
     performance_standby_last_remote_wal: 0,
   };
-}
-
-/**
- * sys/init under a KMS seal: the KMS wraps the root key, and a random recovery key is split into
- * recovery_shares (any recovery_threshold of which authorize a recovery rekey or a seal migration).
- * Only its verifier is stored; the shares are answered once.
- */
-async function initializeWithRecoveryKey(
-  core: Core,
-  fields: { recovery_shares: number; recovery_threshold: number; recovery_pgp_keys: unknown },
-): Promise<Record<string, unknown>> {
-  const { recovery_shares: shares, recovery_threshold: threshold, recovery_pgp_keys: pgpKeys } = fields;
-  if ((Array.isArray(pgpKeys) && pgpKeys.length > 0) || (typeof pgpKeys === 'string' && pgpKeys !== '')) {
-    throw invalidRequest('recovery_pgp_keys is not supported yet: initialize without it');
-  }
-  const problem = checkShamirConfig(shares, threshold);
-  if (problem) throw invalidRequest(problem.replace('invalid seal configuration', 'invalid recovery configuration'));
-  if (await core.isInitialized()) throw invalidRequest('Vault is already initialized');
-  const split = await newUnsealKeyShares(shares, threshold);
-  try {
-    const { rootToken } = await core.initializeStore({ recovery: recoveryConfigFor(split.unsealKey, { shares, threshold }) });
-    return {
-      keys: [],
-      keys_base64: [],
-      recovery_keys: split.shares.map((share) => share.toString('hex')),
-      recovery_keys_base64: split.shares.map((share) => share.toString('base64')),
-      root_token: rootToken,
-    };
-  } finally {
-    zeroize(split.unsealKey, ...split.shares);
-  }
 }
