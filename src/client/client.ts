@@ -53,37 +53,19 @@ export class CofferClient {
    * Any non-2xx status throws CofferApiError carrying the server's `errors`.
    */
   async request<T = Secret>(method: string, path: string, options: RequestOptions = {}): Promise<T | undefined> {
-    const query = queryString(options.query);
-    const url = displayUrl(this.base, path, query);
     const headers: Record<string, string> = {};
-    // `token: null` sends no token at all (a login must not carry whatever token was lying around).
-    const token = options.token === null ? undefined : (options.token ?? this.token);
-    if (token) headers['X-Vault-Token'] = token;
-    if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
     const wrapTTL = options.wrapTTL || defaultWrapTTL(method, path);
     if (wrapTTL !== undefined && wrapTTL !== '') headers['X-Vault-Wrap-TTL'] = String(wrapTTL);
-    // Vault's CLI always asks for this header so the server can tell a browser's request apart (CSRF).
-    headers['X-Vault-Request'] = 'true';
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['Content-Type'] = options.contentType ?? 'application/json';
       body = JSON.stringify(options.body);
     }
-    let status: number;
-    let text: string;
-    try {
-      const response = await send({ method, base: this.base, path, query, headers, body, tls: this.tls });
-      status = response.statusCode ?? 0;
-      text = await readText(response);
-    } catch (err) {
-      throw new CofferConnectionError(method, url, err);
-    }
-    const parsed = parseJson(text);
-    if (status < 200 || status > 299) {
-      throw new CofferApiError(status, errorsOf(parsed, text), method, url, parsed);
-    }
+    // `token: null` sends no token at all (a login must not carry whatever token was lying around).
+    const token = options.token === null ? undefined : (options.token ?? this.token);
+    const { status, text } = await this.exchange(method, path, queryString(options.query), headers, body, token, true);
     if (status === 204 || text.trim() === '') return undefined;
-    return parsed as T;
+    return parseJson(text) as T;
   }
 
   /** GET a path. */
@@ -127,24 +109,44 @@ export class CofferClient {
 
   /** A request whose body or answer is bytes, not JSON (snapshots); non-2xx throws CofferApiError. */
   async requestBytes(method: string, path: string, body?: Uint8Array): Promise<IncomingMessage> {
-    const url = this.url(path);
-    const headers: Record<string, string> = { 'X-Vault-Request': 'true' };
-    if (this.token) headers['X-Vault-Token'] = this.token;
+    const headers: Record<string, string> = body ? { 'Content-Type': 'application/octet-stream' } : {};
+    return (await this.exchange(method, path, '', headers, body, this.token, false)).response;
+  }
+
+  /**
+   * One request on the wire with the headers every call carries; a non-2xx answer throws
+   * CofferApiError with the server's `errors`, a failure to reach the server CofferConnectionError.
+   * With `readBody` the 2xx body is read here too (a snapshot's is left to stream).
+   */
+  private async exchange(
+    method: string,
+    path: string,
+    query: string,
+    extraHeaders: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    token: string | undefined,
+    readBody: boolean,
+  ): Promise<{ response: IncomingMessage; status: number; text: string }> {
+    const url = displayUrl(this.base, path, query);
+    // Vault's CLI always asks for X-Vault-Request so the server can tell a browser's request apart (CSRF).
+    const headers: Record<string, string> = { ...extraHeaders, 'X-Vault-Request': 'true' };
+    if (token) headers['X-Vault-Token'] = token;
     if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
-    if (body) headers['Content-Type'] = 'application/octet-stream';
     let response: IncomingMessage;
+    let status: number;
+    let text = '';
     try {
-      response = await send({ method, base: this.base, path, query: '', headers, body, tls: this.tls });
+      response = await send({ method, base: this.base, path, query, headers, body, tls: this.tls });
+      status = response.statusCode ?? 0;
+      if (readBody || status < 200 || status > 299) text = await readText(response);
     } catch (err) {
       throw new CofferConnectionError(method, url, err);
     }
-    const status = response.statusCode ?? 0;
     if (status < 200 || status > 299) {
-      const text = await readText(response);
       const parsed = parseJson(text);
       throw new CofferApiError(status, errorsOf(parsed, text), method, url, parsed);
     }
-    return response;
+    return { response, status, text };
   }
 
   /**
