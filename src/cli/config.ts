@@ -2,7 +2,7 @@ import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TlsSettings } from '../client/transport.js';
 import { UsageError } from './exit-codes.js';
-import { goBool } from './flags.js';
+import { parseBoolText } from '../wire/index.js';
 
 /** Where the CLI talks to when nothing says otherwise (Vault's dev default). */
 export const DEFAULT_ADDRESS = 'http://127.0.0.1:8200';
@@ -98,7 +98,7 @@ async function pemFilesIn(dir: string): Promise<string[]> {
 }
 
 function parseEnvBool(name: string, raw: string): boolean {
-  const value = goBool(raw);
+  const value = parseBoolText(raw);
   if (value === undefined) throw new UsageError(`invalid boolean value "${raw}" for ${name}`);
   return value;
 }

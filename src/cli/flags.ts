@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseBoolText } from '../wire/index.js';
 import { HelpRequested, UsageError } from './exit-codes.js';
 
 /** One flag a command accepts. Every flag is long-named, as in Go's `flag` package. */
@@ -119,15 +120,8 @@ export function parseFlags<S extends FlagSpec>(args: readonly string[], spec: S)
   return { flags: flags as FlagValues<S>, positionals: parsed.positionals };
 }
 
-/** Go's strconv.ParseBool (what `-flag=value` and Vault's boolean variables accept); undefined when it is none. */
-export function goBool(raw: string): boolean | undefined {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(raw)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(raw)) return false;
-  return undefined;
-}
-
 function parseGoBool(name: string, raw: string): boolean {
-  const value = goBool(raw);
+  const value = parseBoolText(raw);
   if (value === undefined) throw new UsageError(`invalid boolean value "${raw}" for -${name}`);
   return value;
 }

@@ -21,3 +21,14 @@ export interface WrapInfo {
 export function auditLineHash(line: string | Uint8Array): string {
   return createHash('sha256').update(line).digest('hex');
 }
+
+/** Go's strconv.ParseBool spellings, which Vault (server and CLI) accepts for every boolean it reads from text. */
+const TRUE_TEXT = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE_TEXT = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/** A boolean written as text, as Go's strconv.ParseBool reads it; undefined for anything else. */
+export function parseBoolText(text: string): boolean | undefined {
+  if (TRUE_TEXT.has(text)) return true;
+  if (FALSE_TEXT.has(text)) return false;
+  return undefined;
+}
