@@ -65,12 +65,13 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     if (err instanceof RateLimitExceeded) reply.headers(err.headers);
     if (err instanceof CofferError) {
-      if (err.detail !== undefined) request.log.warn({ code: err.code, error: err.message, detail: err.detail, path: rawPath(request) }, 'request failed');
-      if (err.status < 500) return sendJson(reply, err.status, { errors: err.errors });
-      // A server-side failure: the caller gets the code's public message; what happened (an upstream's
-      // answer, a socket error, a storage key) goes to the log only.
-      if (err.detail === undefined) request.log.error({ code: err.code, error: err.message, path: rawPath(request) }, 'request failed');
-      return sendJson(reply, err.status, { errors: [ERROR_CODES[err.code].message] });
+      const serverSide = err.status >= 500;
+      // What happened (an upstream's answer, a socket error, a storage key) goes to the log only; a
+      // server-side failure answers its code's public message.
+      if (serverSide || err.detail !== undefined) {
+        request.log[serverSide ? 'error' : 'warn']({ code: err.code, error: err.message, detail: err.detail, path: rawPath(request) }, 'request failed');
+      }
+      return sendJson(reply, err.status, { errors: serverSide ? [ERROR_CODES[err.code].message] : err.errors });
     }
     const status = err.statusCode;
     if (status === 413) return sendJson(reply, 413, { errors: [ERROR_CODES.request_too_large.message] });

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { AuditChainVerifier, type AuditDevice, type AuditEnableRequest, type ChainReport } from '../../client/index.js';
 import { parseDataArgs } from '../data-args.js';
 import { EXIT_LOCAL_ERROR, EXIT_OK, UsageError } from '../exit-codes.js';
-import { parseFlags, type FlagSpec } from '../flags.js';
+import { globalFlags, parseFlags, type FlagSpec } from '../flags.js';
 import { withSlash } from '../mount-flags.js';
 import { parseFormat, structured, table } from '../output.js';
 import { expectArgs, openSession, type CliIo } from '../session.js';
@@ -113,9 +113,8 @@ printed last hash elsewhere and compare it to tell. Lines before the anchor are 
 
 Exit status: 0 sound chain, 1 broken chain, usage error or unreadable file.`;
 
-const verifyFlags = {
-  format: { type: 'string', section: 'output', default: 'table', description: 'Output format: table, json or yaml; also VAULT_FORMAT.' },
-} as const satisfies FlagSpec;
+/** verify reads files, never the server: of the global flags it takes only -format. */
+const verifyFlags = { format: globalFlags.format } as const satisfies FlagSpec;
 
 /** `audit verify FILE [FILE...]`: checks a file device's hash chain; reads only the files, never the server. */
 async function auditVerify(io: CliIo, args: readonly string[]): Promise<number> {
