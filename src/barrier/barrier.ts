@@ -309,7 +309,15 @@ export class Barrier implements StorageBackend {
     this.checkLogicalKey(prefix);
     const children = await this.physical.list(prefix);
     this.unsealedState();
-    return children.filter((child) => !isReserved(prefix + child));
+    const visible: string[] = [];
+    for (const child of children) {
+      const key = prefix + child;
+      if (isReserved(key)) continue;
+      // A folder on the way to the reserved prefix (`core/`) is shown only if it holds more than the barrier's keys.
+      if (BARRIER_RESERVED_PREFIX.startsWith(key) && (await this.list(key)).length === 0) continue;
+      visible.push(child);
+    }
+    return visible;
   }
 
   /** Passes through atomically: put values are sealed, conditions (absent / version) are unchanged. */
