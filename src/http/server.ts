@@ -31,7 +31,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.maxRequestSize ?? 32 * 1024 * 1024,
-    // Per-request records belong to audit devices (issue 5), not to the server log.
+    // Per-request records belong to audit devices, not to the server log.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 8192 },

@@ -5,7 +5,7 @@ import { CofferError } from '../framework/errors.js';
  * providers implement the same three members, so the barrier never knows which one it talks to.
  */
 export interface Kms {
-  /** The provider kind, e.g. "local" (later "awskms", "transit", "pkcs11"); shown by sys/seal-status. */
+  /** The provider kind ("local", "awskms", "transit", "pkcs11"); shown by sys/seal-status. */
   readonly type: string;
   /**
    * Identifies the wrapping key (not secret). Stored next to what it wrapped, so an unseal with

@@ -30,8 +30,8 @@ export interface RewrapWorkerOptions {
   settings: RewrapSettings;
   logger: Logger;
   /**
-   * Whether this node is the active one. Only the active node re-wraps; today every node is
-   * (single node). Issue 7 (HA) answers false on standbys; a pass stops at its next version.
+   * Whether this node is the active one. Only the active node re-wraps (a standby answers false);
+   * a pass that finds the node no longer active stops at its next version.
    */
   isActive: () => boolean;
   /** Re-wraps the barrier's root key onto the KMS's current key (true when it changed), at the start of each pass. */
