@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Etcd3, type ICompare, type IOptions, type IRequestOp, type KVClient } from 'etcd3';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { Etcd3, isRecoverableError, type ICompare, type IOptions, type IRequestOp, type KVClient } from 'etcd3';
 import { CofferError } from '../framework/errors.js';
 import { ConditionFailed, type Condition, type Entry, type Op, type SnapshotEntry, type StorageBackend } from './backend.js';
 import { RevisionCache } from './revision-cache.js';
@@ -305,6 +306,15 @@ export function etcdClientOptions(config: EtcdStorageConfig, callTimeoutMs: numb
     hosts: config.endpoints,
     dialTimeout: callTimeoutMs,
     defaultCallOptions: () => ({ deadline: Date.now() + callTimeoutMs }),
+    faultHandling: {
+      // etcd3's default retries a recoverable error (UNAVAILABLE from a member just killed) three
+      // times with no pause, all inside the ~1 s a Raft election takes; back off instead, with
+      // jitter, for about 3 s in all before the error reaches the caller.
+      global: retry(handleWhen(isRecoverableError), {
+        maxAttempts: 6,
+        backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
+      }),
+    },
   };
   if (config.tlsCaFile) {
     options.credentials = {
