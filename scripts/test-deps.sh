@@ -9,6 +9,8 @@ command -v openssl >/dev/null || need+=(openssl)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
 # etcd storage tests run a real 3-member etcd cluster.
 [ -x /usr/bin/etcd ] || need+=(etcd-server)
+# The database secrets engine's tests start their own PostgreSQL cluster (initdb + pg_ctl, never the service).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
