@@ -23,6 +23,8 @@ import { QuotaManager } from './quotas/manager.js';
 import { DEFAULT_REWRAP, RewrapWorker, type RewrapSettings, type SealedEntrySource } from './rewrap/worker.js';
 import { TokenStore, type RenewLimits, type TokenEntry } from './token-store.js';
 import { Wrapping } from './wrapping.js';
+import { ExpirationManager, type ExpirationSettings } from './leases/index.js';
+import { leaseHostOf, mountLeaseTtls } from './lease-host.js';
 
 /**
  * Builds a core backend (sys, identity, auth/token: src/core/backends/), which drives the core
@@ -59,6 +61,8 @@ export interface CoreOptions {
   dekCache?: DekCacheOptions;
   /** The KMS re-wrap worker (kms_rewrap): off unless enabled; sys/kms/rewrap forces a pass either way. */
   kmsRewrap?: RewrapSettings;
+  /** The expiration manager's retry and batch settings (tests shorten the backoff). */
+  expiration?: Partial<ExpirationSettings>;
   /** HA (etcd ha_enabled): whether this node is the active one; background work runs only then. Absent: always. */
   isActive?: () => boolean;
   /** Runs after every seal (HA: the node leaves the election). */
@@ -88,6 +92,7 @@ const AREA = {
   quotas: 'sys/quotas/',
   dataKeyRoot: 'core/data-keys/local-root',
   kmsRewrap: 'core/kms-rewrap/',
+  leases: 'sys/expire/',
 } as const;
 
 /** The mounts every initialized Coffer has; they can be neither removed nor moved. */
@@ -122,6 +127,7 @@ export class Core {
     quotas: QuotaManager;
     dataKeys: DataKeys;
     rewrap: RewrapWorker;
+    leases: ExpirationManager;
     backends: Map<string, Backend>;
   };
   private tidyTimer?: NodeJS.Timeout;
@@ -156,6 +162,10 @@ export class Core {
   get mounts(): MountTable {
     return this.unsealed().mounts;
   }
+  get leases(): ExpirationManager {
+    return this.unsealed().leases;
+  }
+
   get tokens(): TokenStore {
     return this.unsealed().tokens;
   }
@@ -281,11 +291,13 @@ export class Core {
       settings: this.options.kmsRewrap ?? DEFAULT_REWRAP,
       logger: this.logger,
       // HA: a standby node leaves background work to the active one.
-      isActive: () => !this.sealed && (this.options.isActive?.() ?? true),
+      isActive: () => this.isActiveNode(),
       rewrapRootKey: () => this.barrier.rewrapRootKeyOntoCurrentKey(),
     });
-    this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, backends: new Map() };
+    const leases = new ExpirationManager(this.rootStorage.scoped(AREA.leases), leaseHostOf(this, () => this.isActiveNode()), this.options.expiration);
+    this.loaded = { mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, leases, backends: new Map() };
     for (const entry of [...mounts.list('secret'), ...mounts.list('auth')]) this.startBackend(entry);
+    leases.start();
     this.scheduleTidy();
     await rewrap.start();
   }
@@ -302,7 +314,22 @@ export class Core {
 
   /** What an engine or auth method may use of the core: its mount, its storage, data keys, logger, clock. */
   private systemView(entry: MountEntry): SystemView {
-    return { mount: entry, storage: this.mountStorage(entry), dataKeys: this.dataKeys, logger: this.logger, now: Date.now };
+    const routeKey = this.mounts.routeKey(entry);
+    return {
+      mount: entry,
+      storage: this.mountStorage(entry),
+      dataKeys: this.dataKeys,
+      logger: this.logger,
+      now: Date.now,
+      // The entry as tuned now (sys/mounts/:path/tune changes it after the backend started).
+      leaseTtls: () => mountLeaseTtls(this, this.mounts.get(routeKey) ?? entry),
+      isActive: () => this.isActiveNode(),
+    };
+  }
+
+  /** HA: whether this node is the active one (background work runs only there); a single node always is, unsealed. */
+  private isActiveNode(): boolean {
+    return !this.sealed && (this.options.isActive?.() ?? true);
   }
 
   /**
@@ -311,9 +338,14 @@ export class Core {
    * login can slip in while they are revoked.
    */
   async removeMount(routeKey: string): Promise<void> {
+    const current = this.mounts.get(routeKey);
+    // Its leases go first, while the backend can still revoke them (Vault's unmount revokes the prefix, and fails if that fails).
+    if (current) await this.leases.revokePrefix(current.path);
     const entry = await this.mounts.remove(routeKey);
     if (!entry) return;
+    const backend = this.unsealed().backends.get(routeKey);
     this.unsealed().backends.delete(routeKey);
+    await backend?.close?.();
     await this.quotas.deleteMountRules(routeKey);
     // Should this stop half-way, tidy revokes the rest (their mount is gone).
     if (entry.table === 'auth') await this.tokens.revokeWhere((token) => token.login?.mountAccessor === entry.accessor);
@@ -405,6 +437,7 @@ export class Core {
   private async dropState(): Promise<void> {
     clearInterval(this.tidyTimer);
     await this.loaded?.rewrap.stop();
+    await this.stopBackends();
     const audit = this.loaded?.audit;
     this.loaded?.dataKeys.clear();
     this.loaded = undefined;
@@ -432,11 +465,19 @@ export class Core {
   async close(): Promise<void> {
     clearInterval(this.tidyTimer);
     await this.loaded?.rewrap.stop();
+    await this.stopBackends();
     this.loaded?.dataKeys.clear();
     await this.loaded?.audit.close();
   }
 
+  /** The expiration manager stops before the backends whose secrets it revokes, then the backends close (pools, timers). */
+  private async stopBackends(): Promise<void> {
+    await this.loaded?.leases.stop();
+    for (const backend of this.loaded?.backends.values() ?? []) await backend.close?.();
+  }
+
   private async onTokenRevoked(entry: TokenEntry): Promise<void> {
+    await this.leases.revokeToken(entry.id);
     await this.wrapping.onTokenRevoked(entry);
     // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime).
     await this.rootStorage.deleteTree(this.cubbyholePrefix(entry.id));

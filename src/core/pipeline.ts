@@ -60,7 +60,7 @@ const STATUS_PATHS = new Set(['sys/health', 'sys/seal-status', 'sys/init', 'sys/
  * The one pipeline every request goes through (DESIGN.md §1):
  * rate-limit quotas → authenticate (bound CIDRs) → route → ACL (with wrapping TTL bounds) and the
  * listener's secret-read allowlist → audit request → token use → handler (a login becomes a token)
- * → (leases: later) → response wrapping → audit response → outcome, counted in the metrics.
+ * → lease registration (a response declaring a secret) → response wrapping → audit response → outcome, counted in the metrics.
  * Backends never do any of these themselves.
  */
 export async function handleRequest(core: Core, incoming: IncomingRequest): Promise<Outcome> {
@@ -211,6 +211,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   try {
     let resp = await invokeHandler(routed, store);
     if (resp.login) resp = await loginResponse(core, mount.entry, request.path, resp);
+    if (resp.secret) resp = await leasedResponse(core, mount.entry, backend, request.path, resp, token?.entry);
     const mountType = resp.origin?.mountType ?? mount.entry.type;
     facts.response = { status: resp.status ?? 200, data: resp.data, auth: resp.auth, wrapInfo: resp.wrapInfo, warnings: resp.warnings };
     if (resp.wrapInfo) return { resp: {}, mountType: '', wrapInfo: resp.wrapInfo };
@@ -257,6 +258,28 @@ async function loginResponse(core: Core, mount: MountEntry, path: string, resp: 
   const created = await completeLogin(core, mount, path, login!);
   const warnings = [...(rest.warnings ?? []), ...(created.warnings ?? [])];
   return { ...rest, auth: created.auth, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * A response that declares a secret gets its lease here, owned by the caller's token. Should the
+ * lease not be stored, the secret is revoked at once: nothing is handed out that no lease tracks.
+ */
+async function leasedResponse(core: Core, mount: MountEntry, backend: Backend, path: string, resp: Resp, token: TokenEntry | undefined): Promise<Resp> {
+  const { secret, ...rest } = resp;
+  if (!secret) return resp;
+  try {
+    if (!token) throw new CofferError('internal', undefined, { detail: `an unauthenticated path answered a leased secret: ${path}` });
+    const { lease, warnings } = await core.leases.register({ mount, path, secret, tokenId: token.id });
+    const allWarnings = [...(rest.warnings ?? []), ...warnings];
+    return { ...rest, lease, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) };
+  } catch (err) {
+    const now = new Date();
+    const state = { leaseId: '', internal: secret.internal, issueTime: now, expireTime: now };
+    await backend.secrets?.[secret.type]
+      ?.revoke(state, core.mountStorage(mount), mount)
+      .catch((revokeErr: unknown) => core.logger.error({ path, error: (revokeErr as Error).message }, 'lease: could not revoke a secret whose lease failed'));
+    throw err;
+  }
 }
 
 /** The token's part of an audit entry. */

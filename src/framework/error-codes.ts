@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   stored_data_corrupt: { status: 500, message: 'stored data cannot be decrypted; refusing to answer it', doc: 'An entry fails its integrity check (tampered, or moved between keys).' },
   key_unwrap_failed: { status: 500, message: 'a wrapped key could not be opened', doc: 'A KMS refused to unwrap a key it is given (wrong key, wrong binding, or altered bytes).' },
   config_unusable: { status: 500, message: 'could not load backend configuration', doc: "A mount's stored configuration cannot be used; rewrite it." },
+  lease_backend_gone: { status: 500, message: 'the backend that issued this lease is no longer mounted', doc: 'A lease whose mount (or secret type) is gone cannot be revoked; revoke-force removes it.' },
+  database_failed: {
+    status: 500,
+    message: 'the database request failed',
+    doc: 'The database a database-engine connection points at refused or failed the statements (the message names the connection and the SQLSTATE, never the SQL, user or password).',
+  },
   upstream_failed: { status: 502, message: 'an upstream service failed', doc: 'A service Coffer depends on for this request (a JWKS URL, the Kubernetes API) failed or answered badly.' },
   kms_unavailable: { status: 502, message: 'the KMS could not be used', doc: 'The KMS wrapping data keys or the root key failed or refused; the log has its answer.' },
   sealed: { status: 503, message: 'Vault is sealed', doc: 'The barrier is sealed: unseal it first.' },

@@ -20,6 +20,10 @@ export interface SystemView {
   logger: Logger;
   /** Milliseconds since the epoch. */
   now(): number;
+  /** The mount's lease TTLs in seconds, as tuned (or the system's defaults): what a leased secret may get. */
+  leaseTtls(): { defaultTtl: number; maxTtl: number };
+  /** HA: whether this node is the active one now; background work (rotations) runs only there. */
+  isActive(): boolean;
 }
 
 /** Builds the backend that serves a mount; the server wires engine modules in (the core never imports them). */

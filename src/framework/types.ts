@@ -146,8 +146,13 @@ export interface Resp {
   /** A login: the pipeline creates the token and answers with `auth` (see LoginResult). */
   login?: LoginResult;
   warnings?: string[];
-  /** A secret with a lease (dynamic credentials); the pipeline registers it. */
-  lease?: { duration: number; renewable: boolean };
+  /**
+   * A secret handed out under a lease (dynamic credentials): the pipeline registers the lease
+   * (TTLs from the mount, this, and the token) and answers lease_id, lease_duration, renewable.
+   */
+  secret?: LeasedSecret;
+  /** The lease as answered (set by the pipeline from `secret`, or kept by an unwrapped response). */
+  lease?: { id: string; duration: number; renewable: boolean };
   /** A non-JSON body (prometheus metrics, a storage snapshot streamed as it is read); bypasses the envelope. */
   raw?: { contentType: string; body: string | Uint8Array | NodeJS.ReadableStream };
   /** Body sent verbatim instead of the envelope (sys/health and friends answer bare JSON). */
@@ -196,6 +201,45 @@ export interface PathDef<F extends Fields = Fields> {
   description?: string;
 }
 
+/** What a response declares to put a secret under a lease (Vault's logical.Secret). */
+export interface LeasedSecret {
+  /** Which entry of the backend's `secrets` revokes (and renews) it. */
+  type: string;
+  /**
+   * Kept with the lease, encrypted by the barrier, and handed back to the secret type's callbacks
+   * (Vault's InternalData): what revocation needs, e.g. the database user name. Never shown.
+   */
+  internal: Record<string, string | number | boolean>;
+  /** Seconds; 0 or absent: the mount's default lease TTL. */
+  ttl?: number;
+  /** Seconds; 0 or absent: the mount's max lease TTL (a larger value is capped by it). */
+  maxTtl?: number;
+  /** Default true (when the type can renew). */
+  renewable?: boolean;
+}
+
+/** A lease's secret as its type's callbacks see it again. */
+export interface LeasedSecretState {
+  leaseId: string;
+  internal: Record<string, string | number | boolean>;
+  /** When the lease was created and when it now ends. */
+  issueTime: Date;
+  expireTime: Date;
+}
+
+/** How a backend revokes and renews the secrets it leased (Vault's framework.Secret). */
+export interface SecretType {
+  /** Ends the secret where it lives (drop the database user). Throwing keeps the lease, to be retried. */
+  revoke(secret: LeasedSecretState, store: MountStorage, mount: MountInfo): Promise<void>;
+  /**
+   * Renewable types: the limits a renewal gets now (a role's current default_ttl / max_ttl, in
+   * seconds; 0 or absent: the mount's). Throws a CofferError to refuse the renewal.
+   */
+  renewLimits?(secret: LeasedSecretState, store: MountStorage, mount: MountInfo): Promise<{ ttl?: number; maxTtl?: number }>;
+  /** Renewable types: extends the secret where it lives to `expireTime` (ALTER ROLE ... VALID UNTIL). */
+  extend?(secret: LeasedSecretState, expireTime: Date, store: MountStorage, mount: MountInfo): Promise<void>;
+}
+
 /** A backend is a table of paths. */
 export interface Backend {
   type: string;
@@ -218,6 +262,10 @@ export interface Backend {
    * storage keys only (nothing decrypted). The core's re-wrap worker (src/core/rewrap/) uses it.
    */
   sealedEntries?: (store: MountStorage) => AsyncIterable<SealedEntryRef>;
+  /** Engines that lease secrets (database credentials): each secret type a response may name. */
+  secrets?: Record<string, SecretType>;
+  /** Called when the mount stops being served (disabled, or the core seals): close pools, stop timers. */
+  close?: () => Promise<void>;
 }
 
 /** One entry in a mount holding a SealedVersion (core/data-keys.ts): where it is, and its binding (aad). */

@@ -4,7 +4,7 @@ import type { Outcome } from '../core/pipeline.js';
 export function envelope(requestId: string, { resp, mountType, wrapInfo, requestId: originalId }: Outcome): Record<string, unknown> {
   return {
     request_id: originalId ?? requestId,
-    lease_id: '',
+    lease_id: resp.lease?.id ?? '',
     renewable: resp.lease?.renewable ?? false,
     lease_duration: resp.lease?.duration ?? 0,
     data: resp.data ?? null,
@@ -15,7 +15,7 @@ export function envelope(requestId: string, { resp, mountType, wrapInfo, request
   };
 }
 
-/** Vault answers 204 when a response carries nothing: no data, no auth, no warnings. */
+/** Vault answers 204 when a response carries nothing: no data, no auth, no lease, no warnings. */
 export function isEmpty({ resp, wrapInfo }: Outcome): boolean {
-  return resp.data == null && !resp.auth && !resp.warnings?.length && !wrapInfo;
+  return resp.data == null && !resp.auth && !resp.lease && !resp.warnings?.length && !wrapInfo;
 }

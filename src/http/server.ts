@@ -124,7 +124,8 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
       if (resp.raw) return reply.status(resp.status ?? 200).header('content-type', resp.raw.contentType).send(resp.raw.body);
       if (resp.bare) return sendJson(reply, resp.status ?? 200, resp.bare, request.method === 'HEAD');
       if (resp.status && resp.status >= 400 && resp.data == null) return sendJson(reply, resp.status, { errors: [] });
-      if (isEmpty(outcome)) return reply.status(204).send();
+      // An empty answer is 204, or a 202 a handler chose (a revocation queued, not yet done).
+      if (isEmpty(outcome)) return reply.status(resp.status === 202 ? 202 : 204).send();
       return sendJson(reply, resp.status ?? 200, envelope(request.id, outcome));
     },
   });

@@ -19,6 +19,7 @@ import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { identityBackend } from '../core/backends/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { transitBackend } from '../engines/transit/index.js';
+import { databaseBackend } from '../engines/database/index.js';
 import { statusBackend, sysBackend } from '../core/backends/sys/index.js';
 import { listen, type Listener, type TlsMaterial, type TlsOptions } from '../http/listener.js';
 import type { ListenerSettings } from '../http/listener-settings.js';
@@ -109,6 +110,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
         kv: (view) => kvBackend(view.mount, { dataKeys: view.dataKeys }),
         cubbyhole: () => cubbyholeBackend(),
         transit: () => transitBackend(),
+        database: (view) => databaseBackend(view),
       },
       auth: {
         approle: () => approleBackend(),

@@ -17,6 +17,7 @@ import { snapshotPaths } from './snapshot.js';
 import { uiMountPaths } from './ui-mounts.js';
 import { wrappingPaths } from './wrapping.js';
 import { haPaths } from './ha.js';
+import { leasePaths } from './leases.js';
 import type { HaView } from '../../ha/node.js';
 
 export { statusBackend } from './status.js';
@@ -33,6 +34,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: H
       ...capabilityPaths(core),
       ...uiMountPaths(core),
       ...wrappingPaths(core),
+      ...leasePaths(core),
       ...metricsPaths(core),
       ...auditPaths(core),
       ...quotaPaths(core),
