@@ -1,14 +1,13 @@
 import { parseBoolText } from '../framework/bool.js';
 import { configBlock, labelledBlock, type ConfigBlock, type ConfigOption, type OptionType } from './config-options.js';
 import { keyLine, type BlockStep } from './config-lines.js';
-
-type Json = Record<string, unknown>;
+import type { Json } from './config/syntax.js';
 
 /**
  * Labelled blocks, as HCL (`storage "sqlite" {..}` → {sqlite: [{..}]}) or JSON (`{sqlite: {..}}` or a list
  * of those) gives them: a list of [label, body].
  */
-export function blocks(value: unknown): [string, Json][] {
+function blocks(value: unknown): [string, Json][] {
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
   const out: [string, Json][] = [];
   for (const item of list) {
@@ -18,6 +17,16 @@ export function blocks(value: unknown): [string, Json][] {
     }
   }
   return out;
+}
+
+/** Labelled blocks of `kind` with where each is written: the nth (from 0) stanza of its label, for the line locator. */
+export function labelledStanzas(kind: string, value: unknown): { label: string; body: Json; step: BlockStep }[] {
+  const seen = new Map<string, number>();
+  return blocks(value).map(([label, body]) => {
+    const nth = seen.get(label) ?? 0;
+    seen.set(label, nth + 1);
+    return { label, body, step: { kind, label, nth } };
+  });
 }
 
 /** Unlabelled blocks (`telemetry { .. }`): HCL gives a list of bodies, JSON an object or a list. */
@@ -46,12 +55,9 @@ function visitKeys(raw: Json, visit: (at: KeyVisit) => void): void {
           if (isBlock(stanza)) walk(inner, stanza, [...path, { kind: key, nth }]);
         });
       } else if (option?.type === 'labelled block') {
-        const seen = new Map<string, number>();
-        for (const [label, stanza] of blocks(value)) {
-          const nth = seen.get(label) ?? 0;
-          seen.set(label, nth + 1);
+        for (const { label, body: stanza, step } of labelledStanzas(key, value)) {
           const inner = labelledBlock(option.holds!, label);
-          if (inner && isBlock(stanza)) walk(inner, stanza, [...path, { kind: key, label, nth }]);
+          if (inner && isBlock(stanza)) walk(inner, stanza, [...path, step]);
         }
       }
     }

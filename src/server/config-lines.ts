@@ -16,20 +16,47 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The 1-based line where `key` is written inside the block at `path`, else that block's header line, else undefined. */
 export function keyLine(text: string, path: readonly BlockStep[], key: string): number | undefined {
   const lines = text.split('\n');
+  const block = blockStart(lines, path);
+  const keyPattern = new RegExp(`(^|[^\\w"-])"?${escape(key)}"?\\s*([:={]|"[^"]*"\\s*\\{)`);
+  const at = shallowestMatch(lines, block.start, keyPattern, block.found);
+  if (at !== undefined) return at + 1;
+  return block.found ? block.start + 1 : undefined;
+}
+
+/** The 1-based header line of the block at `path`; undefined for the top level or a block not found. */
+export function blockLine(text: string, path: readonly BlockStep[]): number | undefined {
+  const block = blockStart(text.split('\n'), path);
+  return block.found ? block.start + 1 : undefined;
+}
+
+/**
+ * The 1-based line where `entry` stands in the list that `key` holds (a list may span lines), found
+ * from `key`'s line (keyLine) to the list's end; else `key`'s line.
+ */
+export function entryLine(text: string, path: readonly BlockStep[], key: string, entry: string): number | undefined {
+  const at = keyLine(text, path, key);
+  if (at === undefined) return undefined;
+  const lines = text.split('\n');
+  // The entry standing alone: not a part of a longer value ("10.0.0.0/8" in "110.0.0.0/8").
+  const entryPattern = new RegExp(`(^|[\\s"',[])${escape(entry)}($|[\\s"',\\]])`);
+  let depth = 0;
+  for (let i = at - 1; i < lines.length; i++) {
+    if (entryPattern.test(lines[i]!)) return i + 1;
+    depth += nesting(lines[i]!);
+    if (depth <= 0) break;
+  }
+  return at;
+}
+
+/** The header line (0-based) of the block at `path`, walked from the top; `found` false when a step is missing. */
+function blockStart(lines: string[], path: readonly BlockStep[]): { start: number; found: boolean } {
   let start = 0;
-  let inBlock = path.length > 0;
   for (const step of path) {
     const found = stepLine(lines, start, step);
-    if (found === undefined) {
-      inBlock = false;
-      break;
-    }
+    if (found === undefined) return { start, found: false };
     start = found;
   }
-  const keyPattern = new RegExp(`(^|[^\\w"-])"?${escape(key)}"?\\s*([:={]|"[^"]*"\\s*\\{)`);
-  const at = shallowestMatch(lines, start, keyPattern, inBlock);
-  if (at !== undefined) return at + 1;
-  return inBlock ? start + 1 : undefined;
+  return { start, found: path.length > 0 };
 }
 
 /**
