@@ -64,4 +64,9 @@ describe('server configuration', () => {
     const message = await configError('c.hcl', `${valid}\nstorage_typo = 1\n`);
     assert.match(message, /^c\.hcl:13: unknown configuration key "storage_typo"/);
   });
+
+  it('refuses a default_max_request_duration that is not a duration, naming its line', async () => {
+    const message = await configError('c.hcl', `${valid}\ndefault_max_request_duration = "x"\n`);
+    assert.match(message, /^c\.hcl:13: default_max_request_duration must be a duration such as "90s", got "x"/);
+  });
 });

@@ -57,7 +57,7 @@ export function topLevelOptions(raw: Json, top: BlockAt, storage: { storage: Sto
   }
   const defaultMaxRequestDuration = raw.default_max_request_duration;
   const defaultMaxRequestDurationMs = defaultMaxRequestDuration === undefined ? undefined : parseDurationMs(defaultMaxRequestDuration);
-  if (defaultMaxRequestDurationMs !== undefined && !(defaultMaxRequestDurationMs >= 0)) {
+  if (defaultMaxRequestDuration !== undefined && !(defaultMaxRequestDurationMs !== undefined && defaultMaxRequestDurationMs >= 0)) {
     top.fail('default_max_request_duration', `default_max_request_duration must be a duration such as "90s", got ${JSON.stringify(defaultMaxRequestDuration)}`);
   }
   const dekCacheTtl = raw.dek_cache_ttl;
