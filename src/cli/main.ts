@@ -7,6 +7,7 @@ import { kvCommand } from './commands/kv.js';
 import { loginCommand } from './commands/login.js';
 import { operatorCommand } from './commands/operator.js';
 import { policyCommand } from './commands/policy.js';
+import { leaseCommand } from './commands/lease.js';
 import { secretsCommand } from './commands/secrets.js';
 import { statusCommand } from './commands/status.js';
 import { runCommand, type Command, type CommandEntry } from './commands/subcommands.js';
@@ -68,6 +69,7 @@ export const commands: Record<string, CommandEntry> = {
   kv: kvCommand,
   token: tokenCommand,
   policy: policyCommand,
+  lease: leaseCommand,
   secrets: secretsCommand,
   unwrap: {
     usage: 'unwrap [options] [TOKEN]',

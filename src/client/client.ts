@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { AuditClient } from './audit-devices.js';
 import { CofferApiError, CofferConnectionError } from './errors.js';
 import { KvClient } from './kv.js';
+import { LeaseClient } from './leases.js';
 import { MountsClient, RemountClient, trimSlashes } from './mounts.js';
 import { OperatorClient } from './operator.js';
 import { PolicyClient } from './policies.js';
@@ -32,6 +33,8 @@ export class CofferClient {
   readonly audit: AuditClient = new AuditClient(this);
   /** ACL policies. */
   readonly policy: PolicyClient = new PolicyClient(this);
+  /** Leases: lookup, renew, revoke (sys/leases). */
+  readonly leases: LeaseClient = new LeaseClient(this);
   /** Health, seal, init, unseal, rekey, root token generation and snapshots. */
   readonly operator: OperatorClient = new OperatorClient(this);
 

@@ -94,6 +94,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     logger: loggers.logger('core'),
     storageType: config.storage.type,
     tidyInterval: tidyIntervalFromEnv(),
+    ...leaseRetryFromEnv(),
     dataKeyKms: kms && wrapDataKeyKms ? wrapDataKeyKms(kms) : kms,
     ...(migrationKms ? { previousDataKeyKms: migrationKms } : {}),
     ...(config.dekCacheTtlMs !== undefined ? { dekCache: { ...DEFAULT_DEK_CACHE, ttlMs: config.dekCacheTtlMs } } : {}),
@@ -287,6 +288,20 @@ function tidyIntervalFromEnv(): number | undefined {
   const raw = process.env.COFFER_TIDY_INTERVAL_SECONDS;
   const seconds = raw === undefined ? NaN : Number(raw);
   return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/**
+ * COFFER_LEASE_RETRY_BASE_MS shortens the first retry of a failed lease revocation (tests; default
+ * 10 s, doubling up to 10 min), and COFFER_LEASE_MAX_REVOKE_ATTEMPTS how many are made (default 6).
+ */
+function leaseRetryFromEnv(): { expiration?: { retryBaseMs?: number; maxRevokeAttempts?: number } } {
+  const base = Number(process.env.COFFER_LEASE_RETRY_BASE_MS ?? NaN);
+  const attempts = Number(process.env.COFFER_LEASE_MAX_REVOKE_ATTEMPTS ?? NaN);
+  const expiration = {
+    ...(Number.isSafeInteger(base) && base > 0 ? { retryBaseMs: base } : {}),
+    ...(Number.isSafeInteger(attempts) && attempts > 0 ? { maxRevokeAttempts: attempts } : {}),
+  };
+  return Object.keys(expiration).length > 0 ? { expiration } : {};
 }
 
 /** The KMS of an awskms or pkcs11 seal, connected and checked; undefined for the other seal types. */

@@ -91,7 +91,7 @@ export class ExpirationManager {
     const now = this.now();
     const ttls = this.host.mountTtls(mount.uuid);
     const maxTtl = secret.maxTtl ? Math.min(secret.maxTtl, ttls.maxTtl) : ttls.maxTtl;
-    const computed = calculateTtl({ increment: 0, ttl: secret.ttl ?? 0, period: 0, explicitMaxTtl: 0, defaultTtl: ttls.defaultTtl, maxTtl, start: now / 1000, now: now / 1000 });
+    const computed = calculateTtl({ increment: 0, ttl: secret.ttl ?? 0, period: 0, explicitMaxTtl: 0, defaultTtl: ttls.defaultTtl, maxTtl, start: Math.floor(now / 1000), now: Math.floor(now / 1000) });
     const ttl = await this.cappedByToken(Math.floor(computed.ttl), tokenId, now, computed.warnings);
     const entry: LeaseEntry = {
       id: `${path}/${randomBase62(24)}`,
@@ -131,7 +131,7 @@ export class ExpirationManager {
     const ttls = this.host.mountTtls(entry.mountUuid);
     const maxTtl = limits.maxTtl ? Math.min(limits.maxTtl, ttls.maxTtl) : ttls.maxTtl;
     const now = this.now();
-    const computed = calculateTtl({ increment, ttl: limits.ttl ?? 0, period: 0, explicitMaxTtl: 0, defaultTtl: ttls.defaultTtl, maxTtl, start: entry.issueTime / 1000, now: now / 1000 });
+    const computed = calculateTtl({ increment, ttl: limits.ttl ?? 0, period: 0, explicitMaxTtl: 0, defaultTtl: ttls.defaultTtl, maxTtl, start: Math.floor(entry.issueTime / 1000), now: Math.floor(now / 1000) });
     const ttl = await this.cappedByToken(Math.floor(computed.ttl), entry.tokenId, now, computed.warnings);
     const expireTime = now + ttl * 1000;
     await target.type.extend(state, new Date(expireTime), target.store, target.mount);

@@ -196,7 +196,11 @@ export function scramVerifier(password: string, iterations = 4096): string {
 /** The PostgreSQL plugin's statements when a role or connection gives none (Vault's behaviour, plus ending sessions and owned objects). */
 export const DEFAULT_STATEMENTS = {
   renew: [`ALTER ROLE "{{name}}" VALID UNTIL '{{expiration}}';`],
-  /** Objects the user owns go to the connection's user, its grants go, then the role (PostgreSQL refuses DROP ROLE otherwise). */
-  revocation: [`REASSIGN OWNED BY "{{name}}" TO CURRENT_USER; DROP OWNED BY "{{name}}"; DROP ROLE IF EXISTS "{{name}}";`],
+  /**
+   * Objects the user owns go to the connection's user, its grants go, then the role (PostgreSQL
+   * refuses DROP ROLE otherwise). REASSIGN OWNED needs membership in the role, which a CREATEROLE
+   * (not superuser) connection user only has once it grants it to itself.
+   */
+  revocation: [`GRANT "{{name}}" TO CURRENT_USER; REASSIGN OWNED BY "{{name}}" TO CURRENT_USER; DROP OWNED BY "{{name}}"; DROP ROLE IF EXISTS "{{name}}";`],
   rotation: [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`],
 };
