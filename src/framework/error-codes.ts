@@ -1,7 +1,9 @@
 /**
  * Every error Coffer answers, by stable code: its HTTP status, the public message used when a throw
  * site gives none (Vault's wording where Vault has one), and what it means. A throw site picks a
- * code, never a status; internal detail goes in the error's `detail`, which only the log sees.
+ * code, never a status; internal detail goes in the error's `detail`, which only the log sees. A
+ * server-side (5xx) error answers the public message here, unless its row says `callerMessage`:
+ * then the throw site's message is written for the caller and is answered as it is.
  * test/framework/error-codes.test.ts fails when a code used in src/ has no row here, or a row no doc.
  */
 export const ERROR_CODES = {
@@ -37,6 +39,8 @@ export const ERROR_CODES = {
   database_failed: {
     status: 500,
     message: 'the database request failed',
+    // The engine writes this message for the caller: which connection, which step, which SQLSTATE.
+    callerMessage: true,
     doc: 'The database a database-engine connection points at refused or failed the statements (the message names the connection and the SQLSTATE, never the SQL, user or password).',
   },
   upstream_failed: { status: 502, message: 'an upstream service failed', doc: 'A service Coffer depends on for this request (a JWKS URL, the Kubernetes API) failed or answered badly.' },
@@ -49,6 +53,6 @@ export const ERROR_CODES = {
     doc: 'A node that lost leadership (paused, partitioned) tried to write; another node is active. Retry against it.',
   },
   unavailable: { status: 503, message: 'service unavailable', doc: 'This node cannot serve it now (fenced standby, deadline exceeded); retry.' },
-} as const satisfies Record<string, { status: number; message: string; doc: string }>;
+} as const satisfies Record<string, { status: number; message: string; doc: string; callerMessage?: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -71,7 +71,8 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
       if (serverSide || err.detail !== undefined) {
         request.log[serverSide ? 'error' : 'warn']({ code: err.code, error: err.message, detail: err.detail, path: rawPath(request) }, 'request failed');
       }
-      return sendJson(reply, err.status, { errors: serverSide ? [ERROR_CODES[err.code].message] : err.errors });
+      const row: { message: string; callerMessage?: boolean } = ERROR_CODES[err.code];
+      return sendJson(reply, err.status, { errors: serverSide && !row.callerMessage ? [row.message] : err.errors });
     }
     const status = err.statusCode;
     if (status === 413) return sendJson(reply, 413, { errors: [ERROR_CODES.request_too_large.message] });
