@@ -141,19 +141,23 @@ describe('database engine: dynamic PostgreSQL credentials', () => {
     assert.equal((await api(server.address, 'LIST', 'sys/leases/lookup/database/creds/readonly/', { token: root() })).status, 404);
     const count = await expectOk(api(server.address, 'GET', 'sys/leases/count?type=irrevocable', { token: root() }), 'count');
     assert.deepEqual(count.body.data, { lease_count: 0, counts: {} });
-    const badType = await api(server.address, 'GET', 'sys/leases/count?type=all', { token: root() });
-    assert.equal(badType.status, 400);
+    for (const path of ['sys/leases/count?type=all', 'sys/leases?type=all', 'sys/leases/count']) {
+      const other = await api(server.address, 'GET', path, { token: root() });
+      assert.equal(other.status, 404, `${path}: Vault answers only type=irrevocable`);
+      assert.deepEqual(other.body, { errors: [] });
+    }
   });
 
   it('refuses listing and revoke-prefix without sudo, and queues an async revoke with 202', async () => {
     await expectOk(api(server.address, 'PUT', 'sys/policies/acl/lease-user', {
       token: root(),
-      body: { policy: 'path "sys/leases/*" { capabilities = ["update", "list"] }\npath "database/creds/readonly" { capabilities = ["read"] }' },
+      body: { policy: 'path "sys/leases/*" { capabilities = ["update", "list"] }\npath "sys/leases" { capabilities = ["read"] }\npath "database/creds/readonly" { capabilities = ["read"] }' },
     }), 'policy');
     const token = ((await expectOk(api(server.address, 'POST', 'auth/token/create', { token: root(), body: { policies: ['lease-user'] } }), 'token')).body.auth as { client_token: string }).client_token;
     const creds = await readCreds(server, token);
     assert.equal((await api(server.address, 'LIST', 'sys/leases/lookup/database/', { token })).status, 403);
     assert.equal((await api(server.address, 'PUT', 'sys/leases/revoke-prefix/database/', { token })).status, 403);
+    assert.equal((await api(server.address, 'GET', 'sys/leases?type=irrevocable', { token })).status, 403, 'listing irrevocable leases needs sudo');
     assert.equal(await login(pgc, creds.username, creds.password), true, 'nothing was revoked');
     const queued = await api(server.address, 'PUT', 'sys/leases/revoke', { token, body: { lease_id: creds.leaseId, sync: false } });
     assert.equal(queued.status, 202);

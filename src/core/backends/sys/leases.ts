@@ -12,7 +12,7 @@ const renewFields = { ...leaseIdField, increment: field.duration({ description: 
 const revokeFields = { ...leaseIdField, sync: field.bool({ default: true, description: 'Revoke before answering (default); false: queue it and answer 202.' }) };
 const prefixFields = { prefix: field.string({ required: true }), sync: field.bool({ default: true, description: 'Revoke before answering (default); false: queue and answer 202.' }) };
 const typeFields = {
-  type: field.string({ description: 'The kind of lease: only "irrevocable".' }),
+  type: field.string({ description: 'The kind of lease: only "irrevocable" is answered.' }),
   include_child_namespaces: field.bool({ description: 'Count leases of child namespaces too.' }),
   limit: field.string({ description: 'sys/leases: at most this many leases ("none": all).' }),
 };
@@ -48,13 +48,12 @@ async function revoke(core: Core, req: Req<typeof revokeFields>): Promise<Resp> 
   return req.fields.sync ? noContent() : { status: 202 };
 }
 
-function checkType(type: string): void {
-  if (type !== 'irrevocable') throw invalidRequest('invalid or missing type: only "irrevocable" is supported');
-}
+/** Vault answers these two only for type=irrevocable; any other type gets an empty 404, as there. */
+const irrevocableAsked = (type: string) => type === 'irrevocable';
 
 /**
  * sys/leases/*, and the older sys/renew, sys/revoke, sys/revoke-prefix and sys/revoke-force
- * (Vault keeps both). Listing, revoke-prefix and revoke-force need sudo, as in Vault.
+ * (Vault keeps both). Listing (lookup/ and sys/leases), revoke-prefix and revoke-force need sudo, as in Vault.
  */
 export function leasePaths(core: Core): PathDef[] {
   const renewOps = { update: (req: Req<typeof renewFields>) => renew(core, req) };
@@ -109,7 +108,7 @@ export function leasePaths(core: Core): PathDef[] {
       fields: typeFields,
       operations: {
         read: async (req) => {
-          checkType(req.fields.type);
+          if (!irrevocableAsked(req.fields.type)) return notFound();
           const leases = await core.leases.irrevocable();
           const counts: Record<string, number> = {};
           for (const lease of leases) counts[lease.mountPath] = (counts[lease.mountPath] ?? 0) + 1;
@@ -121,9 +120,10 @@ export function leasePaths(core: Core): PathDef[] {
     definePath({
       pattern: 'leases',
       fields: typeFields,
+      sudo: true,
       operations: {
         read: async (req) => {
-          checkType(req.fields.type);
+          if (!irrevocableAsked(req.fields.type)) return notFound();
           const limit = req.fields.limit === '' || req.fields.limit === 'none' ? Infinity : Number(req.fields.limit);
           if (!Number.isInteger(limit) && limit !== Infinity) throw invalidRequest('invalid limit: a number, or "none"');
           const leases = await core.leases.irrevocable();
