@@ -471,6 +471,82 @@ def ha_redirected_by_standby():
     return {"statuses": statuses}
 
 
+# --- leases and the database engine ---------------------------------------
+# The PostgreSQL the test harness started is named by PG_URL (with {{username}} and {{password}}
+# placeholders), PG_USER and PG_PASSWORD.
+
+
+@scenario
+def database_generate_credentials():
+    """Mounts a database engine, issues credentials, and looks up, renews and lists their lease."""
+    client = root_client()
+    mount = unique("database")
+    client.sys.enable_secrets_engine(backend_type="database", path=mount)
+    client.secrets.database.configure(
+        name="pg",
+        plugin_name="postgresql-database-plugin",
+        allowed_roles=["app"],
+        connection_url=os.environ["PG_URL"],
+        username=os.environ["PG_USER"],
+        password=os.environ["PG_PASSWORD"],
+        mount_point=mount,
+    )
+    client.secrets.database.create_role(
+        name="app",
+        db_name="pg",
+        creation_statements=["CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"],
+        default_ttl="1h",
+        max_ttl="24h",
+        mount_point=mount,
+    )
+    creds = client.secrets.database.generate_credentials(name="app", mount_point=mount)
+    lease_id = creds["lease_id"]
+    expect(lease_id.startswith(mount + "/creds/app/"), "lease id %r" % lease_id)
+    looked_up = client.sys.read_lease(lease_id=lease_id)["data"]
+    expect(looked_up["id"] == lease_id, "lookup id %r" % looked_up["id"])
+    renewed = client.sys.renew_lease(lease_id=lease_id, increment=600)
+    expect(renewed["lease_id"] == lease_id, "renew answered lease %r" % renewed["lease_id"])
+    # increment=None is sent as JSON null: the role's default TTL.
+    renewed_default = client.sys.renew_lease(lease_id=lease_id)
+    listed = client.sys.list_leases(prefix=mount + "/creds/app/")["data"]["keys"]
+    expect(lease_id.split("/")[-1] in listed, "%r not in %r" % (lease_id, listed))
+    return {
+        "mount": mount,
+        "lease_id": lease_id,
+        "lease_duration": creds["lease_duration"],
+        "renewable": creds["renewable"],
+        "username": creds["data"]["username"],
+        "password": creds["data"]["password"],
+        "lookup_renewable": looked_up["renewable"],
+        "lookup_ttl": looked_up["ttl"],
+        "renewed_duration": renewed["lease_duration"],
+        "renewed_default_duration": renewed_default["lease_duration"],
+    }
+
+
+@scenario
+def database_revoke_lease():
+    """Revokes the lease LEASE_ID; looking it up afterwards raises InvalidRequest."""
+    client = root_client()
+    client.sys.revoke_lease(lease_id=os.environ["LEASE_ID"])
+    gone = expect_raises(hvac.exceptions.InvalidRequest, client.sys.read_lease, lease_id=os.environ["LEASE_ID"])
+    return {"lookup_after_revoke": gone.errors}
+
+
+@scenario
+def database_revoke_prefix():
+    """Issues two credentials under MOUNT and revokes every lease under MOUNT/creds/."""
+    client = root_client()
+    mount = os.environ["MOUNT"]
+    issued = [client.secrets.database.generate_credentials(name="app", mount_point=mount) for _ in range(2)]
+    client.sys.revoke_prefix(prefix=mount + "/creds/")
+    remaining = expect_raises(hvac.exceptions.InvalidPath, client.sys.list_leases, prefix=mount + "/creds/app/")
+    return {
+        "issued": [{"username": c["data"]["username"], "password": c["data"]["password"]} for c in issued],
+        "listed_after": remaining.errors,
+    }
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
         sys.stderr.write("usage: hvac_scenarios.py <%s>\n" % "|".join(sorted(SCENARIOS)))
