@@ -82,6 +82,7 @@ describe('expiration manager over SQLite with a stand-in secret type', () => {
     await f.manager.revokePrefix('standin/', { force: true });
     assert.equal(await f.manager.lookup(lease.id), undefined, 'revoke-force clears it');
     assert.deepEqual(await f.manager.irrevocable(), []);
+    for (const area of ['id/', 'token/', 'time/', 'irrevocable/']) assert.deepEqual(await f.storage.list(area), [], `${area} is empty`);
   });
 
   it('revokes a lease once when the timer and a request revoke it at the same moment', async () => {

@@ -31,12 +31,15 @@ export interface LeaseEntry {
  * - `id/<lease id>`: the entry (slashes of the id make folders, so prefix lists are storage lists);
  * - `token/<token id>/<hash>`: the lease id, for revoking a token's leases;
  * - `time/<hour>/<minute>/<expire ms>-<hash>`: the lease id, so the next expiries are found by
- *   listing the earliest hour, then its earliest minute, never by loading every lease.
+ *   listing the earliest hour, then its earliest minute, never by loading every lease;
+ * - `irrevocable/<hash>`: the lease id of each irrevocable lease, so sys/leases and its count read
+ *   only those.
  */
 export const LEASE_KEYS = {
   entry: (id: string) => `id/${id}`,
   tokenPrefix: (tokenId: string) => `token/${tokenId}/`,
   token: (tokenId: string, id: string) => `token/${tokenId}/${leaseHash(id)}`,
+  irrevocable: (id: string) => `irrevocable/${leaseHash(id)}`,
   time: (expireTime: number, id: string) => {
     const minute = Math.floor(expireTime / 60_000);
     return `time/${pad(Math.floor(minute / 60), 8)}/${pad(minute, 10)}/${pad(expireTime, 15)}-${leaseHash(id)}`;

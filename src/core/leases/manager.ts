@@ -183,13 +183,8 @@ export class ExpirationManager {
   }
 
   /** Every irrevocable lease (sys/leases and sys/leases/count). */
-  async irrevocable(): Promise<LeaseEntry[]> {
-    const found: LeaseEntry[] = [];
-    for await (const id of this.store.idsUnder('')) {
-      const entry = await this.store.get(id);
-      if (entry?.irrevocable) found.push(entry);
-    }
-    return found;
+  irrevocable(): Promise<LeaseEntry[]> {
+    return this.store.irrevocable();
   }
 
   private isRenewable(entry: LeaseEntry): boolean {

@@ -19,7 +19,8 @@ export class LeaseStore {
     if (!previous) ops.push({ type: 'put', key: LEASE_KEYS.token(entry.tokenId, entry.id), value: entry.id });
     if (previous && !previous.irrevocable) ops.push({ type: 'delete', key: LEASE_KEYS.time(previous.expireTime, previous.id) });
     // An irrevocable lease is no longer scheduled: it waits for revoke-force.
-    if (!entry.irrevocable) ops.push({ type: 'put', key: LEASE_KEYS.time(entry.expireTime, entry.id), value: entry.id });
+    if (entry.irrevocable) ops.push({ type: 'put', key: LEASE_KEYS.irrevocable(entry.id), value: entry.id });
+    else ops.push({ type: 'put', key: LEASE_KEYS.time(entry.expireTime, entry.id), value: entry.id });
     await this.storage.transaction(ops);
   }
 
@@ -27,8 +28,16 @@ export class LeaseStore {
     await this.storage.transaction([
       { type: 'delete', key: LEASE_KEYS.entry(entry.id) },
       { type: 'delete', key: LEASE_KEYS.token(entry.tokenId, entry.id) },
-      { type: 'delete', key: LEASE_KEYS.time(entry.expireTime, entry.id) },
+      entry.irrevocable ? { type: 'delete', key: LEASE_KEYS.irrevocable(entry.id) } : { type: 'delete', key: LEASE_KEYS.time(entry.expireTime, entry.id) },
     ]);
+  }
+
+  /** The irrevocable leases, from their own index. */
+  async irrevocable(): Promise<LeaseEntry[]> {
+    const keys = await this.storage.list('irrevocable/');
+    const ids = await Promise.all(keys.map((k) => this.storage.get<string>(`irrevocable/${k}`)));
+    const entries = await Promise.all(ids.map((id) => (id === undefined ? undefined : this.get(id))));
+    return entries.filter((e): e is LeaseEntry => e?.irrevocable !== undefined);
   }
 
   /** The children of a lease-id prefix, as a storage list answers them (folders end in "/"). */
