@@ -3,7 +3,8 @@
 // The same Coffer process is then measured again with one file audit device enabled (two hash-chained,
 // HMAC'd lines per read), so the audit/no-audit ratio compares like with like.
 // Then wrap+unwrap round trips (bench/wrap.ts) and the same reads and round trips on a 3-node HA
-// cluster over etcd (bench/ha.ts), printed beside these single-node figures.
+// cluster over etcd (bench/ha.ts), printed beside these single-node figures; last, leases at scale and
+// dynamic PostgreSQL credentials beside PostgreSQL's own rate (bench/leases.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { startProcess } from './process.js';
 import { benchHa, printHaBench } from './ha.js';
+import { benchLeases, printLeaseBench } from './leases.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -143,3 +145,4 @@ const read = await main();
 const wrap = await benchWrap({ connections: CONNECTIONS, duration: DURATION });
 printWrapBench(wrap);
 printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });
+printLeaseBench(await benchLeases({ duration: DURATION }));
