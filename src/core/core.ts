@@ -21,7 +21,7 @@ import { Remounts } from './remount.js';
 import { PolicyStore } from './policy/store.js';
 import { QuotaManager } from './quotas/manager.js';
 import { DEFAULT_REWRAP, RewrapWorker, type RewrapSettings, type SealedEntrySource } from './rewrap/worker.js';
-import { TokenStore, type RenewLimits, type TokenEntry } from './token-store.js';
+import { TokenStore, type RenewLimits, type TokenEntry } from './token/index.js';
 import { Wrapping } from './wrapping.js';
 import { ExpirationManager, type ExpirationSettings } from './leases/index.js';
 import { leaseHostOf, mountLeaseTtls } from './lease-host.js';

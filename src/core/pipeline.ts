@@ -11,7 +11,7 @@ import type { MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';
 import { RateLimitExceeded } from './quotas/exceeded.js';
-import type { TokenEntry } from './token-store.js';
+import type { TokenEntry } from './token/index.js';
 import type { TokenIdentity } from './identity/store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 

@@ -1,5 +1,5 @@
 import type { Backend } from '../../../framework/types.js';
-import type { TokenStore } from '../../token-store.js';
+import type { TokenStore } from '../../token/index.js';
 import type { TokenBackendContext, TokenBackendOptions } from './context.js';
 import { createPaths } from './create.js';
 import { lookupPaths } from './lookup.js';
