@@ -18,6 +18,7 @@ import { Wrapping } from './wrapping.js';
 import type { ExpirationManager } from './leases/index.js';
 import type { DataKeys } from './data-keys.js';
 import { BackendCatalog } from './backend-catalog.js';
+import { CUBBYHOLE_MOUNT } from './builtin-mounts.js';
 import type { CoreOptions } from './core-options.js';
 import { CoreLifecycle, type InitializeOptions } from './lifecycle.js';
 import type { CoreState } from './load-state.js';
@@ -136,7 +137,7 @@ export class Core {
 
   /** Where a token's cubbyhole lives, from the storage root (wrapping transacts across areas). */
   cubbyholePrefix(tokenId: string): string {
-    const cubbyhole = this.mounts.get('cubbyhole/');
+    const cubbyhole = this.mounts.get(this.mounts.routeKey(CUBBYHOLE_MOUNT));
     if (!cubbyhole) throw new Error('the cubbyhole mount is missing');
     return mountPrefix(cubbyhole) + cubbyholeKeyPrefix(tokenId);
   }
