@@ -1,7 +1,7 @@
 import type { Core } from './core.js';
 import type { LeaseHost } from './leases/index.js';
 import type { MountEntry } from './mounts.js';
-import type { TokenEntry } from './token-store.js';
+import type { TokenEntry } from './token/index.js';
 
 /** What the expiration manager sees of the core: backends by mount uuid, mount TTLs, token lifetimes. */
 export function leaseHostOf(core: Core, isActive: () => boolean): LeaseHost {

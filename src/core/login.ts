@@ -1,7 +1,9 @@
 import type { Core } from './core.js';
+import { invalidRequest } from '../framework/errors.js';
 import type { LoginResult, Resp } from '../framework/types.js';
 import type { MountEntry } from './mounts.js';
 import { authBlock } from './token/auth-block.js';
+import type { RenewLimits, TokenEntry } from './token/index.js';
 
 /**
  * Turns an auth method's LoginResult into a token (Vault's handleLoginRequest): the mount's TTL
@@ -50,4 +52,27 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
 function displayName(mount: MountEntry, name: string): string {
   const source = mount.path.replace(/\//g, '-');
   return (source + name).replace(/-+$/, '');
+}
+
+/**
+ * Vault's auth renew: a token made by a login renews only if the auth mount that issued it is
+ * still there and its method agrees (user or role still exists...). Answers the limits the
+ * renewal gets from the method's current settings, capped by the mount's tuned TTLs; undefined
+ * for tokens no login made. Throws 400 to refuse.
+ */
+export async function checkLoginRenewal(core: Core, token: TokenEntry): Promise<RenewLimits | undefined> {
+  if (!token.login) return undefined;
+  const { mountAccessor, internal } = token.login;
+  const mount = core.mounts.list('auth').find((m) => m.accessor === mountAccessor);
+  const backend = mount && core.backend(core.mounts.routeKey(mount));
+  if (!mount || !backend) throw invalidRequest('the auth method that issued this token is no longer enabled, not renewing');
+  if (!backend.renewLogin) throw invalidRequest("this auth type doesn't support renew");
+  const current = (await backend.renewLogin({ internal, policies: token.policies, meta: token.meta }, core.mountStorage(mount), mount)) ?? {};
+  const mountDefault = mount.config.default_lease_ttl || core.tokens.defaultTtl;
+  const mountMax = mount.config.max_lease_ttl || core.tokens.maxTtl;
+  return {
+    ttl: current.ttl || mountDefault,
+    maxTtl: current.maxTtl ? Math.min(current.maxTtl, mountMax) : mountMax,
+    ...(current.period !== undefined ? { period: current.period } : {}),
+  };
 }

@@ -6,12 +6,13 @@ import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } fro
 import { pathHelp } from '../framework/help.js';
 import { matchPath, type PathMatch } from '../framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
-import type { Backend, Caller, Operation, Resp, WrapInfo } from '../framework/types.js';
+import type { Backend, Caller, MountInfo, Operation, Resp, WrapInfo } from '../framework/types.js';
+import { SYSTEM_MOUNT } from './builtin-mounts.js';
 import type { MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';
 import { RateLimitExceeded } from './quotas/exceeded.js';
-import type { TokenEntry } from './token-store.js';
+import type { TokenEntry } from './token/index.js';
 import type { TokenIdentity } from './identity/store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 
@@ -79,7 +80,7 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
     throw err;
   } finally {
     const request = learned.facts?.request;
-    const mountType = request ? request.mountType : STATUS_PATHS.has(incoming.path) ? 'system' : '';
+    const mountType = request ? request.mountType : STATUS_PATHS.has(incoming.path) ? core.statusBackend.type : '';
     const operation = request?.operation ?? incoming.operation;
     const seconds = (performance.now() - started) / 1000;
     core.metrics.recordRequest(mountType, operation, status, seconds);
@@ -314,7 +315,6 @@ export function callerOf(entry: TokenEntry, presented: string): Caller {
   };
 }
 
-/** Status paths answer sealed or not, with no token and no storage: they are how an operator finds out. */
 /** Vault lists a path as a directory: LIST secret/app is LIST secret/app/, for routing and ACL alike. */
 function listedAsDirectory(incoming: IncomingRequest): IncomingRequest {
   if (incoming.operation !== 'list' || incoming.path === '' || incoming.path.endsWith('/')) return incoming;
@@ -334,19 +334,23 @@ function matchListed(backend: Backend, relative: string, operation: Operation): 
   return match && { ...match, relative: bare };
 }
 
+/** Status paths answer sealed or not, with no token and no storage: they are how an operator finds out. */
 async function serveStatus(core: Core, request: IncomingRequest): Promise<Outcome> {
-  const path = request.path.slice('sys/'.length);
+  const path = request.path.slice(SYSTEM_MOUNT.path.length);
   const routed = routeRequest(core.statusBackend, {
     id: request.id,
     operation: request.operation,
     path,
     data: request.data,
-    mount: STATUS_MOUNT,
+    mount: statusMount(core.statusBackend),
     caller: undefined,
     remoteAddress: request.remoteAddress,
   });
   const resp = await invokeHandler(routed, core.rootStorage);
-  return { resp, mountType: 'system' };
+  return { resp, mountType: core.statusBackend.type };
 }
 
-const STATUS_MOUNT = { path: 'sys/', type: 'system', accessor: 'system', uuid: 'system', options: {} };
+/** What the status backend's handlers see as their mount: sealed, there is no mount table to take it from. */
+function statusMount(backend: Backend): MountInfo {
+  return { path: SYSTEM_MOUNT.path, type: backend.type, accessor: backend.type, uuid: backend.type, options: {} };
+}

@@ -4,7 +4,7 @@ import { parseDurationSeconds } from '../framework/duration.js';
 import { ConditionFailed, type MountStorage, type Resp, type WrapInfo } from '../framework/types.js';
 import type { UnwrapFailure } from './metrics.js';
 import { RESPONSE_WRAPPING_POLICY } from './policy/builtin.js';
-import type { TokenEntry } from './token-store.js';
+import type { TokenEntry } from './token/index.js';
 
 /** The wrapped response, exactly as it would have been answered. */
 export interface WrappedResponse {

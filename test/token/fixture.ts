@@ -5,7 +5,7 @@ import { dispatch } from '../../src/framework/dispatch.js';
 import { StorageView } from '../../src/core/storage-view.js';
 import type { Caller, MountInfo, Operation, Resp } from '../../src/framework/types.js';
 import { callerOf } from '../../src/core/pipeline.js';
-import { TokenStore, type TokenEntry, type TokenStoreOptions } from '../../src/core/token-store.js';
+import { TokenStore, type TokenEntry, type TokenStoreOptions } from '../../src/core/token/index.js';
 import { tokenBackend, type TokenBackendOptions } from '../../src/core/backends/token/index.js';
 import type { StorageBackend } from '../../src/storage/backend.js';
 import { InmemBackend } from '../../src/storage/inmem.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_SYSTEM_TTL } from '../../src/core/token-store.js';
+import { DEFAULT_SYSTEM_TTL } from '../../src/core/token/index.js';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { allKeys, assertRejects, newStore, storedText } from './fixture.js';
 

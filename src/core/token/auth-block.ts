@@ -1,5 +1,5 @@
 import type { AuthResponse } from '../../framework/types.js';
-import { REVOCATION_PENDING, type TokenEntry } from '../token-store.js';
+import { REVOCATION_PENDING, type TokenEntry } from './entry.js';
 import { sanitizePolicies } from '../../framework/policy-names.js';
 
 /**

@@ -1,6 +1,14 @@
 import { invalidRequest } from '../../framework/errors.js';
 import { formatDuration } from '../../framework/duration.js';
 
+/** Vault's system default and max lease TTL: 768h. */
+export const DEFAULT_SYSTEM_TTL = 2_764_800;
+
+/** The system max TTL, lowered by the token's own ceiling when it has one. */
+export function effectiveMaxTtl(systemMaxTtl: number, token: { maxTtl?: number | undefined }): number {
+  return token.maxTtl && token.maxTtl < systemMaxTtl ? token.maxTtl : systemMaxTtl;
+}
+
 /** What Vault's framework.CalculateTTL looks at, all in seconds. */
 export interface TtlInput {
   /** Renewal increment asked for; 0 when creating or when none was asked. */

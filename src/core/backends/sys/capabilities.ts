@@ -2,7 +2,7 @@ import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, ok, type PathDef } from '../../../framework/types.js';
-import type { TokenEntry } from '../../token-store.js';
+import type { TokenEntry } from '../../token/index.js';
 
 const pathFields = { path: field.strings(), paths: field.strings() };
 

@@ -19,6 +19,7 @@ import { wrappingPaths } from './wrapping.js';
 import { haPaths } from './ha.js';
 import { leasePaths } from './leases.js';
 import type { HaView } from '../../ha/node.js';
+import { SYSTEM_MOUNT } from '../../builtin-mounts.js';
 
 export { statusBackend } from './status.js';
 export type { LoggerLevels } from './loggers.js';
@@ -26,7 +27,7 @@ export type { LoggerLevels } from './loggers.js';
 /** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics, audit. */
 export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: HaView } = {}): Backend {
   return {
-    type: 'system',
+    type: SYSTEM_MOUNT.type,
     paths: [
       ...mountPaths(core, 'secret'),
       ...mountPaths(core, 'auth'),

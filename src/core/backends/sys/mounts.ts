@@ -3,6 +3,7 @@ import { invalidRequest } from '../../../framework/errors.js';
 import { requireDuration } from '../../../framework/duration.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, noContent, ok, type PathDef } from '../../../framework/types.js';
+import { isBuiltinMount } from '../../builtin-mounts.js';
 import { backendType, normaliseMountPath, type MountEntry } from '../../mounts.js';
 import { COFFER_VERSION } from '../../version.js';
 
@@ -148,7 +149,7 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
       delete: async (req) => {
         const key = routeKey(req.fields.path);
         const entry = core.mounts.get(key);
-        if (entry && isBuiltin(entry)) throw invalidRequest(`cannot unmount "${entry.path}"`);
+        if (entry && isBuiltinMount(entry)) throw invalidRequest(`cannot unmount "${entry.path}"`);
         await core.removeMount(key);
         return noContent();
       },
@@ -156,8 +157,4 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
   });
 
   return [list, tune, mount];
-}
-
-function isBuiltin(entry: MountEntry): boolean {
-  return ['system', 'cubbyhole', 'token', 'identity'].includes(entry.type);
 }

@@ -7,6 +7,7 @@ import { UnsealProgress } from '../../unseal-progress.js';
 import { initializeWithKeyShares } from '../../init-keys.js';
 import type { SealMigration } from '../../seal-migration.js';
 import type { HaView } from '../../ha/node.js';
+import { SYSTEM_MOUNT } from '../../builtin-mounts.js';
 
 /** Vault's sys/health status codes, each overridable by a query parameter of the same meaning. */
 const healthFields = {
@@ -173,7 +174,7 @@ export function statusBackend(core: Core, options: { shamir?: boolean; ephemeral
     },
   });
 
-  return { type: 'system', paths: [health, sealStatus, init, unseal, leader] };
+  return { type: SYSTEM_MOUNT.type, paths: [health, sealStatus, init, unseal, leader] };
 }
 
 /** sys/leader with HA: who leads, as the etcd election shows it. */

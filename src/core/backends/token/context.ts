@@ -1,5 +1,5 @@
 import type { Caller, Req } from '../../../framework/types.js';
-import type { RenewLimits, TokenEntry, TokenStore } from '../../token-store.js';
+import type { RenewLimits, TokenEntry, TokenStore } from '../../token/index.js';
 
 /** Whether the caller holds sudo on a full logical path (e.g. "auth/token/create"). */
 export type SudoCheck = (caller: Caller, path: string) => Promise<boolean>;

@@ -3,7 +3,7 @@ import { field } from '../../../framework/fields.js';
 import { definePath, type MountStorage, type PathDef, type Req, type Resp } from '../../../framework/types.js';
 import { RESPONSE_WRAPPING_POLICY } from '../../policy/builtin.js';
 import { DEFAULT_POLICY, isPolicySubset, ROOT_POLICY, sanitizePolicies } from '../../../framework/policy-names.js';
-import type { TokenEntry } from '../../token-store.js';
+import type { TokenEntry } from '../../token/index.js';
 import { fullPath, type TokenBackendContext } from './context.js';
 import { authBlock } from './describe.js';
 import { hasPolicyRules, matchesAnyGlob, rolePolicies } from './role-policies.js';

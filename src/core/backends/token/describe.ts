@@ -1,5 +1,5 @@
 import { metadataOf } from '../../token/auth-block.js';
-import { REVOCATION_PENDING, type TokenEntry, type TokenStore } from '../../token-store.js';
+import { REVOCATION_PENDING, type TokenEntry, type TokenStore } from '../../token/index.js';
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString();
 

@@ -1,5 +1,5 @@
 import type { Backend } from '../../../framework/types.js';
-import type { TokenStore } from '../../token-store.js';
+import type { TokenStore } from '../../token/index.js';
 import type { TokenBackendContext, TokenBackendOptions } from './context.js';
 import { createPaths } from './create.js';
 import { lookupPaths } from './lookup.js';
@@ -7,6 +7,7 @@ import { maintenancePaths } from './maintenance.js';
 import { renewPaths } from './renew.js';
 import { revokePaths } from './revoke.js';
 import { rolePaths } from './roles.js';
+import { TOKEN_MOUNT } from '../../builtin-mounts.js';
 
 export type { EntityForAlias, LoginRenewalCheck, SudoCheck, TokenBackendOptions } from './context.js';
 export { childPolicies } from './create.js';
@@ -22,7 +23,7 @@ export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {
     ...(options.onTokenCreated ? { onTokenCreated: options.onTokenCreated } : {}),
   };
   return {
-    type: 'token',
+    type: TOKEN_MOUNT.type,
     paths: [...createPaths(ctx), ...lookupPaths(ctx), ...renewPaths(ctx), ...revokePaths(ctx), ...maintenancePaths(ctx), ...rolePaths(ctx)],
   };
 }

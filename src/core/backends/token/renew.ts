@@ -1,7 +1,7 @@
 import { invalidRequest, permissionDenied } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, type MountStorage, type PathDef, type Resp } from '../../../framework/types.js';
-import type { RenewLimits, TokenEntry } from '../../token-store.js';
+import type { RenewLimits, TokenEntry } from '../../token/index.js';
 import type { TokenBackendContext } from './context.js';
 import { authBlock } from './describe.js';
 import { loadRole } from './role-store.js';

@@ -1,6 +1,6 @@
 import { invalidRequest } from '../../../framework/errors.js';
 import { DEFAULT_POLICY, sanitizePolicies } from '../../../framework/policy-names.js';
-import type { TokenEntry } from '../../token-store.js';
+import type { TokenEntry } from '../../token/index.js';
 import type { TokenRole } from './role-store.js';
 
 /** Whether a role sets its own policy rules (then the parent's policies no longer bound the token). */

@@ -1,0 +1,21 @@
+import type { MountEntry } from './mounts.js';
+
+/** Where the core keeps each of its areas inside the barrier (keys from the storage root). */
+export const AREA = {
+  mounts: 'core/mounts/',
+  tokenSalt: 'core/token-salt',
+  cluster: 'core/cluster',
+  tokens: 'sys/token/',
+  policies: 'sys/policy/',
+  identity: 'sys/identity/',
+  audit: 'core/audit/',
+  quotas: 'sys/quotas/',
+  dataKeyRoot: 'core/data-keys/local-root',
+  kmsRewrap: 'core/kms-rewrap/',
+  leases: 'sys/expire/',
+} as const;
+
+/** Storage prefix of a mount's data: secret engines under logical/, auth methods under auth/. */
+export function mountPrefix(entry: MountEntry): string {
+  return entry.table === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`;
+}
