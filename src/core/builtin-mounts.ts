@@ -10,8 +10,8 @@ export const TOKEN_MOUNT = { path: 'token/', type: 'token', table: 'auth', descr
 export const BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, IDENTITY_MOUNT, TOKEN_MOUNT] as const;
 
 /**
- * Whether a mount is of a built-in mount's type (sys/mounts refuses to disable it). By type, not
- * path: a second mount of one of these types is as undeletable as the built-in one.
+ * Whether a mount is of a built-in mount's type: sys/mounts refuses to mount another one (as
+ * Vault's singleton mounts) and to disable the one there is.
  */
 export function isBuiltinMount(entry: Pick<MountEntry, 'type'>): boolean {
   return BUILTIN_MOUNTS.some((builtin) => builtin.type === entry.type);

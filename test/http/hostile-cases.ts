@@ -164,6 +164,8 @@ const badInputCases: HostileCase[] = [
   { family: 'sys/mounts/<path>', sent: 'a path nested inside secret/', method: 'POST', path: 'sys/mounts/secret/inner', body: { type: 'kv' }, status: 400 },
   { family: 'sys/mounts/<path>', sent: 'the reserved path sys/', method: 'POST', path: 'sys/mounts/sys', body: { type: 'kv' }, status: 400 },
   { family: 'sys/mounts/<path>', sent: 'the reserved path cubbyhole/', method: 'POST', path: 'sys/mounts/cubbyhole', body: { type: 'kv' }, status: 400 },
+  { family: 'sys/mounts/<path>', sent: 'a second cubbyhole (a built-in type)', method: 'POST', path: 'sys/mounts/hostile-cubby', body: { type: 'cubbyhole' }, status: 400, message: /mount type of "cubbyhole" is not mountable/ },
+  { family: 'sys/auth/<path>', sent: 'a second token auth method (a built-in type)', method: 'POST', path: 'sys/auth/hostile-token', body: { type: 'token' }, status: 400, message: /not mountable|plugin not found/ },
   { family: 'sys/mounts/<path>', sent: 'unmount of sys/', method: 'DELETE', path: 'sys/mounts/sys', status: 400, message: /cannot unmount/ },
   { family: 'sys/mounts/<path>', sent: 'unmount of cubbyhole/', method: 'DELETE', path: 'sys/mounts/cubbyhole', status: 400, message: /cannot unmount/ },
   { family: 'sys/mounts/<path>/tune', sent: 'default_lease_ttl that is not a duration', method: 'POST', path: 'sys/mounts/secret/tune', body: { default_lease_ttl: 'soon' }, status: 400 },

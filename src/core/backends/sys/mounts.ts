@@ -141,6 +141,8 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
         if (!req.fields.type) throw invalidRequest('missing required field "type"');
         const { type, options } = normaliseType(req.fields.type, parseOptions(req.fields.options));
         if (!core.hasBackendType(type, table)) throw invalidRequest(`plugin not found in the catalog: ${req.fields.type}`);
+        // Vault's singleton mounts: the built-in types exist once, at their own path.
+        if (isBuiltinMount({ type })) throw invalidRequest(`mount type of "${type}" is not mountable`);
         const config = parseConfig(req.fields.config);
         const entry = await core.mounts.add({ path: normaliseMountPath(path), type, table, description, options, config });
         core.startBackend(entry);
