@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api, type ApiResponse } from '../harness/http.js';
-import { freePort, stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { freePort, stopProcess } from '../harness/process.js';
+import { spawnServer, tcpListener } from '../harness/server.js';
 
 // Shared by the HA test files: a real etcd cluster and `coffer server` processes with ha_enabled on
 // one prefix. No module-level state: every cluster is an object that owns its processes, temp dir
@@ -81,23 +81,15 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     const port = await freePort();
     const address = `http://127.0.0.1:${port}`;
     const clusterAddress = `https://127.0.0.1:${await freePort()}`;
-    const config = join(dir, `node-${port}.hcl`);
-    await writeFile(
-      config,
-      `storage "etcd" {\n  endpoints = ${JSON.stringify(etcd!.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nseal "local" {}\napi_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n` +
-        (options.extraConfig ?? ''),
-    );
-    const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
-      env: { ...process.env, ...options.env, COFFER_LOCAL_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const node = { address, clusterAddress, child, output: () => output };
+    const config = {
+      storage: `storage "etcd" {\n  endpoints = ${JSON.stringify(etcd!.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n`,
+      listeners: [tcpListener(`127.0.0.1:${port}`)],
+      extra: `api_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n${options.extraConfig ?? ''}`,
+    };
+    const server = await spawnServer({ dir, configName: `node-${port}.hcl`, config, masterKey, env: options.env });
+    const node = { address, clusterAddress, child: server.child, output: server.output };
     nodes.push(node);
-    await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
+    await server.address();
     return node;
   };
 
