@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
-import { cleanEnv, run, type CliRun } from '../wrapping/cli.js';
+import { startServer, type TestServer } from '../harness/server.js';
+import { cleanEnv, runCli, succeeded, type CliRun } from '../harness/cli.js';
 import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 
 // `coffer audit enable|disable|list|verify`, run as bin/coffer.js subprocesses against a real dev
@@ -39,12 +39,8 @@ describe('coffer audit against a real dev server', () => {
   let mainLog: string;
   let prefixedLog: string;
   const coffer = (args: readonly string[]): Promise<CliRun> =>
-    run(process.execPath, [COFFER_BIN, ...args], cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: server.rootToken }));
-  const ok = async (args: readonly string[]): Promise<string> => {
-    const result = await coffer(args);
-    assert.equal(result.code, 0, `coffer ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
-    return result.stdout;
-  };
+    runCli(args, { env: cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: server.rootToken }) });
+  const ok = async (args: readonly string[]): Promise<string> => succeeded(await coffer(args), `coffer ${args.join(' ')}`);
   const sysAudit = async () => {
     const res = await api<{ data: Record<string, { type: string; description: string; options: Record<string, string>; local: boolean; path: string }> }>(
       server.address, 'GET', 'sys/audit', { token: server.rootToken },

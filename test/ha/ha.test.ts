@@ -10,7 +10,7 @@ import { HaNode } from '../../src/core/ha/node.js';
 import { parseConfig } from '../../src/server/config.js';
 import { EtcdStorage } from '../../src/storage/etcd.js';
 import { api } from '../harness/http.js';
-import { coffer, succeeded, tableValue } from '../wrapping/cli.js';
+import { coffer, succeeded, tableValue } from '../harness/cli.js';
 import { exited, leaderOf, retrying, startHaCluster, type HaCluster } from './fixture.js';
 
 describe('HA on etcd (ha_enabled = true)', () => {

@@ -8,7 +8,7 @@ import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { Envelope, TokenLookup } from '../harness/vault-types.js';
 import { restoreOverHttp } from '../snapshot/fixture.js';
-import { coffer, succeeded } from '../wrapping/cli.js';
+import { coffer, succeeded } from '../harness/cli.js';
 import { exited, retrying, sleep, startHaCluster, type HaCluster } from './fixture.js';
 
 // Issue 7's snapshot proof: a snapshot taken under a write load on an HA cluster (3 etcd members +

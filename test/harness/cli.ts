@@ -65,3 +65,14 @@ export function succeeded(result: CliRun, what: string): string {
   assert.equal(result.code, 0, `${what} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
 }
+
+/** `coffer ...args` against `address` with VAULT_ADDR/VAULT_TOKEN (as an initContainer would set them) and a private HOME. */
+export function coffer(address: string, token: string, home: string, args: readonly string[]): Promise<CliRun> {
+  return runCli(args, { env: cleanEnv({ HOME: home, VAULT_ADDR: address, VAULT_TOKEN: token }) });
+}
+
+/** The value column of a `Key  Value` table row, or undefined when there is no such row. */
+export function tableValue(table: string, key: string): string | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}\\s+(.*?)\\s*$`, 'm').exec(table)?.[1];
+}
