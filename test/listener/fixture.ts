@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
+import { assertErrorAnswer } from '../harness/errors.js';
 import type { ApiResponse } from '../harness/http.js';
 import { closingRequest } from '../sys/fixture.js';
 
@@ -60,13 +61,10 @@ export function call<T = Record<string, unknown>>(address: string, method: strin
   return closingRequest<T>(address, method, path, { ...rest, localAddress: from });
 }
 
-/** Asserts the status (and, when given, that one of the `errors` matches), showing the body otherwise. */
+/** Asserts the status, showing the body otherwise; given a message, the answer is an error answer with an error matching it. */
 export function expectStatus(res: ApiResponse<unknown>, status: number, message?: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  if (message) {
-    const errors = (res.body as { errors?: unknown }).errors;
-    assert.ok(Array.isArray(errors) && errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-  }
+  if (message) assertErrorAnswer(res, status, message);
+  else assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
 }
 
 /** Enables a file audit device writing to `<dir>/audit.log` (as root, from 127.0.0.1) and returns the file's path. */

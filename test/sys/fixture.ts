@@ -55,14 +55,6 @@ export function assertNoContent(res: ApiResponse<unknown>, what: string): void {
   assert.equal(res.status, 204, `${what}: expected 204, got ${res.status} ${res.text}`);
 }
 
-/** Asserts an error answer: its status, and (when given) that one of its `errors` matches. */
-export function assertError(res: ApiResponse<unknown>, status: number, message?: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown }).errors;
-  assert.ok(Array.isArray(errors), `expected an errors array, got ${res.text}`);
-  if (message) assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-}
-
 /** Enables an auth method of `type` at auth/<path>/ as root (over `api` unless told). */
 export async function enableAuthMethod(address: string, rootToken: string, path: string, type: string, call: Api = api): Promise<void> {
   assertNoContent(await call(address, 'POST', `sys/auth/${path}`, { token: rootToken, body: { type } }), `enable ${type} at ${path}`);

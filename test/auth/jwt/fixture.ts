@@ -38,14 +38,6 @@ export function loggedIn(res: LoginResponse): AuthBlock {
   return res.body.auth;
 }
 
-/** Asserts a refused request: its status, and that one of its errors matches `message`. */
-export function refused(res: ApiResponse<unknown>, status: number, message: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown }).errors;
-  assert.ok(Array.isArray(errors), `expected an errors array: ${res.text}`);
-  assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-}
-
 /** The entity aliases of an entity (identity/entity/id/:id, as root). */
 export async function entityAliases(address: string, root: string, entityId: string): Promise<{ name: string; mount_accessor: string; metadata: Record<string, string> | null }[]> {
   const res = await api<{ data: { aliases: { name: string; mount_accessor: string; metadata: Record<string, string> | null }[] } }>(
