@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { assertErrorAnswer } from '../harness/errors.js';
 import { api, type ApiResponse } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertNoContent, createToken, eventually, writePolicy } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from '../sys/fixture.js';
 import { claims as jwtClaims } from './jwt/fixture.js';
 import { newKey, sign, type SigningKey } from './jwt/idp.js';
 import { CLUSTER_ISSUER, JwksServer, TokenIssuer } from './kubernetes/fixture.js';
@@ -113,7 +114,7 @@ describe('renewing login tokens asks the auth method that issued them', () => {
       assertNoContent(await admin('DELETE', `auth/userpass/users/${name}`), 'delete user');
       assertErrorAnswer(await renewSelf(auth.client_token), 400, /not renewing/);
       assert.equal((await lookupSelf(auth.client_token)).status, 200, 'the token still works after the refused renewal');
-      await eventually('the token expires', async () => (await lookupSelf(auth.client_token)).status === 403, 15_000);
+      await poll('the token expires', async () => (await lookupSelf(auth.client_token)).status === 403, { timeoutMs: 15_000, intervalMs: 50 });
     });
 
     it('refuses renew-accessor with 400 once the user is deleted', async () => {

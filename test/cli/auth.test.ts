@@ -11,6 +11,7 @@ import { Secret as TotpSecret, TOTP } from 'otpauth';
 import { envelope, startStub, type SeenRequest, type StubAnswer } from '../client/stub-server.js';
 import { EXIT_API_ERROR, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
 import { assertNoContent, writePolicy } from '../sys/fixture.js';
 import { cleanEnv, runCli, succeeded, tableValue, type CliRun } from '../harness/cli.js';
@@ -575,8 +576,7 @@ describe('coffer login requests on the wire (against a recording stub)', () => {
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('Password (will be hidden): ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await poll('the password prompt', () => output.includes('Password (will be hidden): '), { intervalMs: 20, detail: () => output });
     assert.ok(output.includes('Password (will be hidden): '), `no prompt: ${output}`);
     // stdin stays open until the child is done: an early EOF would reach the terminal as a hang-up.
     child.stdin.write('typed-secret\r');

@@ -77,12 +77,3 @@ export async function createToken(address: string, parentToken: string, body: Re
   return { token: res.body.auth.client_token, accessor: res.body.auth.accessor };
 }
 
-/** Polls `probe` until it returns true, failing after `timeoutMs`. */
-export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`${what}: not true within ${timeoutMs} ms`);
-}

@@ -5,7 +5,8 @@ import { startInProcessServer, type InProcessServer } from '../harness/in-proces
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
 import type { AuthBlock, TokenLookup } from '../harness/vault-types.js';
-import { assertNoContent, createToken, eventually, writePolicy } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from './fixture.js';
 
 // The token auth method over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token):
 // what a client sees when it creates, uses, renews and revokes tokens.
@@ -116,7 +117,7 @@ describe('tokens over HTTP', () => {
     it('a token with a 2s TTL works, then answers 403 once it expires', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'], ttl: '2s' });
       assert.equal((await lookupSelf(token)).status, 200);
-      await eventually('token expires', async () => (await lookupSelf(token)).status === 403);
+      await poll('token expires', async () => (await lookupSelf(token)).status === 403, { intervalMs: 50 });
     });
 
     it('renew-self extends the TTL', async () => {

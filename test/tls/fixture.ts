@@ -104,19 +104,6 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   }
 }
 
-/** Polls until probe gives a value; fail() returns a reason to give up early. */
-export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, fail: () => string | undefined = () => undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    const reason = fail();
-    if (reason) throw new Error(reason);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing within ${timeoutMs} ms`);
-}
-
 export interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;

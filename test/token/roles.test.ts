@@ -4,7 +4,8 @@ import { assertErrorAnswer } from '../harness/errors.js';
 import { api, type ApiOptions } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { Envelope, TokenLookup } from '../harness/vault-types.js';
-import { assertNoContent, createToken, eventually, writePolicy } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from '../sys/fixture.js';
 
 // Token roles over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token, "Create/Update
 // token role" and "Create token" with a role name): what an operator sees when managing roles and
@@ -266,7 +267,7 @@ describe('token roles over HTTP', () => {
       const looked = await lookupSelf(auth.client_token);
       assert.equal(looked.period, 3600);
       // Two seconds gone, so a renewal that resets to the period is told apart from a TTL just floored.
-      await eventually('the TTL runs down', async () => (await lookupSelf(auth.client_token)).ttl <= 3597);
+      await poll('the TTL runs down', async () => (await lookupSelf(auth.client_token)).ttl <= 3597, { intervalMs: 50 });
       const renewed = await call<Envelope>('POST', 'auth/token/renew-self', { token: auth.client_token, body: { increment: '10m' } });
       assert.equal(renewed.status, 200, renewed.text);
       assert.equal(renewed.body.auth!.lease_duration, 3600);

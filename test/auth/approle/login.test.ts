@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
+import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
 import { closingApi, writePolicy } from '../../sys/fixture.js';
 import { Approle, expectLogin, INVALID_CREDENTIALS, times } from './fixture.js';
@@ -148,12 +149,14 @@ describe('AppRole login', () => {
       const creds = await approle.credentials('short-lived', { ttl: 2 });
       const lookup = await approle.root('POST', 'role/short-lived/secret-id/lookup', { secret_id: creds.secret_id });
       assert.equal(Date.parse(String(lookup.body.data!.expiration_time)) - Date.parse(String(lookup.body.data!.creation_time)), 2000);
-      const deadline = Date.now() + 10_000;
-      let last = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id });
-      while (last.status === 200 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        last = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id });
-      }
+      const last = await poll(
+        'the expired secret ID refused',
+        async () => {
+          const res = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id });
+          return res.status === 200 ? undefined : res;
+        },
+        { intervalMs: 100 },
+      );
       assertErrorAnswer(last, 400, INVALID_CREDENTIALS);
       assert.ok(Date.now() >= Date.parse(String(lookup.body.data!.expiration_time)), 'refused only after the expiration time');
       // Once expired it is gone: lookup answers nothing, LIST shows no accessor.

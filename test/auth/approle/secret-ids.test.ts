@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertErrorAnswer } from '../../harness/errors.js';
+import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
 import { Approle, expectLogin, INVALID_CREDENTIALS, type SecretIdAnswer } from './fixture.js';
 
@@ -186,16 +187,18 @@ describe('AppRole secret IDs', () => {
     await approle.writeRole('tidy');
     const shortLived = await approle.newSecretId('tidy', { ttl: 1 });
     const live = await approle.newSecretId('tidy');
-    const deadline = Date.now() + 10_000;
     let keys: string[] = [];
-    do {
-      const res = await approle.root('POST', 'tidy/secret-id');
-      assert.equal(res.status, 202, res.text);
-      assert.ok(res.body.warnings?.some((w) => /Tidy operation/.test(w)), res.text);
-      keys = (await approle.root<{ keys: string[] }>('LIST', 'role/tidy/secret-id')).body.data?.keys ?? [];
-      if (!keys.includes(shortLived.secret_id_accessor)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    } while (Date.now() < deadline);
+    await poll(
+      'tidy removes the expired secret ID',
+      async () => {
+        const res = await approle.root('POST', 'tidy/secret-id');
+        assert.equal(res.status, 202, res.text);
+        assert.ok(res.body.warnings?.some((w) => /Tidy operation/.test(w)), res.text);
+        keys = (await approle.root<{ keys: string[] }>('LIST', 'role/tidy/secret-id')).body.data?.keys ?? [];
+        return !keys.includes(shortLived.secret_id_accessor);
+      },
+      { intervalMs: 100 },
+    );
     assert.deepEqual(keys, [live.secret_id_accessor]);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { JWTPayload } from 'jose';
 import { api, type ApiResponse } from '../../harness/http.js';
 import type { AuthBlock, WrapInfo } from '../../harness/vault-types.js';
-import { enableAuthMethod, eventually } from '../../sys/fixture.js';
+import { enableAuthMethod } from '../../sys/fixture.js';
 
 /** A login answer: the `auth` block on success, `errors` on refusal, `wrap_info` when wrapped. */
 export type LoginResponse = ApiResponse<{ auth: AuthBlock; errors?: string[]; wrap_info?: WrapInfo }>;
@@ -59,5 +59,3 @@ export async function mountAccessor(address: string, root: string, path: string)
   return accessor;
 }
 
-/** Polls a probe until it returns true, with a deadline (test/sys/fixture.ts). */
-export { eventually };

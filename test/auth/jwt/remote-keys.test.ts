@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertErrorAnswer } from '../../harness/errors.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { AUDIENCE, claims, enableJwt, entityAliases, eventually, loggedIn, login, write } from './fixture.js';
+import { poll } from '../../harness/poll.js';
+import { AUDIENCE, claims, enableJwt, entityAliases, loggedIn, login, write } from './fixture.js';
 import { IdpStub, newKey, sign, type SigningKey } from './idp.js';
 
 describe('jwt login against a JWKS URL', () => {
@@ -62,11 +63,11 @@ describe('jwt login against a JWKS URL', () => {
     idp.setKeys([rotated, ec, ec2, ed]);
 
     // Unknown kids refetch at most once a second, so the first try may come too early: poll.
-    await eventually('login with the rotated key', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rotated, claims()) })).status === 200);
+    await poll('login with the rotated key', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rotated, claims()) })).status === 200, { intervalMs: 50 });
     assert.ok(idp.jwksFetches > fetchesBefore, 'the JWKS was fetched again');
 
     // The retired key is gone from the fetched set.
-    await eventually('the retired key refused', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) })).status === 400);
+    await poll('the retired key refused', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) })).status === 400, { intervalMs: 50 });
     assertErrorAnswer(await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) }), 400, /no known key successfully validated/);
   });
 

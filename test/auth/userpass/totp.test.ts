@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { TOTP } from 'otpauth';
 import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
+import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
 import { assertNoContent } from '../../sys/fixture.js';
 import { authenticatorFor, enableTotp, login, loginOk, uniquePassword, uniqueUser, writeUser, wrongCode, type Envelope, type TotpEnabled } from './fixture.js';
@@ -13,11 +14,8 @@ import { authenticatorFor, enableTotp, login, loginOk, uniquePassword, uniqueUse
 
 /** Waits until at least `marginMs` remain in the current time step, so a test's codes cannot straddle a step change. */
 async function awayFromStepEdge(totp: TOTP, marginMs = 3000): Promise<void> {
-  const deadline = Date.now() + totp.period * 1000 + 1000;
-  while (totp.remaining() < marginMs) {
-    assert.ok(Date.now() < deadline, 'time step did not advance');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // The clock itself must move on: nothing on the server to poll.
+  await poll('time step did not advance', () => totp.remaining() >= marginMs, { timeoutMs: totp.period * 1000 + 1000, intervalMs: 100 });
 }
 
 describe('userpass TOTP MFA over HTTP', () => {
