@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertChained, auditLines, enableAudit, until } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertChained, auditLines, enableAudit } from './fixture.js';
 
 // Coffer's addition to Vault's entries: each line's prev_hash is the SHA-256 of the line before it
 // on that device, across logrotate (SIGHUP) and restarts, so a removed or edited line shows.
@@ -37,7 +38,7 @@ describe('hash-chained audit lines', () => {
     await write(server, server.rootToken, 'before');
     await rename(file, `${file}.1`);
     process.kill(server.pid, 'SIGHUP');
-    await until('the new file', async () => {
+    await poll('the new file', async () => {
       await write(server, server.rootToken, 'after');
       return (await auditLines(file)).length > 0 ? true : undefined;
     });

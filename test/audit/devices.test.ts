@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
-import { assertChained, enableAudit, until, type AuditEntry } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertChained, enableAudit, type AuditEntry } from './fixture.js';
 import { lineReceiver } from './receiver.js';
 
 // Each device type delivers the same entries to a real receiver the test runs on loopback.
@@ -46,7 +47,7 @@ describe('audit device types', () => {
     closers.push(() => receiver.close());
     await enableAudit(server.address, root, 'tcp', 'socket', { address: `127.0.0.1:${receiver.port}` });
     const id = await writeSecret('tcp');
-    await until('both entries', () => (entriesFor(receiver.lines, id).length === 2 ? true : undefined));
+    await poll('both entries', () => (entriesFor(receiver.lines, id).length === 2 ? true : undefined));
     assert.equal(JSON.parse(receiver.lines[0]!).request.path, 'sys/audit/test', 'the enable test message comes first');
     assertChained(receiver.lines);
     await api(server.address, 'DELETE', 'sys/audit/tcp', { token: root });
@@ -58,7 +59,7 @@ describe('audit device types', () => {
     closers.push(() => receiver.close());
     await enableAudit(server.address, root, 'unix', 'socket', { address: path, socket_type: 'unix' });
     const id = await writeSecret('unix');
-    await until('both entries', () => (entriesFor(receiver.lines, id).length === 2 ? true : undefined));
+    await poll('both entries', () => (entriesFor(receiver.lines, id).length === 2 ? true : undefined));
     await api(server.address, 'DELETE', 'sys/audit/unix', { token: root });
   });
 
@@ -67,7 +68,7 @@ describe('audit device types', () => {
     closers.push(() => void receiver.socket.close());
     await enableAudit(server.address, root, 'udp', 'socket', { address: `127.0.0.1:${receiver.port}`, socket_type: 'udp' });
     const id = await writeSecret('udp');
-    await until('both entries', () => (entriesFor(receiver.messages, id).length === 2 ? true : undefined));
+    await poll('both entries', () => (entriesFor(receiver.messages, id).length === 2 ? true : undefined));
     assert.ok(receiver.messages.every((m) => !m.includes('\n')));
     await api(server.address, 'DELETE', 'sys/audit/udp', { token: root });
   });
@@ -88,7 +89,7 @@ describe('audit device types', () => {
     const id = await writeSecret('syslog');
     const pattern = /^<38>1 \S+ \S+ vault \d+ - - (\{.*\})$/;
     const bodies = () => receiver.messages.map((m) => pattern.exec(m)?.[1]).filter((b): b is string => !!b);
-    await until('both entries', () => (entriesFor(bodies(), id).length === 2 ? true : undefined));
+    await poll('both entries', () => (entriesFor(bodies(), id).length === 2 ? true : undefined));
     assert.ok(receiver.messages.every((m) => pattern.test(m)), receiver.messages[0]);
     await api(server.address, 'DELETE', 'sys/audit/syslog', { token: root });
   });
@@ -98,7 +99,7 @@ describe('audit device types', () => {
     closers.push(() => void receiver.socket.close());
     await enableAudit(server.address, root, 'local', 'syslog', { address: `127.0.0.1:${receiver.port}`, facility: 'LOCAL0', tag: 'coffer-audit' });
     await writeSecret('local');
-    await until('a message', () => (receiver.messages.length > 0 ? true : undefined));
+    await poll('a message', () => (receiver.messages.length > 0 ? true : undefined));
     assert.match(receiver.messages[0]!, /^<134>1 \S+ \S+ coffer-audit /);
     await api(server.address, 'DELETE', 'sys/audit/local', { token: root });
     const bad = await api(server.address, 'PUT', 'sys/audit/bad', { token: root, body: { type: 'syslog', options: { facility: 'NOPE' } } });

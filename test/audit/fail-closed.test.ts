@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { auditLines, enableAudit, metricValue, until } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { auditLines, enableAudit, metricValue } from './fixture.js';
 import { processReceiver, type ProcessReceiver } from './receiver.js';
 
 // DESIGN §4.5: when no enabled device can record a request, the request is refused (500) and
@@ -41,14 +42,14 @@ describe('fail-closed audit', () => {
 
     await rm(logs, { recursive: true });
     process.kill(server.pid, 'SIGHUP');
-    await until('requests refused', async () => ((await read('k')).status === 500 ? true : undefined));
+    await poll('requests refused', async () => ((await read('k')).status === 500 ? true : undefined));
     const refused = await write('k', 'during');
     assert.equal(refused.status, 500, refused.text);
     assert.match(refused.text, /audit/);
 
     await mkdir(logs);
     process.kill(server.pid, 'SIGHUP');
-    await until('requests served again', async () => ((await read('k')).status === 200 ? true : undefined));
+    await poll('requests served again', async () => ((await read('k')).status === 200 ? true : undefined));
     assert.equal((await read('k')).body.data.data.value, 'before', 'the refused write landed');
     assert.ok((await metricValue(server.address, server.rootToken, 'coffer_audit_failures_total')) >= 2);
   });
@@ -93,16 +94,16 @@ describe('fail-closed audit', () => {
     const port = receiver.port;
     await enableAudit(server.address, server.rootToken, 'socket', 'socket', { address: `127.0.0.1:${port}`, socket_type: 'tcp' });
     assert.equal((await write('k', 'before')).status, 200);
-    await until('entries received', () => (receiver!.linesReceived() >= 3 ? true : undefined));
+    await poll('entries received', () => (receiver!.linesReceived() >= 3 ? true : undefined));
 
     await receiver.kill();
-    await until('requests refused', async () => ((await read('k')).status === 500 ? true : undefined));
+    await poll('requests refused', async () => ((await read('k')).status === 500 ? true : undefined));
     assert.equal((await write('k', 'during')).status, 500);
 
     receiver = await processReceiver(port);
-    await until('requests served again', async () => ((await read('k')).status === 200 ? true : undefined));
+    await poll('requests served again', async () => ((await read('k')).status === 200 ? true : undefined));
     assert.equal((await read('k')).body.data.data.value, 'before', 'the refused write landed');
-    await until('the new receiver gets the entries', () => (receiver!.linesReceived() >= 2 ? true : undefined));
+    await poll('the new receiver gets the entries', () => (receiver!.linesReceived() >= 2 ? true : undefined));
   });
 
   it('serves requests while one of two devices fails', async () => {

@@ -41,17 +41,6 @@ export async function auditEntries(file: string, prefix = ''): Promise<AuditEntr
   });
 }
 
-/** Polls until `probe` returns a value (not undefined), or fails after the deadline. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** The request and response entries of one request, by its id (they are written before the answer). */
 export async function entriesOf(file: string, requestId: string): Promise<{ request: AuditEntry; response: AuditEntry }> {
   const entries = (await auditEntries(file)).filter((e) => e.request.id === requestId);

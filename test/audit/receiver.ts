@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { poll } from '../harness/poll.js';
 
 /** A TCP (or unix socket) audit receiver in this process, collecting the lines it gets. */
 export interface LineReceiver {
@@ -58,14 +59,14 @@ export async function processReceiver(port = 0): Promise<ProcessReceiver> {
   const child: ChildProcess = spawn(process.execPath, ['-e', RECEIVER_SCRIPT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 10_000;
-  let listening: number | undefined;
-  while (listening === undefined) {
-    listening = Number(/listening (\d+)/.exec(output)?.[1]) || undefined;
-    if (child.exitCode !== null) throw new Error(`receiver exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('receiver did not start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const listening = await poll(
+    'receiver did not start',
+    () => {
+      if (child.exitCode !== null) throw new Error(`receiver exited with ${child.exitCode}`);
+      return Number(/listening (\d+)/.exec(output)?.[1]) || undefined;
+    },
+    { intervalMs: 20 },
+  );
   return {
     port: listening,
     linesReceived: () => (output.split('\n').slice(1).join('').match(/\./g) ?? []).length,

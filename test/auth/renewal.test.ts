@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api, type ApiResponse } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent, createToken, eventually, writePolicy } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from '../sys/fixture.js';
 import { claims as jwtClaims } from './jwt/fixture.js';
 import { newKey, sign, type SigningKey } from './jwt/idp.js';
 import { CLUSTER_ISSUER, JwksServer, TokenIssuer } from './kubernetes/fixture.js';
@@ -104,28 +106,28 @@ describe('renewing login tokens asks the auth method that issued them', () => {
     it('refuses renew-self with 400 once the user is deleted', async () => {
       const { name, auth } = await userToken();
       assertNoContent(await admin('DELETE', `auth/userpass/users/${name}`), 'delete user');
-      assertError(await renewSelf(auth.client_token), 400, /not renewing/);
+      assertErrorAnswer(await renewSelf(auth.client_token), 400, /not renewing/);
     });
 
     it('keeps a deleted user\'s token usable until it expires: only the renewal is refused', async () => {
       const { name, auth } = await userToken({ token_ttl: '3s' });
       assertNoContent(await admin('DELETE', `auth/userpass/users/${name}`), 'delete user');
-      assertError(await renewSelf(auth.client_token), 400, /not renewing/);
+      assertErrorAnswer(await renewSelf(auth.client_token), 400, /not renewing/);
       assert.equal((await lookupSelf(auth.client_token)).status, 200, 'the token still works after the refused renewal');
-      await eventually('the token expires', async () => (await lookupSelf(auth.client_token)).status === 403, 15_000);
+      await poll('the token expires', async () => (await lookupSelf(auth.client_token)).status === 403, { timeoutMs: 15_000, intervalMs: 50 });
     });
 
     it('refuses renew-accessor with 400 once the user is deleted', async () => {
       const { name, auth } = await userToken();
       assertNoContent(await admin('DELETE', `auth/userpass/users/${name}`), 'delete user');
-      assertError(await renewAccessor(auth.accessor), 400, /not renewing/);
+      assertErrorAnswer(await renewAccessor(auth.accessor), 400, /not renewing/);
     });
 
     it('refuses renewal with "policies have changed" once the user\'s policies change', async () => {
       const { name, auth } = await userToken();
       assertNoContent(await admin('POST', `auth/userpass/users/${name}/policies`, { token_policies: ['app', 'extra'] }), 'change policies');
-      assertError(await renewAsRoot(auth.client_token), 400, /^policies have changed, not renewing$/);
-      assertError(await renewSelf(auth.client_token), 400, /^policies have changed, not renewing$/);
+      assertErrorAnswer(await renewAsRoot(auth.client_token), 400, /^policies have changed, not renewing$/);
+      assertErrorAnswer(await renewSelf(auth.client_token), 400, /^policies have changed, not renewing$/);
     });
 
     it('still renews when the user\'s policies are written again in another case and order', async () => {
@@ -154,8 +156,8 @@ describe('renewing login tokens asks the auth method that issued them', () => {
       const { role, auth } = await approleToken();
       assert.ok(granted(await renewSelf(auth.client_token), 'renew before delete') > 0);
       assertNoContent(await admin('DELETE', `auth/approle/role/${role}`), 'delete role');
-      assertError(await renewSelf(auth.client_token), 400, /does not exist during renewal/);
-      assertError(await renewAccessor(auth.accessor), 400, /does not exist during renewal/);
+      assertErrorAnswer(await renewSelf(auth.client_token), 400, /does not exist during renewal/);
+      assertErrorAnswer(await renewAccessor(auth.accessor), 400, /does not exist during renewal/);
     });
 
     it('caps the next renewal by a lowered token_max_ttl on the role', async () => {
@@ -174,7 +176,7 @@ describe('renewing login tokens asks the auth method that issued them', () => {
       const auth = await loginOk('auth/jwt/login', { role, jwt: await sign(jwtKey, jwtClaims()) });
       assert.ok(granted(await renewSelf(auth.client_token), 'renew before delete') > 0);
       assertNoContent(await admin('DELETE', `auth/jwt/role/${role}`), 'delete role');
-      assertError(await renewSelf(auth.client_token), 400, /could not be found, not renewing/);
+      assertErrorAnswer(await renewSelf(auth.client_token), 400, /could not be found, not renewing/);
     });
   });
 
@@ -191,7 +193,7 @@ describe('renewing login tokens asks the auth method that issued them', () => {
       const auth = await loginOk('auth/kubernetes/login', { role, jwt });
       assert.ok(granted(await renewSelf(auth.client_token), 'renew before delete') > 0);
       assertNoContent(await admin('DELETE', `auth/kubernetes/role/${role}`), 'delete role');
-      assertError(await renewSelf(auth.client_token), 400, /does not exist during renewal/);
+      assertErrorAnswer(await renewSelf(auth.client_token), 400, /does not exist during renewal/);
     });
   });
 
@@ -221,9 +223,9 @@ describe('renewing login tokens asks the auth method that issued them', () => {
       assert.equal((await lookupSelf(auth.client_token)).status, 200);
 
       assertNoContent(await admin('DELETE', 'sys/auth/userpass-gone'), 'disable');
-      assertError(await lookupSelf(auth.client_token), 403);
-      assertError(await renewSelf(auth.client_token), 403);
-      assertError(await renewAccessor(auth.accessor), 400, /invalid accessor/);
+      assertErrorAnswer(await lookupSelf(auth.client_token), 403);
+      assertErrorAnswer(await renewSelf(auth.client_token), 403);
+      assertErrorAnswer(await renewAccessor(auth.accessor), 400, /invalid accessor/);
       assert.equal((await lookupSelf(other.client_token)).status, 200, 'tokens of other auth mounts stay');
     });
 
@@ -234,7 +236,7 @@ describe('renewing login tokens asks the auth method that issued them', () => {
       assertNoContent(await admin('DELETE', 'sys/auth/userpass-again'), 'disable');
       await write('sys/auth/userpass-again', { type: 'userpass' });
       await write('auth/userpass-again/users/dave', { password: 'dave-pw', token_policies: ['app'] });
-      assertError(await lookupSelf(auth.client_token), 403);
+      assertErrorAnswer(await lookupSelf(auth.client_token), 403);
       const fresh = await loginOk('auth/userpass-again/login/dave', { password: 'dave-pw' });
       assert.ok(granted(await renewSelf(fresh.client_token), 'new mount token renews') > 0);
     });

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
-import { cleanEnv, run, type CliRun } from '../wrapping/cli.js';
+import { poll } from '../harness/poll.js';
+import { startServer, type TestServer } from '../harness/server.js';
+import { cleanEnv, runCli, succeeded, type CliRun } from '../harness/cli.js';
 import { EXIT_USAGE } from '../../src/cli/exit-codes.js';
 
 // `coffer audit enable|disable|list|verify`, run as bin/coffer.js subprocesses against a real dev
@@ -39,12 +40,8 @@ describe('coffer audit against a real dev server', () => {
   let mainLog: string;
   let prefixedLog: string;
   const coffer = (args: readonly string[]): Promise<CliRun> =>
-    run(process.execPath, [COFFER_BIN, ...args], cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: server.rootToken }));
-  const ok = async (args: readonly string[]): Promise<string> => {
-    const result = await coffer(args);
-    assert.equal(result.code, 0, `coffer ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
-    return result.stdout;
-  };
+    runCli(args, { env: cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: server.rootToken }) });
+  const ok = async (args: readonly string[]): Promise<string> => succeeded(await coffer(args), `coffer ${args.join(' ')}`);
   const sysAudit = async () => {
     const res = await api<{ data: Record<string, { type: string; description: string; options: Record<string, string>; local: boolean; path: string }> }>(
       server.address, 'GET', 'sys/audit', { token: server.rootToken },
@@ -321,17 +318,18 @@ describe('coffer audit against a real dev server', () => {
       process.kill(server.pid, 'SIGHUP');
       // The device reopens its file_path, creating it anew. The file exists a moment before the
       // device writes to it, so wait until a request's response entry is in it before more traffic.
-      const deadline = Date.now() + 10_000;
-      for (let probe = 0; ; probe++) {
-        const path = `sys/policies/acl/default?probe=${probe}`;
-        await api(server.address, 'GET', path, { token: server.rootToken });
-        const written = await readFile(rotating, 'utf8').catch(() => '');
-        // Only whole lines: the device may be mid-write.
-        const whole = written.slice(0, written.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
-        if (whole.some((l) => (JSON.parse(l) as { type?: string }).type === 'response')) break;
-        assert.ok(Date.now() < deadline, `the server did not reopen ${rotating} after SIGHUP:\n${server.output()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      let probe = 0;
+      await poll(
+        `the server did not reopen ${rotating} after SIGHUP`,
+        async () => {
+          await api(server.address, 'GET', `sys/policies/acl/default?probe=${probe++}`, { token: server.rootToken });
+          const written = await readFile(rotating, 'utf8').catch(() => '');
+          // Only whole lines: the device may be mid-write.
+          const whole = written.slice(0, written.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
+          return whole.some((l) => (JSON.parse(l) as { type?: string }).type === 'response');
+        },
+        { intervalMs: 20, detail: server.output },
+      );
       const marker = await api(server.address, 'PUT', 'secret/data/after-rotation', { token: server.rootToken, body: { data: { n: '1' } } });
       assert.equal(marker.status, 200, marker.text);
       await traffic(2);

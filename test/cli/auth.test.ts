@@ -11,9 +11,10 @@ import { Secret as TotpSecret, TOTP } from 'otpauth';
 import { envelope, startStub, type SeenRequest, type StubAnswer } from '../client/stub-server.js';
 import { EXIT_API_ERROR, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
 import { assertNoContent, writePolicy } from '../sys/fixture.js';
-import { cleanEnv, run, tableValue, type CliRun } from '../wrapping/cli.js';
+import { cleanEnv, runCli, succeeded, tableValue, type CliRun } from '../harness/cli.js';
 
 // `coffer auth ...`, `coffer login -method=...` and `coffer write -f` in Vault's CLI grammar, run as
 // bin/coffer.js subprocesses: against a real dev server, and against a recording stub where the exact
@@ -44,12 +45,7 @@ interface RunOptions {
 function cofferAt(address: string, args: readonly string[], options: RunOptions): Promise<CliRun> {
   const env: Record<string, string> = { HOME: options.home, COFFER_ADDR: address };
   if (options.token) env.COFFER_TOKEN = options.token;
-  return run(process.execPath, [COFFER_BIN, ...args], cleanEnv(env), options.stdin ?? '');
-}
-
-function succeeded(result: CliRun, args: readonly string[]): string {
-  assert.equal(result.code, 0, `coffer ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
-  return result.stdout;
+  return runCli(args, { env: cleanEnv(env), stdin: options.stdin });
 }
 
 async function storedToken(home: string): Promise<string> {
@@ -68,7 +64,7 @@ describe('coffer auth and login against a real dev server', () => {
   let adminHome: string;
   const coffer = (args: string[], options: Partial<RunOptions> = {}) =>
     cofferAt(server.address, args, { home: adminHome, ...options, token: options.token === undefined ? server.rootToken : options.token });
-  const ok = async (args: string[], options: Partial<RunOptions> = {}) => succeeded(await coffer(args, options), args);
+  const ok = async (args: string[], options: Partial<RunOptions> = {}) => succeeded(await coffer(args, options), `coffer ${args.join(' ')}`);
   const sysAuth = async () => {
     const res = await api<{ data: Record<string, Record<string, unknown>> }>(server.address, 'GET', 'sys/auth', { token: server.rootToken });
     assert.equal(res.status, 200, res.text);
@@ -510,7 +506,7 @@ describe('coffer login requests on the wire (against a recording stub)', () => {
     const home = await freshHome();
     const file = join(home, 'token.jwt');
     await writeFile(file, 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln');
-    succeeded(await coffer(home, ['login', '-method=jwt', '-path=corp-jwt', 'role=builder', `jwt=@${file}`]), ['login']);
+    succeeded(await coffer(home, ['login', '-method=jwt', '-path=corp-jwt', 'role=builder', `jwt=@${file}`]), 'coffer login');
     assert.equal(last().method, 'POST');
     assert.equal(last().url, '/v1/auth/corp-jwt/login');
     assert.deepEqual(JSON.parse(last().body), { role: 'builder', jwt: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' });
@@ -522,21 +518,21 @@ describe('coffer login requests on the wire (against a recording stub)', () => {
     const home = await freshHome();
     const file = join(home, 'sa-token');
     await writeFile(file, 'sa.jwt.value');
-    succeeded(await coffer(home, ['login', '-method=kubernetes', 'role=web', `jwt=@${file}`]), ['login']);
+    succeeded(await coffer(home, ['login', '-method=kubernetes', 'role=web', `jwt=@${file}`]), 'coffer login');
     assert.equal(last().url, '/v1/auth/kubernetes/login');
     assert.deepEqual(JSON.parse(last().body), { role: 'web', jwt: 'sa.jwt.value' });
   });
 
   it('login -method=userpass POSTs the password (and totp) to auth/userpass/login/<username>', async () => {
     const home = await freshHome();
-    succeeded(await coffer(home, ['login', '-method=userpass', 'username=dana', 'password=-', 'totp=123456'], 'pw-from-stdin'), ['login']);
+    succeeded(await coffer(home, ['login', '-method=userpass', 'username=dana', 'password=-', 'totp=123456'], 'pw-from-stdin'), 'coffer login');
     assert.equal(last().url, '/v1/auth/userpass/login/dana');
     assert.deepEqual(JSON.parse(last().body), { password: 'pw-from-stdin', totp: '123456' });
   });
 
   it('mount=P among the arguments wins over -path, as in Vault', async () => {
     const home = await freshHome();
-    succeeded(await coffer(home, ['login', '-method=approle', '-path=ignored', 'mount=machines', 'role_id=r', 'secret_id=s']), ['login']);
+    succeeded(await coffer(home, ['login', '-method=approle', '-path=ignored', 'mount=machines', 'role_id=r', 'secret_id=s']), 'coffer login');
     assert.equal(last().url, '/v1/auth/machines/login');
     assert.deepEqual(JSON.parse(last().body), { role_id: 'r', secret_id: 's' });
   });
@@ -552,7 +548,7 @@ describe('coffer login requests on the wire (against a recording stub)', () => {
   it('a wrapped login is unwrapped with the wrapping token, and the token inside is stored', async () => {
     const home = await freshHome();
     const before = stub.seen.length;
-    succeeded(await coffer(home, ['login', '-method=approle', '-path=wrapped', '-wrap-ttl=1m', 'role_id=r', 'secret_id=s']), ['login']);
+    succeeded(await coffer(home, ['login', '-method=approle', '-path=wrapped', '-wrap-ttl=1m', 'role_id=r', 'secret_id=s']), 'coffer login');
     const [loginRequest, unwrapRequest] = stub.seen.slice(before);
     assert.equal(loginRequest?.headers['x-vault-wrap-ttl'], '1m');
     assert.equal(unwrapRequest?.url, '/v1/sys/wrapping/unwrap');
@@ -580,8 +576,7 @@ describe('coffer login requests on the wire (against a recording stub)', () => {
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('Password (will be hidden): ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await poll('the password prompt', () => output.includes('Password (will be hidden): '), { intervalMs: 20, detail: () => output });
     assert.ok(output.includes('Password (will be hidden): '), `no prompt: ${output}`);
     // stdin stays open until the child is done: an early EOF would reach the terminal as a hang-up.
     child.stdin.write('typed-secret\r');

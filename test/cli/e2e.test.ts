@@ -1,44 +1,24 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { cleanEnv, runCli, succeeded, type CliRun } from '../harness/cli.js';
+import { startServer, type TestServer } from '../harness/server.js';
 
 describe('coffer CLI against a real dev server', () => {
   let server: TestServer;
   let home: string;
 
   /** Runs `node bin/coffer.js ...args` with the server's address and (by default) its root token. */
-  function coffer(args: string[], options: { token?: string; stdin?: string } = {}): Promise<Run> {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(VAULT|COFFER)_/.test(k)) env[k] = v;
-    Object.assign(env, { HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: options.token ?? server.rootToken });
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [COFFER_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(options.stdin ?? '');
-    });
+  function coffer(args: string[], options: { token?: string; stdin?: string } = {}): Promise<CliRun> {
+    return runCli(args, { env: cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: options.token ?? server.rootToken }), stdin: options.stdin });
   }
 
   /** Runs a command that must succeed and returns its stdout. */
   async function ok(args: string[], options: { token?: string; stdin?: string } = {}): Promise<string> {
-    const result = await coffer(args, options);
-    assert.equal(result.code, 0, `coffer ${args.join(' ')} failed:\n${result.stderr}`);
-    return result.stdout;
+    return succeeded(await coffer(args, options), `coffer ${args.join(' ')}`);
   }
 
   before(async () => {

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT_OK, EXIT_USAGE } from '../../src/cli/exit-codes.js';
-import { COFFER_BIN } from '../harness/server.js';
 import { call, masterKey, startSealServer, storeDir, type SealServer } from '../seal/fixture.js';
 import { unsealWith } from '../seal/rekey-helpers.js';
-import { cleanEnv, run, tableValue, type CliRun } from '../wrapping/cli.js';
+import { cleanEnv, runCli, tableValue, type CliRun } from '../harness/cli.js';
 
 // `coffer operator generate-root` and sys/generate-root/{attempt,update}, against real servers:
 // one with no seal stanza (Shamir, unseal key shares) and one with seal "local" (recovery keys).
@@ -24,7 +23,7 @@ const decode = (encoded: string, otp: string) => {
 function cliFor(server: () => SealServer, home: () => string) {
   return async (args: readonly string[], options: { token?: string; stdin?: string; code?: number } = {}): Promise<CliRun> => {
     const env = cleanEnv({ HOME: home(), COFFER_ADDR: server().address, ...(options.token ? { COFFER_TOKEN: options.token } : {}) });
-    const result = await run(process.execPath, [COFFER_BIN, ...args], env, options.stdin ?? '');
+    const result = await runCli(args, { env, stdin: options.stdin });
     const code = options.code ?? EXIT_OK;
     assert.equal(result.code, code, `coffer ${args.join(' ')} exited ${result.code}, expected ${code}:\n${result.stderr}${result.stdout}`);
     return result;

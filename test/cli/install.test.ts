@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../harness/server.js';
-import { cleanEnv, run } from '../wrapping/cli.js';
+import { cleanEnv, runProgram } from '../harness/cli.js';
 
 // The README's way to put `coffer` on the PATH: `npm install -g .` from the checkout, here into a
 // temporary prefix (offline: a folder install is a link, nothing is fetched), then the installed
@@ -15,11 +15,11 @@ describe('installing the checkout as the README says', () => {
     const prefix = await mkdtemp(join(tmpdir(), 'coffer-install-'));
     try {
       const env = cleanEnv({ HOME: prefix, npm_config_cache: join(prefix, 'npm-cache') });
-      const install = await run('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', REPO_ROOT], env);
+      const install = await runProgram('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', REPO_ROOT], { env });
       assert.equal(install.code, 0, install.stderr);
       const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
       const pathEnv = { ...env, PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` };
-      const installed = await run('sh', ['-c', `cd "${prefix}" && coffer version`], pathEnv);
+      const installed = await runProgram('sh', ['-c', `cd "${prefix}" && coffer version`], { env: pathEnv });
       assert.equal(installed.code, 0, installed.stderr);
       assert.equal(installed.stdout, `Coffer v${version}\n`);
     } finally {

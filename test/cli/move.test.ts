@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT_API_ERROR, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { api } from '../harness/http.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
+import { startServer, type TestServer } from '../harness/server.js';
 import { assertNoContent } from '../sys/fixture.js';
-import { cleanEnv, run, type CliRun } from '../wrapping/cli.js';
+import { cleanEnv, runCli, type CliRun } from '../harness/cli.js';
 
 // `coffer secrets move` and `coffer auth move` as subprocesses against a real dev server: sys/remount,
 // polled until done, with Vault's output lines.
@@ -18,7 +18,7 @@ describe('coffer secrets move and auth move', () => {
   let server: TestServer;
   let home: string;
   const coffer = (args: string[]): Promise<CliRun> =>
-    run(process.execPath, [COFFER_BIN, ...args], cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: server.rootToken }), '');
+    runCli(args, { env: cleanEnv({ HOME: home, COFFER_ADDR: server.address, COFFER_TOKEN: server.rootToken }) });
   const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
     api<T>(server.address, method, path, { token: server.rootToken, ...(body === undefined ? {} : { body }) });
 

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run as runInProcess } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/session.js';
-import { COFFER_BIN } from '../harness/server.js';
 import { startSealServer, storeDir, type SealServer } from '../seal/fixture.js';
-import { cleanEnv, run, tableValue, type CliRun } from '../wrapping/cli.js';
+import { cleanEnv, runCli, tableValue, type CliRun } from '../harness/cli.js';
 import { EXIT_API_ERROR, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 
 // `coffer operator init|unseal|seal|rekey` and `coffer status`, run as bin/coffer.js subprocesses
@@ -42,7 +41,7 @@ describe('coffer operator against a server with seal "shamir"', () => {
   const coffer = (args: readonly string[], options: { token?: string; stdin?: string } = {}): Promise<CliRun> => {
     const token = options.token ?? rootToken;
     const env = cleanEnv({ HOME: home, COFFER_ADDR: server.address, ...(token ? { COFFER_TOKEN: token } : {}) });
-    return run(process.execPath, [COFFER_BIN, ...args], env, options.stdin ?? '');
+    return runCli(args, { env, stdin: options.stdin });
   };
   const expectExit = async (args: readonly string[], code: number, options: { token?: string; stdin?: string } = {}): Promise<CliRun> => {
     const result = await coffer(args, options);
@@ -287,7 +286,7 @@ describe('coffer operator init -format=json', () => {
   });
 
   it("prints Vault's init JSON: unseal_keys_b64/hex (same shares), unseal_shares 5, unseal_threshold 3, root_token", async () => {
-    const result = await run(process.execPath, [COFFER_BIN, 'operator', 'init', '-format=json'], cleanEnv({ HOME: home, COFFER_ADDR: server.address }));
+    const result = await runCli(['operator', 'init', '-format=json'], { env: cleanEnv({ HOME: home, COFFER_ADDR: server.address }) });
     assert.equal(result.code, 0, result.stderr);
     const init = JSON.parse(result.stdout) as InitJson;
     assert.deepEqual(Object.keys(init).sort(), [
@@ -301,7 +300,7 @@ describe('coffer operator init -format=json', () => {
     // The hex shares unseal too: three of them open the server.
     const env = cleanEnv({ HOME: home, COFFER_ADDR: server.address });
     let last: CliRun | undefined;
-    for (const hex of init.unseal_keys_hex.slice(2)) last = await run(process.execPath, [COFFER_BIN, 'operator', 'unseal', hex], env);
+    for (const hex of init.unseal_keys_hex.slice(2)) last = await runCli(['operator', 'unseal', hex], { env });
     assert.equal(last?.code, 0, last?.stderr);
     assert.equal(tableValue(last!.stdout, 'Sealed'), 'false');
   });

@@ -8,10 +8,10 @@ import { EXIT_API_ERROR, EXIT_OK, EXIT_USAGE } from '../../src/cli/exit-codes.js
 import { envelope, startStub } from '../client/stub-server.js';
 import { api } from '../harness/http.js';
 import { freePort } from '../harness/process.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
+import { startServer, type TestServer } from '../harness/server.js';
 import { startTlsServer, tempDir, TestCa, type TlsServer } from '../tls/fixture.js';
 import { writePolicy } from '../sys/fixture.js';
-import { cleanEnv, run, type CliRun } from '../wrapping/cli.js';
+import { cleanEnv, runCli, type CliRun } from '../harness/cli.js';
 
 // The CLI as a Vault user's scripts meet it, run as bin/coffer.js subprocesses: Vault's exit codes,
 // paths sent as typed, path-help, and Vault's environment (token file, TLS, namespace, wrap TTL).
@@ -20,7 +20,7 @@ describe('coffer against a dev server, as Vault scripts use it', () => {
   let server: TestServer;
   let home: string;
   const coffer = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
-    run(process.execPath, [COFFER_BIN, ...args], cleanEnv({ HOME: home, VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken, ...env }));
+    runCli(args, { env: cleanEnv({ HOME: home, VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken, ...env }) });
 
   before(async () => {
     server = await startServer();
@@ -81,11 +81,11 @@ describe('coffer against a dev server, as Vault scripts use it', () => {
     const own = await mkdtemp(join(tmpdir(), 'coffer-cli-vault-home-'));
     try {
       await writeFile(join(own, '.vault-token'), `${server.rootToken}\n`);
-      const withVaultFile = await run(process.execPath, [COFFER_BIN, 'token', 'lookup', '-field=policies'], cleanEnv({ HOME: own, VAULT_ADDR: server.address }));
+      const withVaultFile = await runCli(['token', 'lookup', '-field=policies'], { env: cleanEnv({ HOME: own, VAULT_ADDR: server.address }) });
       assert.equal(withVaultFile.code, 0, withVaultFile.stderr);
       assert.equal(withVaultFile.stdout, '[root]');
       await writeFile(join(own, '.coffer-token'), 'not-a-valid-token');
-      const preferred = await run(process.execPath, [COFFER_BIN, 'token', 'lookup'], cleanEnv({ HOME: own, VAULT_ADDR: server.address }));
+      const preferred = await runCli(['token', 'lookup'], { env: cleanEnv({ HOME: own, VAULT_ADDR: server.address }) });
       assert.equal(preferred.code, EXIT_API_ERROR, 'the .coffer-token (invalid here) must be the one used');
     } finally {
       await rm(own, { recursive: true, force: true });
@@ -115,9 +115,9 @@ describe('VAULT_NAMESPACE (against a recording stub)', () => {
     const home = await mkdtemp(join(tmpdir(), 'coffer-cli-ns-'));
     try {
       const env = cleanEnv({ HOME: home, VAULT_ADDR: stub.address, VAULT_TOKEN: 't', VAULT_NAMESPACE: 'team-a' });
-      assert.equal((await run(process.execPath, [COFFER_BIN, 'token', 'lookup'], env)).code, 0);
+      assert.equal((await runCli(['token', 'lookup'], { env })).code, 0);
       assert.equal(stub.seen.at(-1)?.headers['x-vault-namespace'], 'team-a');
-      await run(process.execPath, [COFFER_BIN, 'token', 'lookup', '-namespace=team-b/prod'], env);
+      await runCli(['token', 'lookup', '-namespace=team-b/prod'], { env });
       assert.equal(stub.seen.at(-1)?.headers['x-vault-namespace'], 'team-b/prod');
     } finally {
       await stub.close();
@@ -134,7 +134,7 @@ describe("Vault's TLS environment against a TLS listener", () => {
   let server: TlsServer;
   let mtls: string;
   const lookup = (address: string, env: Record<string, string>, args: string[] = []) =>
-    run(process.execPath, [COFFER_BIN, 'token', 'lookup', '-field=policies', ...args], cleanEnv({ HOME: tmp.dir, VAULT_ADDR: address, VAULT_TOKEN: server.rootToken, ...env }));
+    runCli(['token', 'lookup', '-field=policies', ...args], { env: cleanEnv({ HOME: tmp.dir, VAULT_ADDR: address, VAULT_TOKEN: server.rootToken, ...env }) });
 
   before(async () => {
     const second = ca.server('cli-env-mtls');

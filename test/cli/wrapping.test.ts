@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../harness/server.js';
 import { writePolicy } from '../sys/fixture.js';
-import { coffer as runCoffer, succeeded, tableValue, type CliRun } from '../wrapping/cli.js';
+import { coffer as runCoffer, succeeded, tableValue, type CliRun } from '../harness/cli.js';
 import { INVALID_WRAPPING_TOKEN } from '../wrapping/fixture.js';
 
 // The vault CLI's wrapping grammar, run through bin/coffer.js against a real dev server:

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runProgram, type CliRun } from '../harness/cli.js';
 import { REPO_ROOT } from '../harness/server.js';
 
 // hvac is the Python Vault client most people use; Debian ships 0.11.2 (python3-hvac, installed by
@@ -9,25 +9,9 @@ export const PYTHON = '/usr/bin/python3';
 /** The hvac scenarios: one per run, each printing the JSON facts it saw (see the file's docstring). */
 export const HVAC_SCENARIOS = join(REPO_ROOT, 'test/e2e/python/hvac_scenarios.py');
 
-export interface PythonRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs Debian's python3 with `args` and `env` added to this environment; killed after `timeoutMs`. */
-export function runPython(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<PythonRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs Debian's python3 with `args` and `env` added to this environment (the harness's runProgram); killed after `timeoutMs`. */
+export function runPython(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliRun> {
+  const full: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) full[k] = v;
+  return runProgram(PYTHON, args, { env: { ...full, ...env }, timeoutMs });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api, type ApiResponse } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
 
@@ -30,11 +31,6 @@ describe('transit engine', () => {
   let server: TestServer;
   const call = <T>(method: string, path: string, body?: unknown): Promise<ApiResponse<Data<T>>> =>
     api<Data<T>>(server.address, method, `transit/${path}`, { token: server.rootToken, ...(body === undefined ? {} : { body }) });
-  const expectError = (res: ApiResponse<Data<unknown>>, status: number, message: string | RegExp) => {
-    assert.equal(res.status, status, res.text);
-    const errors = res.body.errors ?? [];
-    assert.ok(errors.some((e) => (typeof message === 'string' ? e === message : message.test(e))), `errors ${JSON.stringify(errors)} should match ${message}`);
-  };
   const encrypt = async (key: string, plaintext: string, extra: Record<string, unknown> = {}) => {
     const res = await call<Cipher>('POST', `encrypt/${key}`, { plaintext: b64(plaintext), ...extra });
     assert.equal(res.status, 200, res.text);
@@ -131,12 +127,12 @@ describe('transit engine', () => {
     const read = (await call<KeyRead>('GET', 'keys/floor')).body.data;
     assert.equal(read.min_decryption_version, 2);
     assert.deepEqual(Object.keys(read.keys), ['2']);
-    expectError(await call('POST', 'decrypt/floor', { ciphertext: old.ciphertext }), 400, 'ciphertext or signature version is disallowed by policy (too old)');
+    assertErrorAnswer(await call('POST', 'decrypt/floor', { ciphertext: old.ciphertext }), 400, 'ciphertext or signature version is disallowed by policy (too old)');
   });
 
   it('refuses a min_decryption_version above the latest version and changes nothing', async () => {
     await call('POST', 'keys/floor-high', {});
-    expectError(await call('POST', 'keys/floor-high/config', { min_decryption_version: 5 }), 400, 'cannot set min decryption version of 5, latest key version is 1');
+    assertErrorAnswer(await call('POST', 'keys/floor-high/config', { min_decryption_version: 5 }), 400, 'cannot set min decryption version of 5, latest key version is 1');
     assert.equal((await call<KeyRead>('GET', 'keys/floor-high')).body.data.min_decryption_version, 1);
   });
 
@@ -158,20 +154,20 @@ describe('transit engine', () => {
     const { ciphertext } = await encrypt('tamper', 'do not touch');
     const bytes = Buffer.from(ciphertext.slice('vault:v1:'.length), 'base64');
     bytes[bytes.length - 20]! ^= 0x01;
-    expectError(await call('POST', 'decrypt/tamper', { ciphertext: `vault:v1:${bytes.toString('base64')}` }), 400, 'cipher: message authentication failed');
+    assertErrorAnswer(await call('POST', 'decrypt/tamper', { ciphertext: `vault:v1:${bytes.toString('base64')}` }), 400, 'cipher: message authentication failed');
   });
 
   it('binds associated_data: decrypt needs the same data', async () => {
     await call('POST', 'keys/bound', {});
     const { ciphertext } = await encrypt('bound', 'bound value', { associated_data: b64('context-a') });
     assert.equal(await decrypt('bound', ciphertext, { associated_data: b64('context-a') }), 'bound value');
-    expectError(await call('POST', 'decrypt/bound', { ciphertext, associated_data: b64('context-b') }), 400, 'cipher: message authentication failed');
-    expectError(await call('POST', 'decrypt/bound', { ciphertext }), 400, 'cipher: message authentication failed');
+    assertErrorAnswer(await call('POST', 'decrypt/bound', { ciphertext, associated_data: b64('context-b') }), 400, 'cipher: message authentication failed');
+    assertErrorAnswer(await call('POST', 'decrypt/bound', { ciphertext }), 400, 'cipher: message authentication failed');
   });
 
   it('refuses to delete a key until deletion_allowed is set', async () => {
     await call('POST', 'keys/doomed', {});
-    expectError(await call('DELETE', 'keys/doomed'), 400, 'deletion is not allowed for this key');
+    assertErrorAnswer(await call('DELETE', 'keys/doomed'), 400, 'deletion is not allowed for this key');
     assert.equal((await call('GET', 'keys/doomed')).status, 200);
     assert.equal((await call('POST', 'keys/doomed/config', { deletion_allowed: true })).status, 200);
     assert.equal((await call('DELETE', 'keys/doomed')).status, 204);
@@ -180,18 +176,18 @@ describe('transit engine', () => {
 
   it('answers 400 for plaintext that is not base64, and for malformed ciphertexts', async () => {
     await call('POST', 'keys/bad-input', {});
-    expectError(await call('POST', 'encrypt/bad-input', { plaintext: 'not base64!' }), 400, 'failed to base64-decode plaintext');
-    expectError(await call('POST', 'encrypt/bad-input', {}), 400, 'missing plaintext to encrypt');
-    expectError(await call('POST', 'decrypt/bad-input', { ciphertext: 'plain:v1:AAAA' }), 400, 'invalid ciphertext: no prefix');
-    expectError(await call('POST', 'decrypt/bad-input', { ciphertext: 'vault:vX:AAAA' }), 400, 'invalid ciphertext: version number could not be decoded');
-    expectError(await call('POST', 'decrypt/bad-input', { ciphertext: 'vault:v9:' + Buffer.alloc(40).toString('base64') }), 400, 'invalid ciphertext: version is too new');
-    expectError(await call('POST', 'decrypt/bad-input', { ciphertext: 'vault:v1:%%%' }), 400, 'invalid ciphertext: could not decode base64');
-    expectError(await call('POST', 'decrypt/nobody', { ciphertext: 'vault:v1:AAAA' }), 400, 'encryption key not found');
+    assertErrorAnswer(await call('POST', 'encrypt/bad-input', { plaintext: 'not base64!' }), 400, 'failed to base64-decode plaintext');
+    assertErrorAnswer(await call('POST', 'encrypt/bad-input', {}), 400, 'missing plaintext to encrypt');
+    assertErrorAnswer(await call('POST', 'decrypt/bad-input', { ciphertext: 'plain:v1:AAAA' }), 400, 'invalid ciphertext: no prefix');
+    assertErrorAnswer(await call('POST', 'decrypt/bad-input', { ciphertext: 'vault:vX:AAAA' }), 400, 'invalid ciphertext: version number could not be decoded');
+    assertErrorAnswer(await call('POST', 'decrypt/bad-input', { ciphertext: 'vault:v9:' + Buffer.alloc(40).toString('base64') }), 400, 'invalid ciphertext: version is too new');
+    assertErrorAnswer(await call('POST', 'decrypt/bad-input', { ciphertext: 'vault:v1:%%%' }), 400, 'invalid ciphertext: could not decode base64');
+    assertErrorAnswer(await call('POST', 'decrypt/nobody', { ciphertext: 'vault:v1:AAAA' }), 400, 'encryption key not found');
   });
 
   it('answers 400 for an unknown key type and for derived keys, creating nothing', async () => {
-    expectError(await call('POST', 'keys/odd', { type: 'rsa-4096' }), 400, /unknown key type "rsa-4096"/);
-    expectError(await call('POST', 'keys/derived', { derived: true }), 400, /not supported/);
+    assertErrorAnswer(await call('POST', 'keys/odd', { type: 'rsa-4096' }), 400, /unknown key type "rsa-4096"/);
+    assertErrorAnswer(await call('POST', 'keys/derived', { derived: true }), 400, /not supported/);
     assert.equal((await call('GET', 'keys/odd')).status, 404);
     assert.equal((await call('GET', 'keys/derived')).status, 404);
   });
@@ -204,7 +200,7 @@ describe('transit engine', () => {
     assert.equal(await decrypt('chacha', ciphertext, { associated_data: b64('ad') }), 'stream cipher');
     const bytes = Buffer.from(ciphertext.slice('vault:v1:'.length), 'base64');
     bytes[14]! ^= 0x80;
-    expectError(await call('POST', 'decrypt/chacha', { ciphertext: `vault:v1:${bytes.toString('base64')}`, associated_data: b64('ad') }), 400, 'cipher: message authentication failed');
+    assertErrorAnswer(await call('POST', 'decrypt/chacha', { ciphertext: `vault:v1:${bytes.toString('base64')}`, associated_data: b64('ad') }), 400, 'cipher: message authentication failed');
   });
 
   it('encrypts and decrypts batch_input in order, with a per-item error for a bad item', async () => {

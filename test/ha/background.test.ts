@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { metricSample } from '../harness/prometheus.js';
 import { scrape } from '../metrics/prometheus.js';
-import { exited, sleep, startHaCluster, type HaCluster } from './fixture.js';
+import { exited, startHaCluster, type HaCluster } from './fixture.js';
 
 // Issue 7: background work (the reaper of expired tokens and wrapping tokens) runs on the active
 // node only, and resumes on the node that takes over when the active one dies.
@@ -36,9 +37,8 @@ describe('HA background work', () => {
     assert.equal(await counter(next.address, token, 'coffer_wrapping_tokens_expired_unused_total'), 0);
 
     // Nobody looks the tokens up: only the new active node's reaper can find them expired.
-    const deadline = Date.now() + 15_000;
     let reaped = 0;
-    while (Date.now() < deadline && (reaped = await counter(next.address, token, 'coffer_wrapping_tokens_expired_unused_total')) < 3) await sleep(250);
+    await poll('the new active node reaps the 3 expired wrapping tokens', async () => (reaped = await counter(next.address, token, 'coffer_wrapping_tokens_expired_unused_total')) >= 3, { timeoutMs: 15_000, intervalMs: 250 });
     assert.equal(reaped, 3);
     for (const wrappingToken of wrapped) {
       const res = await api(next.address, 'POST', 'sys/wrapping/unwrap', { token: wrappingToken });

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api, type ApiResponse } from '../harness/http.js';
-import { freePort, stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { poll, PollTimeout } from '../harness/poll.js';
+import { freePort, stopProcess } from '../harness/process.js';
+import { spawnServer, tcpListener } from '../harness/server.js';
 
 // Shared by the HA test files: a real etcd cluster and `coffer server` processes with ha_enabled on
 // one prefix. No module-level state: every cluster is an object that owns its processes, temp dir
@@ -81,43 +82,35 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     const port = await freePort();
     const address = `http://127.0.0.1:${port}`;
     const clusterAddress = `https://127.0.0.1:${await freePort()}`;
-    const config = join(dir, `node-${port}.hcl`);
-    await writeFile(
-      config,
-      `storage "etcd" {\n  endpoints = ${JSON.stringify(etcd!.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n` +
-        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\nseal "local" {}\napi_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n` +
-        (options.extraConfig ?? ''),
-    );
-    const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
-      env: { ...process.env, ...options.env, COFFER_LOCAL_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const node = { address, clusterAddress, child, output: () => output };
+    const config = {
+      storage: `storage "etcd" {\n  endpoints = ${JSON.stringify(etcd!.endpoints)}\n  prefix = "${prefix}"\n  ha_enabled = true\n}\n`,
+      listeners: [tcpListener(`127.0.0.1:${port}`)],
+      extra: `api_addr = "${address}"\ncluster_addr = "${clusterAddress}"\n${options.extraConfig ?? ''}`,
+    };
+    const server = await spawnServer({ dir, configName: `node-${port}.hcl`, config, masterKey, env: options.env });
+    const node = { address, clusterAddress, child: server.child, output: server.output };
     nodes.push(node);
-    await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
+    await server.address();
     return node;
   };
 
   const running = () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
 
   const settledActive = async (timeoutMs = 10_000, not?: CofferNode): Promise<CofferNode> => {
-    const deadline = Date.now() + timeoutMs;
     let seen: unknown;
-    for (;;) {
-      const live = running();
-      const answers = await Promise.all(live.map(leaderOf));
-      seen = answers;
-      const selves = live.filter((_, i) => answers[i]?.is_self);
-      if (selves.length === 1 && selves[0] !== not && answers.every((a) => a?.leader_address === selves[0]!.address)) {
+    return poll(
+      'a single active node',
+      async () => {
+        const live = running();
+        const answers = await Promise.all(live.map(leaderOf));
+        seen = answers;
+        const selves = live.filter((_, i) => answers[i]?.is_self);
+        if (selves.length !== 1 || selves[0] === not || !answers.every((a) => a?.leader_address === selves[0]!.address)) return undefined;
         const health = await api(selves[0]!.address, 'GET', 'sys/health').catch(() => undefined);
-        if (health?.status === 200) return selves[0]!;
-      }
-      if (Date.now() > deadline) assert.fail(`no single active node within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
-      await sleep(50);
-    }
+        return health?.status === 200 ? selves[0]! : undefined;
+      },
+      { timeoutMs, intervalMs: 50, detail: () => JSON.stringify(seen) },
+    );
   };
 
   const allUnsealed = async (timeoutMs = 10_000): Promise<void> => {
@@ -162,14 +155,22 @@ export async function leaderOf(node: CofferNode): Promise<Leader | undefined> {
   }
 }
 
-/** Repeats `call` every 100 ms until `ok` holds or `timeoutMs` passed; answers the last answer. */
+/** Repeats `call` every 100 ms until `ok` holds or `timeoutMs` passed; answers the last answer (the caller asserts on it). */
 export async function retrying<T>(call: () => Promise<ApiResponse<T>>, ok: (res: ApiResponse<T>) => boolean, timeoutMs = 10_000): Promise<ApiResponse<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await call().catch(() => undefined);
-    if (res && ok(res)) return res;
-    if (Date.now() > deadline) return res ?? assert.fail('no answer');
-    await sleep(100);
+  let last: ApiResponse<T> | undefined;
+  try {
+    return await poll(
+      'an answer that holds',
+      async () => {
+        const res = await call().catch(() => undefined);
+        if (res) last = res;
+        return res && ok(res) ? res : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  } catch (err) {
+    if (!(err instanceof PollTimeout)) throw err;
+    return last ?? assert.fail('no answer');
   }
 }
 
@@ -177,5 +178,3 @@ export async function retrying<T>(call: () => Promise<ApiResponse<T>>, ok: (res:
 export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api } from '../harness/http.js';
-import { assertError, closingApi, closingRequest } from '../sys/fixture.js';
+import { closingApi, closingRequest } from '../sys/fixture.js';
 import { startHaCluster, type CofferNode, type HaCluster } from './fixture.js';
 
 // Issue 7: a standby forwards a request with the client's own address (audit, bound CIDRs), or
@@ -63,7 +64,7 @@ describe('HA forwarding keeps the client', () => {
       const inside = await closingApi(node.address, 'GET', 'auth/token/lookup-self', { token: bound, localAddress: '127.0.0.2' });
       assert.equal(inside.status, 200, `${node === active ? 'active' : 'standby'} from 127.0.0.2: ${inside.text}`);
       const outside = await closingApi(node.address, 'GET', 'auth/token/lookup-self', { token: bound, localAddress: '127.0.0.3' });
-      assertError(outside, 403);
+      assertErrorAnswer(outside, 403);
     }
   });
 
@@ -73,10 +74,10 @@ describe('HA forwarding keeps the client', () => {
       'x-coffer-forwarded-signature': 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     };
     const atActive = await closingApi(active.address, 'POST', 'secret/data/fwd', { token, body: { data: { v: 'forged' } }, headers: forged });
-    assertError(atActive, 400, /invalid forwarded request/);
+    assertErrorAnswer(atActive, 400, /invalid forwarded request/);
     // A standby never forwards a request that already carries them (no loops, no laundering).
     const atStandby = await closingApi(standby.address, 'POST', 'secret/data/fwd', { token, body: { data: { v: 'forged' } }, headers: forged });
-    assertError(atStandby, 503);
+    assertErrorAnswer(atStandby, 503);
     const read = await api<{ data: { data: { v: string } } }>(active.address, 'GET', 'secret/data/fwd', { token });
     assert.equal(read.body.data.data.v, 'one');
   });

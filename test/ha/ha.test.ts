@@ -10,7 +10,8 @@ import { HaNode } from '../../src/core/ha/node.js';
 import { parseConfig } from '../../src/server/config.js';
 import { EtcdStorage } from '../../src/storage/etcd.js';
 import { api } from '../harness/http.js';
-import { coffer, succeeded, tableValue } from '../wrapping/cli.js';
+import { poll } from '../harness/poll.js';
+import { coffer, succeeded, tableValue } from '../harness/cli.js';
 import { exited, leaderOf, retrying, startHaCluster, type HaCluster } from './fixture.js';
 
 describe('HA on etcd (ha_enabled = true)', () => {
@@ -148,8 +149,7 @@ describe('HA on etcd (ha_enabled = true)', () => {
     try {
       await ha.start();
       ha.join();
-      const deadline = Date.now() + 5_000;
-      while (!ha.active && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await poll('this node elected', () => ha.active, { timeoutMs: 5_000, intervalMs: 20 });
       assert.equal(ha.active, true);
       await storage.put('fenced', new TextEncoder().encode('while-active'));
       const [held] = (await client.namespace(`election/${storage.prefix}ha-leader/`).getAll().exec()).kvs;

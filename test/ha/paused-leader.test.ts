@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { leaderOf, sleep, startHaCluster, type CofferNode, type HaCluster } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { leaderOf, startHaCluster, type CofferNode, type HaCluster } from './fixture.js';
 
 // Issue 7's fencing proof with real processes: the active node is paused (SIGSTOP) past its 5 s
 // lease while writes wait in its sockets; another node takes over; the old one resumes believing
@@ -57,10 +58,14 @@ describe('HA fencing of a paused active node', () => {
     // At least the first write it ran was its own, as the leader it thought it was: refused by the fence.
     assert.ok(results.some((r) => r.status === 503 && /HA fencing/.test(r.text)), `no write was fenced: ${JSON.stringify(results.map((r) => r.status))}`);
 
-    const seen = await waitFor(async () => {
-      const leader = await leaderOf(paused);
-      return leader && !leader.is_self && leader.leader_address === next.address ? leader : undefined;
-    });
+    const seen = await poll(
+      'the former leader names the new one',
+      async () => {
+        const leader = await leaderOf(paused);
+        return leader && !leader.is_self && leader.leader_address === next.address ? leader : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
     assert.ok(seen, 'the former leader steps down and names the new one');
     const read = await api<{ data: { data: { v: string } } }>(paused.address, 'GET', 'secret/data/paused/new-leader', { token });
     assert.equal(read.body.data.data.v, 'next', 'the former leader now forwards, and sees what the new leader wrote');
@@ -69,21 +74,15 @@ describe('HA fencing of a paused active node', () => {
 
 /** The node among `candidates` that becomes active (the paused one cannot answer, so it is not asked). */
 async function newActive(candidates: CofferNode[], not: CofferNode): Promise<CofferNode> {
-  const found = await waitFor(async () => {
-    for (const node of candidates) {
-      const leader = await leaderOf(node);
-      if (leader?.is_self && node !== not && (await api(node.address, 'GET', 'sys/health')).status === 200) return node;
-    }
-    return undefined;
-  }, 15_000);
-  return found ?? assert.fail('no standby took over from the paused node within 15 s');
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined || Date.now() > deadline) return found;
-    await sleep(100);
-  }
+  return poll(
+    'a standby taking over from the paused node',
+    async () => {
+      for (const node of candidates) {
+        const leader = await leaderOf(node);
+        if (leader?.is_self && node !== not && (await api(node.address, 'GET', 'sys/health')).status === 200) return node;
+      }
+      return undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
 }

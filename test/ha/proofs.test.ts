@@ -3,10 +3,14 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
+import { poll, PollTimeout } from '../harness/poll.js';
 import { exited, startHaCluster, type HaCluster } from './fixture.js';
 
 // Issue 7's "Proof" bullets: single-use unwrap across nodes, and no acknowledged write lost when an
 // etcd member and then the active Coffer node are killed under load. 3 etcd members + 3 Coffer nodes.
+
+/** Writes acknowledged in each phase of the kill test before it moves on to the next. */
+const LOAD_STEP = 50;
 
 /** One request over a bounded keep-alive agent; answers status and body text. */
 function post(agent: http.Agent, address: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -112,29 +116,36 @@ describe('HA proofs: 3 etcd members + 3 Coffer nodes', () => {
         const value = `${id}-${n}-${randomBytes(4).toString('hex')}`;
         // Retry the same key through the other nodes (each try the next address) for up to 12 s:
         // this spans the dead active node's 5 s lease, during which standbys answer 503.
-        const deadline = Date.now() + 12_000;
-        for (let attempt = 0; ; attempt++) {
-          if (attempt > 0) retried++;
-          if (await write(addresses[turn++ % addresses.length]!, key, value)) {
-            acknowledged.set(key, value);
-            if (Date.now() > failedOverAt) ackedAfterFailover++;
-            break;
-          }
-          if (Date.now() > deadline) {
-            abandoned++;
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 50));
+        let attempt = 0;
+        try {
+          await poll(
+            `write ${key}`,
+            async () => {
+              if (attempt++ > 0) retried++;
+              return write(addresses[turn++ % addresses.length]!, key, value);
+            },
+            { timeoutMs: 12_000, intervalMs: 50 },
+          );
+        } catch (err) {
+          if (!(err instanceof PollTimeout)) throw err;
+          abandoned++;
+          continue;
         }
+        acknowledged.set(key, value);
+        if (Date.now() > failedOverAt) ackedAfterFailover++;
       }
     };
 
-    const loadStarted = Date.now();
     const writers = [0, 1, 2].map(writer);
+    // Each step waits for writes acknowledged in the state it set up, so the load spans both kills
+    // and the failover however fast this machine is.
+    const acknowledgedSoon = (what: string, count: number) =>
+      poll(what, () => acknowledged.size >= count, { timeoutMs: 15_000, detail: () => `${acknowledged.size} acknowledged, ${retried} retries, ${abandoned} abandoned` });
     try {
-      await new Promise((r) => setTimeout(r, 3_000));
+      await acknowledgedSoon('the write load under way', LOAD_STEP);
       await etcdVictim.kill('SIGKILL');
-      await new Promise((r) => setTimeout(r, 2_000));
+      const atEtcdKill = acknowledged.size;
+      await acknowledgedSoon('writes acknowledged with an etcd member down', atEtcdKill + LOAD_STEP);
       const beforeKill = acknowledged.size;
       const killedAt = Date.now();
       active.child.kill('SIGKILL');
@@ -143,8 +154,8 @@ describe('HA proofs: 3 etcd members + 3 Coffer nodes', () => {
       failedOverAt = Date.now();
       const failoverMs = failedOverAt - killedAt;
       assert.ok(failoverMs <= 10_000, `failover took ${failoverMs} ms`);
-      // Keep the load on until ~15 s after it started.
-      await new Promise((r) => setTimeout(r, Math.max(0, 15_000 - (Date.now() - loadStarted))));
+      // Keep the load on until the new active node has acknowledged writes of its own.
+      await poll('writes acknowledged after the failover', () => ackedAfterFailover >= LOAD_STEP, { timeoutMs: 15_000, detail: () => `${ackedAfterFailover} after failover` });
       stop = true;
       await Promise.all(writers);
 

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifySnapshot } from '../../src/core/snapshot.js';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { Envelope, TokenLookup } from '../harness/vault-types.js';
 import { restoreOverHttp } from '../snapshot/fixture.js';
-import { coffer, succeeded } from '../wrapping/cli.js';
-import { exited, retrying, sleep, startHaCluster, type HaCluster } from './fixture.js';
+import { coffer, succeeded } from '../harness/cli.js';
+import { exited, retrying, startHaCluster, type HaCluster } from './fixture.js';
 
 // Issue 7's snapshot proof: a snapshot taken under a write load on an HA cluster (3 etcd members +
 // 3 Coffer nodes) and restored into a fresh HA cluster on a new etcd cluster, and into a fresh
@@ -92,14 +93,14 @@ describe('a snapshot taken under load on an HA cluster, restored into a fresh HA
     };
     const writers = [0, 1, 2].map(writer);
     try {
-      await until(() => ackedBefore.size >= 60 || failedWrites.length > 0, '60 writes before the snapshot');
+      await poll('60 writes before the snapshot', () => ackedBefore.size >= 60 || failedWrites.length > 0, { timeoutMs: 30_000, intervalMs: 10 });
       // Saved through a standby with the CLI: the standby streams the download from the active node.
       const active = await source.settledActive();
       const standby = source.nodes.find((n) => n !== active)!;
       phase = 'during';
       succeeded(await coffer(standby.address, root, home, ['operator', 'snapshot', 'save', file]), 'snapshot save');
       phase = 'after';
-      await until(() => ackedAfter.size >= 30 || failedWrites.length > 0, '30 writes after the snapshot');
+      await poll('30 writes after the snapshot', () => ackedAfter.size >= 30 || failedWrites.length > 0, { timeoutMs: 30_000, intervalMs: 10 });
     } finally {
       stop = true;
       await Promise.all(writers);
@@ -264,15 +265,6 @@ function logs(cluster: HaCluster): string {
   return cluster.nodes
     .map((n) => `--- ${n.address}:\n${n.output().split('\n').filter((line) => /"level":(4|5|6)0/.test(line)).slice(-8).join('\n')}`)
     .join('\n');
-}
-
-/** Polls `done` every 10 ms; fails after 30 s (a stalled load must not hang the suite). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 async function lookupSelf(address: string, token: string): Promise<TokenLookup> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { COFFER_BIN } from './server.js';
+import { COFFER_BIN } from './process.js';
 
 /** What a finished CLI run left: its exit code and everything it wrote. */
 export interface CliRun {
@@ -15,6 +15,8 @@ export interface CliOptions {
   /** Written to the child's stdin, which is then closed. */
   stdin?: string;
   cwd?: string;
+  /** Kill the child (SIGKILL) and fail if it has not exited after this long (default: no limit). */
+  timeoutMs?: number;
 }
 
 /** This process's environment without any VAULT_* / COFFER_* variable, plus `extra`: a child sees only what a test gives it. */
@@ -32,8 +34,22 @@ export function runProgram(command: string, args: readonly string[], options: Cl
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A timeout guard, not a wait: a child that should have exited by itself is killed.
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill('SIGKILL');
+            reject(new Error(`${command} ${args.join(' ')} did not exit within ${options.timeoutMs} ms:\n${stdout}\n${stderr}`));
+          }, options.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.on('error', () => {}); // a child that exits without reading its stdin
     child.stdin.end(options.stdin ?? '');
   });
@@ -48,4 +64,15 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
 export function succeeded(result: CliRun, what: string): string {
   assert.equal(result.code, 0, `${what} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return result.stdout;
+}
+
+/** `coffer ...args` against `address` with VAULT_ADDR/VAULT_TOKEN (as an initContainer would set them) and a private HOME. */
+export function coffer(address: string, token: string, home: string, args: readonly string[]): Promise<CliRun> {
+  return runCli(args, { env: cleanEnv({ HOME: home, VAULT_ADDR: address, VAULT_TOKEN: token }) });
+}
+
+/** The value column of a `Key  Value` table row, or undefined when there is no such row. */
+export function tableValue(table: string, key: string): string | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}\\s+(.*?)\\s*$`, 'm').exec(table)?.[1];
 }

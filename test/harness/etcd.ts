@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3, type IOptions } from 'etcd3';
+import { poll } from './poll.js';
 import { freePort, stopProcess } from './process.js';
 
 /** Debian's etcd-server package (scripts/test-deps.sh installs it). */
@@ -169,20 +170,23 @@ async function waitUntilAnswers(endpoints: string[], timeoutMs: number, output: 
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (const endpoint of endpoints) {
-    for (;;) {
-      // A fresh client each attempt: a client's circuit breaker, once open after failed attempts, would refuse for 5 s.
-      const client = new Etcd3({ ...probeOptions(endpoint, tls), dialTimeout: 1_000, defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
-      try {
-        await client.get('coffer-harness-probe').string();
-        break;
-      } catch (err) {
-        lastError = err;
-        if (Date.now() > deadline) throw new Error(`etcd did not answer at ${endpoint} within ${timeoutMs} ms: ${(lastError as Error).message}\n${output()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      } finally {
-        client.close();
-      }
-    }
+    await poll(
+      `etcd did not answer at ${endpoint}`,
+      async () => {
+        // A fresh client each attempt: a client's circuit breaker, once open after failed attempts, would refuse for 5 s.
+        const client = new Etcd3({ ...probeOptions(endpoint, tls), dialTimeout: 1_000, defaultCallOptions: () => ({ deadline: Date.now() + 1_000 }) });
+        try {
+          await client.get('coffer-harness-probe').string();
+          return true;
+        } catch (err) {
+          lastError = err;
+          return false;
+        } finally {
+          client.close();
+        }
+      },
+      { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 50, detail: () => `${(lastError as Error | undefined)?.message ?? ''}\n${output()}` },
+    );
   }
 }
 

@@ -1,21 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/**
- * Polls `probe` (say, a regex over the process's output) until it gives a value. Fails at once,
- * with the output so far, if the process exits first; on timeout it kills the process and fails.
- */
-export async function waitFor<T>(child: ChildProcess, probe: () => T | undefined, output: () => string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start within ${timeoutMs} ms:\n${output()}`);
-}
+/** The repository root (this file runs from dist/test/harness/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** What every test runs as `node bin/coffer.js ...` (never npx). */
+export const COFFER_BIN = join(REPO_ROOT, 'bin/coffer.js');
 
 /** Stops a process this test started: SIGTERM, then SIGKILL if it has not exited after `killAfterMs`. */
 export async function stopProcess(child: ChildProcess, killAfterMs = 5_000): Promise<void> {

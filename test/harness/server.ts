@@ -2,14 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runProgram, type CliRun } from './cli.js';
 import { poll } from './poll.js';
-import { stopProcess } from './process.js';
+import { COFFER_BIN, stopProcess } from './process.js';
 
-/** The repository root (this file runs from dist/test/harness/). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const COFFER_BIN = join(REPO_ROOT, 'bin/coffer.js');
+export { COFFER_BIN, REPO_ROOT } from './process.js';
 
 /** The parts of a config file the builder puts together; each a piece of HCL text. */
 export interface ConfigParts {
@@ -46,8 +44,14 @@ export interface StartOptions {
   dev?: boolean;
   /** Dev mode's root token id (random by default). */
   rootTokenId?: string;
-  /** Non-dev: the config file, as HCL text or parts for `serverConfig` (default: `serverConfig(dir)`). */
-  config?: string | ConfigParts;
+  /** Dev mode's listen address (default 127.0.0.1:0, a free port). */
+  devListenAddress?: string;
+  /**
+   * Non-dev: the config file, as text (HCL or JSON), a function of the server's dir answering it,
+   * or parts for `serverConfig` (default: `serverConfig(dir)`); null: no config file and no
+   * -config, for a test whose `args` say everything.
+   */
+  config?: string | ((dir: string) => string) | ConfigParts | null;
   /** The config file's name inside `dir` (default coffer.hcl). */
   configName?: string;
   /** More command-line arguments after `server` and the mode's own. */
@@ -60,7 +64,7 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** Non-dev: PUT sys/init when the store is not initialized yet (default true). */
   initialize?: boolean;
-  /** How long to wait for the banner (default 15 s). */
+  /** How long to wait for the banner (default 15 s); for `runServer`, for the exit. */
   timeoutMs?: number;
 }
 
@@ -103,8 +107,17 @@ export interface TestServer {
   destroy(): Promise<void>;
 }
 
-/** Spawns `coffer server` (dev, or from a config file written into its dir) and returns at once. */
-export async function spawnServer(options: StartOptions = {}): Promise<ServerProcess> {
+/** The command line, environment and files of one `coffer server` run. */
+interface Prepared {
+  args: string[];
+  env: Record<string, string>;
+  dir: string;
+  ownDir: boolean;
+  configFile?: string;
+  masterKey?: string;
+}
+
+async function prepare(options: StartOptions): Promise<Prepared> {
   const dev = options.dev ?? options.config === undefined;
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'coffer-test-')));
@@ -113,16 +126,26 @@ export async function spawnServer(options: StartOptions = {}): Promise<ServerPro
   let configFile: string | undefined;
   if (dev) {
     const rootTokenId = options.rootTokenId ?? `root-${randomBytes(16).toString('hex')}`;
-    args = ['server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${rootTokenId}`];
+    args = ['server', '-dev', `-dev-listen-address=${options.devListenAddress ?? '127.0.0.1:0'}`, `-dev-root-token-id=${rootTokenId}`];
+  } else if (options.config === null) {
+    args = ['server'];
   } else {
     configFile = join(dir, options.configName ?? 'coffer.hcl');
-    await writeFile(configFile, typeof options.config === 'string' ? options.config : serverConfig(dir, options.config));
+    const { config } = options;
+    await writeFile(configFile, typeof config === 'string' ? config : typeof config === 'function' ? config(dir) : serverConfig(dir, config));
     args = ['server', `-config=${configFile}`];
   }
   const env: Record<string, string | undefined> = { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey };
   for (const [k, v] of Object.entries(options.env ?? {})) env[k] = v;
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [COFFER_BIN, ...args, ...(options.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const defined: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) defined[k] = v;
+  return { args: [...args, ...(options.args ?? [])], env: defined, dir, ownDir, configFile, masterKey };
+}
+
+/** Spawns `coffer server` (dev, or from a config file written into its dir) and returns at once. */
+export async function spawnServer(options: StartOptions = {}): Promise<ServerProcess> {
+  const { args, env, dir, ownDir, configFile, masterKey } = await prepare(options);
+  const child = spawn(process.execPath, [COFFER_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -159,6 +182,26 @@ export async function spawnServer(options: StartOptions = {}): Promise<ServerPro
   };
 }
 
+/** What a `coffer server` run to completion left: exit code, output, and the config file it was given. */
+export interface ServerRun extends CliRun {
+  configFile?: string;
+}
+
+/**
+ * Runs `coffer server` that is expected to exit by itself (a start that must fail, usage, -h), with
+ * the same modes, config, arguments and environment as `startServer`; its temp dir is removed
+ * afterwards (unless the test gave `dir`). Fails if it is still running after `timeoutMs` (15 s).
+ */
+export async function runServer(options: StartOptions = {}): Promise<ServerRun> {
+  const { args, env, dir, ownDir, configFile } = await prepare(options);
+  try {
+    const result = await runProgram(process.execPath, [COFFER_BIN, ...args], { env, timeoutMs: options.timeoutMs ?? 15_000 });
+    return { ...result, configFile };
+  } finally {
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * THE way a test starts `coffer server` as a real process: dev mode (default), or from a config
  * (HCL text or `serverConfig` parts) in a temp dir, with extra arguments and environment. Waits
@@ -166,7 +209,7 @@ export async function spawnServer(options: StartOptions = {}): Promise<ServerPro
  */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const proc = await spawnServer(options);
-  const dev = proc.configFile === undefined;
+  const dev = options.dev ?? options.config === undefined;
   try {
     const address = await proc.address();
     const rootToken = dev ? (/Root Token: (\S+)/.exec(proc.output())?.[1] ?? '') : options.initialize === false ? '' : await initializeIfNeeded(address);

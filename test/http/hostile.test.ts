@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { hostileCases, type Credential, type HostileCase } from './hostile-cases.js';
 import { seedHostileFixtures } from './hostile-fixture.js';
@@ -29,15 +30,14 @@ describe('hostile HTTP input', () => {
     return created.auth;
   }
 
-  /** Polls (no fixed sleep) until the token is refused, as Vault refuses an expired token. */
+  /** Polls until the token is refused, as Vault refuses an expired token. */
   async function waitUntilRefused(token: string, deadlineMs = 15_000) {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const res = await api(server.address, 'GET', 'auth/token/lookup-self', { token });
-      if (res.status === 403) return;
-      assert.ok(Date.now() < deadline, `token still accepted ${deadlineMs} ms after its 1s TTL (last status ${res.status})`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let last = 0;
+    await poll(
+      `token still accepted ${deadlineMs} ms after its 1s TTL`,
+      async () => (last = (await api(server.address, 'GET', 'auth/token/lookup-self', { token })).status) === 403,
+      { timeoutMs: deadlineMs, intervalMs: 100, detail: () => `last status ${last}` },
+    );
   }
 
   before(async () => {

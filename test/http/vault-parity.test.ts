@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent } from '../sys/fixture.js';
+import { assertNoContent } from '../sys/fixture.js';
 
 // Server behaviour Vault clients rely on, over real HTTP against a dev server: query booleans read
 // as Go's strconv.ParseBool, LIST of a path without its trailing slash, wrapping an empty body, the
@@ -47,7 +48,7 @@ describe('Vault parity over HTTP', () => {
 
     for (const bad of ['yes', 'on', 'tRuE', '2', 'truee']) {
       it(`GET ?list=${bad} is a 400 with an errors array`, async () => {
-        assertError(await call('GET', `auth/userpass/users?list=${bad}`), 400, /list/);
+        assertErrorAnswer(await call('GET', `auth/userpass/users?list=${bad}`), 400, /list/);
       });
     }
 
@@ -59,7 +60,7 @@ describe('Vault parity over HTTP', () => {
     });
 
     it('a boolean field refuses a spelling ParseBool refuses with 400', async () => {
-      assertError(await api(server.address, 'GET', 'sys/health?standbyok=yes'), 400, /standbyok/);
+      assertErrorAnswer(await api(server.address, 'GET', 'sys/health?standbyok=yes'), 400, /standbyok/);
     });
 
     it('a boolean body field takes "T" and "False" (token create renewable)', async () => {
@@ -124,7 +125,7 @@ describe('Vault parity over HTTP', () => {
     }
 
     it('still needs a wrap TTL', async () => {
-      assertError(await call('POST', 'sys/wrapping/wrap', {}), 400, /wrap TTL/);
+      assertErrorAnswer(await call('POST', 'sys/wrapping/wrap', {}), 400, /wrap TTL/);
     });
   });
 
@@ -158,7 +159,7 @@ describe('Vault parity over HTTP', () => {
     });
 
     it('refuses a "lease" that is not a duration with 400', async () => {
-      assertError(await call('POST', 'auth/token/create', { lease: 'soon' }), 400, /lease/);
+      assertErrorAnswer(await call('POST', 'auth/token/create', { lease: 'soon' }), 400, /lease/);
     });
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertError, assertStatus, authAccessor, createEntity, startIdentityServer, type Identity } from './fixture.js';
+import { assertErrorAnswer } from '../harness/errors.js';
+import { assertStatus, authAccessor, createEntity, startIdentityServer, type Identity } from './fixture.js';
 
 // identity/entity-alias over HTTP (https://developer.hashicorp.com/vault/api-docs/secret/identity/entity-alias).
 
@@ -76,19 +77,19 @@ describe('identity entity aliases', () => {
 
   it('refuses a mount accessor that names no auth mount', async () => {
     const entityId = await createEntity(id, { name: 'bad-accessor' });
-    assertError(await createAlias({ name: 'dave', canonical_id: entityId, mount_accessor: 'auth_nothing_1234' }), 400, /invalid mount accessor/);
+    assertErrorAnswer(await createAlias({ name: 'dave', canonical_id: entityId, mount_accessor: 'auth_nothing_1234' }), 400, /invalid mount accessor/);
     const entity = await id.call<{ data: { aliases: unknown[] } }>('GET', `identity/entity/id/${entityId}`);
     assert.deepEqual(entity.body.data.aliases, []);
   });
 
   it('refuses an alias for an entity that does not exist', async () => {
-    assertError(await createAlias({ name: 'erin', canonical_id: '00000000-0000-0000-0000-000000000000', mount_accessor: tokenAccessor }), 400, /canonical ID/);
+    assertErrorAnswer(await createAlias({ name: 'erin', canonical_id: '00000000-0000-0000-0000-000000000000', mount_accessor: tokenAccessor }), 400, /canonical ID/);
   });
 
   it('refuses a second alias of one entity on the same mount', async () => {
     const entityId = await createEntity(id, { name: 'two-aliases' });
     assertStatus(await createAlias({ name: 'frank', canonical_id: entityId, mount_accessor: tokenAccessor }), 200, 'first');
-    assertError(await createAlias({ name: 'frank-2', canonical_id: entityId, mount_accessor: tokenAccessor }), 400, /already exists/);
+    assertErrorAnswer(await createAlias({ name: 'frank-2', canonical_id: entityId, mount_accessor: tokenAccessor }), 400, /already exists/);
   });
 
   it('never holds two aliases with one mount and name: writing it again is a no-op (204)', async () => {
@@ -106,7 +107,7 @@ describe('identity entity aliases', () => {
     const two = await createEntity(id, { name: 'rename-two' });
     assertStatus(await createAlias({ name: 'heidi', canonical_id: one, mount_accessor: tokenAccessor }), 200, 'heidi');
     const ivan = await createAlias({ name: 'ivan', canonical_id: two, mount_accessor: tokenAccessor });
-    assertError(await id.call('POST', `identity/entity-alias/id/${ivan.body.data.id}`, { name: 'heidi' }), 400, /already exists/);
+    assertErrorAnswer(await id.call('POST', `identity/entity-alias/id/${ivan.body.data.id}`, { name: 'heidi' }), 400, /already exists/);
     assert.equal((await readAlias(ivan.body.data.id)).body.data.name, 'ivan');
   });
 

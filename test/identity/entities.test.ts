@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertError, assertStatus, authAccessor, createEntity, startIdentityServer, type Identity } from './fixture.js';
+import { assertErrorAnswer } from '../harness/errors.js';
+import { assertStatus, authAccessor, createEntity, startIdentityServer, type Identity } from './fixture.js';
 
 // identity/entity over HTTP (https://developer.hashicorp.com/vault/api-docs/secret/identity/entity
 // and .../identity/lookup): what an operator sees when managing entities.
@@ -102,7 +103,7 @@ describe('identity entities', () => {
   it('refuses a name another entity holds, and changes nothing', async () => {
     await createEntity(id, { name: 'taken-name' });
     const other = await createEntity(id, { name: 'other-name' });
-    assertError(await id.call('POST', `identity/entity/id/${other}`, { name: 'taken-name' }), 400, /already in use/);
+    assertErrorAnswer(await id.call('POST', `identity/entity/id/${other}`, { name: 'taken-name' }), 400, /already in use/);
     assert.equal((await read(`identity/entity/id/${other}`)).body.data.name, 'other-name');
   });
 
@@ -114,16 +115,16 @@ describe('identity entities', () => {
   });
 
   it('refuses an update of an id that does not exist', async () => {
-    assertError(await id.call('POST', 'identity/entity/id/00000000-0000-0000-0000-000000000000', { policies: ['a'] }), 400, /entity not found/);
+    assertErrorAnswer(await id.call('POST', 'identity/entity/id/00000000-0000-0000-0000-000000000000', { policies: ['a'] }), 400, /entity not found/);
   });
 
   it('refuses the root policy on an entity', async () => {
-    assertError(await id.call('POST', 'identity/entity', { name: 'wants-root', policies: ['root'] }), 400, /policies cannot contain root/);
+    assertErrorAnswer(await id.call('POST', 'identity/entity', { name: 'wants-root', policies: ['root'] }), 400, /policies cannot contain root/);
     assertStatus(await read('identity/entity/name/wants-root'), 404, 'not created');
   });
 
   it('refuses metadata that is not a map of strings', async () => {
-    assertError(await id.call('POST', 'identity/entity', { name: 'bad-meta', metadata: { nested: { a: 1 } } }), 400, /metadata/);
+    assertErrorAnswer(await id.call('POST', 'identity/entity', { name: 'bad-meta', metadata: { nested: { a: 1 } } }), 400, /metadata/);
     assertStatus(await read('identity/entity/name/bad-meta'), 404, 'not created');
   });
 
@@ -202,9 +203,9 @@ describe('identity entities', () => {
     });
 
     it('refuses no criteria, two at once, or an alias name without its mount accessor', async () => {
-      assertError(await id.call('POST', 'identity/lookup/entity', {}), 400, /missing search criteria/);
-      assertError(await id.call('POST', 'identity/lookup/entity', { id: 'a', name: 'b' }), 400, /query parameter conflict/);
-      assertError(await id.call('POST', 'identity/lookup/entity', { alias_name: 'x' }), 400, /'alias_name' and 'alias_mount_accessor' must be supplied together/);
+      assertErrorAnswer(await id.call('POST', 'identity/lookup/entity', {}), 400, /missing search criteria/);
+      assertErrorAnswer(await id.call('POST', 'identity/lookup/entity', { id: 'a', name: 'b' }), 400, /query parameter conflict/);
+      assertErrorAnswer(await id.call('POST', 'identity/lookup/entity', { alias_name: 'x' }), 400, /'alias_name' and 'alias_mount_accessor' must be supplied together/);
     });
   });
 });

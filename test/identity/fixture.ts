@@ -21,14 +21,6 @@ export async function startIdentityServer(): Promise<Identity> {
   };
 }
 
-/** Asserts an error answer: its status, and (when given) that one of its `errors` matches. */
-export function assertError(res: ApiResponse<unknown>, status: number, message?: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown }).errors;
-  assert.ok(Array.isArray(errors), `expected an errors array, got ${res.text}`);
-  if (message) assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-}
-
 export function assertStatus(res: ApiResponse<unknown>, status: number, what: string): void {
   assert.equal(res.status, status, `${what}: expected ${status}, got ${res.status} ${res.text}`);
 }

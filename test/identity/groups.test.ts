@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertError, assertStatus, createEntity, createGroup, startIdentityServer, type Identity } from './fixture.js';
+import { assertErrorAnswer } from '../harness/errors.js';
+import { assertStatus, createEntity, createGroup, startIdentityServer, type Identity } from './fixture.js';
 
 // identity/group over HTTP (https://developer.hashicorp.com/vault/api-docs/secret/identity/group):
 // internal groups, nesting, and what deleting members does.
@@ -88,28 +89,28 @@ describe('identity groups', () => {
 
   it('refuses external groups with a clear message, and creates nothing', async () => {
     const res = await id.call('POST', 'identity/group', { name: 'ext-group', type: 'external' });
-    assertError(res, 400, /external groups are not supported/);
+    assertErrorAnswer(res, 400, /external groups are not supported/);
     assertStatus(await id.call('GET', 'identity/group/name/ext-group'), 404, 'not created');
   });
 
   it('refuses an unknown group type', async () => {
-    assertError(await id.call('POST', 'identity/group', { name: 'odd-type', type: 'weird' }), 400, /invalid group type/);
+    assertErrorAnswer(await id.call('POST', 'identity/group', { name: 'odd-type', type: 'weird' }), 400, /invalid group type/);
   });
 
   it('refuses a member entity or group that does not exist', async () => {
-    assertError(await id.call('POST', 'identity/group', { name: 'ghost-members', member_entity_ids: ['00000000-0000-0000-0000-000000000000'] }), 400, /entity not found/);
-    assertError(await id.call('POST', 'identity/group', { name: 'ghost-groups', member_group_ids: ['00000000-0000-0000-0000-000000000000'] }), 400, /group not found/);
+    assertErrorAnswer(await id.call('POST', 'identity/group', { name: 'ghost-members', member_entity_ids: ['00000000-0000-0000-0000-000000000000'] }), 400, /entity not found/);
+    assertErrorAnswer(await id.call('POST', 'identity/group', { name: 'ghost-groups', member_group_ids: ['00000000-0000-0000-0000-000000000000'] }), 400, /group not found/);
     assertStatus(await id.call('GET', 'identity/group/name/ghost-members'), 404, 'not created');
   });
 
   it('refuses the root policy on a group', async () => {
-    assertError(await id.call('POST', 'identity/group', { name: 'root-group', policies: ['root'] }), 400, /policies cannot contain root/);
+    assertErrorAnswer(await id.call('POST', 'identity/group', { name: 'root-group', policies: ['root'] }), 400, /policies cannot contain root/);
   });
 
   it('refuses a name another group holds', async () => {
     await createGroup(id, { name: 'held-name' });
     const other = await createGroup(id, { name: 'other-group-name' });
-    assertError(await id.call('POST', `identity/group/id/${other}`, { name: 'held-name' }), 400, /already in use/);
+    assertErrorAnswer(await id.call('POST', `identity/group/id/${other}`, { name: 'held-name' }), 400, /already in use/);
   });
 
   it('nests groups: a member group shows its parent, and an entity inherits the parent', async () => {
@@ -130,8 +131,8 @@ describe('identity groups', () => {
     const a = await createGroup(id, { name: 'cycle-a' });
     const b = await createGroup(id, { name: 'cycle-b', member_group_ids: [a] });
     const c = await createGroup(id, { name: 'cycle-c', member_group_ids: [b] });
-    assertError(await id.call('POST', `identity/group/id/${a}`, { member_group_ids: [c] }), 400, /cyclic relationship/);
-    assertError(await id.call('POST', `identity/group/id/${a}`, { member_group_ids: [a] }), 400, /cyclic relationship/);
+    assertErrorAnswer(await id.call('POST', `identity/group/id/${a}`, { member_group_ids: [c] }), 400, /cyclic relationship/);
+    assertErrorAnswer(await id.call('POST', `identity/group/id/${a}`, { member_group_ids: [a] }), 400, /cyclic relationship/);
     assert.equal((await readGroup(a)).body.data.member_group_ids, null);
   });
 
@@ -172,8 +173,8 @@ describe('identity groups', () => {
   });
 
   it('refuses a group lookup with no criteria, or two at once', async () => {
-    assertError(await id.call('POST', 'identity/lookup/group', {}), 400, /missing search criteria/);
-    assertError(await id.call('POST', 'identity/lookup/group', { id: 'a', name: 'b' }), 400, /query parameter conflict/);
+    assertErrorAnswer(await id.call('POST', 'identity/lookup/group', {}), 400, /missing search criteria/);
+    assertErrorAnswer(await id.call('POST', 'identity/lookup/group', { id: 'a', name: 'b' }), 400, /query parameter conflict/);
   });
 });
 

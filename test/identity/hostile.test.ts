@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api } from '../harness/http.js';
-import { assertError, assertStatus, authAccessor, createEntity, createGroup, startIdentityServer, type Identity } from './fixture.js';
+import { assertStatus, authAccessor, createEntity, createGroup, startIdentityServer, type Identity } from './fixture.js';
 
 // Bad input gets a 400 and changes nothing; racing writes cannot build what one write would refuse.
 
@@ -24,17 +25,17 @@ describe('identity under hostile input', () => {
       { name: 'x'.repeat(600) },
       { name: '   ' },
     ];
-    for (const body of bodies) assertError(await id.call('POST', 'identity/entity', body), 400);
+    for (const body of bodies) assertErrorAnswer(await id.call('POST', 'identity/entity', body), 400);
     for (const name of ['typed-1', 'typed-2', 'typed-3', 'typed-4']) assertStatus(await id.call('GET', `identity/entity/name/${name}`), 404, name);
   });
 
   it('refuses wrongly typed alias and group fields with 400', async () => {
     const entityId = await createEntity(id, { name: 'hostile-owner' });
     const accessor = await authAccessor(id, 'token/');
-    assertError(await id.call('POST', 'identity/entity-alias', { name: 'x', canonical_id: entityId, mount_accessor: accessor, custom_metadata: { n: 1 } }), 400);
-    assertError(await id.call('POST', 'identity/entity-alias', { canonical_id: entityId }), 400, /must be provided/);
-    assertError(await id.call('POST', 'identity/group', { name: 'g', member_entity_ids: { a: 1 } }), 400);
-    assertError(await id.call('POST', 'identity/group', { name: 'g', metadata: { a: [1] } }), 400);
+    assertErrorAnswer(await id.call('POST', 'identity/entity-alias', { name: 'x', canonical_id: entityId, mount_accessor: accessor, custom_metadata: { n: 1 } }), 400);
+    assertErrorAnswer(await id.call('POST', 'identity/entity-alias', { canonical_id: entityId }), 400, /must be provided/);
+    assertErrorAnswer(await id.call('POST', 'identity/group', { name: 'g', member_entity_ids: { a: 1 } }), 400);
+    assertErrorAnswer(await id.call('POST', 'identity/group', { name: 'g', metadata: { a: [1] } }), 400);
     const entity = await id.call<{ data: { aliases: unknown[] } }>('GET', `identity/entity/id/${entityId}`);
     assert.deepEqual(entity.body.data.aliases, []);
     assertStatus(await id.call('GET', 'identity/group/name/g'), 404, 'no group');
@@ -42,7 +43,7 @@ describe('identity under hostile input', () => {
 
   it('answers 400 to a malformed JSON body and creates nothing', async () => {
     const bad = await api(id.server.address, 'POST', 'identity/entity', { token: id.root, rawBody: '{"name": "half-written' });
-    assertError(bad, 400);
+    assertErrorAnswer(bad, 400);
     assertStatus(await id.call('GET', 'identity/entity/name/half-written'), 404, 'not created');
   });
 

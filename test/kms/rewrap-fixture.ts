@@ -9,6 +9,7 @@ import type { Kms } from '../../src/kms/kms.js';
 import type { ServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 
 /** A local KMS key file with the given versions, as `seal "local" { key_file }` reads it. */
 export class VersionedKeyFile {
@@ -91,14 +92,15 @@ export async function rewrapStatus(s: RewrapServer): Promise<StatusBody> {
 
 /** Polls the status until `done` holds (deadline 20 s); answers the last status. */
 export async function waitForStatus(s: RewrapServer, done: (status: StatusBody) => boolean, timeoutMs = 20_000): Promise<StatusBody> {
-  const end = Date.now() + timeoutMs;
-  let last = await rewrapStatus(s);
-  while (!done(last)) {
-    if (Date.now() > end) throw new Error(`re-wrap status did not settle: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 25));
-    last = await rewrapStatus(s);
-  }
-  return last;
+  let last: StatusBody | undefined;
+  return poll(
+    're-wrap status did not settle',
+    async () => {
+      last = await rewrapStatus(s);
+      return done(last) ? last : undefined;
+    },
+    { timeoutMs, detail: () => JSON.stringify(last) },
+  );
 }
 
 /** Forces a pass (202) and waits until it is over; answers the final status. */

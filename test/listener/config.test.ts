@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/server/config.js';
 import { configError } from '../harness/config.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { runServer, tcpListener } from '../harness/server.js';
 
 // The listener's client-address options as the config loader reads them: Vault's x_forwarded_for_*
 // (lists as HCL lists or comma-separated strings, defaults hop_skips 0 and both reject flags true)
@@ -100,33 +95,12 @@ describe('listener client-address options in the config file', () => {
 });
 
 describe('coffer server with a bad allowlist entry', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'coffer-listener-config-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('exits 1 without serving, naming the file and line of the bad CIDR block', async () => {
-    const file = join(dir, 'bad.hcl');
-    await writeFile(
-      file,
-      `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n  secret_read_allowed_cidrs = ["127.0.0.1/32",\n    "::1/129"]\n}\nseal "local" {}\n`,
-    );
-    const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${file}`], {
-      env: { ...process.env, COFFER_LOCAL_MASTER_KEY: randomBytes(32).toString('base64') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    clearTimeout(timer);
+    // Lines 1-3: storage; line 4: listener; the bad entry on line 8.
+    const lines = ['tls_disable = true', 'secret_read_allowed_cidrs = ["127.0.0.1/32",', '  "::1/129"]'];
+    const { code, stdout, stderr, configFile } = await runServer({ config: { listeners: [tcpListener('127.0.0.1:0', lines)] }, configName: 'bad.hcl' });
     assert.equal(code, 1, `exit code; stderr: ${stderr}`);
-    assert.ok(stderr.includes(`${file}:8: invalid CIDR block "::1/129" in secret_read_allowed_cidrs`), stderr);
+    assert.ok(stderr.includes(`${configFile}:8: invalid CIDR block "::1/129" in secret_read_allowed_cidrs`), stderr);
     assert.doesNotMatch(stdout, /Api Address/);
   });
 });

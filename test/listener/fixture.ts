@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
+import { assertErrorAnswer } from '../harness/errors.js';
 import type { ApiResponse } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { closingRequest } from '../sys/fixture.js';
 
 /** A dev server started in this process from an HCL file holding the given listener stanzas. */
@@ -60,13 +62,10 @@ export function call<T = Record<string, unknown>>(address: string, method: strin
   return closingRequest<T>(address, method, path, { ...rest, localAddress: from });
 }
 
-/** Asserts the status (and, when given, that one of the `errors` matches), showing the body otherwise. */
+/** Asserts the status, showing the body otherwise; given a message, the answer is an error answer with an error matching it. */
 export function expectStatus(res: ApiResponse<unknown>, status: number, message?: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  if (message) {
-    const errors = (res.body as { errors?: unknown }).errors;
-    assert.ok(Array.isArray(errors) && errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-  }
+  if (message) assertErrorAnswer(res, status, message);
+  else assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
 }
 
 /** Enables a file audit device writing to `<dir>/audit.log` (as root, from 127.0.0.1) and returns the file's path. */
@@ -88,14 +87,17 @@ interface AuditLine {
  * are there: each request writes two lines, and a refused one (403) two as well.
  */
 export async function auditedAddresses(filePath: string, path: string, timeoutMs = 5_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = (await readFile(filePath, 'utf8').catch(() => '')).split('\n').filter((l) => l.trim() !== '');
-    const matching = lines.map((l) => JSON.parse(l) as AuditLine).filter((e) => e.request?.path === path);
-    if (matching.length >= 2) return matching.map((e) => e.request.remote_address);
-    if (Date.now() > deadline) assert.fail(`no request and response audit entries for ${path} within ${timeoutMs} ms (found ${matching.length})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  let found = 0;
+  return poll(
+    `no request and response audit entries for ${path}`,
+    async () => {
+      const lines = (await readFile(filePath, 'utf8').catch(() => '')).split('\n').filter((l) => l.trim() !== '');
+      const matching = lines.map((l) => JSON.parse(l) as AuditLine).filter((e) => e.request?.path === path);
+      found = matching.length;
+      return matching.length >= 2 ? matching.map((e) => e.request.remote_address) : undefined;
+    },
+    { timeoutMs, detail: () => `found ${found}` },
+  );
 }
 
 /** Every audit line's request path, for asserting that a refused request left no entry at all. */

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
-import { runCli } from '../harness/cli.js';
 import { initialize, startConfigServer, type ConfigServer } from '../metrics/server-process.js';
 import { poll } from '../harness/poll.js';
+import { runServer } from '../harness/server.js';
 
 // Server logs: JSON lines by default, Vault's one-line "standard" format with -log-format=standard
 // or log_format in the config file.
@@ -67,21 +64,14 @@ describe('server log format', () => {
   });
 
   it('refuses an unknown -log-format with usage (exit 1)', async () => {
-    const result = await runCli(['server', '-dev', '-log-format=xml']);
+    const result = await runServer({ dev: true, args: ['-log-format=xml'] });
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /unknown log-format "xml"/);
   });
 
   it('refuses an unknown log_level in the config file (exit 1)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'coffer-logs-'));
-    try {
-      const file = join(dir, 'coffer.hcl');
-      await writeFile(file, 'storage "inmem" {}\nlistener "tcp" {\n  tls_disable = true\n}\nlog_level = "loud"\n');
-      const result = await runCli(['server', `-config=${file}`]);
-      assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /coffer\.hcl:5: log_level must be one of trace, debug, info, warn, error, got "loud"/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const result = await runServer({ config: 'storage "inmem" {}\nlistener "tcp" {\n  tls_disable = true\n}\nlog_level = "loud"\n' });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /coffer\.hcl:5: log_level must be one of trace, debug, info, warn, error, got "loud"/);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertNoContent, eventually } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent } from '../sys/fixture.js';
 import { assertAdmitted, assertRateLimited, Client, writeQuota, writeQuotaConfig } from './fixture.js';
 
 interface AuditLine {
@@ -37,7 +38,7 @@ describe('refused requests in the audit log', () => {
     assertAdmitted(await alice.read('secret/data/a'), 'first');
     assertRateLimited(await alice.read('secret/data/a'), 60);
     // The admitted request is on record (request and response); the refused one is not.
-    await eventually('the admitted request in the log', async () => (await linesFrom(alice.localAddress)).length >= 2);
+    await poll('the admitted request in the log', async () => (await linesFrom(alice.localAddress)).length >= 2, { intervalMs: 50 });
     const entries = await linesFrom(alice.localAddress);
     assert.equal(entries.length, 2, JSON.stringify(entries));
     assert.ok(entries.every((e) => !/rate limit quota exceeded/.test(e.error ?? '')), JSON.stringify(entries));
@@ -48,8 +49,10 @@ describe('refused requests in the audit log', () => {
     const bob = new Client(server.address, server.rootToken);
     assertAdmitted(await bob.read('secret/data/b'), 'first');
     assertRateLimited(await bob.read('secret/data/b'), 60);
-    await eventually('the refused request in the log', async () =>
-      (await linesFrom(bob.localAddress)).some((e) => e.type === 'request' && /rate limit quota exceeded/.test(e.error ?? '')),
+    await poll(
+      'the refused request in the log',
+      async () => (await linesFrom(bob.localAddress)).some((e) => e.type === 'request' && /rate limit quota exceeded/.test(e.error ?? '')),
+      { intervalMs: 50 },
     );
     const refused = (await linesFrom(bob.localAddress)).filter((e) => /rate limit quota exceeded/.test(e.error ?? ''));
     assert.ok(refused.every((e) => e.request?.path === 'secret/data/b'), JSON.stringify(refused));

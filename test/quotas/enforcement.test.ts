@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../harness/server.js';
-import { eventually } from '../sys/fixture.js';
+import { clockReaches, poll } from '../harness/poll.js';
 import { assertAdmitted, assertRateLimited, Client, deleteQuota, writeQuota, writeQuotaConfig } from './fixture.js';
 
 const DEFAULT_EXEMPT = ['sys/generate-recovery-token/attempt', 'sys/generate-recovery-token/update', 'sys/generate-root/attempt', 'sys/generate-root/update', 'sys/health', 'sys/seal-status', 'sys/unseal'];
@@ -88,7 +88,7 @@ describe('rate-limit quota enforcement', () => {
     assertAdmitted(await alice.read('secret/data/a'), 'first');
     const refused = await alice.read('secret/data/a');
     assertRateLimited(refused, 1);
-    await eventually('the interval to reset', async () => (await alice.read('secret/data/a')).status !== 429, 3000);
+    await poll('the interval to reset', async () => (await alice.read('secret/data/a')).status !== 429, { timeoutMs: 3000, intervalMs: 50 });
   });
 
   it('keeps refusing a client for block_interval, past the end of its interval', async () => {
@@ -97,10 +97,12 @@ describe('rate-limit quota enforcement', () => {
     assertAdmitted(await alice.read('secret/data/a'), 'first');
     const blockedAt = Date.now();
     assertRateLimited(await alice.read('secret/data/a'), 4);
-    // Well past the 1s interval, and well before the 4s block ends.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The 1 s interval itself must elapse (it began when the server took the first read, before
+    // blockedAt): a clock condition, as the blocked client can observe nothing but 429s meanwhile.
+    // Half a second past its end, and well before the 4 s block ends.
+    await clockReaches(blockedAt + 1_000 + 500, 'the 1 s interval to be over');
     assertRateLimited(await alice.read('secret/data/a'), 3);
-    await eventually('the block to end', async () => (await alice.read('secret/data/a')).status !== 429, 8000);
+    await poll('the block to end', async () => (await alice.read('secret/data/a')).status !== 429, { timeoutMs: 8000, intervalMs: 50 });
     assert.ok(Date.now() - blockedAt >= 3900, 'the client was let back in before block_interval ended');
   });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertErrorAnswer } from '../harness/errors.js';
 import type { ApiOptions, ApiResponse } from '../harness/http.js';
 import { assertNoContent, closingApi } from '../sys/fixture.js';
 
@@ -49,9 +50,7 @@ export async function writeQuotaConfig(address: string, rootToken: string, body:
 
 /** Asserts a 429 from a rate limit with a Retry-After of 1..`maxRetryAfter` seconds. */
 export function assertRateLimited(res: ApiResponse<unknown>, maxRetryAfter: number): void {
-  assert.equal(res.status, 429, `expected 429, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown[] }).errors;
-  assert.ok(Array.isArray(errors) && errors.some((e) => QUOTA_EXCEEDED.test(String(e))), `unexpected errors: ${res.text}`);
+  assertErrorAnswer(res, 429, QUOTA_EXCEEDED);
   const retryAfter = Number(res.headers.get('retry-after'));
   assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= maxRetryAfter, `Retry-After ${res.headers.get('retry-after')} not in 1..${maxRetryAfter}`);
 }

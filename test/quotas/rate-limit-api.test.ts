@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent, enableAuthMethod } from '../sys/fixture.js';
+import { assertNoContent, enableAuthMethod } from '../sys/fixture.js';
 import { deleteQuota, writeQuota } from './fixture.js';
 
 describe('sys/quotas/rate-limit and sys/quotas/config', () => {
@@ -42,7 +43,7 @@ describe('sys/quotas/rate-limit and sys/quotas/config', () => {
     await writeQuota(server.address, server.rootToken, 'elsewhere', { path: 'secret/', rate: 50 });
     try {
       assertNoContent(await root('DELETE', 'sys/mounts/short-lived'), 'unmount');
-      assertError(await root('GET', 'sys/quotas/rate-limit/short-lived'), 404);
+      assertErrorAnswer(await root('GET', 'sys/quotas/rate-limit/short-lived'), 404);
       assert.equal((await root('GET', 'sys/quotas/rate-limit/elsewhere')).status, 200, "another mount's quota stays");
       assertNoContent(await root('POST', 'sys/mounts/short-lived', { type: 'kv' }), 'mount again');
       for (let i = 0; i < 3; i++) assertNoContent(await root('POST', 'short-lived/k', { v: String(i) }), `write ${i} on the new mount`);
@@ -113,7 +114,7 @@ describe('sys/quotas/rate-limit and sys/quotas/config', () => {
   ];
   for (const [what, name, body, message] of refusals) {
     it(`refuses ${what} with 400 and keeps no quota`, async () => {
-      assertError(await root('POST', `sys/quotas/rate-limit/${name}`, body), 400, message);
+      assertErrorAnswer(await root('POST', `sys/quotas/rate-limit/${name}`, body), 400, message);
       assert.equal((await root('GET', `sys/quotas/rate-limit/${name}`)).status, 404);
     });
   }
@@ -121,7 +122,7 @@ describe('sys/quotas/rate-limit and sys/quotas/config', () => {
   it('refuses a second quota on the same path under another name, naming the first', async () => {
     await writeQuota(server.address, server.rootToken, 'first', { path: 'secret/', rate: 5 });
     try {
-      assertError(await root('POST', 'sys/quotas/rate-limit/second', { path: 'secret', rate: 9 }), 400, /similar properties exists under the name "first"/);
+      assertErrorAnswer(await root('POST', 'sys/quotas/rate-limit/second', { path: 'secret', rate: 9 }), 400, /similar properties exists under the name "first"/);
       assert.equal((await root('GET', 'sys/quotas/rate-limit/second')).status, 404);
     } finally {
       await deleteQuota(server.address, server.rootToken, 'first');
@@ -152,7 +153,7 @@ describe('sys/quotas/rate-limit and sys/quotas/config', () => {
       rate_limit_exempt_paths: ['secret/data/free', 'kv/*'],
       absolute_rate_limit_exempt_paths: [],
     });
-    assertError(await root('POST', 'sys/quotas/config', { enable_rate_limit_audit_logging: 'sometimes' }), 400);
+    assertErrorAnswer(await root('POST', 'sys/quotas/config', { enable_rate_limit_audit_logging: 'sometimes' }), 400);
     assert.deepEqual((await root('GET', 'sys/quotas/config')).body.data, data);
     assertNoContent(await root('POST', 'sys/quotas/config', { rate_limit_exempt_paths: ['sys/health', 'sys/seal-status', 'sys/unseal'] }), 'restore config');
   });
@@ -160,8 +161,8 @@ describe('sys/quotas/rate-limit and sys/quotas/config', () => {
   it('keeps quotas and config from a token without a policy for them', async () => {
     const created = await root('POST', 'auth/token/create', { policies: ['default'] });
     const token = (created.body.auth as { client_token: string }).client_token;
-    assertError(await api(server.address, 'POST', 'sys/quotas/rate-limit/sneaky', { token, body: { rate: 1 } }), 403);
-    assertError(await api(server.address, 'POST', 'sys/quotas/config', { token, body: { rate_limit_exempt_paths: ['*'] } }), 403);
+    assertErrorAnswer(await api(server.address, 'POST', 'sys/quotas/rate-limit/sneaky', { token, body: { rate: 1 } }), 403);
+    assertErrorAnswer(await api(server.address, 'POST', 'sys/quotas/config', { token, body: { rate_limit_exempt_paths: ['*'] } }), 403);
     assert.equal((await root('GET', 'sys/quotas/rate-limit/sneaky')).status, 404);
   });
 });

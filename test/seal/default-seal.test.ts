@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { COFFER_BIN } from '../harness/server.js';
-import { cleanEnv, run, tableValue, type CliRun } from '../wrapping/cli.js';
+import { cleanEnv, runCli, tableValue, type CliRun } from '../harness/cli.js';
 import { call, startSealServer, storeDir, type SealServer } from './fixture.js';
 
 // A config with no seal stanza is a Shamir seal, as in Vault: operator init splits 5 shares with a
@@ -23,7 +22,7 @@ describe('no seal stanza: the default Shamir seal across a restart', () => {
   let rootToken = '';
 
   const coffer = (args: readonly string[], token = rootToken): Promise<CliRun> =>
-    run(process.execPath, [COFFER_BIN, ...args], cleanEnv({ HOME: home, COFFER_ADDR: server.address, ...(token ? { COFFER_TOKEN: token } : {}) }));
+    runCli(args, { env: cleanEnv({ HOME: home, COFFER_ADDR: server.address, ...(token ? { COFFER_TOKEN: token } : {}) }) });
 
   before(async () => {
     dir = await storeDir();

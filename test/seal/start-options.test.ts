@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { COFFER_BIN } from '../harness/server.js';
-import { cleanEnv, run, tableValue } from '../wrapping/cli.js';
+import { cleanEnv, runCli, tableValue } from '../harness/cli.js';
 import { call, masterKey, startSealServer, storeDir } from './fixture.js';
 
 describe('local seal with neither COFFER_LOCAL_MASTER_KEY nor key_file', () => {
@@ -30,7 +29,7 @@ describe('local seal with neither COFFER_LOCAL_MASTER_KEY nor key_file', () => {
       assert.equal((await call(server.address, 'GET', 'auth/token/lookup-self', { token: init.body.root_token })).status, 200);
       const status = (await call(server.address, 'GET', 'sys/seal-status')).body;
       assert.deepEqual([status.type, status.ephemeral, status.recovery_seal], ['local', true, true]);
-      const cli = await run(process.execPath, [COFFER_BIN, 'status'], cleanEnv({ COFFER_ADDR: server.address }), '');
+      const cli = await runCli(['status'], { env: cleanEnv({ COFFER_ADDR: server.address }) });
       assert.equal(cli.code, 0, cli.stderr);
       assert.equal(tableValue(cli.stdout, 'Seal Type'), 'local (ephemeral: data will not survive a restart)');
     } finally {

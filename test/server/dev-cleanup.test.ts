@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { startServer } from '../harness/server.js';
 
 // `coffer server -dev` keeps nothing: its coffer-dev-* temp dir goes when it stops. Each child gets
 // a private TMPDIR, so dev servers other tests start at the same time cannot blur the count.
@@ -24,21 +22,17 @@ describe('coffer server -dev removes its temp directory when it stops', () => {
       const privateTmp = await mkdtemp(join(parent, `${signal}-`));
       const devDirs = async () => (await readdir(privateTmp)).filter((name) => name.startsWith('coffer-dev-'));
       assert.deepEqual(await devDirs(), []);
-      const child = spawn(process.execPath, [COFFER_BIN, 'server', '-dev', '-dev-listen-address=127.0.0.1:0'], {
-        env: { ...process.env, TMPDIR: privateTmp },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
-      const address = await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
-      assert.equal((await fetch(`${address}/v1/sys/health`)).status, 200);
-      const running = await devDirs();
-      assert.equal(running.length, 1, `one dev dir while running, found ${running.join(', ')}`);
-      assert.ok((await readdir(join(privateTmp, running[0]!))).includes('coffer.db'));
-      child.kill(signal);
-      assert.deepEqual(await exited, { code: 0, signal: null });
+      const server = await startServer({ dev: true, env: { TMPDIR: privateTmp } });
+      try {
+        assert.equal((await fetch(`${server.address}/v1/sys/health`)).status, 200);
+        const running = await devDirs();
+        assert.equal(running.length, 1, `one dev dir while running, found ${running.join(', ')}`);
+        assert.ok((await readdir(join(privateTmp, running[0]!))).includes('coffer.db'));
+        server.child.kill(signal);
+        assert.deepEqual({ code: await server.exited(), signal: server.child.signalCode }, { code: 0, signal: null });
+      } finally {
+        await server.destroy();
+      }
       assert.deepEqual(await devDirs(), [], `the dev dir is gone after ${signal}`);
     });
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { verifySnapshot } from '../../src/core/snapshot.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { coffer, succeeded } from '../wrapping/cli.js';
+import { coffer, succeeded } from '../harness/cli.js';
 import { createToken, mountKv, readSecret, restoreOverHttp, saveOverHttp, sealed, tokenWorks, unwrapStatus, wrap, writeSecret } from './fixture.js';
 
 /**

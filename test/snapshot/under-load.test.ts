@@ -2,19 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { api } from '../harness/http.js';
+import { poll } from '../harness/poll.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { mountKv, readSecret, restoreOverHttp, saveOverHttp, sealed } from './fixture.js';
 
 const servers: TestServer[] = [];
 
-/** Yields to the event loop until `done()` holds; fails after 20 s. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 after(async () => {
   for (const server of servers.reverse()) await server.destroy();
 });
@@ -42,11 +35,11 @@ test('a snapshot taken under write load holds every write acknowledged before it
   };
   const writers = Array.from({ length: 6 }, (_, w) => writer(w));
   // Save once the load has produced some writes.
-  await until(() => ackedBefore.length >= 30, '30 writes before the snapshot');
+  await poll('30 writes before the snapshot', () => ackedBefore.length >= 30, { timeoutMs: 20_000, intervalMs: 0 });
   phase = 'during';
   const snapshot = await saveOverHttp(a.address, root, 'sys/storage/snapshot');
   phase = 'after';
-  await until(() => startedAfter.length >= 30, '30 writes after the snapshot');
+  await poll('30 writes after the snapshot', () => startedAfter.length >= 30, { timeoutMs: 20_000, intervalMs: 0 });
   stop = true;
   await Promise.all(writers);
 

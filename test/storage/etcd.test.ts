@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { CofferError } from '../../src/framework/errors.js';
@@ -11,8 +7,9 @@ import { parseConfig } from '../../src/server/config.js';
 import { connectEtcd, EtcdStorage } from '../../src/storage/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../harness/etcd.js';
 import { api } from '../harness/http.js';
-import { freePort, stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { poll } from '../harness/poll.js';
+import { freePort } from '../harness/process.js';
+import { runServer, startServer, type TestServer } from '../harness/server.js';
 import { TestCa, tempDir } from '../tls/fixture.js';
 import { runSnapshotConformance } from '../snapshot/backend-conformance.js';
 import { runStorageConformance } from './conformance.js';
@@ -337,32 +334,16 @@ describe('storage "etcd" configuration', () => {
 });
 
 describe('coffer server on etcd', () => {
-  let dir: string;
   before(async () => {
     await cluster();
-    dir = await mkdtemp(join(tmpdir(), 'coffer-etcd-server-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
   });
 
-  /** Starts `coffer server` on a config with the given storage stanza; resolves with the child and its output. */
-  async function startCoffer(storage: string, masterKey: string) {
-    const config = join(dir, `coffer-${randomBytes(4).toString('hex')}.hcl`);
-    await writeFile(config, `${storage}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\nseal "local" {}\n`);
-    const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${config}`], {
-      env: { ...process.env, COFFER_LOCAL_MASTER_KEY: masterKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return { child, output: () => output };
-  }
+  /** The harness's server on a config with the given storage stanza, not initialized (the test does it). */
+  const startCoffer = (storage: string, masterKey: string) => startServer({ config: { storage }, masterKey, initialize: false });
 
-  const running: ChildProcess[] = [];
+  const running: TestServer[] = [];
   after(async () => {
-    await Promise.all(running.map((child) => stopProcess(child)));
+    await Promise.all(running.map((server) => server.destroy()));
   });
 
   it('initializes, stores a KV secret, restarts and reads it back from etcd', async () => {
@@ -372,8 +353,8 @@ describe('coffer server on etcd', () => {
     const masterKey = randomBytes(32).toString('base64');
 
     const first = await startCoffer(stanza, masterKey);
-    running.push(first.child);
-    const address = await waitFor(first.child, () => /Api Address: (\S+)/.exec(first.output())?.[1], first.output);
+    running.push(first);
+    const { address } = first;
     assert.match(first.output(), /Storage: etcd/);
     const init = await api<{ root_token: string }>(address, 'PUT', 'sys/init', { body: {} });
     assert.equal(init.status, 200, init.text);
@@ -382,7 +363,7 @@ describe('coffer server on etcd', () => {
     assert.equal(mounted.status, 204, mounted.text);
     const written = await api(address, 'POST', 'secret/data/app', { token, body: { data: { password: 'on-etcd' } } });
     assert.equal(written.status, 200, written.text);
-    await stopProcess(first.child);
+    await first.stop();
 
     const raw = new Etcd3({ hosts: endpoints });
     try {
@@ -392,28 +373,30 @@ describe('coffer server on etcd', () => {
     }
 
     const second = await startCoffer(stanza, masterKey);
-    running.push(second.child);
-    const again = await waitFor(second.child, () => /Api Address: (\S+)/.exec(second.output())?.[1], second.output);
-    let read = await api<{ data: { data: Record<string, string> } }>(again, 'GET', 'secret/data/app', { token });
-    const deadline = Date.now() + 10_000;
-    while (read.status === 503 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50)); // auto-unseal at start may still be running
-      read = await api(again, 'GET', 'secret/data/app', { token });
-    }
+    running.push(second);
+    const again = second.address;
+    // Auto-unseal at start may still be running: 503 until it is done.
+    const read = await poll(
+      'the secret readable after the restart',
+      async () => {
+        const res = await api<{ data: { data: Record<string, string> } }>(again, 'GET', 'secret/data/app', { token });
+        return res.status === 503 ? undefined : res;
+      },
+      { intervalMs: 50, detail: second.output },
+    );
     assert.equal(read.status, 200, read.text);
     assert.deepEqual(read.body.data.data, { password: 'on-etcd' });
-    await stopProcess(second.child);
+    await second.stop();
   });
 
   it('exits 1 quickly with a clear message when no etcd endpoint answers', async () => {
     const port = await freePort();
     const started = Date.now();
-    const coffer = await startCoffer(`storage "etcd" {\n  endpoints = ["http://127.0.0.1:${port}"]\n}`, randomBytes(32).toString('base64'));
-    running.push(coffer.child);
-    const code = await new Promise<number | null>((resolve) => coffer.child.once('exit', (c) => resolve(c)));
-    assert.equal(code, 1, coffer.output());
+    const coffer = await runServer({ config: { storage: `storage "etcd" {\n  endpoints = ["http://127.0.0.1:${port}"]\n}` }, timeoutMs: 30_000 });
+    const output = coffer.stdout + coffer.stderr;
+    assert.equal(coffer.code, 1, output);
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
-    assert.match(coffer.output(), new RegExp(`cannot reach etcd at http://127\\.0\\.0\\.1:${port}`));
+    assert.match(output, new RegExp(`cannot reach etcd at http://127\\.0\\.0\\.1:${port}`));
   });
 });
 

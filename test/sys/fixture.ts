@@ -55,14 +55,6 @@ export function assertNoContent(res: ApiResponse<unknown>, what: string): void {
   assert.equal(res.status, 204, `${what}: expected 204, got ${res.status} ${res.text}`);
 }
 
-/** Asserts an error answer: its status, and (when given) that one of its `errors` matches. */
-export function assertError(res: ApiResponse<unknown>, status: number, message?: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown }).errors;
-  assert.ok(Array.isArray(errors), `expected an errors array, got ${res.text}`);
-  if (message) assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-}
-
 /** Enables an auth method of `type` at auth/<path>/ as root (over `api` unless told). */
 export async function enableAuthMethod(address: string, rootToken: string, path: string, type: string, call: Api = api): Promise<void> {
   assertNoContent(await call(address, 'POST', `sys/auth/${path}`, { token: rootToken, body: { type } }), `enable ${type} at ${path}`);
@@ -85,12 +77,3 @@ export async function createToken(address: string, parentToken: string, body: Re
   return { token: res.body.auth.client_token, accessor: res.body.auth.accessor };
 }
 
-/** Polls `probe` until it returns true, failing after `timeoutMs`. */
-export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`${what}: not true within ${timeoutMs} ms`);
-}

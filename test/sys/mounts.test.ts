@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
-import { assertError, assertNoContent, createToken, writePolicy } from './fixture.js';
+import { assertNoContent, createToken, writePolicy } from './fixture.js';
 
 // Vault's /sys/mounts, /sys/auth and /sys/internal/ui/mounts over real HTTP against a dev server
 // (https://developer.hashicorp.com/vault/api-docs/system/mounts). Each test mounts at its own path.
@@ -95,7 +96,7 @@ describe('sys/mounts over HTTP', () => {
     });
 
     it('refuses to list mounts without a token', async () => {
-      assertError(await call('GET', 'sys/mounts', undefined, ''), 403);
+      assertErrorAnswer(await call('GET', 'sys/mounts', undefined, ''), 403);
     });
   });
 
@@ -135,33 +136,33 @@ describe('sys/mounts over HTTP', () => {
     });
 
     it('answers 400 "path is already in use" for a taken path', async () => {
-      assertError(await call('POST', 'sys/mounts/secret', { type: 'kv' }), 400, /path is already in use/);
+      assertErrorAnswer(await call('POST', 'sys/mounts/secret', { type: 'kv' }), 400, /path is already in use/);
     });
 
     it('answers 400 for a path nested inside an existing mount', async () => {
-      assertError(await call('POST', 'sys/mounts/secret/inner', { type: 'kv' }), 400, /path is already in use/);
+      assertErrorAnswer(await call('POST', 'sys/mounts/secret/inner', { type: 'kv' }), 400, /path is already in use/);
     });
 
     for (const reserved of ['sys/extra', 'auth/kv', 'cubbyhole/extra']) {
       it(`answers 400 for the reserved path ${reserved}`, async () => {
-        assertError(await call('POST', `sys/mounts/${reserved}`, { type: 'kv' }), 400);
+        assertErrorAnswer(await call('POST', `sys/mounts/${reserved}`, { type: 'kv' }), 400);
         assert.equal((await mounts())[`${reserved}/`], undefined);
       });
     }
 
     it('answers 400 for an unknown engine type and mounts nothing', async () => {
-      assertError(await call('POST', 'sys/mounts/nosuch', { type: 'no-such-engine' }), 400, /no-such-engine/);
+      assertErrorAnswer(await call('POST', 'sys/mounts/nosuch', { type: 'no-such-engine' }), 400, /no-such-engine/);
       assert.equal((await mounts())['nosuch/'], undefined);
     });
 
     it('answers 403 to a token whose policies do not grant sys/mounts, and mounts nothing', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'] });
-      assertError(await call('POST', 'sys/mounts/not-allowed', { type: 'kv' }, token), 403);
+      assertErrorAnswer(await call('POST', 'sys/mounts/not-allowed', { type: 'kv' }, token), 403);
       assert.equal((await mounts())['not-allowed/'], undefined);
     });
 
     it('answers 400 for a kv version other than 1 or 2', async () => {
-      assertError(await call('POST', 'sys/mounts/kv-three', { type: 'kv', options: { version: '3' } }), 400);
+      assertErrorAnswer(await call('POST', 'sys/mounts/kv-three', { type: 'kv', options: { version: '3' } }), 400);
       assert.equal((await mounts())['kv-three/'], undefined);
     });
   });
@@ -198,14 +199,14 @@ describe('sys/mounts over HTTP', () => {
 
     it('answers 400 for a default lease TTL above the max, and keeps the old settings', async () => {
       assertNoContent(await call('POST', 'sys/mounts/tune-bad', { type: 'kv' }), 'enable');
-      assertError(await call('POST', 'sys/mounts/tune-bad/tune', { default_lease_ttl: '3h', max_lease_ttl: '1h' }), 400);
+      assertErrorAnswer(await call('POST', 'sys/mounts/tune-bad/tune', { default_lease_ttl: '3h', max_lease_ttl: '1h' }), 400);
       const res = await call<{ data: TuneShape }>('GET', 'sys/mounts/tune-bad/tune');
       assert.equal(res.body.data.default_lease_ttl, SYSTEM_TTL);
       assert.equal(res.body.data.max_lease_ttl, SYSTEM_TTL);
     });
 
     it('answers 400 when tuning a path where nothing is mounted', async () => {
-      assertError(await call('GET', 'sys/mounts/not-mounted/tune'), 400);
+      assertErrorAnswer(await call('GET', 'sys/mounts/not-mounted/tune'), 400);
     });
   });
 
@@ -214,7 +215,7 @@ describe('sys/mounts over HTTP', () => {
       assertNoContent(await call('POST', 'sys/mounts/gone', { type: 'kv' }), 'enable');
       assertNoContent(await call('DELETE', 'sys/mounts/gone'), 'disable');
       assert.equal((await mounts())['gone/'], undefined);
-      assertError(await call('GET', 'gone/anything'), 404);
+      assertErrorAnswer(await call('GET', 'gone/anything'), 404);
     });
 
     it('deletes the data: re-enabling at the same path shows none of the old secrets', async () => {
@@ -237,7 +238,7 @@ describe('sys/mounts over HTTP', () => {
 
     for (const builtin of ['sys', 'cubbyhole']) {
       it(`answers 400 for disabling ${builtin}/ and keeps it mounted`, async () => {
-        assertError(await call('DELETE', `sys/mounts/${builtin}`), 400);
+        assertErrorAnswer(await call('DELETE', `sys/mounts/${builtin}`), 400);
         assert.ok((await mounts())[`${builtin}/`], `${builtin}/ still mounted`);
       });
     }
@@ -257,11 +258,11 @@ describe('sys/mounts over HTTP', () => {
     it('answers 403 to a token with no capability under the mount', async () => {
       await writePolicy(server.address, root, 'ui-elsewhere', 'path "other/*" { capabilities = ["read"] }');
       const { token } = await createToken(server.address, root, { policies: ['ui-elsewhere'] });
-      assertError(await call('GET', 'sys/internal/ui/mounts/secret/foo', undefined, token), 403);
+      assertErrorAnswer(await call('GET', 'sys/internal/ui/mounts/secret/foo', undefined, token), 403);
     });
 
     it('answers 403 with no token at all', async () => {
-      assertError(await call('GET', 'sys/internal/ui/mounts/secret/foo', undefined, ''), 403);
+      assertErrorAnswer(await call('GET', 'sys/internal/ui/mounts/secret/foo', undefined, ''), 403);
     });
 
     it('answers the root token for a kv v1 mount with version "1"', async () => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
-import { assertError, assertNoContent, createToken, writePolicy } from './fixture.js';
+import { assertNoContent, createToken, writePolicy } from './fixture.js';
 
 // sys/policy, sys/policies/acl and sys/capabilities* over HTTP
 // (https://developer.hashicorp.com/vault/api-docs/system/policy, .../policies, .../capabilities).
@@ -88,7 +89,7 @@ describe('policies and capabilities over HTTP', () => {
       assert.deepEqual(read.body.data, { name: 'acl-one', policy: appPolicy });
 
       assertNoContent(await call('DELETE', 'sys/policies/acl/acl-one'), 'delete');
-      assertError(await call('GET', 'sys/policies/acl/acl-one'), 404);
+      assertErrorAnswer(await call('GET', 'sys/policies/acl/acl-one'), 404);
       const after = await call<{ data: { keys: string[] } }>('GET', 'sys/policies/acl?list=true');
       assert.equal(after.body.data.keys.includes('acl-one'), false);
     });
@@ -101,41 +102,41 @@ describe('policies and capabilities over HTTP', () => {
 
     it('answers 400 naming the line for invalid HCL, and stores nothing', async () => {
       const res = await call('PUT', 'sys/policies/acl/broken', { policy: brokenPolicy });
-      assertError(res, 400, /failed to parse policy/);
+      assertErrorAnswer(res, 400, /failed to parse policy/);
       assert.match(res.text, /line [67]\b/, `error names the line: ${res.text}`);
-      assertError(await call('GET', 'sys/policies/acl/broken'), 404);
+      assertErrorAnswer(await call('GET', 'sys/policies/acl/broken'), 404);
       const list = await call<{ data: { keys: string[] } }>('LIST', 'sys/policies/acl');
       assert.equal(list.body.data.keys.includes('broken'), false);
     });
 
     it('answers 400 naming the line of an unknown key in a path stanza', async () => {
       const res = await call('PUT', 'sys/policies/acl/typo', { policy: 'path "a" {\n  capabilities = ["read"]\n}\n\npath "b" {\n  capabilitez = ["read"]\n}\n' });
-      assertError(res, 400, /capabilitez/);
+      assertErrorAnswer(res, 400, /capabilitez/);
       assert.match(res.text, /line [56]\b/, `error names the line: ${res.text}`);
     });
 
     it('keeps the previous version when an update does not parse', async () => {
       await writePolicy(server.address, root, 'kept', appPolicy);
-      assertError(await call('PUT', 'sys/policies/acl/kept', { policy: brokenPolicy }), 400);
+      assertErrorAnswer(await call('PUT', 'sys/policies/acl/kept', { policy: brokenPolicy }), 400);
       const read = await call<{ data: { policy: string } }>('GET', 'sys/policies/acl/kept');
       assert.equal(read.body.data.policy, appPolicy);
     });
 
     it('answers 400 for an empty policy', async () => {
-      assertError(await call('PUT', 'sys/policies/acl/empty', { policy: '' }), 400);
+      assertErrorAnswer(await call('PUT', 'sys/policies/acl/empty', { policy: '' }), 400);
     });
 
     for (const name of ['default', 'root']) {
       it(`answers 400 to deleting the ${name} policy, on both APIs`, async () => {
-        assertError(await call('DELETE', `sys/policies/acl/${name}`), 400, new RegExp(`cannot delete ${name} policy`));
-        assertError(await call('DELETE', `sys/policy/${name}`), 400, new RegExp(`cannot delete ${name} policy`));
+        assertErrorAnswer(await call('DELETE', `sys/policies/acl/${name}`), 400, new RegExp(`cannot delete ${name} policy`));
+        assertErrorAnswer(await call('DELETE', `sys/policy/${name}`), 400, new RegExp(`cannot delete ${name} policy`));
         const list = await call<{ data: { keys: string[] } }>('LIST', 'sys/policies/acl');
         assert.ok(list.body.data.keys.includes(name));
       });
     }
 
     it('answers 400 to rewriting the root policy', async () => {
-      assertError(await call('PUT', 'sys/policies/acl/root', { policy: appPolicy }), 400);
+      assertErrorAnswer(await call('PUT', 'sys/policies/acl/root', { policy: appPolicy }), 400);
     });
   });
 
@@ -171,7 +172,7 @@ describe('policies and capabilities over HTTP', () => {
 
     it('sys/capabilities-self is refused to a token without the default policy (which grants it)', async () => {
       const { token } = await createToken(server.address, root, { policies: ['app'], no_default_policy: true });
-      assertError(await call('POST', 'sys/capabilities-self', { paths: ['secret/data/exact'] }, token), 403);
+      assertErrorAnswer(await call('POST', 'sys/capabilities-self', { paths: ['secret/data/exact'] }, token), 403);
     });
 
     it('sys/capabilities-accessor answers for the token behind an accessor', async () => {
@@ -206,12 +207,12 @@ describe('policies and capabilities over HTTP', () => {
     });
 
     it('answers 400 for an unknown token or accessor', async () => {
-      assertError(await call('POST', 'sys/capabilities', { token: 'no-such-token', paths: ['secret/x'] }), 400);
-      assertError(await call('POST', 'sys/capabilities-accessor', { accessor: 'no-such-accessor', paths: ['secret/x'] }), 400);
+      assertErrorAnswer(await call('POST', 'sys/capabilities', { token: 'no-such-token', paths: ['secret/x'] }), 400);
+      assertErrorAnswer(await call('POST', 'sys/capabilities-accessor', { accessor: 'no-such-accessor', paths: ['secret/x'] }), 400);
     });
 
     it('answers 400 when no path is given', async () => {
-      assertError(await call('POST', 'sys/capabilities', { token: appToken }), 400);
+      assertErrorAnswer(await call('POST', 'sys/capabilities', { token: appToken }), 400);
     });
   });
 
@@ -223,7 +224,7 @@ describe('policies and capabilities over HTTP', () => {
       assert.equal((await call('GET', 'secret/data/changing', undefined, token)).status, 200);
 
       await writePolicy(server.address, root, 'changing', 'path "secret/data/changing" { capabilities = ["deny"] }');
-      assertError(await call('GET', 'secret/data/changing', undefined, token), 403);
+      assertErrorAnswer(await call('GET', 'secret/data/changing', undefined, token), 403);
       const caps = await call<{ data: Record<string, string[]> }>('POST', 'sys/capabilities-self', { paths: ['secret/data/changing'] }, token);
       assert.deepEqual(caps.body.data['secret/data/changing'], ['deny']);
 
@@ -238,13 +239,13 @@ describe('policies and capabilities over HTTP', () => {
       assert.equal((await call('GET', 'secret/data/deleted', undefined, token)).status, 200);
 
       assertNoContent(await call('DELETE', 'sys/policies/acl/deleted'), 'delete');
-      assertError(await call('GET', 'secret/data/deleted', undefined, token), 403);
+      assertErrorAnswer(await call('GET', 'secret/data/deleted', undefined, token), 403);
     });
 
     it('a token without a policy granting sys/policies cannot write one', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'] });
-      assertError(await call('PUT', 'sys/policies/acl/sneaky', { policy: 'path "*" { capabilities = ["sudo"] }' }, token), 403);
-      assertError(await call('GET', 'sys/policies/acl/sneaky'), 404);
+      assertErrorAnswer(await call('PUT', 'sys/policies/acl/sneaky', { policy: 'path "*" { capabilities = ["sudo"] }' }, token), 403);
+      assertErrorAnswer(await call('GET', 'sys/policies/acl/sneaky'), 404);
     });
   });
 });

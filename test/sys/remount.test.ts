@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertNoContent, createToken, eventually, writePolicy } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from './fixture.js';
 
 // Vault's sys/remount and sys/remount/status/:migration_id over real HTTP against a server on SQLite
 // (https://developer.hashicorp.com/vault/api-docs/system/remount). Each test moves its own mounts.
@@ -32,12 +33,16 @@ describe('sys/remount over HTTP', () => {
     const id = res.body.data.migration_id;
     assert.match(id, /^[0-9a-f-]{36}$/);
     let last: MigrationStatus['data'] | undefined;
-    await eventually(`migration ${id} finished`, async () => {
-      const status = await call<MigrationStatus>('GET', `sys/remount/status/${id}`);
-      assert.equal(status.status, 200, status.text);
-      last = status.body.data;
-      return last.migration_info.status !== 'in-progress';
-    });
+    await poll(
+      `migration ${id} finished`,
+      async () => {
+        const status = await call<MigrationStatus>('GET', `sys/remount/status/${id}`);
+        assert.equal(status.status, 200, status.text);
+        last = status.body.data;
+        return last.migration_info.status !== 'in-progress';
+      },
+      { intervalMs: 50 },
+    );
     return last!;
   }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
-import { assertError } from './fixture.js';
 
 // sys/health, sys/init, sys/seal-status and sys/leader over HTTP
 // (https://developer.hashicorp.com/vault/api-docs/system/health and siblings). They answer with no
@@ -97,7 +97,7 @@ describe('status endpoints on an initialized, unsealed server', () => {
   it('sys/init reports initialized: true and refuses a second initialization with 400', async () => {
     const res = await anon<{ initialized: boolean }>('GET', 'sys/init');
     assert.deepEqual(res.body, { initialized: true });
-    assertError(await anon('PUT', 'sys/init'), 400, /already initialized/);
+    assertErrorAnswer(await anon('PUT', 'sys/init'), 400, /already initialized/);
   });
 });
 
@@ -150,7 +150,7 @@ describe('status endpoints before initialization', () => {
   ] as const) {
     it(`answers 503 (sealed) to ${method} ${path}`, async () => {
       const res = await api(server.address, method, path, { token: 'some-token', body: method === 'POST' ? {} : undefined });
-      assertError(res, 503, /sealed/i);
+      assertErrorAnswer(res, 503, /sealed/i);
     });
   }
 
@@ -168,6 +168,6 @@ describe('status endpoints before initialization', () => {
     assert.equal(self.status, 200, self.text);
     assert.deepEqual(self.body.data.policies, ['root']);
 
-    assertError(await anon('PUT', 'sys/init', {}), 400, /already initialized/);
+    assertErrorAnswer(await anon('PUT', 'sys/init', {}), 400, /already initialized/);
   });
 });

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import { api } from '../harness/http.js';
 import type { AuthBlock, TokenLookup } from '../harness/vault-types.js';
-import { assertError, assertNoContent, createToken, eventually, writePolicy } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from './fixture.js';
 
 // The token auth method over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token):
 // what a client sees when it creates, uses, renews and revokes tokens.
@@ -57,7 +59,7 @@ describe('tokens over HTTP', () => {
 
     it('refuses a token without create permission', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'] });
-      assertError(await call('POST', 'auth/token/create', {}, token), 403);
+      assertErrorAnswer(await call('POST', 'auth/token/create', {}, token), 403);
     });
 
     it('gives every token a distinct id and accessor', async () => {
@@ -74,16 +76,16 @@ describe('tokens over HTTP', () => {
       assert.equal((await lookupSelf(child.token)).status, 200);
 
       assertNoContent(await call('POST', 'auth/token/revoke', { token: parent.token }), 'revoke');
-      assertError(await lookupSelf(parent.token), 403);
-      assertError(await lookupSelf(child.token), 403);
+      assertErrorAnswer(await lookupSelf(parent.token), 403);
+      assertErrorAnswer(await lookupSelf(child.token), 403);
     });
 
     it('revoke-self revokes the caller and its children', async () => {
       const parent = await createToken(server.address, root, { policies: ['token-creator'] });
       const child = await createToken(server.address, parent.token, { policies: ['default'] });
       assertNoContent(await call('POST', 'auth/token/revoke-self', {}, parent.token), 'revoke-self');
-      assertError(await lookupSelf(parent.token), 403);
-      assertError(await lookupSelf(child.token), 403);
+      assertErrorAnswer(await lookupSelf(parent.token), 403);
+      assertErrorAnswer(await lookupSelf(child.token), 403);
     });
 
     it('revoke-orphan revokes the parent and keeps the child, now an orphan', async () => {
@@ -91,7 +93,7 @@ describe('tokens over HTTP', () => {
       const child = await createToken(server.address, parent.token, { policies: ['default'] });
 
       assertNoContent(await call('POST', 'auth/token/revoke-orphan', { token: parent.token }), 'revoke-orphan');
-      assertError(await lookupSelf(parent.token), 403);
+      assertErrorAnswer(await lookupSelf(parent.token), 403);
       const still = await lookupSelf(child.token);
       assert.equal(still.status, 200, still.text);
       assert.equal(still.body.data.orphan, true);
@@ -100,7 +102,7 @@ describe('tokens over HTTP', () => {
     it('revoke-accessor revokes the token behind the accessor', async () => {
       const target = await createToken(server.address, root, { policies: ['default'] });
       assertNoContent(await call('POST', 'auth/token/revoke-accessor', { accessor: target.accessor }), 'revoke-accessor');
-      assertError(await lookupSelf(target.token), 403);
+      assertErrorAnswer(await lookupSelf(target.token), 403);
     });
   });
 
@@ -109,13 +111,13 @@ describe('tokens over HTTP', () => {
       const { token } = await createToken(server.address, root, { policies: ['default'], num_uses: 2 });
       assert.equal((await lookupSelf(token)).status, 200, 'first use');
       assert.equal((await lookupSelf(token)).status, 200, 'second use');
-      assertError(await lookupSelf(token), 403);
+      assertErrorAnswer(await lookupSelf(token), 403);
     });
 
     it('a token with a 2s TTL works, then answers 403 once it expires', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'], ttl: '2s' });
       assert.equal((await lookupSelf(token)).status, 200);
-      await eventually('token expires', async () => (await lookupSelf(token)).status === 403);
+      await poll('token expires', async () => (await lookupSelf(token)).status === 403, { intervalMs: 50 });
     });
 
     it('renew-self extends the TTL', async () => {
@@ -141,7 +143,7 @@ describe('tokens over HTTP', () => {
 
     it('renew-self refuses a token created non-renewable', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'], ttl: '1m', renewable: false });
-      assertError(await call('POST', 'auth/token/renew-self', { increment: '1h' }, token), 400);
+      assertErrorAnswer(await call('POST', 'auth/token/renew-self', { increment: '1h' }, token), 400);
       assert.ok((await lookupSelf(token)).body.data.ttl <= 60);
     });
   });
@@ -223,7 +225,7 @@ describe('a revoked token\'s cubbyhole in storage', () => {
   it('is deleted when a use-limited token spends its last use', async () => {
     const { token } = await createToken(address, rootTokenId, { policies: ['default'], num_uses: 1 });
     assertNoContent(await api(address, 'POST', 'cubbyhole/last', { token, body: { v: 'once' } }), 'write with the only use');
-    assertError(await api(address, 'GET', 'cubbyhole/last', { token }), 403);
+    assertErrorAnswer(await api(address, 'GET', 'cubbyhole/last', { token }), 403);
     assert.deepEqual(await cubbyholeKeys(token), []);
   });
 });

@@ -1,12 +1,11 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerCertificate, SecureVersion, TLSSocket } from 'node:tls';
-import { stopProcess, waitFor } from '../harness/process.js';
-import { COFFER_BIN } from '../harness/server.js';
+import { sqliteStorage, startServer, tcpListener } from '../harness/server.js';
 
 /** A certificate and its key, as PEM files in the fixture's directory. */
 export interface CertFiles {
@@ -81,50 +80,28 @@ export interface TlsServerOptions {
   clientCert?: CertFiles;
 }
 
-/** Starts `coffer server -config` (SQLite, TLS listener on a free port) as a real process, initialized. */
+/** Starts `coffer server -config` (SQLite, TLS listener on a free port) through the harness, initialized over TLS. */
 export async function startTlsServer(options: TlsServerOptions): Promise<TlsServer> {
-  const configFile = join(options.dir, `coffer-${randomBytes(4).toString('hex')}.hcl`);
-  writeFileSync(
-    configFile,
-    [
-      `storage "sqlite" {\n  path = "${join(options.dir, `${randomBytes(4).toString('hex')}.db`)}"\n}`,
-      `listener "tcp" {\n  address = "127.0.0.1:0"\n  tls_cert_file = "${options.serverCert.cert}"\n  tls_key_file = "${options.serverCert.key}"\n${(options.listenerLines ?? []).map((l) => `  ${l}\n`).join('')}}`,
-      ...(options.extraListeners ?? []),
-      'seal "local" {}',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${configFile}`], {
-    env: { ...process.env, COFFER_LOCAL_MASTER_KEY: randomBytes(32).toString('base64') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const listenerLines = [`tls_cert_file = "${options.serverCert.cert}"`, `tls_key_file = "${options.serverCert.key}"`, ...(options.listenerLines ?? [])];
+  const server = await startServer({
+    dir: options.dir,
+    configName: `coffer-${randomBytes(4).toString('hex')}.hcl`,
+    config: {
+      storage: sqliteStorage(join(options.dir, `${randomBytes(4).toString('hex')}.db`)),
+      listeners: [tcpListener('127.0.0.1:0', listenerLines), ...(options.extraListeners ?? [])],
+    },
+    // The harness initializes over plain fetch; this store is initialized below, over TLS.
+    initialize: false,
   });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const stop = () => stopProcess(child);
   try {
-    const address = await waitFor(child, () => /Api Address: (\S+)/.exec(output)?.[1], () => output);
-    const init = await request(address, 'PUT', 'sys/init', { body: {}, ca: options.ca, client: options.clientCert });
+    const init = await request(server.address, 'PUT', 'sys/init', { body: {}, ca: options.ca, client: options.clientCert });
     if (init.status !== 200) throw new Error(`sys/init answered ${init.status}: ${init.text}`);
     const rootToken = (init.json as { root_token: string }).root_token;
-    return { address, rootToken, child, configFile, output: () => output, stop };
+    return { address: server.address, rootToken, child: server.child, configFile: server.configFile!, output: server.output, stop: server.stop };
   } catch (err) {
-    await stop();
+    await server.stop();
     throw err;
   }
-}
-
-/** Polls until probe gives a value; fail() returns a reason to give up early. */
-export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, fail: () => string | undefined = () => undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    const reason = fail();
-    if (reason) throw new Error(reason);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nothing within ${timeoutMs} ms`);
 }
 
 export interface Answer {

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { COFFER_BIN } from '../harness/server.js';
+import { runServer } from '../harness/server.js';
 import { refusal, request, startTlsServer, tempDir, TestCa, type CertFiles, type TlsServer } from './fixture.js';
 
 describe('TLS listener', () => {
@@ -105,29 +102,10 @@ describe('TLS listener', () => {
 
   describe('refusing a bad TLS configuration', () => {
     /** Runs `coffer server -config` with this listener stanza body; it is expected to exit by itself. */
-    function runWith(listenerBody: string): Promise<{ code: number | null; stderr: string; file: string }> {
-      const file = join(temp.dir, `bad-${randomBytes(4).toString('hex')}.hcl`);
+    async function runWith(listenerBody: string): Promise<{ code: number | null; stderr: string; file: string }> {
       // Line 1-3: storage; line 4: listener; line 5: address; the listener body starts at line 6.
-      writeFileSync(
-        file,
-        `storage "sqlite" {\n  path = "${join(temp.dir, 'bad.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n${listenerBody}}\nseal "local" {}\n`,
-      );
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [COFFER_BIN, 'server', `-config=${file}`], {
-          env: { ...process.env, COFFER_LOCAL_MASTER_KEY: randomBytes(32).toString('base64') },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`the server did not exit:\n${stderr}`));
-        }, 15_000);
-        child.once('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code, stderr, file });
-        });
-      });
+      const { code, stderr, configFile } = await runServer({ config: { listeners: [`listener "tcp" {\n  address = "127.0.0.1:0"\n${listenerBody}}\n`] } });
+      return { code, stderr, file: configFile! };
     }
     const certLines = () => `  tls_cert_file = "${serverCert.cert}"\n  tls_key_file = "${serverCert.key}"\n`;
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fingerprintOf, request, startTlsServer, tempDir, TestCa, until, type CertFiles, type TlsServer } from './fixture.js';
+import { poll } from '../harness/poll.js';
+import { fingerprintOf, request, startTlsServer, tempDir, TestCa, type CertFiles, type TlsServer } from './fixture.js';
 
 describe('certificate reload on SIGHUP', () => {
   const temp = tempDir('reload');
@@ -40,7 +41,7 @@ describe('certificate reload on SIGHUP', () => {
     install(renewed);
     server.child.kill('SIGHUP');
     const expected = fingerprintOf(renewed.cert);
-    await until(async () => ((await servedFingerprint()) === expected ? true : undefined));
+    await poll('the renewed certificate served', async () => (await servedFingerprint()) === expected, { timeoutMs: 15_000 });
     const answer = await request(server.address, 'GET', 'auth/token/lookup-self', { ca: ca.cert, token: server.rootToken });
     assert.equal(answer.status, 200);
     assert.equal(answer.peer.subject.CN, 'renewed-server');
@@ -51,7 +52,7 @@ describe('certificate reload on SIGHUP', () => {
     const failuresBefore = countFailures(server.output());
     writeFileSync(live.cert, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
     server.child.kill('SIGHUP');
-    await until(() => (countFailures(server.output()) > failuresBefore ? true : undefined));
+    await poll('the failed reload logged', () => countFailures(server.output()) > failuresBefore, { timeoutMs: 15_000, detail: server.output });
     assert.equal(await servedFingerprint(), before);
     const keyBody = readFileSync(live.key, 'utf8').split('\n')[1]!;
     assert.ok(!server.output().includes(keyBody), 'the log shows no key material');
@@ -64,7 +65,7 @@ describe('certificate reload on SIGHUP', () => {
     copyFileSync(first.cert, live.cert);
     copyFileSync(renewed.key, live.key);
     server.child.kill('SIGHUP');
-    await until(() => (countFailures(server.output()) > failuresBefore ? true : undefined));
+    await poll('the failed reload logged', () => countFailures(server.output()) > failuresBefore, { timeoutMs: 15_000, detail: server.output });
     assert.equal(await servedFingerprint(), before);
   });
 

@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { Envelope } from '../harness/vault-types.js';
-import { assertError, assertNoContent, closingApi, eventually } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, closingApi } from '../sys/fixture.js';
 
 // Issue 4: a request from outside a token's bound CIDRs is refused with 403 and audited as such:
 // the audit log holds the refused request, its address and its error.
@@ -41,15 +43,19 @@ describe('a token used from outside its bound CIDRs', () => {
     const token = created.body.auth!.client_token;
 
     const refused = await as('127.0.0.2', 'GET', 'auth/token/lookup-self', token);
-    assertError(refused, 403, /^permission denied$/);
+    assertErrorAnswer(refused, 403, /^permission denied$/);
     const requestId = (refused.body as { request_id?: string }).request_id;
 
     let entries: AuditLine[] = [];
-    await eventually('both audit entries of the refused request', async () => {
-      const lines = (await readFile(logFile(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
-      entries = lines.filter((l) => l.request.path === 'auth/token/lookup-self' && l.request.remote_address === '127.0.0.2');
-      return entries.length >= 2;
-    });
+    await poll(
+      'both audit entries of the refused request',
+      async () => {
+        const lines = (await readFile(logFile(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
+        entries = lines.filter((l) => l.request.path === 'auth/token/lookup-self' && l.request.remote_address === '127.0.0.2');
+        return entries.length >= 2;
+      },
+      { intervalMs: 50 },
+    );
     assert.deepEqual(entries.map((e) => e.type).sort(), ['request', 'response']);
     for (const entry of entries) {
       assert.equal(entry.error, 'permission denied');

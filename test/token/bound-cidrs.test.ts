@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { CofferError } from '../../src/framework/errors.js';
 import { addressAllowed, parseCidrList } from '../../src/framework/cidr.js';
 import { api, type ApiOptions } from '../harness/http.js';
 import { startInProcessServer, type InProcessServer } from '../harness/in-process.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { Envelope, TokenLookup } from '../harness/vault-types.js';
-import { assertError, assertNoContent, closingApi } from '../sys/fixture.js';
+import { assertNoContent, closingApi } from '../sys/fixture.js';
 
 // token_bound_cidrs (https://developer.hashicorp.com/vault/api-docs/auth/token, token roles): a
 // token made from a role with bound CIDRs can only be used from those addresses; its children
@@ -46,22 +47,22 @@ describe('tokens bound to CIDR blocks, over IPv4', () => {
     const here = await lookupSelf('127.0.0.1', token);
     assert.equal(here.status, 200, here.text);
     assert.deepEqual(here.body.data!.bound_cidrs, ['127.0.0.1']);
-    assertError(await lookupSelf('127.0.0.2', token), 403, /^permission denied$/);
+    assertErrorAnswer(await lookupSelf('127.0.0.2', token), 403, /^permission denied$/);
   });
 
   it('lets a token bound to a wider block work from any address inside it', async () => {
     const token = await tokenFromRole(await newRole({ allowed_policies: ['app'], token_bound_cidrs: '127.0.0.0/30, 10.0.0.0/8' }));
     assert.equal((await lookupSelf('127.0.0.2', token)).status, 200);
     assert.deepEqual((await lookupSelf('127.0.0.3', token)).body.data!.bound_cidrs, ['127.0.0.0/30', '10.0.0.0/8']);
-    assertError(await lookupSelf('127.0.0.4', token), 403);
+    assertErrorAnswer(await lookupSelf('127.0.0.4', token), 403);
   });
 
   it('does not spend a use of a token refused for its address', async () => {
     const token = await tokenFromRole(await newRole({ allowed_policies: ['app'], token_bound_cidrs: ['127.0.0.1'], token_num_uses: 2 }));
-    for (let attempt = 0; attempt < 3; attempt++) assertError(await lookupSelf('127.0.0.2', token), 403);
+    for (let attempt = 0; attempt < 3; attempt++) assertErrorAnswer(await lookupSelf('127.0.0.2', token), 403);
     assert.equal((await lookupSelf('127.0.0.1', token)).status, 200);
     assert.equal((await lookupSelf('127.0.0.1', token)).status, 200);
-    assertError(await lookupSelf('127.0.0.1', token), 403);
+    assertErrorAnswer(await lookupSelf('127.0.0.1', token), 403);
   });
 
   it("binds a child token to its parent's blocks", async () => {
@@ -74,7 +75,7 @@ describe('tokens bound to CIDR blocks, over IPv4', () => {
     assert.equal(res.status, 200, res.text);
     const child = res.body.auth!.client_token;
     assert.deepEqual((await lookupSelf('127.0.0.1', child)).body.data!.bound_cidrs, ['127.0.0.1']);
-    assertError(await lookupSelf('127.0.0.2', child), 403);
+    assertErrorAnswer(await lookupSelf('127.0.0.2', child), 403);
   });
 
   it('ignores token_bound_cidrs on auth/token/create, as Vault does, and says so', async () => {
@@ -89,7 +90,7 @@ describe('tokens bound to CIDR blocks, over IPv4', () => {
   it('refuses a role whose CIDR list has a bad block, and writes nothing', async () => {
     for (const list of [['127.0.0.1/32', '127.0.0.1/40'], ['fd00::/129'], ['localhost'], ['10.0.0.0/8/8']]) {
       const res = await from('127.0.0.1', 'POST', 'auth/token/roles/bad-cidrs', { body: { token_bound_cidrs: list } });
-      assertError(res, 400, /invalid CIDR block/);
+      assertErrorAnswer(res, 400, /invalid CIDR block/);
     }
     assert.equal((await from('127.0.0.1', 'GET', 'auth/token/roles/bad-cidrs')).status, 404);
   });
@@ -125,12 +126,12 @@ describe('tokens bound to CIDR blocks, over IPv6', () => {
 
   it('refuses from ::1 a token bound to fd00::/8', async () => {
     const token = await tokenBoundTo('ula6', ['fd00::/8']);
-    assertError(await call('GET', 'auth/token/lookup-self', { token }), 403, /^permission denied$/);
+    assertErrorAnswer(await call('GET', 'auth/token/lookup-self', { token }), 403, /^permission denied$/);
   });
 
   it('refuses from ::1 a token bound to an IPv4 block', async () => {
     const token = await tokenBoundTo('v4only', ['127.0.0.0/8']);
-    assertError(await call('GET', 'auth/token/lookup-self', { token }), 403);
+    assertErrorAnswer(await call('GET', 'auth/token/lookup-self', { token }), 403);
   });
 });
 

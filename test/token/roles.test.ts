@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { api, type ApiOptions } from '../harness/http.js';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { Envelope, TokenLookup } from '../harness/vault-types.js';
-import { assertError, assertNoContent, createToken, eventually, writePolicy } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
+import { assertNoContent, createToken, writePolicy } from '../sys/fixture.js';
 
 // Token roles over HTTP (https://developer.hashicorp.com/vault/api-docs/auth/token, "Create/Update
 // token role" and "Create token" with a role name): what an operator sees when managing roles and
@@ -173,13 +175,13 @@ describe('token roles over HTTP', () => {
         [{ allowed_policies: ['other'], orphan: 'perhaps' }, /orphan/],
       ];
       for (const [body, message] of bad) {
-        assertError(await call('POST', `auth/token/roles/${name}`, { body }), 400, message);
+        assertErrorAnswer(await call('POST', `auth/token/roles/${name}`, { body }), 400, message);
       }
       assert.deepEqual((await readRole(name)).body.data, before);
     });
 
     it('does not create a role when the input is bad', async () => {
-      assertError(await call('POST', 'auth/token/roles/never-made', { body: { token_bound_cidrs: ['300.0.0.0/8'] } }), 400, /invalid CIDR block/);
+      assertErrorAnswer(await call('POST', 'auth/token/roles/never-made', { body: { token_bound_cidrs: ['300.0.0.0/8'] } }), 400, /invalid CIDR block/);
       assert.equal((await readRole('never-made')).status, 404);
     });
   });
@@ -202,7 +204,7 @@ describe('token roles over HTTP', () => {
     it("refuses policies outside the role's allowed ones with Vault's message, and creates nothing", async () => {
       const name = await newRole({ allowed_policies: ['app', 'db'] });
       const tokens = await accessorCount();
-      assertError(
+      assertErrorAnswer(
         await createWithRole(name, { policies: ['app', 'admin'] }),
         400,
         /^token policies \(\["admin" "app" "default"\]\) must be subset of the role's allowed policies \(\["app" "db" "default"\]\) or glob policies \(\[\]\)$/,
@@ -212,12 +214,12 @@ describe('token roles over HTTP', () => {
 
     it("refuses a disallowed policy with Vault's message", async () => {
       const name = await newRole({ disallowed_policies: ['admin'] });
-      assertError(await createWithRole(name, { policies: ['app', 'admin'] }), 400, /^token policy "admin" is disallowed by this role$/);
+      assertErrorAnswer(await createWithRole(name, { policies: ['app', 'admin'] }), 400, /^token policy "admin" is disallowed by this role$/);
     });
 
     it('refuses allowed policies that the role also disallows, as Vault does', async () => {
       const name = await newRole({ allowed_policies: ['app', 'admin'], disallowed_policies: ['admin'] });
-      assertError(await createWithRole(name), 400, /^token policy "admin" is disallowed by this role$/);
+      assertErrorAnswer(await createWithRole(name), 400, /^token policy "admin" is disallowed by this role$/);
     });
 
     it('leaves default out when the role disallows it', async () => {
@@ -233,13 +235,13 @@ describe('token roles over HTTP', () => {
     it('matches allowed and disallowed policies by glob', async () => {
       const name = await newRole({ allowed_policies_glob: ['team-*'], disallowed_policies_glob: ['*-admin'] });
       assert.deepEqual((await tokenFromRole(name, { policies: ['team-web', 'team-db'] }, roleUser)).auth.policies, ['default', 'team-db', 'team-web']);
-      assertError(await createWithRole(name, { policies: ['team-admin'] }), 400, /^token policy "team-admin" is disallowed by this role$/);
-      assertError(await createWithRole(name, { policies: ['ops'] }), 400, /glob policies \(\["team-\*"\]\)/);
+      assertErrorAnswer(await createWithRole(name, { policies: ['team-admin'] }), 400, /^token policy "team-admin" is disallowed by this role$/);
+      assertErrorAnswer(await createWithRole(name, { policies: ['ops'] }), 400, /glob policies \(\["team-\*"\]\)/);
     });
 
     it("keeps a role without policy rules to the parent's policies", async () => {
       const name = await newRole({ orphan: false });
-      assertError(await createWithRole(name, { policies: ['admin'] }, roleUser), 400, /^child policies must be subset of parent$/);
+      assertErrorAnswer(await createWithRole(name, { policies: ['admin'] }, roleUser), 400, /^child policies must be subset of parent$/);
       assert.deepEqual((await tokenFromRole(name, {}, roleUser)).auth.policies, ['default', 'role-user']);
     });
 
@@ -249,7 +251,7 @@ describe('token roles over HTTP', () => {
       assert.equal(auth.orphan, true);
       assert.equal((await lookupSelf(auth.client_token)).orphan, true);
       // Without the role the same caller may not make orphans.
-      assertError(await call('POST', 'auth/token/create', { token: roleUser, body: { no_parent: true } }), 400, /^root or sudo privileges required to create orphan token$/);
+      assertErrorAnswer(await call('POST', 'auth/token/create', { token: roleUser, body: { no_parent: true } }), 400, /^root or sudo privileges required to create orphan token$/);
     });
 
     it('ignores no_parent on a role that does not make orphans', async () => {
@@ -265,7 +267,7 @@ describe('token roles over HTTP', () => {
       const looked = await lookupSelf(auth.client_token);
       assert.equal(looked.period, 3600);
       // Two seconds gone, so a renewal that resets to the period is told apart from a TTL just floored.
-      await eventually('the TTL runs down', async () => (await lookupSelf(auth.client_token)).ttl <= 3597);
+      await poll('the TTL runs down', async () => (await lookupSelf(auth.client_token)).ttl <= 3597, { intervalMs: 50 });
       const renewed = await call<Envelope>('POST', 'auth/token/renew-self', { token: auth.client_token, body: { increment: '10m' } });
       assert.equal(renewed.status, 200, renewed.text);
       assert.equal(renewed.body.auth!.lease_duration, 3600);
@@ -306,7 +308,7 @@ describe('token roles over HTTP', () => {
       const renewed = await call<Envelope>('POST', 'auth/token/renew-self', { token: auth.client_token });
       assert.equal(renewed.body.auth!.lease_duration, 1200, renewed.text);
       assertNoContent(await call('DELETE', `auth/token/roles/${name}`), 'delete role');
-      assertError(
+      assertErrorAnswer(
         await call('POST', 'auth/token/renew-self', { token: auth.client_token }),
         400,
         new RegExp(`^original token role "${name}" could not be found, not renewing$`),
@@ -317,7 +319,7 @@ describe('token roles over HTTP', () => {
       const name = await newRole({ allowed_policies: ['app'], renewable: false });
       const { auth } = await tokenFromRole(name);
       assert.equal(auth.renewable, false);
-      assertError(await call('POST', 'auth/token/renew-self', { token: auth.client_token }), 400, /lease is not renewable/);
+      assertErrorAnswer(await call('POST', 'auth/token/renew-self', { token: auth.client_token }), 400, /lease is not renewable/);
     });
 
     it("limits uses to the role's token_num_uses, whichever is lower", async () => {
@@ -329,7 +331,7 @@ describe('token roles over HTTP', () => {
       for (let use = 0; use < 2; use++) {
         assert.equal((await call('GET', 'auth/token/lookup-self', { token: auth.client_token })).status, 200);
       }
-      assertError(await call('GET', 'auth/token/lookup-self', { token: auth.client_token }), 403);
+      assertErrorAnswer(await call('GET', 'auth/token/lookup-self', { token: auth.client_token }), 403);
     });
 
     it('records the role in the token path and lookup, with the path suffix', async () => {
@@ -363,24 +365,24 @@ describe('token roles over HTTP', () => {
 
     it('refuses an entity alias the role does not allow, and any without a role', async () => {
       const name = await newRole({ allowed_policies: ['app'], allowed_entity_aliases: ['svc-*'] });
-      assertError(await createWithRole(name, { entity_alias: 'intruder' }), 400, /^invalid 'entity_alias' value$/);
+      assertErrorAnswer(await createWithRole(name, { entity_alias: 'intruder' }), 400, /^invalid 'entity_alias' value$/);
       const noAliases = await newRole({ allowed_policies: ['app'] });
-      assertError(await createWithRole(noAliases, { entity_alias: 'svc-a' }), 400, /^invalid 'entity_alias' value$/);
-      assertError(await call('POST', 'auth/token/create', { body: { entity_alias: 'svc-a' } }), 400, /^'entity_alias' is only allowed in combination with token role$/);
+      assertErrorAnswer(await createWithRole(noAliases, { entity_alias: 'svc-a' }), 400, /^invalid 'entity_alias' value$/);
+      assertErrorAnswer(await call('POST', 'auth/token/create', { body: { entity_alias: 'svc-a' } }), 400, /^'entity_alias' is only allowed in combination with token role$/);
     });
 
     it('answers 400 for an unknown role', async () => {
-      assertError(await createWithRole('no-such-role'), 400, /^unknown role no-such-role$/);
+      assertErrorAnswer(await createWithRole('no-such-role'), 400, /^unknown role no-such-role$/);
     });
 
     it('refuses bad create input with 400 and creates nothing', async () => {
       const name = await newRole({ allowed_policies: ['app'] });
       const tokens = await accessorCount();
-      assertError(await createWithRole(name, { num_uses: -1 }), 400, /number of uses cannot be negative/);
-      assertError(await createWithRole(name, { ttl: 'soon' }), 400, /ttl/);
-      assertError(await createWithRole(name, { type: 'batch' }), 400, /batch tokens are not supported/);
-      assertError(await createWithRole(name, { period: '1h' }, roleUser), 400, /root or sudo privileges required to create periodic token/);
-      assertError(await createWithRole(name, { id: 'chosen' }, roleUser), 400, /root or sudo privileges required to specify token id/);
+      assertErrorAnswer(await createWithRole(name, { num_uses: -1 }), 400, /number of uses cannot be negative/);
+      assertErrorAnswer(await createWithRole(name, { ttl: 'soon' }), 400, /ttl/);
+      assertErrorAnswer(await createWithRole(name, { type: 'batch' }), 400, /batch tokens are not supported/);
+      assertErrorAnswer(await createWithRole(name, { period: '1h' }, roleUser), 400, /root or sudo privileges required to create periodic token/);
+      assertErrorAnswer(await createWithRole(name, { id: 'chosen' }, roleUser), 400, /root or sudo privileges required to specify token id/);
       assert.equal(await accessorCount(), tokens);
     });
 
@@ -391,13 +393,13 @@ describe('token roles over HTTP', () => {
       const { auth } = await tokenFromRole(name, { period: '15m' }, token);
       assert.equal(auth.lease_duration, 900);
       // The same caller has no sudo on plain auth/token/create (nor any grant there).
-      assertError(await call('POST', 'auth/token/create', { token, body: { period: '15m' } }), 403);
+      assertErrorAnswer(await call('POST', 'auth/token/create', { token, body: { period: '15m' } }), 403);
     });
 
     it('needs update on auth/token/create/<role> in the ACL', async () => {
       const { token } = await createToken(server.address, root, { policies: ['default'] });
       const name = await newRole({ allowed_policies: ['app'] });
-      assertError(await createWithRole(name, {}, token), 403);
+      assertErrorAnswer(await createWithRole(name, {}, token), 403);
     });
 
     it('wraps the token when X-Vault-Wrap-TTL asks, and unwrapping gives the role token', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../harness/server.js';
-import { eventually } from '../sys/fixture.js';
+import { poll } from '../harness/poll.js';
 import { clientFor, expectInvalidWrappingToken, metricSample, prometheusText, untilExpired, type WrapInfo } from './fixture.js';
 
 // A wrapping token lives for its wrap TTL and no longer
@@ -53,7 +53,7 @@ describe('the wrapping-token reaper (COFFER_TIDY_INTERVAL_SECONDS=1)', () => {
   it('counts a wrapping token that expired unused in coffer_wrapping_tokens_expired_unused_total', async () => {
     assert.equal(await expiredUnused(), 0, 'the control: nothing has expired yet');
     await clientFor(server.address).wrap(payload, server.rootToken, '2s');
-    await eventually('the reaper counts the expired wrapping token', async () => ((await expiredUnused()) ?? 0) >= 1, 15_000);
+    await poll('the reaper counts the expired wrapping token', async () => ((await expiredUnused()) ?? 0) >= 1, { timeoutMs: 15_000, intervalMs: 50 });
   });
 
   it('removes the expired wrapping token: its accessor no longer resolves', async () => {
@@ -61,7 +61,7 @@ describe('the wrapping-token reaper (COFFER_TIDY_INTERVAL_SECONDS=1)', () => {
     const wrap = await client.wrap(payload, server.rootToken, '2s');
     const lookup = () => client.call('POST', 'auth/token/lookup-accessor', { token: server.rootToken, body: { accessor: wrap.accessor } });
     assert.equal((await lookup()).status, 200, 'the control: the accessor resolves while the token lives');
-    await eventually('the reaper removes the token', async () => (await lookup()).status === 400, 15_000);
+    await poll('the reaper removes the token', async () => (await lookup()).status === 400, { timeoutMs: 15_000, intervalMs: 50 });
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ApiResponse } from '../harness/http.js';
+import { clockReaches } from '../harness/poll.js';
 import { closingApi, type Api } from '../sys/fixture.js';
 
 export { metricSample } from '../harness/prometheus.js';
@@ -62,16 +63,13 @@ export function clientFor(address: string, call: Api = closingApi) {
 
 /**
  * Waits until the wall clock is past a wrapping token's expiry (creation_time + ttl) plus a margin.
- * This waits for time itself, not for server state, so it polls the clock with a deadline.
+ * This waits for time itself, not for server state (the tests then prove what the server does with
+ * a token past its expiry), so it waits on the clock.
  */
 export async function untilExpired(wrap: WrapInfo, marginMs = 250): Promise<void> {
   const expiresAt = Date.parse(wrap.creation_time) + wrap.ttl * 1000 + marginMs;
   assert.ok(Number.isFinite(expiresAt), `creation_time is not a time: ${wrap.creation_time}`);
-  const deadline = Date.now() + wrap.ttl * 1000 + 30_000;
-  while (Date.now() < expiresAt) {
-    assert.ok(Date.now() < deadline, 'clock did not pass the expiry');
-    await new Promise((r) => setTimeout(r, Math.min(100, expiresAt - Date.now())));
-  }
+  await clockReaches(expiresAt, 'the clock to pass the wrapping token\'s expiry');
 }
 
 /** GET sys/metrics?format=prometheus as `token`; returns the response (text in `.text`). */

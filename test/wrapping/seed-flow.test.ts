@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
 import { createToken, writePolicy } from '../sys/fixture.js';
-import { cleanEnv, coffer, run, succeeded, type CliRun } from './cli.js';
+import { cleanEnv, coffer, runProgram, succeeded, type CliRun } from '../harness/cli.js';
 import type { ApiResponse } from '../harness/http.js';
 import { clientFor, INVALID_WRAPPING_TOKEN, metricSample, prometheusText, type Envelope } from './fixture.js';
 
@@ -47,7 +47,7 @@ describe('seed flow: a provisioner hands an agent a wrapped token', () => {
     ).trim();
 
     handedOver = await clientFor(server.address).call('POST', 'sys/wrapping/lookup', { body: { token: wrappingToken } });
-    agent = await run('sh', ['-c', AGENT_SCRIPT, process.execPath, COFFER_BIN], cleanEnv({ HOME: home, VAULT_ADDR: server.address, VAULT_TOKEN: wrappingToken }));
+    agent = await runProgram('sh', ['-c', AGENT_SCRIPT, process.execPath, COFFER_BIN], { env: cleanEnv({ HOME: home, VAULT_ADDR: server.address, VAULT_TOKEN: wrappingToken }) });
     replay = await coffer(server.address, wrappingToken, home, ['unwrap', '-field=token']);
     metrics = (await prometheusText(server.address, root)).text;
   });

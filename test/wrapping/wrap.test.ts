@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../harness/errors.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { assertError, assertNoContent, createToken, writePolicy } from '../sys/fixture.js';
+import { assertNoContent, createToken, writePolicy } from '../sys/fixture.js';
 import { clientFor, expectInvalidWrappingToken, expectWrapped, RFC3339, type Envelope } from './fixture.js';
 
 // Response wrapping as a client sees it over HTTP:
@@ -51,11 +52,11 @@ describe('response wrapping over HTTP', () => {
     });
 
     it('refuses a wrap TTL that is not a duration ("abc") with 400', async () => {
-      assertError(await client.wrapped('GET', 'secret/data/wrap/db', 'abc', { token: root }), 400);
+      assertErrorAnswer(await client.wrapped('GET', 'secret/data/wrap/db', 'abc', { token: root }), 400);
     });
 
     it('refuses a negative wrap TTL ("-5") with 400', async () => {
-      assertError(await client.wrapped('GET', 'secret/data/wrap/db', '-5', { token: root }), 400);
+      assertErrorAnswer(await client.wrapped('GET', 'secret/data/wrap/db', '-5', { token: root }), 400);
     });
 
     it('a wrapped KV v2 write answers wrap_info; unwrapping gives the version metadata', async () => {
@@ -105,7 +106,7 @@ describe('response wrapping over HTTP', () => {
 
     it('used as a client token anywhere else it gets 403, and that does not spend its single use', async () => {
       const wrap = await wrapSecretRead();
-      assertError(await client.call('GET', 'secret/data/wrap/db', { token: wrap.token }), 403, /permission denied/);
+      assertErrorAnswer(await client.call('GET', 'secret/data/wrap/db', { token: wrap.token }), 403, /permission denied/);
       const res = await client.unwrap(wrap.token, bystander);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual((res.body.data as { data: unknown }).data, secret);
@@ -142,7 +143,7 @@ describe('response wrapping over HTTP', () => {
 
     it('a caller with an invalid X-Vault-Token gets 403 and does not spend the wrapping token', async () => {
       const wrap = await wrapSecretRead();
-      assertError(await client.unwrap(wrap.token, 'hvs.not-a-real-caller-token'), 403, /permission denied/);
+      assertErrorAnswer(await client.unwrap(wrap.token, 'hvs.not-a-real-caller-token'), 403, /permission denied/);
       const res = await client.unwrap(wrap.token, bystander);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual((res.body.data as { data: unknown }).data, secret);
@@ -277,11 +278,11 @@ describe('response wrapping over HTTP', () => {
     });
 
     it('min_wrapping_ttl makes wrapping mandatory: an unwrapped read is refused', async () => {
-      assertError(await client.call('GET', 'secret/data/wrap/bounded', { token: minToken }), 403, /permission denied/);
+      assertErrorAnswer(await client.call('GET', 'secret/data/wrap/bounded', { token: minToken }), 403, /permission denied/);
     });
 
     it('min_wrapping_ttl = 1m refuses a 30s wrap', async () => {
-      assertError(await client.wrapped('GET', 'secret/data/wrap/bounded', '30s', { token: minToken }), 403, /permission denied/);
+      assertErrorAnswer(await client.wrapped('GET', 'secret/data/wrap/bounded', '30s', { token: minToken }), 403, /permission denied/);
     });
 
     it('min_wrapping_ttl = 1m allows a 5m wrap whose unwrap holds the secret', async () => {
@@ -292,7 +293,7 @@ describe('response wrapping over HTTP', () => {
     });
 
     it('max_wrapping_ttl = 10m refuses a 1h wrap', async () => {
-      assertError(await client.wrapped('GET', 'secret/data/wrap/bounded', '1h', { token: maxToken }), 403, /permission denied/);
+      assertErrorAnswer(await client.wrapped('GET', 'secret/data/wrap/bounded', '1h', { token: maxToken }), 403, /permission denied/);
     });
 
     it('max_wrapping_ttl = 10m allows a 5m wrap', async () => {
@@ -304,7 +305,7 @@ describe('response wrapping over HTTP', () => {
         token: root,
         body: { policy: 'path "secret/*" {\n  capabilities = ["read"]\n  min_wrapping_ttl = "10m"\n  max_wrapping_ttl = "1m"\n}\n' },
       });
-      assertError(res, 400, /max_wrapping_ttl cannot be less than min_wrapping_ttl/);
+      assertErrorAnswer(res, 400, /max_wrapping_ttl cannot be less than min_wrapping_ttl/);
     });
   });
 });

@@ -82,13 +82,6 @@ export function expectLogin(res: ApiResponse<Envelope>, what: string): AuthBlock
   return res.body.auth;
 }
 
-/** An error answer with its status and a message matching `message`. */
-export function expectError(res: ApiResponse<unknown>, status: number, message: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown }).errors;
-  assert.ok(Array.isArray(errors) && errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-}
-
 /** Runs `count` copies of `task` at once. */
 export function times<T>(count: number, task: (i: number) => Promise<T>): Promise<T[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => task(i)));

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
+import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
 import { closingApi, writePolicy } from '../../sys/fixture.js';
-import { Approle, expectError, expectLogin, INVALID_CREDENTIALS, times } from './fixture.js';
+import { Approle, expectLogin, INVALID_CREDENTIALS, times } from './fixture.js';
 
 const appPolicy = `
 path "secret/data/app/*" {
@@ -117,14 +119,14 @@ describe('AppRole login', () => {
     it('refuses a wrong secret ID with 400 "invalid role or secret ID"', async () => {
       await approle.writeRole('wrong');
       const creds = await approle.credentials('wrong');
-      expectError(await approle.login({ role_id: creds.role_id, secret_id: 'not-the-secret' }), 400, INVALID_CREDENTIALS);
+      assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: 'not-the-secret' }), 400, INVALID_CREDENTIALS);
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 'the right one still works');
     });
 
     it('refuses an unknown role ID with the same message', async () => {
       await approle.writeRole('known');
       const creds = await approle.credentials('known');
-      expectError(await approle.login({ role_id: 'no-such-role-id', secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
+      assertErrorAnswer(await approle.login({ role_id: 'no-such-role-id', secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
     });
 
     it("refuses another role's secret ID", async () => {
@@ -132,14 +134,14 @@ describe('AppRole login', () => {
       await approle.writeRole('second-role');
       const first = await approle.credentials('first-role');
       const second = await approle.credentials('second-role');
-      expectError(await approle.login({ role_id: first.role_id, secret_id: second.secret_id }), 400, INVALID_CREDENTIALS);
+      assertErrorAnswer(await approle.login({ role_id: first.role_id, secret_id: second.secret_id }), 400, INVALID_CREDENTIALS);
     });
 
     it('asks for role_id and secret_id when they are missing', async () => {
       await approle.writeRole('missing-parts');
-      expectError(await approle.login({}), 400, /missing role_id/);
-      expectError(await approle.login({ role_id: await approle.roleId('missing-parts') }), 400, /missing secret_id/);
-      expectError(await approle.login({ role_id: ['a'], secret_id: 'x' }), 400, /role_id/);
+      assertErrorAnswer(await approle.login({}), 400, /missing role_id/);
+      assertErrorAnswer(await approle.login({ role_id: await approle.roleId('missing-parts') }), 400, /missing secret_id/);
+      assertErrorAnswer(await approle.login({ role_id: ['a'], secret_id: 'x' }), 400, /role_id/);
     });
 
     it('refuses a secret ID once its TTL has passed', async () => {
@@ -147,13 +149,15 @@ describe('AppRole login', () => {
       const creds = await approle.credentials('short-lived', { ttl: 2 });
       const lookup = await approle.root('POST', 'role/short-lived/secret-id/lookup', { secret_id: creds.secret_id });
       assert.equal(Date.parse(String(lookup.body.data!.expiration_time)) - Date.parse(String(lookup.body.data!.creation_time)), 2000);
-      const deadline = Date.now() + 10_000;
-      let last = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id });
-      while (last.status === 200 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        last = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id });
-      }
-      expectError(last, 400, INVALID_CREDENTIALS);
+      const last = await poll(
+        'the expired secret ID refused',
+        async () => {
+          const res = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id });
+          return res.status === 200 ? undefined : res;
+        },
+        { intervalMs: 100 },
+      );
+      assertErrorAnswer(last, 400, INVALID_CREDENTIALS);
       assert.ok(Date.now() >= Date.parse(String(lookup.body.data!.expiration_time)), 'refused only after the expiration time');
       // Once expired it is gone: lookup answers nothing, LIST shows no accessor.
       assert.equal((await approle.root('POST', 'role/short-lived/secret-id/lookup', { secret_id: creds.secret_id })).status, 204);
@@ -163,7 +167,7 @@ describe('AppRole login', () => {
     it('refuses a role whose policies include root', async () => {
       await approle.writeRole('would-be-root', { token_policies: 'root' });
       const creds = await approle.credentials('would-be-root');
-      expectError(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, /cannot create root tokens/);
+      assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, /cannot create root tokens/);
     });
   });
 
@@ -175,9 +179,9 @@ describe('AppRole login', () => {
       const lookup = await approle.root('POST', 'role/counted/secret-id/lookup', { secret_id: creds.secret_id });
       assert.equal(lookup.body.data!.secret_id_num_uses, 1);
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 'second use');
-      expectError(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
+      assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
       assert.equal((await approle.root('POST', 'role/counted/secret-id/lookup', { secret_id: creds.secret_id })).status, 204);
-      expectError(await approle.root('POST', 'role/counted/secret-id-accessor/lookup', { secret_id_accessor: creds.accessor }), 404, /failed to find accessor/);
+      assertErrorAnswer(await approle.root('POST', 'role/counted/secret-id-accessor/lookup', { secret_id_accessor: creds.accessor }), 404, /failed to find accessor/);
     });
 
     it('lets exactly one login through per single-use secret ID, with 10 racing for each of 20 secret IDs', async () => {
@@ -189,7 +193,7 @@ describe('AppRole login', () => {
         const raced = results.slice(i * 10, i * 10 + 10);
         const succeeded = raced.filter((r) => r.status === 200);
         assert.equal(succeeded.length, 1, `secret ID #${i}: ${raced.map((r) => `${r.status} ${r.text}`).join('\n')}`);
-        for (const refused of raced.filter((r) => r.status !== 200)) expectError(refused, 400, INVALID_CREDENTIALS);
+        for (const refused of raced.filter((r) => r.status !== 200)) assertErrorAnswer(refused, 400, INVALID_CREDENTIALS);
         assert.equal((await lookupSelf(succeeded[0]!.body.auth!.client_token)).status, 200, 'the one token works');
       }
       assert.equal((await approle.root('LIST', 'role/single-use/secret-id')).status, 404, 'every spent secret ID is gone');
@@ -200,14 +204,14 @@ describe('AppRole login', () => {
       const creds = await approle.credentials('three-uses', { num_uses: 3 });
       const results = await times(20, () => approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }));
       assert.equal(results.filter((r) => r.status === 200).length, 3, results.map((r) => `${r.status} ${r.text}`).join('\n'));
-      for (const refused of results.filter((r) => r.status !== 200)) expectError(refused, 400, INVALID_CREDENTIALS);
+      for (const refused of results.filter((r) => r.status !== 200)) assertErrorAnswer(refused, 400, INVALID_CREDENTIALS);
     });
 
     it("takes the role's secret_id_num_uses as the default", async () => {
       await approle.writeRole('role-default-uses', { secret_id_num_uses: 1 });
       const creds = await approle.credentials('role-default-uses');
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 'only use');
-      expectError(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
+      assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
     });
   });
 
@@ -216,7 +220,7 @@ describe('AppRole login', () => {
       await approle.writeRole('secret-cidr');
       const creds = await approle.credentials('secret-cidr', { cidr_list: `${ALLOWED}/32`, num_uses: 1 });
       const outside = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, OUTSIDE, closingApi);
-      expectError(outside, 400, /source address "127\.0\.0\.2" unauthorized through CIDR restrictions on the secret ID/);
+      assertErrorAnswer(outside, 400, /source address "127\.0\.0\.2" unauthorized through CIDR restrictions on the secret ID/);
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, ALLOWED, closingApi), 'from inside');
     });
 
@@ -224,14 +228,14 @@ describe('AppRole login', () => {
       await approle.writeRole('role-cidr', { secret_id_bound_cidrs: `${ALLOWED}/32` });
       const creds = await approle.credentials('role-cidr', { num_uses: 1 });
       const outside = await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, OUTSIDE, closingApi);
-      expectError(outside, 400, /unauthorized by CIDR restrictions on the role/);
+      assertErrorAnswer(outside, 400, /unauthorized by CIDR restrictions on the role/);
       // Without the right secret ID, the outsider learns nothing about the role.
       const guessing = await approle.login({ role_id: creds.role_id, secret_id: 'guess' }, OUTSIDE, closingApi);
-      expectError(guessing, 400, INVALID_CREDENTIALS);
+      assertErrorAnswer(guessing, 400, INVALID_CREDENTIALS);
       expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }, ALLOWED, closingApi), 'from inside');
       await approle.writeRole('role-cidr-no-secret', { bind_secret_id: false, secret_id_bound_cidrs: `${ALLOWED}/32` });
       const roleId = await approle.roleId('role-cidr-no-secret');
-      expectError(await approle.login({ role_id: roleId }, OUTSIDE, closingApi), 400, /unauthorized by CIDR restrictions on the role/);
+      assertErrorAnswer(await approle.login({ role_id: roleId }, OUTSIDE, closingApi), 400, /unauthorized by CIDR restrictions on the role/);
     });
 
     it("binds the token to the role's token_bound_cidrs: refused with 403 from elsewhere", async () => {

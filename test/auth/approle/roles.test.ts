@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { Approle, expectError, expectLogin, INVALID_CREDENTIALS } from './fixture.js';
+import { Approle, expectLogin, INVALID_CREDENTIALS } from './fixture.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -136,7 +137,7 @@ describe('AppRole roles', () => {
     expectLogin(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 'before delete');
     assert.equal((await approle.root('DELETE', 'role/doomed')).status, 204);
     assert.equal((await approle.root('GET', 'role/doomed')).status, 404);
-    expectError(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
+    assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
   });
 
   it('does not let a role created again under a deleted name inherit the old secret IDs', async () => {
@@ -144,7 +145,7 @@ describe('AppRole roles', () => {
     const old = await approle.credentials('reborn');
     await approle.root('DELETE', 'role/reborn');
     await approle.writeRole('reborn', { role_id: old.role_id });
-    expectError(await approle.login({ role_id: old.role_id, secret_id: old.secret_id }), 400, INVALID_CREDENTIALS);
+    assertErrorAnswer(await approle.login({ role_id: old.role_id, secret_id: old.secret_id }), 400, INVALID_CREDENTIALS);
   });
 
   it('gives each role a random UUID role ID, readable at role-id', async () => {
@@ -164,16 +165,16 @@ describe('AppRole roles', () => {
     assert.equal(set.status, 204, set.text);
     assert.equal(await approle.roleId('custom-id'), 'my-custom-role-id');
     expectLogin(await approle.login({ role_id: 'my-custom-role-id', secret_id: old.secret_id }), 'custom role id');
-    expectError(await approle.login({ role_id: old.role_id, secret_id: old.secret_id }), 400, INVALID_CREDENTIALS);
+    assertErrorAnswer(await approle.login({ role_id: old.role_id, secret_id: old.secret_id }), 400, INVALID_CREDENTIALS);
   });
 
   it('refuses a role ID that another role already has, and keeps both roles as they were', async () => {
     await approle.writeRole('owner', { role_id: 'taken-role-id' });
     await approle.writeRole('claimant');
     const before = await approle.roleId('claimant');
-    expectError(await approle.root('POST', 'role/claimant/role-id', { role_id: 'taken-role-id' }), 400, /role_id already in use/);
-    expectError(await approle.root('POST', 'role/claimant', { role_id: 'taken-role-id' }), 400, /role_id already in use/);
-    expectError(await approle.root('POST', 'role/newcomer', { role_id: 'taken-role-id' }), 400, /role_id already in use/);
+    assertErrorAnswer(await approle.root('POST', 'role/claimant/role-id', { role_id: 'taken-role-id' }), 400, /role_id already in use/);
+    assertErrorAnswer(await approle.root('POST', 'role/claimant', { role_id: 'taken-role-id' }), 400, /role_id already in use/);
+    assertErrorAnswer(await approle.root('POST', 'role/newcomer', { role_id: 'taken-role-id' }), 400, /role_id already in use/);
     assert.equal(await approle.roleId('claimant'), before);
     assert.equal(await approle.roleId('owner'), 'taken-role-id');
     assert.equal((await approle.root('GET', 'role/newcomer')).status, 404);
@@ -184,34 +185,34 @@ describe('AppRole roles', () => {
     for (const name of names) await approle.writeRole(name);
     const results = await Promise.all(names.map((name) => approle.root('POST', `role/${name}/role-id`, { role_id: 'raced-role-id' })));
     assert.equal(results.filter((r) => r.status === 204).length, 1, results.map((r) => `${r.status} ${r.text}`).join('\n'));
-    for (const r of results.filter((r) => r.status !== 204)) expectError(r, 400, /role_id already in use/);
+    for (const r of results.filter((r) => r.status !== 204)) assertErrorAnswer(r, 400, /role_id already in use/);
   });
 
   it('refuses batch tokens with 400 and accepts "service" and "default"', async () => {
-    expectError(await approle.root('POST', 'role/batchy', { token_type: 'batch' }), 400, /batch/);
+    assertErrorAnswer(await approle.root('POST', 'role/batchy', { token_type: 'batch' }), 400, /batch/);
     assert.equal((await approle.root('GET', 'role/batchy')).status, 404);
     await approle.writeRole('servicey', { token_type: 'service' });
     assert.equal((await approle.readRole('servicey')).token_type, 'service');
     await approle.writeRole('servicey', { token_type: 'default' });
     assert.equal((await approle.readRole('servicey')).token_type, 'default');
-    expectError(await approle.root('POST', 'role/servicey', { token_type: 'weird' }), 400, /token_type/);
+    assertErrorAnswer(await approle.root('POST', 'role/servicey', { token_type: 'weird' }), 400, /token_type/);
   });
 
   it('requires at least one constraint: bind_secret_id, secret_id_bound_cidrs or token_bound_cidrs', async () => {
-    expectError(await approle.root('POST', 'role/unbound', { bind_secret_id: false }), 400, /at least one constraint/);
+    assertErrorAnswer(await approle.root('POST', 'role/unbound', { bind_secret_id: false }), 400, /at least one constraint/);
     assert.equal((await approle.root('GET', 'role/unbound')).status, 404);
     await approle.writeRole('cidr-bound', { bind_secret_id: false, secret_id_bound_cidrs: '127.0.0.0/8' });
     await approle.writeRole('token-bound', { bind_secret_id: false, token_bound_cidrs: '127.0.0.0/8' });
     assert.equal((await approle.readRole('cidr-bound')).bind_secret_id, false);
     // Removing the last constraint from an existing role is refused too.
-    expectError(await approle.root('POST', 'role/cidr-bound', { secret_id_bound_cidrs: [] }), 400, /at least one constraint/);
+    assertErrorAnswer(await approle.root('POST', 'role/cidr-bound', { secret_id_bound_cidrs: [] }), 400, /at least one constraint/);
     assert.deepEqual((await approle.readRole('cidr-bound')).secret_id_bound_cidrs, ['127.0.0.0/8']);
   });
 
   it('refuses local_secret_ids on an existing role', async () => {
     await approle.writeRole('local-ids', { local_secret_ids: true });
     assert.equal((await approle.readRole('local-ids')).local_secret_ids, true);
-    expectError(await approle.root('POST', 'role/local-ids', { local_secret_ids: false }), 400, /only be modified during role creation/);
+    assertErrorAnswer(await approle.root('POST', 'role/local-ids', { local_secret_ids: false }), 400, /only be modified during role creation/);
   });
 
   describe('per-field sub-paths', () => {
@@ -236,18 +237,18 @@ describe('AppRole roles', () => {
 
     it('resets bind_secret_id to its default (true) and keeps the constraint rule on every change', async () => {
       await approle.writeRole('field-bind', { bind_secret_id: false, token_bound_cidrs: '127.0.0.0/8' });
-      expectError(await approle.root('DELETE', 'role/field-bind/token-bound-cidrs'), 400, /at least one constraint/);
+      assertErrorAnswer(await approle.root('DELETE', 'role/field-bind/token-bound-cidrs'), 400, /at least one constraint/);
       assert.equal((await approle.root('DELETE', 'role/field-bind/bind-secret-id')).status, 204);
       assert.equal((await approle.readRole('field-bind')).bind_secret_id, true);
     });
 
     it('refuses bad values and a missing value with 400, a missing role with 404, and local_secret_ids changes with 405', async () => {
       await approle.writeRole('field-bad', { secret_id_num_uses: 3 });
-      expectError(await approle.root('POST', 'role/field-bad/secret-id-num-uses', { secret_id_num_uses: -2 }), 400, /cannot be negative/);
-      expectError(await approle.root('POST', 'role/field-bad/secret-id-bound-cidrs', { secret_id_bound_cidrs: 'nope' }), 400, /invalid CIDR/);
-      expectError(await approle.root('POST', 'role/field-bad/token-max-ttl', {}), 400, /missing token_max_ttl/);
+      assertErrorAnswer(await approle.root('POST', 'role/field-bad/secret-id-num-uses', { secret_id_num_uses: -2 }), 400, /cannot be negative/);
+      assertErrorAnswer(await approle.root('POST', 'role/field-bad/secret-id-bound-cidrs', { secret_id_bound_cidrs: 'nope' }), 400, /invalid CIDR/);
+      assertErrorAnswer(await approle.root('POST', 'role/field-bad/token-max-ttl', {}), 400, /missing token_max_ttl/);
       assert.equal((await approle.readRole('field-bad')).secret_id_num_uses, 3);
-      expectError(await approle.root('POST', 'role/no-such-role/token-ttl', { token_ttl: 5 }), 404, /does not exist/);
+      assertErrorAnswer(await approle.root('POST', 'role/no-such-role/token-ttl', { token_ttl: 5 }), 404, /does not exist/);
       assert.equal((await approle.root('GET', 'role/no-such-role/token-ttl')).status, 404);
       assert.equal((await approle.root('POST', 'role/field-bad/local-secret-ids', { local_secret_ids: true })).status, 405);
       assert.deepEqual((await approle.root('GET', 'role/field-bad/local-secret-ids')).body.data, { local_secret_ids: false });
@@ -276,14 +277,14 @@ describe('AppRole roles', () => {
         await approle.writeRole('stable', original);
         const before = await approle.readRole('stable');
         const beforeId = await approle.roleId('stable');
-        expectError(await approle.root('POST', 'role/stable', { ...body, token_policies: body.token_policies ?? ['changed'] }), 400, message);
+        assertErrorAnswer(await approle.root('POST', 'role/stable', { ...body, token_policies: body.token_policies ?? ['changed'] }), 400, message);
         assert.deepEqual(await approle.readRole('stable'), before);
         assert.equal(await approle.roleId('stable'), beforeId);
       });
     }
 
     it('refuses an invalid role name', async () => {
-      expectError(await approle.root('POST', 'role/bad%20name!', {}), 400, /role_name/);
+      assertErrorAnswer(await approle.root('POST', 'role/bad%20name!', {}), 400, /role_name/);
     });
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
+import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { Approle, expectError, expectLogin, INVALID_CREDENTIALS, type SecretIdAnswer } from './fixture.js';
+import { Approle, expectLogin, INVALID_CREDENTIALS, type SecretIdAnswer } from './fixture.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -38,10 +40,10 @@ describe('AppRole secret IDs', () => {
     const lower = await approle.newSecretId('limits', { ttl: '5m', num_uses: 3 });
     assert.equal(lower.secret_id_ttl, 300);
     assert.equal(lower.secret_id_num_uses, 3);
-    expectError(await approle.root('POST', 'role/limits/secret-id', { ttl: '1h' }), 400, /ttl cannot be longer/);
-    expectError(await approle.root('POST', 'role/limits/secret-id', { ttl: 0 }), 400, /ttl cannot be longer/);
-    expectError(await approle.root('POST', 'role/limits/secret-id', { num_uses: 11 }), 400, /num_uses cannot be higher/);
-    expectError(await approle.root('POST', 'role/limits/secret-id', { num_uses: 0 }), 400, /num_uses cannot be higher/);
+    assertErrorAnswer(await approle.root('POST', 'role/limits/secret-id', { ttl: '1h' }), 400, /ttl cannot be longer/);
+    assertErrorAnswer(await approle.root('POST', 'role/limits/secret-id', { ttl: 0 }), 400, /ttl cannot be longer/);
+    assertErrorAnswer(await approle.root('POST', 'role/limits/secret-id', { num_uses: 11 }), 400, /num_uses cannot be higher/);
+    assertErrorAnswer(await approle.root('POST', 'role/limits/secret-id', { num_uses: 0 }), 400, /num_uses cannot be higher/);
   });
 
   it('looks a secret ID up by the secret and by its accessor, with the same properties and never the secret', async () => {
@@ -104,8 +106,8 @@ describe('AppRole secret IDs', () => {
     const res = await approle.root('POST', 'role/destroy/secret-id/destroy', { secret_id: creds.secret_id });
     assert.equal(res.status, 204, res.text);
     assert.equal((await approle.root('POST', 'role/destroy/secret-id/lookup', { secret_id: creds.secret_id })).status, 204);
-    expectError(await approle.root('POST', 'role/destroy/secret-id-accessor/lookup', { secret_id_accessor: creds.accessor }), 404, /failed to find accessor/);
-    expectError(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
+    assertErrorAnswer(await approle.root('POST', 'role/destroy/secret-id-accessor/lookup', { secret_id_accessor: creds.accessor }), 404, /failed to find accessor/);
+    assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
   });
 
   it('destroys a secret ID by its accessor: login fails and LIST no longer shows it', async () => {
@@ -114,10 +116,10 @@ describe('AppRole secret IDs', () => {
     const keep = await approle.newSecretId('destroy-acc');
     const res = await approle.root('POST', 'role/destroy-acc/secret-id-accessor/destroy', { secret_id_accessor: creds.accessor });
     assert.equal(res.status, 204, res.text);
-    expectError(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
+    assertErrorAnswer(await approle.login({ role_id: creds.role_id, secret_id: creds.secret_id }), 400, INVALID_CREDENTIALS);
     const list = await approle.root<{ keys: string[] }>('LIST', 'role/destroy-acc/secret-id');
     assert.deepEqual(list.body.data!.keys, [keep.secret_id_accessor]);
-    expectError(await approle.root('POST', 'role/destroy-acc/secret-id-accessor/destroy', { secret_id_accessor: creds.accessor }), 404, /failed to find accessor/);
+    assertErrorAnswer(await approle.root('POST', 'role/destroy-acc/secret-id-accessor/destroy', { secret_id_accessor: creds.accessor }), 404, /failed to find accessor/);
   });
 
   it("does not let one role's secret IDs be looked up or destroyed through another role", async () => {
@@ -125,7 +127,7 @@ describe('AppRole secret IDs', () => {
     await approle.writeRole('theirs');
     const mine = await approle.credentials('mine');
     assert.equal((await approle.root('POST', 'role/theirs/secret-id/lookup', { secret_id: mine.secret_id })).status, 204);
-    expectError(await approle.root('POST', 'role/theirs/secret-id-accessor/destroy', { secret_id_accessor: mine.accessor }), 404, /failed to find accessor/);
+    assertErrorAnswer(await approle.root('POST', 'role/theirs/secret-id-accessor/destroy', { secret_id_accessor: mine.accessor }), 404, /failed to find accessor/);
     expectLogin(await approle.login({ role_id: mine.role_id, secret_id: mine.secret_id }), 'still valid for its own role');
   });
 
@@ -136,16 +138,16 @@ describe('AppRole secret IDs', () => {
     assert.equal(res.body.data!.secret_id, 'push-model-secret');
     assert.match(res.body.data!.secret_id_accessor, UUID);
     assert.equal(res.body.data!.secret_id_num_uses, 2);
-    expectError(await approle.root('POST', 'role/pushed/custom-secret-id', { secret_id: 'push-model-secret' }), 400, /already registered/);
+    assertErrorAnswer(await approle.root('POST', 'role/pushed/custom-secret-id', { secret_id: 'push-model-secret' }), 400, /already registered/);
     expectLogin(await approle.login({ role_id: await approle.roleId('pushed'), secret_id: 'push-model-secret' }), 'custom secret id');
-    expectError(await approle.root('POST', 'role/pushed/custom-secret-id', {}), 400, /missing secret_id/);
+    assertErrorAnswer(await approle.root('POST', 'role/pushed/custom-secret-id', {}), 400, /missing secret_id/);
   });
 
   it('refuses secret IDs for a role that does not bind them, or does not exist', async () => {
     await approle.writeRole('no-bind', { bind_secret_id: false, secret_id_bound_cidrs: '127.0.0.0/8' });
-    expectError(await approle.root('POST', 'role/no-bind/secret-id', {}), 400, /bind_secret_id is not set/);
-    expectError(await approle.root('POST', 'role/ghost/secret-id', {}), 400, /does not exist/);
-    expectError(await approle.root('LIST', 'role/ghost/secret-id'), 400, /does not exist/);
+    assertErrorAnswer(await approle.root('POST', 'role/no-bind/secret-id', {}), 400, /bind_secret_id is not set/);
+    assertErrorAnswer(await approle.root('POST', 'role/ghost/secret-id', {}), 400, /does not exist/);
+    assertErrorAnswer(await approle.root('LIST', 'role/ghost/secret-id'), 400, /does not exist/);
   });
 
   describe('bad input is a 400 that registers nothing', () => {
@@ -167,8 +169,8 @@ describe('AppRole secret IDs', () => {
     });
     for (const [what, body, message] of cases) {
       it(`refuses ${what}`, async () => {
-        expectError(await approle.root('POST', 'role/strict/secret-id', body), 400, message);
-        expectError(await approle.root('POST', 'role/strict/custom-secret-id', { ...body, secret_id: 'never-registered' }), 400, message);
+        assertErrorAnswer(await approle.root('POST', 'role/strict/secret-id', body), 400, message);
+        assertErrorAnswer(await approle.root('POST', 'role/strict/custom-secret-id', { ...body, secret_id: 'never-registered' }), 400, message);
         assert.equal((await approle.root('LIST', 'role/strict/secret-id')).status, 404, 'no secret ID was registered');
       });
     }
@@ -185,16 +187,18 @@ describe('AppRole secret IDs', () => {
     await approle.writeRole('tidy');
     const shortLived = await approle.newSecretId('tidy', { ttl: 1 });
     const live = await approle.newSecretId('tidy');
-    const deadline = Date.now() + 10_000;
     let keys: string[] = [];
-    do {
-      const res = await approle.root('POST', 'tidy/secret-id');
-      assert.equal(res.status, 202, res.text);
-      assert.ok(res.body.warnings?.some((w) => /Tidy operation/.test(w)), res.text);
-      keys = (await approle.root<{ keys: string[] }>('LIST', 'role/tidy/secret-id')).body.data?.keys ?? [];
-      if (!keys.includes(shortLived.secret_id_accessor)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    } while (Date.now() < deadline);
+    await poll(
+      'tidy removes the expired secret ID',
+      async () => {
+        const res = await approle.root('POST', 'tidy/secret-id');
+        assert.equal(res.status, 202, res.text);
+        assert.ok(res.body.warnings?.some((w) => /Tidy operation/.test(w)), res.text);
+        keys = (await approle.root<{ keys: string[] }>('LIST', 'role/tidy/secret-id')).body.data?.keys ?? [];
+        return !keys.includes(shortLived.secret_id_accessor);
+      },
+      { intervalMs: 100 },
+    );
     assert.deepEqual(keys, [live.secret_id_accessor]);
   });
 });

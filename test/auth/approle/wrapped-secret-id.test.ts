@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { startServer, type TestServer } from '../../harness/server.js';
 import { createToken, writePolicy } from '../../sys/fixture.js';
-import { Approle, expectError, expectLogin, type Envelope, type SecretIdAnswer } from './fixture.js';
+import { Approle, expectLogin, type Envelope, type SecretIdAnswer } from './fixture.js';
 
 // The wrapped-SecretID flow (https://developer.hashicorp.com/vault/docs/auth/approle#secretid-delivery):
 // a trusted orchestrator asks for a secret ID wrapped; only the application unwraps it, once.
@@ -79,7 +80,7 @@ describe('AppRole wrapped secret ID delivery', () => {
   it('lets an orchestrator that may only ask wrapped get a wrapped secret ID, and refuses it an unwrapped one', async () => {
     const orchestrator = await createToken(server.address, server.rootToken, { policies: ['orchestrator'] });
     const plain = await approle.request('POST', 'auth/approle/role/deploy/secret-id', { token: orchestrator.token, body: {} });
-    expectError(plain, 403, /permission denied/);
+    assertErrorAnswer(plain, 403, /permission denied/);
     const wrapped = await approle.request('POST', 'auth/approle/role/deploy/secret-id', {
       token: orchestrator.token,
       body: {},

@@ -3,9 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { AUDIENCE, enableJwt, refused, write } from './fixture.js';
+import { AUDIENCE, enableJwt, write } from './fixture.js';
 import { IdpStub, newKey, type SigningKey } from './idp.js';
 
 /** A loopback URL nothing listens on: a port that was free a moment ago. */
@@ -30,7 +31,7 @@ describe('auth/<mount>/config', () => {
   /** Asserts a refused config write that leaves the stored config exactly as it was. */
   async function refusedUnchanged(body: Record<string, unknown>, message: RegExp): Promise<void> {
     const before = await read();
-    refused(await put(body), 400, message);
+    assertErrorAnswer(await put(body), 400, message);
     assert.deepEqual((await read()).body.data, before.body.data, 'config changed by a refused write');
   }
 
@@ -250,15 +251,15 @@ describe('auth/<mount>/role', () => {
     it(`refuses ${what} with 400 and leaves the role as it was`, async () => {
       await write(server.address, server.rootToken, role('stable'), { role_type: 'jwt', bound_audiences: ['keep'], token_policies: ['keep'] });
       const before = await read('stable');
-      refused(await put('stable', body), 400, message);
+      assertErrorAnswer(await put('stable', body), 400, message);
       assert.deepEqual((await read('stable')).body.data, before.body.data);
       // A new role refused for the same reason is not created.
-      refused(await put('never', body), 400, message);
+      assertErrorAnswer(await put('never', body), 400, message);
       assert.equal((await read('never')).status, 404);
     });
   }
 
   it('refuses a role name outside Vault\'s name rule', async () => {
-    refused(await put('bad%20name', { role_type: 'jwt', bound_audiences: ['a'] }), 400, /^invalid role name "bad name"$/);
+    assertErrorAnswer(await put('bad%20name', { role_type: 'jwt', bound_audiences: ['a'] }), 400, /^invalid role name "bad name"$/);
   });
 });

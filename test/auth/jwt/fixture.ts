@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { JWTPayload } from 'jose';
 import { api, type ApiResponse } from '../../harness/http.js';
 import type { AuthBlock, WrapInfo } from '../../harness/vault-types.js';
-import { enableAuthMethod, eventually } from '../../sys/fixture.js';
+import { enableAuthMethod } from '../../sys/fixture.js';
 
 /** A login answer: the `auth` block on success, `errors` on refusal, `wrap_info` when wrapped. */
 export type LoginResponse = ApiResponse<{ auth: AuthBlock; errors?: string[]; wrap_info?: WrapInfo }>;
@@ -38,14 +38,6 @@ export function loggedIn(res: LoginResponse): AuthBlock {
   return res.body.auth;
 }
 
-/** Asserts a refused request: its status, and that one of its errors matches `message`. */
-export function refused(res: ApiResponse<unknown>, status: number, message: RegExp): void {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status} ${res.text}`);
-  const errors = (res.body as { errors?: unknown }).errors;
-  assert.ok(Array.isArray(errors), `expected an errors array: ${res.text}`);
-  assert.ok(errors.some((e) => message.test(String(e))), `no error matches ${message}: ${res.text}`);
-}
-
 /** The entity aliases of an entity (identity/entity/id/:id, as root). */
 export async function entityAliases(address: string, root: string, entityId: string): Promise<{ name: string; mount_accessor: string; metadata: Record<string, string> | null }[]> {
   const res = await api<{ data: { aliases: { name: string; mount_accessor: string; metadata: Record<string, string> | null }[] } }>(
@@ -67,5 +59,3 @@ export async function mountAccessor(address: string, root: string, path: string)
   return accessor;
 }
 
-/** Polls a probe until it returns true, with a deadline (test/sys/fixture.ts). */
-export { eventually };

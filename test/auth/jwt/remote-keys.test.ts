@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { AUDIENCE, claims, enableJwt, entityAliases, eventually, loggedIn, login, refused, write } from './fixture.js';
+import { poll } from '../../harness/poll.js';
+import { AUDIENCE, claims, enableJwt, entityAliases, loggedIn, login, write } from './fixture.js';
 import { IdpStub, newKey, sign, type SigningKey } from './idp.js';
 
 describe('jwt login against a JWKS URL', () => {
@@ -45,13 +47,13 @@ describe('jwt login against a JWKS URL', () => {
 
   it('refuses a token whose kid the JWKS does not serve', async () => {
     const stranger = await newKey('RS256');
-    refused(await login(server.address, 'jwt', { role: 'ci', jwt: await sign(stranger, claims()) }), 400, /^error validating token: no known key successfully validated the token signature$/);
+    assertErrorAnswer(await login(server.address, 'jwt', { role: 'ci', jwt: await sign(stranger, claims()) }), 400, /^error validating token: no known key successfully validated the token signature$/);
   });
 
   it('refuses a token signed by another key under a served kid', async () => {
     const impostor = await newKey('RS256');
     const jwt = await sign(impostor, claims(), { kid: rsa.kid });
-    refused(await login(server.address, 'jwt', { role: 'ci', jwt }), 400, /^error validating token: no known key successfully validated/);
+    assertErrorAnswer(await login(server.address, 'jwt', { role: 'ci', jwt }), 400, /^error validating token: no known key successfully validated/);
   });
 
   it('follows a key rotation: a token with a new kid makes it fetch the JWKS again', async () => {
@@ -61,12 +63,12 @@ describe('jwt login against a JWKS URL', () => {
     idp.setKeys([rotated, ec, ec2, ed]);
 
     // Unknown kids refetch at most once a second, so the first try may come too early: poll.
-    await eventually('login with the rotated key', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rotated, claims()) })).status === 200);
+    await poll('login with the rotated key', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rotated, claims()) })).status === 200, { intervalMs: 50 });
     assert.ok(idp.jwksFetches > fetchesBefore, 'the JWKS was fetched again');
 
     // The retired key is gone from the fetched set.
-    await eventually('the retired key refused', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) })).status === 400);
-    refused(await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) }), 400, /no known key successfully validated/);
+    await poll('the retired key refused', async () => (await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) })).status === 400, { intervalMs: 50 });
+    assertErrorAnswer(await login(server.address, 'jwt', { role: 'ci', jwt: await sign(rsa, claims()) }), 400, /no known key successfully validated/);
   });
 
   it('tries every served key of the algorithm when a token has no kid', async () => {
@@ -104,12 +106,12 @@ describe('jwt login through OIDC discovery', () => {
   });
 
   it('refuses a token from another issuer than the discovered one', async () => {
-    refused(await login(server.address, 'oidc', { jwt: await sign(rsa, claims({ iss: 'https://other.example.test' })) }), 400, /^error validating token: invalid issuer \(iss\) claim$/);
-    refused(await login(server.address, 'oidc', { jwt: await sign(rsa, claims({ iss: undefined })) }), 400, /invalid issuer/);
+    assertErrorAnswer(await login(server.address, 'oidc', { jwt: await sign(rsa, claims({ iss: 'https://other.example.test' })) }), 400, /^error validating token: invalid issuer \(iss\) claim$/);
+    assertErrorAnswer(await login(server.address, 'oidc', { jwt: await sign(rsa, claims({ iss: undefined })) }), 400, /invalid issuer/);
   });
 
   it('refuses an RS256-signed token when the key is not in the discovered JWKS', async () => {
     const stranger = await newKey('RS256');
-    refused(await login(server.address, 'oidc', { jwt: await sign(stranger, claims({ iss: idp.url })) }), 400, /no known key successfully validated/);
+    assertErrorAnswer(await login(server.address, 'oidc', { jwt: await sign(stranger, claims({ iss: idp.url })) }), 400, /no known key successfully validated/);
   });
 });

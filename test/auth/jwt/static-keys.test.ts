@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { CompactSign } from 'jose';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { AUDIENCE, claims, enableJwt, entityAliases, loggedIn, login, mountAccessor, refused, write } from './fixture.js';
+import { AUDIENCE, claims, enableJwt, entityAliases, loggedIn, login, mountAccessor, write } from './fixture.js';
 import { newKey, sign, unsignedToken, withPayload, type SigningKey } from './idp.js';
 
 const ISSUER = 'https://idp.example.test';
@@ -117,21 +118,21 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
   });
 
   it('refuses a token signed by a key that is not configured', async () => {
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(stranger) }), 400, /^error validating token: no known key successfully validated the token signature$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(stranger) }), 400, /^error validating token: no known key successfully validated the token signature$/);
   });
 
   it('refuses a token whose payload was changed after signing', async () => {
     const jwt = await token(rsa, { sub: 'alice' });
     const forged = withPayload(jwt, claims({ iss: ISSUER, sub: 'admin' }));
-    refused(await login(address, 'jwt', { role: 'app', jwt: forged }), 400, /^error validating token: no known key successfully validated/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: forged }), 400, /^error validating token: no known key successfully validated/);
   });
 
   it('refuses an unsigned token (alg none)', async () => {
-    refused(await login(address, 'jwt', { role: 'app', jwt: unsignedToken(claims({ iss: ISSUER })) }), 400, /^error validating token: unsigned tokens \(alg "none"\)/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: unsignedToken(claims({ iss: ISSUER })) }), 400, /^error validating token: unsigned tokens \(alg "none"\)/);
   });
 
   it('refuses a token signed with an algorithm outside jwt_supported_algs, even with its key configured', async () => {
-    refused(
+    assertErrorAnswer(
       await login(address, 'jwt-rs', { role: 'app', jwt: await token(ec) }),
       400,
       /^error validating token: token is signed with "ES256", which is not one of the supported algorithms \[RS256\]$/,
@@ -142,7 +143,7 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
 
   it('refuses an expired token', async () => {
     const hourAgo = Math.floor(Date.now() / 1000) - 3600;
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { iat: hourAgo - 60, exp: hourAgo }) }), 400, /^error validating token: token is expired \(exp\)$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { iat: hourAgo - 60, exp: hourAgo }) }), 400, /^error validating token: token is expired \(exp\)$/);
   });
 
   it('accepts a token expired for less than the leeways', async () => {
@@ -152,29 +153,29 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
 
   it('refuses a token expired a moment ago when the role turns the leeways off (-1)', async () => {
     const justNow = Math.floor(Date.now() / 1000) - 30;
-    refused(await login(address, 'jwt', { role: 'strict-time', jwt: await token(rsa, { exp: justNow, iat: justNow - 60 }) }), 400, /token is expired \(exp\)/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'strict-time', jwt: await token(rsa, { exp: justNow, iat: justNow - 60 }) }), 400, /token is expired \(exp\)/);
     const soon = Math.floor(Date.now() / 1000) + 30;
-    refused(await login(address, 'jwt', { role: 'strict-time', jwt: await token(rsa, { nbf: soon }) }), 400, /token not valid yet \(nbf\)/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'strict-time', jwt: await token(rsa, { nbf: soon }) }), 400, /token not valid yet \(nbf\)/);
     // The same nbf is inside the default leeways of another role.
     loggedIn(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { nbf: soon }) }));
   });
 
   it('refuses a token without exp', async () => {
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { exp: undefined }) }), 400, /^error validating token: token has no expiry \(exp\) claim$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { exp: undefined }) }), 400, /^error validating token: token has no expiry \(exp\) claim$/);
   });
 
   it('refuses a token whose nbf is in the future', async () => {
     const inAnHour = Math.floor(Date.now() / 1000) + 3600;
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { nbf: inAnHour, exp: inAnHour + 300 }) }), 400, /^error validating token: token not valid yet \(nbf\)$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { nbf: inAnHour, exp: inAnHour + 300 }) }), 400, /^error validating token: token not valid yet \(nbf\)$/);
   });
 
   it('refuses a token issued in the future (iat)', async () => {
     const inAnHour = Math.floor(Date.now() / 1000) + 3600;
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { iat: inAnHour, exp: inAnHour + 300 }) }), 400, /^error validating token: token issued in the future \(iat\)$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { iat: inAnHour, exp: inAnHour + 300 }) }), 400, /^error validating token: token issued in the future \(iat\)$/);
   });
 
   it('refuses a token for another audience', async () => {
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { aud: ['someone-else', 'another'] }) }), 400, /^error validating token: aud claim does not match any bound audience$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { aud: ['someone-else', 'another'] }) }), 400, /^error validating token: aud claim does not match any bound audience$/);
   });
 
   it('accepts a token whose aud list contains one of the bound audiences', async () => {
@@ -182,22 +183,22 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
   });
 
   it('refuses a token with an aud claim on a role without bound_audiences', async () => {
-    refused(await login(address, 'jwt', { role: 'no-aud', jwt: await token(rsa) }), 400, /^error validating token: audience claim found in JWT but no audiences bound to the role$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'no-aud', jwt: await token(rsa) }), 400, /^error validating token: audience claim found in JWT but no audiences bound to the role$/);
     loggedIn(await login(address, 'jwt', { role: 'no-aud', jwt: await token(rsa, { aud: undefined }) }));
   });
 
   it('refuses a token from another issuer than bound_issuer', async () => {
-    refused(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { iss: 'https://evil.example.test' }) }), 400, /^error validating token: invalid issuer \(iss\) claim$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt: await token(rsa, { iss: 'https://evil.example.test' }) }), 400, /^error validating token: invalid issuer \(iss\) claim$/);
   });
 
   it('refuses a token whose sub is not the bound_subject', async () => {
-    refused(await login(address, 'jwt', { role: 'bob-only', jwt: await token(rsa, { sub: 'alice' }) }), 400, /sub claim does not match bound subject/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'bob-only', jwt: await token(rsa, { sub: 'alice' }) }), 400, /sub claim does not match bound subject/);
     loggedIn(await login(address, 'jwt', { role: 'bob-only', jwt: await token(rsa, { sub: 'bob' }) }));
   });
 
   it('refuses a token without the user_claim, and one whose user_claim is not a string', async () => {
-    refused(await login(address, 'jwt', { role: 'by-email', jwt: await token(rsa) }), 400, /^claim "email" not found in token$/);
-    refused(await login(address, 'jwt', { role: 'by-email', jwt: await token(rsa, { email: ['a@b'] }) }), 400, /^claim "email" could not be converted to string$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'by-email', jwt: await token(rsa) }), 400, /^claim "email" not found in token$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'by-email', jwt: await token(rsa, { email: ['a@b'] }) }), 400, /^claim "email" could not be converted to string$/);
     const auth = loggedIn(await login(address, 'jwt', { role: 'by-email', jwt: await token(rsa, { email: 'dan@example.com' }) }));
     const [alias] = await entityAliases(address, root, auth.entity_id);
     assert.equal(alias?.name, 'dan@example.com');
@@ -208,11 +209,11 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
     const auth = loggedIn(await login(address, 'jwt', { role: 'pointer', jwt }));
     const [alias] = await entityAliases(address, root, auth.entity_id);
     assert.equal(alias?.name, 'frank');
-    refused(await login(address, 'jwt', { role: 'pointer', jwt: await token(rsa, { user: { login: 'frank' }, org: { teams: ['web'] } }) }), 403, /claim "\/org\/teams" does not match/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'pointer', jwt: await token(rsa, { user: { login: 'frank' }, org: { teams: ['web'] } }) }), 403, /claim "\/org\/teams" does not match/);
   });
 
   it('never takes a claim from inherited object properties', async () => {
-    refused(await login(address, 'jwt', { role: 'proto', jwt: await token(rsa) }), 400, /^claim "constructor" not found in token$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'proto', jwt: await token(rsa) }), 400, /^claim "constructor" not found in token$/);
   });
 
   it('logs in when every bound claim matches one of its values', async () => {
@@ -221,12 +222,12 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
   });
 
   it('refuses with 403 a token whose claims do not match bound_claims', async () => {
-    refused(
+    assertErrorAnswer(
       await login(address, 'jwt', { role: 'ops-only', jwt: await token(rsa, { groups: ['dev'], env: 'prod' }) }),
       403,
       /^error validating claims: claim "groups" does not match any associated bound claim values$/,
     );
-    refused(await login(address, 'jwt', { role: 'ops-only', jwt: await token(rsa, { groups: ['ops'] }) }), 403, /^error validating claims: claim "env" is missing$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'ops-only', jwt: await token(rsa, { groups: ['ops'] }) }), 403, /^error validating claims: claim "env" is missing$/);
   });
 
   it('matches glob bound claims with *', async () => {
@@ -238,32 +239,32 @@ describe('jwt login against static jwt_validation_pubkeys', () => {
 
   it('refuses with 403 a claim that no glob matches', async () => {
     const wrongDomain = await token(rsa, { email: 'erin@example.com.evil.test', repo: 'acme/billing-service' });
-    refused(await login(address, 'jwt', { role: 'glob', jwt: wrongDomain }), 403, /claim "email" does not match/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'glob', jwt: wrongDomain }), 403, /claim "email" does not match/);
     const wrongRepo = await token(rsa, { email: 'erin@example.com', repo: 'acme/billing-service-fork/x' });
-    refused(await login(address, 'jwt', { role: 'glob', jwt: wrongRepo }), 403, /claim "repo" does not match/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'glob', jwt: wrongRepo }), 403, /claim "repo" does not match/);
   });
 
   it('refuses a login from outside the role token_bound_cidrs with 403', async () => {
-    refused(await login(address, 'jwt', { role: 'elsewhere', jwt: await token(rsa) }), 403, /permission denied/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'elsewhere', jwt: await token(rsa) }), 403, /permission denied/);
   });
 
   it('refuses a login to an oidc role, saying the interactive flow is not served', async () => {
-    refused(await login(address, 'jwt', { role: 'browser', jwt: await token(rsa) }), 400, /^role with oidc role_type is not allowed: .*interactive OIDC login/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'browser', jwt: await token(rsa) }), 400, /^role with oidc role_type is not allowed: .*interactive OIDC login/);
   });
 
   it('refuses a login without a role, with an unknown role, or without a jwt', async () => {
-    refused(await login(address, 'jwt', { jwt: await token(rsa) }), 400, /^missing role$/);
-    refused(await login(address, 'jwt', { role: 'nope', jwt: await token(rsa) }), 400, /^role "nope" could not be found$/);
-    refused(await login(address, 'jwt', { role: 'app' }), 400, /^missing token$/);
+    assertErrorAnswer(await login(address, 'jwt', { jwt: await token(rsa) }), 400, /^missing role$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'nope', jwt: await token(rsa) }), 400, /^role "nope" could not be found$/);
+    assertErrorAnswer(await login(address, 'jwt', { role: 'app' }), 400, /^missing token$/);
   });
 
   it('answers 400, never 500, to tokens that are not JWTs', async () => {
     const garbage = ['x', 'a.b.c', 'a.b', '....', `${Buffer.from('[]').toString('base64url')}.e30.`, 'eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln'];
-    for (const jwt of garbage) refused(await login(address, 'jwt', { role: 'app', jwt }), 400, /^error validating token: /);
+    for (const jwt of garbage) assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt }), 400, /^error validating token: /);
     // Correctly signed, but the payload is not a JSON object.
     for (const payload of ['not json', '[1,2]', 'null']) {
       const jwt = await new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg: 'RS256', kid: rsa.kid }).sign(rsa.privateKey);
-      refused(await login(address, 'jwt', { role: 'app', jwt }), 400, /^error validating token: token payload is not (JSON|a JSON object)$/);
+      assertErrorAnswer(await login(address, 'jwt', { role: 'app', jwt }), 400, /^error validating token: token payload is not (JSON|a JSON object)$/);
     }
   });
 

@@ -4,9 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { AUDIENCE, claims, enableJwt, loggedIn, login, refused, write } from './fixture.js';
+import { AUDIENCE, claims, enableJwt, loggedIn, login, write } from './fixture.js';
 import { IdpStub, newKey, sign, type SigningKey } from './idp.js';
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl command. */
@@ -46,7 +47,7 @@ describe('jwt key sources over HTTPS with a private CA', () => {
   });
 
   it('refuses an HTTPS JWKS URL whose certificate is not trusted', async () => {
-    refused(
+    assertErrorAnswer(
       await api(server.address, 'POST', 'auth/jwks/config', { token: server.rootToken, body: { jwks_url: idp.jwksUrl } }),
       400,
       /^error checking jwks URL: .*self[- ]signed certificate/,
@@ -61,7 +62,7 @@ describe('jwt key sources over HTTPS with a private CA', () => {
   });
 
   it('discovers over HTTPS through oidc_discovery_ca_pem, for the document and its jwks_uri', async () => {
-    refused(
+    assertErrorAnswer(
       await api(server.address, 'POST', 'auth/discovery/config', { token: server.rootToken, body: { oidc_discovery_url: idp.url } }),
       400,
       /^error checking oidc discovery URL: .*self[- ]signed certificate/,

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { assertError, assertNoContent } from '../../sys/fixture.js';
+import { assertNoContent } from '../../sys/fixture.js';
 import { TokenIssuer } from './fixture.js';
 
 // auth/<mount>/config and auth/<mount>/role over HTTP, shapes after Vault's Kubernetes auth API
@@ -85,7 +86,7 @@ describe('kubernetes auth: config and roles over HTTP', () => {
 
       it('refuses a local CA file that holds no certificate with 400 (Coffer is stricter than Vault here)', async () => {
         await withLocalCa('not a certificate\n', async () => {
-          assertError(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.10:6443' }), 400, /local service-account CA: no PEM certificate found/);
+          assertErrorAnswer(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://10.0.0.10:6443' }), 400, /local service-account CA: no PEM certificate found/);
         });
       });
 
@@ -152,7 +153,7 @@ describe('kubernetes auth: config and roles over HTTP', () => {
     for (const [what, body, message] of badConfigs) {
       it(`refuses ${what} with 400 and keeps the previous config`, async () => {
         assertNoContent(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://kept.example:6443' }), 'good config');
-        assertError(await call('POST', `${MOUNT}/config`, body), 400, message);
+        assertErrorAnswer(await call('POST', `${MOUNT}/config`, body), 400, message);
         const data = (await call<{ data: Record<string, unknown> }>('GET', `${MOUNT}/config`)).body.data;
         assert.equal(data.kubernetes_host, 'https://kept.example:6443');
       });
@@ -161,7 +162,7 @@ describe('kubernetes auth: config and roles over HTTP', () => {
     it('refuses a private key given as a pem_keys entry with 400', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      assertError(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://k8s', pem_keys: [pem] }), 400, /private key/);
+      assertErrorAnswer(await call('POST', `${MOUNT}/config`, { kubernetes_host: 'https://k8s', pem_keys: [pem] }), 400, /private key/);
     });
   });
 
@@ -272,7 +273,7 @@ describe('kubernetes auth: config and roles over HTTP', () => {
     for (const [what, body, message] of badRoles) {
       it(`refuses a role with ${what} with 400 and changes nothing`, async () => {
         assertNoContent(await call('POST', `${MOUNT}/role/guarded`, { ...base, token_policies: ['kept'] }), 'good role');
-        assertError(await call('POST', `${MOUNT}/role/guarded`, body), 400, message);
+        assertErrorAnswer(await call('POST', `${MOUNT}/role/guarded`, body), 400, message);
         const data = (await call<{ data: Record<string, unknown> }>('GET', `${MOUNT}/role/guarded`)).body.data;
         assert.deepEqual(data.token_policies, ['kept']);
         assert.deepEqual(data.bound_service_account_names, ['a']);
@@ -281,18 +282,18 @@ describe('kubernetes auth: config and roles over HTTP', () => {
     }
 
     it('refuses to create a role without bound_service_account_names, leaving no role behind', async () => {
-      assertError(await call('POST', `${MOUNT}/role/never`, { bound_service_account_namespaces: ['b'] }), 400, /"bound_service_account_names" can not be empty/);
+      assertErrorAnswer(await call('POST', `${MOUNT}/role/never`, { bound_service_account_namespaces: ['b'] }), 400, /"bound_service_account_names" can not be empty/);
       assert.equal((await call('GET', `${MOUNT}/role/never`)).status, 404);
     });
 
     it('refuses to create a role without bound_service_account_namespaces, leaving no role behind', async () => {
-      assertError(await call('POST', `${MOUNT}/role/never`, { bound_service_account_names: ['a'] }), 400, /"bound_service_account_namespaces" can not be empty/);
+      assertErrorAnswer(await call('POST', `${MOUNT}/role/never`, { bound_service_account_names: ['a'] }), 400, /"bound_service_account_namespaces" can not be empty/);
       assert.equal((await call('GET', `${MOUNT}/role/never`)).status, 404);
     });
 
     it('refuses role and config writes without a token (403)', async () => {
-      assertError(await api(server.address, 'POST', `${MOUNT}/role/anon`, { body: base }), 403);
-      assertError(await api(server.address, 'POST', `${MOUNT}/config`, { body: { kubernetes_host: 'https://x' } }), 403);
+      assertErrorAnswer(await api(server.address, 'POST', `${MOUNT}/role/anon`, { body: base }), 403);
+      assertErrorAnswer(await api(server.address, 'POST', `${MOUNT}/config`, { body: { kubernetes_host: 'https://x' } }), 403);
     });
   });
 });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { startInProcessServer, type InProcessServer } from '../../harness/in-process.js';
-import { assertError, assertNoContent, closingApi } from '../../sys/fixture.js';
+import { assertNoContent, closingApi } from '../../sys/fixture.js';
 import { CLUSTER_ISSUER, JwksServer, signLegacy, TokenIssuer, TokenReviewStandIn, unsignedJwt, type LoginAuth } from './fixture.js';
 
 // Coffer's offline mode (config `jwks_url`): projected service-account tokens are verified against
@@ -89,7 +90,7 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
   it('fetches the JWKS again after the config is rewritten (keys rotated by the operator)', async () => {
     const rotated = await TokenIssuer.create();
     const jwt = await appToken({}, rotated);
-    assertError(await login(jwt), 403, /signature/);
+    assertErrorAnswer(await login(jwt), 403, /signature/);
     jwksServer.jwks = { keys: [...issuer.jwks().keys, ...rotated.jwks().keys] };
     await configure();
     const res = await login(jwt);
@@ -102,30 +103,30 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
     });
 
     it('a token signed by another key', async () => {
-      assertError(await login(await appToken({}, await TokenIssuer.create())), 403, /signature does not verify/);
+      assertErrorAnswer(await login(await appToken({}, await TokenIssuer.create())), 403, /signature does not verify/);
     });
 
     it("a token signed by another key that claims the issuer's key id", async () => {
       const jwt = await appToken({ kid: issuer.kid }, await TokenIssuer.create());
-      assertError(await login(jwt), 403, /signature does not verify/);
+      assertErrorAnswer(await login(jwt), 403, /signature does not verify/);
     });
 
     it('a token whose claims were altered after signing', async () => {
       const [header, , signature] = (await appToken()).split('.');
       const claims = { 'kubernetes.io': { namespace: 'shop', serviceaccount: { name: 'app', uid: 'forged' } }, iss: CLUSTER_ISSUER, aud: 'coffer', exp: Math.floor(Date.now() / 1000) + 600 };
-      assertError(await login(`${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`), 403, /signature/);
+      assertErrorAnswer(await login(`${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`), 403, /signature/);
     });
 
     it('an expired token', async () => {
-      assertError(await login(await appToken({ expiresIn: -300 })), 403, /expired/);
+      assertErrorAnswer(await login(await appToken({ expiresIn: -300 })), 403, /expired/);
     });
 
     it('a token for another audience', async () => {
-      assertError(await login(await appToken({ audience: 'some-other-service' })), 403, /audience/);
+      assertErrorAnswer(await login(await appToken({ audience: 'some-other-service' })), 403, /audience/);
     });
 
     it('a token from another issuer', async () => {
-      assertError(await login(await appToken({ issuer: 'https://evil.example' })), 403, /issuer/);
+      assertErrorAnswer(await login(await appToken({ issuer: 'https://evil.example' })), 403, /issuer/);
     });
 
     it('an unsigned token ("alg": "none")', async () => {
@@ -137,7 +138,7 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
         exp: now + 600,
         'kubernetes.io': { namespace: 'shop', serviceaccount: { name: 'app', uid: 'u' } },
       });
-      assertError(await login(jwt), 403);
+      assertErrorAnswer(await login(jwt), 403);
     });
 
     it('a token signed with HS256 using the public key as the secret (algorithm confusion)', async () => {
@@ -148,21 +149,21 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
         .setAudience('coffer')
         .setExpirationTime('1h')
         .sign(secret);
-      assertError(await login(jwt), 403, /algorithm/);
+      assertErrorAnswer(await login(jwt), 403, /algorithm/);
     });
 
     it('a token without an expiry', async () => {
       const jwt = await appToken({ expiresIn: null });
-      assertError(await login(jwt), 403, /expiry|exp/);
+      assertErrorAnswer(await login(jwt), 403, /expiry|exp/);
     });
 
     it("a valid token of a service account the role does not bind", async () => {
-      assertError(await login(await appToken({ namespace: 'dev' })), 403, /^namespace not authorized$/);
-      assertError(await login(await appToken({ name: 'intruder' })), 403, /^service account name not authorized$/);
+      assertErrorAnswer(await login(await appToken({ namespace: 'dev' })), 403, /^namespace not authorized$/);
+      assertErrorAnswer(await login(await appToken({ name: 'intruder' })), 403, /^service account name not authorized$/);
     });
 
     it('a token that names no service account', async () => {
-      assertError(await login(await appToken({ claims: { 'kubernetes.io': {} } })), 403, /service account/);
+      assertErrorAnswer(await login(await appToken({ claims: { 'kubernetes.io': {} } })), 403, /service account/);
     });
   });
 
@@ -175,7 +176,7 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
     await configure({ jwks_url: url }, 'auth/k8s-nojwks');
     const before = standIn.reviews.length;
     const res = await login(await appToken(), 'app', 'auth/k8s-nojwks');
-    assertError(res, 502, /^an upstream service failed$/);
+    assertErrorAnswer(res, 502, /^an upstream service failed$/);
     assert.ok(!res.text.includes(url), 'the JWKS URL stays in the log');
     assert.equal(standIn.reviews.length, before);
   });
@@ -224,7 +225,7 @@ describe('kubernetes auth: offline login with jwks_url (no TokenReview; TokenRev
       const jwt = await appToken({ uid }, await TokenIssuer.create());
       standIn.knows(jwt, { namespace: 'shop', name: 'app', uid, audiences: ['coffer'] });
       const before = standIn.reviews.length;
-      assertError(await login(jwt), 403, /signature/);
+      assertErrorAnswer(await login(jwt), 403, /signature/);
       assert.equal(standIn.reviews.length, before);
     });
   });

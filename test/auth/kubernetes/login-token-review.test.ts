@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import nodeVault from 'node-vault';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { startInProcessServer, type InProcessServer } from '../../harness/in-process.js';
-import { assertError, assertNoContent, closingApi } from '../../sys/fixture.js';
+import { assertNoContent, closingApi } from '../../sys/fixture.js';
 import { expectWrapped, type Envelope } from '../../wrapping/fixture.js';
 import { API_AUDIENCE, TokenIssuer, TokenReviewStandIn, type LoginAuth, type ServiceAccountSpec } from './fixture.js';
 
@@ -169,16 +170,16 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
     it('refuse a name no glob matches with 403 "service account name not authorized", without asking the API server', async () => {
       const { jwt } = await liveToken({ namespace: 'prod-eu', name: 'payments' });
       const before = standIn.reviews.length;
-      assertError(await login('globbed', jwt), 403, /^service account name not authorized$/);
+      assertErrorAnswer(await login('globbed', jwt), 403, /^service account name not authorized$/);
       assert.equal(standIn.reviews.length, before);
     });
 
     it('refuse a glob matching only part of the name ("worker-*" against "my-worker-1") with 403', async () => {
-      assertError(await login('globbed', (await liveToken({ namespace: 'prod-eu', name: 'my-worker-1' })).jwt), 403, /service account name not authorized/);
+      assertErrorAnswer(await login('globbed', (await liveToken({ namespace: 'prod-eu', name: 'my-worker-1' })).jwt), 403, /service account name not authorized/);
     });
 
     it('refuse a namespace no glob matches with 403 "namespace not authorized"', async () => {
-      assertError(await login('globbed', (await liveToken({ namespace: 'dev', name: 'api' })).jwt), 403, /^namespace not authorized$/);
+      assertErrorAnswer(await login('globbed', (await liveToken({ namespace: 'dev', name: 'api' })).jwt), 403, /^namespace not authorized$/);
     });
 
     it('"*" accepts any service account in any namespace', async () => {
@@ -191,73 +192,73 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
     it('a token the API server says is not authenticated (deleted service account) gets 403', async () => {
       const { jwt } = await liveToken({ namespace: 'shop', name: 'app' });
       standIn.revoke(jwt);
-      assertError(await login('app', jwt), 403, /token review: .*invalidated/);
+      assertErrorAnswer(await login('app', jwt), 403, /token review: .*invalidated/);
     });
 
     it('a token signed by a key the cluster does not know gets 403', async () => {
       const stranger = await TokenIssuer.create();
       const jwt = await stranger.sign({ namespace: 'shop', name: 'app', audience: 'coffer' });
-      assertError(await login('app', jwt), 403, /token review/);
+      assertErrorAnswer(await login('app', jwt), 403, /token review/);
     });
 
     it('a reviewer token the API server refuses (401) gets 403 naming the reviewer credentials', async () => {
       await configure({ token_reviewer_jwt: 'not-the-reviewer' });
-      assertError(await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt), 403, /reviewer credentials \(HTTP 401\)/);
+      assertErrorAnswer(await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt), 403, /reviewer credentials \(HTTP 401\)/);
     });
 
     it('a review that vouches for another service account than the JWT claims gets 403', async () => {
       const jwt = await issuer.sign({ namespace: 'shop', name: 'app', audience: 'coffer' });
       standIn.knows(jwt, { namespace: 'shop', name: 'intruder', uid: randomUUID(), audiences: ['coffer'] });
-      assertError(await login('app', jwt), 403, /names did not match/);
+      assertErrorAnswer(await login('app', jwt), 403, /names did not match/);
     });
 
     it('a review that tells another UID than the JWT claims gets 403', async () => {
       const jwt = await issuer.sign({ namespace: 'shop', name: 'app', audience: 'coffer', uid: randomUUID() });
       standIn.knows(jwt, { namespace: 'shop', name: 'app', uid: randomUUID(), audiences: ['coffer'] });
-      assertError(await login('app', jwt), 403, /UIDs did not match/);
+      assertErrorAnswer(await login('app', jwt), 403, /UIDs did not match/);
     });
 
     it('an expired JWT gets 403 without a review', async () => {
       const { jwt } = await liveToken({ namespace: 'shop', name: 'app', expiresIn: -600 });
       const before = standIn.reviews.length;
-      assertError(await login('app', jwt), 403, /expired/);
+      assertErrorAnswer(await login('app', jwt), 403, /expired/);
       assert.equal(standIn.reviews.length, before);
     });
 
     it("a JWT without the role's audience gets 403 without a review", async () => {
       const { jwt } = await liveToken({ namespace: 'shop', name: 'app', audience: API_AUDIENCE });
       const before = standIn.reviews.length;
-      assertError(await login('app', jwt), 403, /audience/);
+      assertErrorAnswer(await login('app', jwt), 403, /audience/);
       assert.equal(standIn.reviews.length, before);
     });
 
     it('with issuer validation on, a JWT from another issuer gets 403', async () => {
       await configure({ disable_iss_validation: false, issuer: 'https://issuer.other.example' });
-      assertError(await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt), 403, /issuer/);
+      assertErrorAnswer(await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt), 403, /issuer/);
     });
 
     it('an unsigned ("alg": "none") JWT gets 403', async () => {
       const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ 'kubernetes.io': { namespace: 'shop', serviceaccount: { name: 'app', uid: 'u' } } })).toString('base64url')}.`;
-      assertError(await login('app', none), 403, /algorithm/);
+      assertErrorAnswer(await login('app', none), 403, /algorithm/);
     });
 
     it('a login from outside the role token_bound_cidrs gets 403; from inside it succeeds', async () => {
       await writeRole('bound', { bound_service_account_names: 'app', bound_service_account_namespaces: 'shop', token_bound_cidrs: ['127.0.0.2/32'] });
-      assertError(await login('bound', (await liveToken({ namespace: 'shop', name: 'app' })).jwt, { localAddress: '127.0.0.1' }), 403);
+      assertErrorAnswer(await login('bound', (await liveToken({ namespace: 'shop', name: 'app' })).jwt, { localAddress: '127.0.0.1' }), 403);
       const res = await login('bound', (await liveToken({ namespace: 'shop', name: 'app' })).jwt, { localAddress: '127.0.0.2' });
       assert.equal(res.status, 200, res.text);
     });
 
     it('a login without role or jwt gets 400, and an unknown role 400 "invalid role name"', async () => {
       const { jwt } = await liveToken({ namespace: 'shop', name: 'app' });
-      assertError(await call('POST', `${MOUNT}/login`, { jwt }), 400, /missing role/);
-      assertError(await call('POST', `${MOUNT}/login`, { role: 'app' }), 400, /missing jwt/);
-      assertError(await login('no-such-role', jwt), 400, /invalid role name "no-such-role"/);
-      assertError(await login('../config', jwt), 400, /invalid role name/);
+      assertErrorAnswer(await call('POST', `${MOUNT}/login`, { jwt }), 400, /missing role/);
+      assertErrorAnswer(await call('POST', `${MOUNT}/login`, { role: 'app' }), 400, /missing jwt/);
+      assertErrorAnswer(await login('no-such-role', jwt), 400, /invalid role name "no-such-role"/);
+      assertErrorAnswer(await login('../config', jwt), 400, /invalid role name/);
     });
 
     it('a garbage JWT gets 403', async () => {
-      assertError(await login('app', 'not.a.jwt'), 403, /could not parse the JWT/);
+      assertErrorAnswer(await login('app', 'not.a.jwt'), 403, /could not parse the JWT/);
     });
   });
 
@@ -268,14 +269,14 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
       await down.stop();
       await configure({ kubernetes_host: url });
       const res = await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt);
-      assertError(res, 502, /^an upstream service failed$/);
+      assertErrorAnswer(res, 502, /^an upstream service failed$/);
       assert.ok(!res.text.includes('127.0.0.1') && !res.text.includes('ECONNREFUSED'), res.text);
     });
 
     it('a stand-in answering HTTP 500 gives 502 without its answer', async () => {
       standIn.behaviour = 'error-500';
       const res = await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt);
-      assertError(res, 502, /^an upstream service failed$/);
+      assertErrorAnswer(res, 502, /^an upstream service failed$/);
       assert.ok(!res.text.includes('etcdserver') && !res.text.includes('HTTP 500'), res.text);
     });
 
@@ -284,7 +285,7 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
       try {
         standIn.behaviour = 'hang';
         const started = Date.now();
-        assertError(await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt), 502, /^an upstream service failed$/);
+        assertErrorAnswer(await login('app', (await liveToken({ namespace: 'shop', name: 'app' })).jwt), 502, /^an upstream service failed$/);
         assert.ok(Date.now() - started < 5_000, 'the login must not wait for the default timeout');
       } finally {
         delete process.env.COFFER_KUBERNETES_HTTP_TIMEOUT_MS;
@@ -300,7 +301,7 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
       assertNoContent(await admin('POST', 'sys/auth/k8s-unconfigured', { type: 'kubernetes' }), 'enable');
       assertNoContent(await admin('POST', 'auth/k8s-unconfigured/role/app', { bound_service_account_names: '*', bound_service_account_namespaces: '*', audience: 'coffer' }), 'role');
       const res = await call('POST', 'auth/k8s-unconfigured/login', { role: 'app', jwt: (await liveToken({ namespace: 'shop', name: 'app' })).jwt });
-      assertError(res, 500, /could not load backend configuration/);
+      assertErrorAnswer(res, 500, /could not load backend configuration/);
     });
   });
 
@@ -341,7 +342,7 @@ describe('kubernetes auth: login through TokenReview (TokenReview stand-in)', ()
       const jwt = await issuer.sign({ namespace: 'shop', name: 'app', audience: 'coffer', uid: 'tls-uid-2' });
       tlsStandIn.knows(jwt, { namespace: 'shop', name: 'app', uid: 'tls-uid-2', audiences: ['coffer'] });
       const before = tlsStandIn.reviews.length;
-      assertError(await login('app', jwt), 502, /^an upstream service failed$/);
+      assertErrorAnswer(await login('app', jwt), 502, /^an upstream service failed$/);
       assert.equal(tlsStandIn.reviews.length, before, 'no review may be sent over an unverified connection');
     });
   });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import nodeVault from 'node-vault';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { assertError, closingApi, writePolicy } from '../../sys/fixture.js';
+import { closingApi, writePolicy } from '../../sys/fixture.js';
 import { enableUserpass, login, loginOk, uniquePassword, uniqueUser, writeUser, type AuthBlock, type Envelope } from './fixture.js';
 
 // Logging in with userpass (POST auth/<mount>/login/:username): what the client gets back, and
@@ -92,7 +93,7 @@ describe('userpass login over HTTP', () => {
     const unknownUser = await login(server.address, uniqueUser('nobody'), { password: uniquePassword() });
     const malformedUser = await login(server.address, '-not-a-user', { password: uniquePassword() });
     for (const res of [wrongPassword, unknownUser, malformedUser]) {
-      assertError(res, 400);
+      assertErrorAnswer(res, 400);
       assert.deepEqual(res.body.errors, ['invalid username or password']);
       assert.equal(res.body.auth ?? null, null);
     }
@@ -101,8 +102,8 @@ describe('userpass login over HTTP', () => {
   it('refuses a login without a password (400)', async () => {
     const name = uniqueUser('gina');
     await writeUser(server.address, root, name, { password: uniquePassword() });
-    assertError(await login(server.address, name, {}), 400, /password/);
-    assertError(await login(server.address, name, { password: ['a'] }), 400, /password/);
+    assertErrorAnswer(await login(server.address, name, {}), 400, /password/);
+    assertErrorAnswer(await login(server.address, name, { password: ['a'] }), 400, /password/);
   });
 
   it('leaves out the default policy when token_no_default_policy is set', async () => {
@@ -117,7 +118,7 @@ describe('userpass login over HTTP', () => {
     const name = uniqueUser('rooty');
     const password = uniquePassword();
     await writeUser(server.address, root, name, { password, token_policies: ['root'] });
-    assertError(await login(server.address, name, { password }), 400, /auth methods cannot create root tokens/);
+    assertErrorAnswer(await login(server.address, name, { password }), 400, /auth methods cannot create root tokens/);
   });
 
   it('gives tokens a use count from token_num_uses', async () => {
@@ -127,7 +128,7 @@ describe('userpass login over HTTP', () => {
     const { client_token } = await loginOk(server.address, name, { password });
     assert.equal((await lookupSelf(client_token)).status, 200);
     assert.equal((await lookupSelf(client_token)).status, 200);
-    assertError(await lookupSelf(client_token), 403);
+    assertErrorAnswer(await lookupSelf(client_token), 403);
   });
 
   describe('token_bound_cidrs', () => {
@@ -143,12 +144,12 @@ describe('userpass login over HTTP', () => {
       const token = res.body.auth!.client_token;
       const inside = await closingApi(server.address, 'GET', 'auth/token/lookup-self', { token, localAddress: '127.0.0.1' });
       assert.equal(inside.status, 200, inside.text);
-      assertError(await closingApi(server.address, 'GET', 'auth/token/lookup-self', { token, localAddress: '127.0.0.2' }), 403);
+      assertErrorAnswer(await closingApi(server.address, 'GET', 'auth/token/lookup-self', { token, localAddress: '127.0.0.2' }), 403);
     });
 
     it('refuses the login itself from outside the blocks (403, no token)', async () => {
       const res = await login(server.address, name, { password }, 'userpass', closingApi, '127.0.0.2');
-      assertError(res, 403);
+      assertErrorAnswer(res, 403);
       assert.equal(res.body.auth ?? null, null);
     });
   });
@@ -202,7 +203,7 @@ describe('userpass login over HTTP', () => {
       const looked = await lookupSelf(auth.client_token);
       assert.equal(looked.status, 200, looked.text);
       assert.equal(looked.body.data.display_name, `userpass-${name}`);
-      assertError(await api(server.address, 'POST', 'sys/wrapping/unwrap', { token: wrap.token }), 400, /wrapping token is not valid/);
+      assertErrorAnswer(await api(server.address, 'POST', 'sys/wrapping/unwrap', { token: wrap.token }), 400, /wrapping token is not valid/);
     });
   });
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TOTP } from 'otpauth';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
+import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { assertError, assertNoContent } from '../../sys/fixture.js';
+import { assertNoContent } from '../../sys/fixture.js';
 import { authenticatorFor, enableTotp, login, loginOk, uniquePassword, uniqueUser, writeUser, wrongCode, type Envelope, type TotpEnabled } from './fixture.js';
 
 // Coffer's per-user TOTP second factor for userpass (users/:username/mfa/totp, then "totp" at
@@ -12,11 +14,8 @@ import { authenticatorFor, enableTotp, login, loginOk, uniquePassword, uniqueUse
 
 /** Waits until at least `marginMs` remain in the current time step, so a test's codes cannot straddle a step change. */
 async function awayFromStepEdge(totp: TOTP, marginMs = 3000): Promise<void> {
-  const deadline = Date.now() + totp.period * 1000 + 1000;
-  while (totp.remaining() < marginMs) {
-    assert.ok(Date.now() < deadline, 'time step did not advance');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // The clock itself must move on: nothing on the server to poll.
+  await poll('time step did not advance', () => totp.remaining() >= marginMs, { timeoutMs: totp.period * 1000 + 1000, intervalMs: 100 });
 }
 
 describe('userpass TOTP MFA over HTTP', () => {
@@ -113,14 +112,14 @@ describe('userpass TOTP MFA over HTTP', () => {
         { issuer: 'Acme:Corp' },
         { account_name: 'a:b' },
       ];
-      for (const body of bad) assertError(await call('POST', `auth/userpass/users/${name}/mfa/totp`, body), 400);
+      for (const body of bad) assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/mfa/totp`, body), 400);
       // The original key still works: nothing was replaced.
       await loginOk(server.address, name, { password, totp: app.generate() });
     });
 
     it('refuses a user that does not exist (400) and leaves no MFA behind for a later user of that name', async () => {
       const name = uniqueUser('ghost');
-      assertError(await call('POST', `auth/userpass/users/${name}/mfa/totp`, {}), 400, /does not exist/);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/mfa/totp`, {}), 400, /does not exist/);
       const password = uniquePassword();
       await writeUser(server.address, root, name, { password });
       await loginOk(server.address, name, { password });
@@ -133,7 +132,7 @@ describe('userpass TOTP MFA over HTTP', () => {
       await awayFromStepEdge(newApp);
       const oldCode = oldApp.generate();
       assert.notEqual(oldCode, newApp.generate(), 'the two keys happen to agree this step');
-      assertError(await login(server.address, name, { password, totp: oldCode }), 400, /TOTP code/);
+      assertErrorAnswer(await login(server.address, name, { password, totp: oldCode }), 400, /TOTP code/);
       await loginOk(server.address, name, { password, totp: newApp.generate() });
     });
   });
@@ -142,7 +141,7 @@ describe('userpass TOTP MFA over HTTP', () => {
     it('refuses a login without a code, saying a TOTP code is required, and issues no token', async () => {
       const { name, password } = await mfaUser('nocode');
       const res = await login(server.address, name, { password });
-      assertError(res, 400, /TOTP code required/);
+      assertErrorAnswer(res, 400, /TOTP code required/);
       assert.equal(res.body.auth ?? null, null);
     });
 
@@ -150,7 +149,7 @@ describe('userpass TOTP MFA over HTTP', () => {
       const { name, password, app } = await mfaUser('wrongcode');
       for (const totp of [wrongCode(app), '12345', 'abcdef', '1234567']) {
         const res = await login(server.address, name, { password, totp });
-        assertError(res, 400, /^invalid username, password or TOTP code$/);
+        assertErrorAnswer(res, 400, /^invalid username, password or TOTP code$/);
         assert.equal(res.body.auth ?? null, null);
       }
     });
@@ -176,7 +175,7 @@ describe('userpass TOTP MFA over HTTP', () => {
       const now = Date.now();
       const stale = app.generate({ timestamp: now - 3 * app.period * 1000 });
       const near = new Set([-1, 0, 1].map((d) => app.generate({ timestamp: now + d * app.period * 1000 })));
-      if (!near.has(stale)) assertError(await login(server.address, name, { password, totp: stale }), 400, /TOTP code/);
+      if (!near.has(stale)) assertErrorAnswer(await login(server.address, name, { password, totp: stale }), 400, /TOTP code/);
       await loginOk(server.address, name, { password, totp: app.generate({ timestamp: now - app.period * 1000 }) });
     });
 
@@ -185,7 +184,7 @@ describe('userpass TOTP MFA over HTTP', () => {
       const totp = app.generate();
       await loginOk(server.address, name, { password, totp });
       const replay = await login(server.address, name, { password, totp });
-      assertError(replay, 400, /^invalid username, password or TOTP code$/);
+      assertErrorAnswer(replay, 400, /^invalid username, password or TOTP code$/);
       assert.equal(replay.body.auth ?? null, null);
     });
 
@@ -196,7 +195,7 @@ describe('userpass TOTP MFA over HTTP', () => {
       const previous = app.generate({ timestamp: now - app.period * 1000 });
       const current = app.generate({ timestamp: now });
       await loginOk(server.address, name, { password, totp: current });
-      if (previous !== current) assertError(await login(server.address, name, { password, totp: previous }), 400, /TOTP code/);
+      if (previous !== current) assertErrorAnswer(await login(server.address, name, { password, totp: previous }), 400, /TOTP code/);
     });
 
     it('lets exactly one of 8 concurrent logins with the same code through', async () => {
@@ -219,7 +218,7 @@ describe('userpass TOTP MFA over HTTP', () => {
   describe('turning MFA off', () => {
     it('lets the password alone log in again, and the read says MFA is off', async () => {
       const { name, password } = await mfaUser('off');
-      assertError(await login(server.address, name, { password }), 400, /TOTP code required/);
+      assertErrorAnswer(await login(server.address, name, { password }), 400, /TOTP code required/);
       assertNoContent(await call('DELETE', `auth/userpass/users/${name}/mfa/totp`), 'turn MFA off');
       await loginOk(server.address, name, { password });
       assert.deepEqual((await call('GET', `auth/userpass/users/${name}/mfa/totp`)).body.data, { enabled: false });
@@ -236,8 +235,8 @@ describe('userpass TOTP MFA over HTTP', () => {
     it('needs a grant on the path (403 for a token without one)', async () => {
       const { name, password, app } = await mfaUser('selfoff');
       const { client_token } = await loginOk(server.address, name, { password, totp: app.generate() });
-      assertError(await call('DELETE', `auth/userpass/users/${name}/mfa/totp`, undefined, client_token), 403);
-      assertError(await login(server.address, name, { password }), 400, /TOTP code required/);
+      assertErrorAnswer(await call('DELETE', `auth/userpass/users/${name}/mfa/totp`, undefined, client_token), 403);
+      assertErrorAnswer(await login(server.address, name, { password }), 400, /TOTP code required/);
     });
   });
 });

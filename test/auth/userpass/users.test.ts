@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertErrorAnswer } from '../../harness/errors.js';
 import { api } from '../../harness/http.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { assertError, assertNoContent, writePolicy } from '../../sys/fixture.js';
+import { assertNoContent, writePolicy } from '../../sys/fixture.js';
 import { enableUserpass, login, loginOk, uniquePassword, uniqueUser, writeUser, type Envelope } from './fixture.js';
 
 // The userpass users API (https://developer.hashicorp.com/vault/api-docs/auth/userpass): create,
@@ -130,8 +131,8 @@ describe('userpass users over HTTP', () => {
 
   it('refuses to create a user without a password (400) and creates nothing', async () => {
     const name = uniqueUser('nopass');
-    assertError(await call('POST', `auth/userpass/users/${name}`, { token_policies: ['ops'] }), 400, /missing password/);
-    assertError(await call('POST', `auth/userpass/users/${name}`, { password: '' }), 400, /missing password/);
+    assertErrorAnswer(await call('POST', `auth/userpass/users/${name}`, { token_policies: ['ops'] }), 400, /missing password/);
+    assertErrorAnswer(await call('POST', `auth/userpass/users/${name}`, { password: '' }), 400, /missing password/);
     assert.equal((await readUser(name)).status, 404);
   });
 
@@ -157,7 +158,7 @@ describe('userpass users over HTTP', () => {
     ];
     for (const [what, body, message] of cases) {
       it(`refuses ${what}`, async () => {
-        assertError(await call('POST', `auth/userpass/users/${name}`, body), 400, message);
+        assertErrorAnswer(await call('POST', `auth/userpass/users/${name}`, body), 400, message);
         assert.deepEqual((await readUser(name)).body.data, original);
         await loginOk(server.address, name, { password });
       });
@@ -165,7 +166,7 @@ describe('userpass users over HTTP', () => {
 
     it('refuses a user name that Vault would not accept', async () => {
       for (const bad of ['-leading-hyphen', '.leading-dot', 'trailing-dot.', 'sp%20ace', 'b%C3%A4d']) {
-        assertError(await call('POST', `auth/userpass/users/${bad}`, { password: uniquePassword() }), 400, /invalid username/);
+        assertErrorAnswer(await call('POST', `auth/userpass/users/${bad}`, { password: uniquePassword() }), 400, /invalid username/);
       }
       const list = await call<{ data: { keys: string[] } }>('LIST', 'auth/userpass/users');
       assert.ok(list.body.data.keys.every((key) => /^[a-z0-9_][a-z0-9_.-]*$/.test(key)), list.text);
@@ -178,7 +179,7 @@ describe('userpass users over HTTP', () => {
     await writeUser(server.address, root, name, { password });
     assertNoContent(await call('DELETE', `auth/userpass/users/${name}`), 'delete user');
     assert.equal((await readUser(name)).status, 404);
-    assertError(await login(server.address, name, { password }), 400, /^invalid username or password$/);
+    assertErrorAnswer(await login(server.address, name, { password }), 400, /^invalid username or password$/);
   });
 
   describe('users/:username/password', () => {
@@ -188,7 +189,7 @@ describe('userpass users over HTTP', () => {
       const newPassword = uniquePassword();
       await writeUser(server.address, root, name, { password: oldPassword, token_policies: ['ops'] });
       assertNoContent(await call('POST', `auth/userpass/users/${name}/password`, { password: newPassword }), 'change password');
-      assertError(await login(server.address, name, { password: oldPassword }), 400, /^invalid username or password$/);
+      assertErrorAnswer(await login(server.address, name, { password: oldPassword }), 400, /^invalid username or password$/);
       const auth = await loginOk(server.address, name, { password: newPassword });
       assert.deepEqual(auth.token_policies, ['default', 'ops']);
     });
@@ -203,21 +204,21 @@ describe('userpass users over HTTP', () => {
       const changed = uniquePassword();
       assertNoContent(await call('POST', `auth/userpass/users/${name}/password`, { password: changed }, client_token), 'self-service change');
       await loginOk(server.address, name, { password: changed });
-      assertError(await call('POST', `auth/userpass/users/${name}/policies`, { token_policies: ['root'] }, client_token), 403);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/policies`, { token_policies: ['root'] }, client_token), 403);
     });
 
     it('refuses an empty password (400) and keeps the old one', async () => {
       const name = uniqueUser('emptypw');
       const password = uniquePassword();
       await writeUser(server.address, root, name, { password });
-      assertError(await call('POST', `auth/userpass/users/${name}/password`, { password: '' }), 400, /missing password/);
-      assertError(await call('POST', `auth/userpass/users/${name}/password`, {}), 400, /password/);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/password`, { password: '' }), 400, /missing password/);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/password`, {}), 400, /password/);
       await loginOk(server.address, name, { password });
     });
 
     it('refuses to set a password for a user that does not exist (400) and creates none', async () => {
       const name = uniqueUser('ghost');
-      assertError(await call('POST', `auth/userpass/users/${name}/password`, { password: uniquePassword() }), 400, /does not exist/);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/password`, { password: uniquePassword() }), 400, /does not exist/);
       assert.equal((await readUser(name)).status, 404);
     });
   });
@@ -245,18 +246,18 @@ describe('userpass users over HTTP', () => {
     it('refuses a request without policies (400) and changes nothing', async () => {
       const name = uniqueUser('nopolicies');
       await writeUser(server.address, root, name, { password: uniquePassword(), token_policies: ['ops'] });
-      assertError(await call('POST', `auth/userpass/users/${name}/policies`, {}), 400, /token_policies/);
-      assertError(await call('POST', `auth/userpass/users/${name}/policies`, { token_policies: { a: 1 } }), 400);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/policies`, {}), 400, /token_policies/);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${name}/policies`, { token_policies: { a: 1 } }), 400);
       assert.deepEqual((await readUser(name)).body.data?.token_policies, ['ops']);
     });
 
     it('refuses a user that does not exist (400)', async () => {
-      assertError(await call('POST', `auth/userpass/users/${uniqueUser('ghost')}/policies`, { token_policies: ['ops'] }), 400, /does not exist/);
+      assertErrorAnswer(await call('POST', `auth/userpass/users/${uniqueUser('ghost')}/policies`, { token_policies: ['ops'] }), 400, /does not exist/);
     });
   });
 
   it('needs a token with a grant to manage users (403 without one)', async () => {
-    assertError(await api(server.address, 'POST', `auth/userpass/users/${uniqueUser('anon')}`, { body: { password: uniquePassword() } }), 403);
-    assertError(await api(server.address, 'LIST', 'auth/userpass/users'), 403);
+    assertErrorAnswer(await api(server.address, 'POST', `auth/userpass/users/${uniqueUser('anon')}`, { body: { password: uniquePassword() } }), 403);
+    assertErrorAnswer(await api(server.address, 'LIST', 'auth/userpass/users'), 403);
   });
 });
