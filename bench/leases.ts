@@ -57,17 +57,21 @@ const inProcess = (dbPath: string) =>
     logger: pino({ level: 'silent' }),
   });
 
+/** Polls sys/health every 10 ms until it answers 200 (unsealed and active); fails after 60 s. */
+async function untilActive(address: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await fetch(`${address}/v1/sys/health`).catch(() => undefined))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error('the server did not become active within 60 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Spawns `coffer server` on the store, times spawn → sys/health 200, and reads its peak RSS after the first expiry pass. */
 async function measureStartup(configPath: string, env: Record<string, string>, leases: number): Promise<StartupFigure> {
   const started = Date.now();
   const server = await startProcess([join(repo, 'bin/coffer.js'), 'server', `-config=${configPath}`, '-log-level=warn'], env);
   try {
-    for (;;) {
-      const health = await fetch(`${server.address}/v1/sys/health`).catch(() => undefined);
-      if (health?.status === 200) break;
-      if (Date.now() - started > 60_000) throw new Error('the server did not become active within 60 s');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await untilActive(server.address);
     const startupMs = Date.now() - started;
     await new Promise((r) => setTimeout(r, 2_000)); // the first expiry pass runs once the core is up
     const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
@@ -181,7 +185,7 @@ export async function benchLeases(options: { concurrency?: number; duration?: nu
     // Credentials against PostgreSQL, and the ceiling, on a server over the same (full) store.
     const coffer = await startProcess([join(repo, 'bin/coffer.js'), 'server', `-config=${configPath}`, '-log-level=warn'], env);
     try {
-      for (let i = 0; i < 500 && (await fetch(`${coffer.address}/v1/sys/health`).catch(() => undefined))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 10));
+      await untilActive(coffer.address);
       await credsRoundTrips(coffer.address, rootToken, concurrency, 2); // warm-up
       const creds = await credsRoundTrips(coffer.address, rootToken, concurrency, duration);
       const ceiling = await ceilingRoundTrips(pgc, concurrency, duration);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { login, LOGIN_REFUSED, CREATE_USER } from '../engines/database/fixture.js';
+import { CREATE_USER, login, LOGIN_REFUSED, pgConnection } from '../engines/database/fixture.js';
 import { api } from '../harness/http.js';
 import { poll } from '../harness/poll.js';
 import { startPostgres, type PostgresCluster } from '../harness/postgres.js';
@@ -48,13 +48,7 @@ describe('HA: lease expiry moves to the new active node', () => {
       return res;
     };
     await call('POST', 'sys/mounts/database', { type: 'database' });
-    await call('POST', 'database/config/pg', {
-      plugin_name: 'postgresql-database-plugin',
-      connection_url: pgc.templatedUrl,
-      username: pgc.superuser,
-      password: pgc.password,
-      allowed_roles: '*',
-    });
+    await call('POST', 'database/config/pg', pgConnection(pgc));
     // 'before' expires while the first node is active; 'gap' while no node is (the HA lock's
     // TTL is 5 s); 'after' once the second node has taken over.
     const ttls = { before: '2s', gap: '5s', after: '16s' };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { poll } from '../harness/poll.js';
 import { managerOverSqlite, register, type ManagerFixture } from './fixture.js';
 
@@ -75,7 +76,7 @@ describe('expiration manager over SQLite with a stand-in secret type', () => {
     // Delays: 50-100 ms, 100-200 ms, 200-400 ms (upper half of 100·2^n), plus scheduling slack.
     gaps.forEach((gap, n) => assert.ok(gap >= 50 * 2 ** n - 5 && gap <= 100 * 2 ** n + 250, `gap ${n}: ${gap} ms`));
     assert.deepEqual((await f.manager.irrevocable()).map((l) => l.id), [lease.id]);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the one case a wait is the proof: nothing more happens
+    await sleep(500); // a wait is the proof here: nothing more happens
     assert.equal(f.secretType.attempts.length, 4, 'no attempt after the lease became irrevocable');
     await assert.rejects(f.manager.renew(lease.id, 10), /lease is not renewable/);
     await assert.rejects(f.manager.revoke(lease.id), /stand-in backend is down/, 'a sync revoke answers the failure');
@@ -88,10 +89,10 @@ describe('expiration manager over SQLite with a stand-in secret type', () => {
   it('revokes a lease once when the timer and a request revoke it at the same moment', async () => {
     f = await managerOverSqlite();
     const leases = await Promise.all(Array.from({ length: 20 }, () => register(f!, { ttl: 1 })));
-    await new Promise((resolve) => setTimeout(resolve, 950));
+    await sleep(950); // the requests land as the timer fires: the race under test
     await Promise.all(leases.map((l) => f!.manager.revoke(l.lease.id)));
     await poll('all revoked', () => leases.every((l) => f!.secretType.revoked.some((r) => r.leaseId === l.lease.id)), { timeoutMs: 5_000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200); // no second revocation follows
     assert.equal(f.secretType.revoked.length, 20, 'each lease revoked exactly once');
   });
 
@@ -109,7 +110,7 @@ describe('expiration manager over SQLite with a stand-in secret type', () => {
     f = await managerOverSqlite();
     f.active.value = false;
     const { lease } = await register(f, { ttl: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500); // past the expiry: the standby must still do nothing
     assert.equal(f.secretType.attempts.length, 0, 'a standby does not revoke');
     f.active.value = true;
     await poll('revoked once active', () => f!.secretType.revoked.some((r) => r.leaseId === lease.id), { timeoutMs: 5_000 });
@@ -125,7 +126,7 @@ describe('expiration manager over SQLite with a stand-in secret type', () => {
     await f.manager.stop();
     f.storage.reset();
     f.manager.start();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300); // the first pass, which has nothing due, leaves no other trace to wait on
     assert.equal(f.storage.gets, 0, 'a pass with nothing due reads no lease');
     assert.ok(f.storage.lists <= 3, `lists: ${f.storage.lists} (the hours, the first hour's minutes, the first minute)`);
 

@@ -44,6 +44,9 @@ export async function startFromHcl(listeners: string): Promise<ListenerServer> {
   };
 }
 
+/** The 403 a secret read from outside a listener's secret_read_allowed_cidrs gets. */
+export const SECRET_READ_REFUSED = /^permission denied: secret reads are not allowed from this client address$/;
+
 export interface CallOptions {
   token?: string;
   body?: unknown;

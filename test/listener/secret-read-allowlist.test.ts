@@ -7,7 +7,7 @@ import { kvV1Backend } from '../../src/engines/kv/v1.js';
 import { transitBackend } from '../../src/engines/transit/index.js';
 import { matchPath } from '../../src/framework/match.js';
 import type { Backend } from '../../src/framework/types.js';
-import { auditedAddresses, call, enableFileAudit, expectStatus, startFromHcl, type ListenerServer } from './fixture.js';
+import { auditedAddresses, call, enableFileAudit, expectStatus, SECRET_READ_REFUSED as REFUSED, startFromHcl, type ListenerServer } from './fixture.js';
 
 // Coffer's listener allowlist for secret reads (secret_read_allowed_cidrs): reads of kv and
 // cubbyhole, transit decrypt and sys/wrapping/unwrap answer 403 unless the client address is in the list; an empty
@@ -47,8 +47,6 @@ listener "tcp" {
   secret_read_allowed_cidrs = "10.0.0.0/8"
 }
 `;
-
-const REFUSED = /^permission denied: secret reads are not allowed from this client address$/;
 
 describe('listener allowlist for secret reads (secret_read_allowed_cidrs)', () => {
   let server: ListenerServer;

@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import nodeVault from 'node-vault';
 import { HVAC_SCENARIOS, runPython } from '../../e2e/python.js';
-import { startPostgres, type PostgresCluster } from '../../harness/postgres.js';
-import type { TestServer } from '../../harness/server.js';
-import { databaseServer, login, LOGIN_REFUSED, lookupLease, refusedSoon } from './fixture.js';
+import { databaseSuite, login, LOGIN_REFUSED, lookupLease, refusedSoon } from './fixture.js';
 
 // Other people's Vault clients, unchanged, on dynamic credentials: node-vault's read/renew/revoke
 // and hvac's database and lease calls, against a real PostgreSQL.
 describe('database engine through node-vault and hvac', () => {
-  let pgc: PostgresCluster;
-  let server: TestServer;
-
-  before(async () => {
-    pgc = await startPostgres();
-    server = await databaseServer(pgc);
-  });
-  after(async () => {
-    await server?.destroy();
-    await pgc?.stop();
-  });
+  const db = databaseSuite();
 
   it('node-vault: read issues working credentials with a lease; renew moves it; revoke ends the login', async () => {
-    const vault = nodeVault({ apiVersion: 'v1', endpoint: server.address, token: server.rootToken });
+    const vault = nodeVault({ apiVersion: 'v1', endpoint: db.server.address, token: db.server.rootToken });
     const secret = (await vault.read('database/creds/readonly')) as {
       lease_id: string;
       lease_duration: number;
@@ -32,16 +20,16 @@ describe('database engine through node-vault and hvac', () => {
     assert.match(secret.lease_id, /^database\/creds\/readonly\/[A-Za-z0-9]+$/);
     assert.equal(secret.lease_duration, 3600);
     assert.equal(secret.renewable, true);
-    assert.equal(await login(pgc, secret.data.username, secret.data.password), true);
+    assert.equal(await login(db.pgc, secret.data.username, secret.data.password), true);
 
     const renewed = (await vault.renew({ lease_id: secret.lease_id, increment: 600 })) as { lease_id: string; lease_duration: number; renewable: boolean };
     assert.deepEqual([renewed.lease_id, renewed.lease_duration, renewed.renewable], [secret.lease_id, 600, true]);
-    const looked = await lookupLease(server, secret.lease_id);
+    const looked = await lookupLease(db.server, secret.lease_id);
     const ttl = (looked.body.data as { ttl: number }).ttl;
     assert.ok(ttl <= 600 && ttl >= 595, `ttl after renew: ${ttl}`);
 
     await vault.revoke({ lease_id: secret.lease_id });
-    assert.match(await login(pgc, secret.data.username, secret.data.password) as string, LOGIN_REFUSED, 'revoke is synchronous');
+    assert.match(await login(db.pgc, secret.data.username, secret.data.password) as string, LOGIN_REFUSED, 'revoke is synchronous');
     const missing = await vault.renew({ lease_id: secret.lease_id }).then(
       () => assert.fail('renewing a revoked lease succeeded'),
       (err: { response?: { statusCode: number; body: { errors: string[] } } }) => err.response,
@@ -51,7 +39,7 @@ describe('database engine through node-vault and hvac', () => {
   });
 
   it('hvac: generate_credentials, read_lease, renew_lease (with and without increment), list_leases, revoke_lease, revoke_prefix', async () => {
-    const env = { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken, PG_URL: pgc.templatedUrl, PG_USER: pgc.superuser, PG_PASSWORD: pgc.password };
+    const env = { VAULT_ADDR: db.server.address, VAULT_TOKEN: db.server.rootToken, PG_URL: db.pgc.templatedUrl, PG_USER: db.pgc.superuser, PG_PASSWORD: db.pgc.password };
     const scenario = async <T>(name: string, extra: Record<string, string> = {}): Promise<T> => {
       const run = await runPython([HVAC_SCENARIOS, name], { ...env, ...extra });
       assert.equal(run.code, 0, `hvac scenario ${name} failed:\n${run.stderr}${run.stdout}`);
@@ -75,14 +63,14 @@ describe('database engine through node-vault and hvac', () => {
     assert.ok(issued.lookup_ttl > 3590 && issued.lookup_ttl <= 3600, `lookup ttl ${issued.lookup_ttl}`);
     assert.equal(issued.renewed_duration, 600);
     assert.equal(issued.renewed_default_duration, 3600, "increment null renews to the role's default TTL");
-    assert.equal(await login(pgc, issued.username, issued.password), true);
+    assert.equal(await login(db.pgc, issued.username, issued.password), true);
 
     const revoked = await scenario<{ lookup_after_revoke: string[] }>('database_revoke_lease', { LEASE_ID: issued.lease_id });
     assert.deepEqual(revoked.lookup_after_revoke, ['invalid lease']);
-    assert.match(await login(pgc, issued.username, issued.password) as string, LOGIN_REFUSED);
+    assert.match(await login(db.pgc, issued.username, issued.password) as string, LOGIN_REFUSED);
 
     const prefix = await scenario<{ issued: { username: string; password: string }[] }>('database_revoke_prefix', { MOUNT: issued.mount });
     assert.equal(prefix.issued.length, 2);
-    for (const creds of prefix.issued) assert.match(await refusedSoon(pgc, creds), LOGIN_REFUSED);
+    for (const creds of prefix.issued) assert.match(await refusedSoon(db.pgc, creds), LOGIN_REFUSED);
   });
 });

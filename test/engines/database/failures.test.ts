@@ -4,7 +4,7 @@ import { api } from '../../harness/http.js';
 import { poll } from '../../harness/poll.js';
 import { startPostgres, type PostgresCluster } from '../../harness/postgres.js';
 import type { TestServer } from '../../harness/server.js';
-import { CREATE_USER, databaseServer, expectOk, login, LOGIN_REFUSED, lookupLease, readCreds, refusedSoon } from './fixture.js';
+import { CREATE_USER, databaseServer, expectOk, login, LOGIN_REFUSED, lookupLease, pgConnection, readCreds, refusedSoon } from './fixture.js';
 
 // A PostgreSQL that goes away: issuing fails cleanly (5xx naming the connection, no lease left
 // behind), and revocations that fail are retried with backoff until the database is back, or,
@@ -157,7 +157,7 @@ describe('database engine: PostgreSQL down', () => {
     });
 
     it('writes no generated or configured password to the server log', async () => {
-      await expectOk(call('POST', 'database/config/pg2', { plugin_name: 'postgresql-database-plugin', connection_url: pgc.templatedUrl, username: 'postgres', password: pgc.password, allowed_roles: '*' }), 'config');
+      await expectOk(call('POST', 'database/config/pg2', pgConnection(pgc)), 'config');
       await expectOk(call('POST', 'database/roles/logged', { db_name: 'pg2', creation_statements: [CREATE_USER] }), 'role');
       const res = await expectOk(call('GET', 'database/creds/logged'), 'creds');
       const { password } = res.body.data as { password: string };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { api, type ApiResponse } from '../../harness/http.js';
 import { poll } from '../../harness/poll.js';
-import type { PostgresCluster } from '../../harness/postgres.js';
+import { startPostgres, type PostgresCluster } from '../../harness/postgres.js';
 import { startServer, type StartOptions, type TestServer } from '../../harness/server.js';
 
 /** Vault's docs' example: a login role whose password expires with the lease. */
@@ -15,19 +16,32 @@ export interface Creds {
   password: string;
 }
 
+/** The body of a database/config/<name> write pointing at `pgc` as its superuser (any role allowed). */
+export function pgConnection(pgc: PostgresCluster) {
+  return { plugin_name: 'postgresql-database-plugin', connection_url: pgc.templatedUrl, username: pgc.superuser, password: pgc.password, allowed_roles: '*' as string | string[] };
+}
+
+/** For a describe: its own PostgreSQL and a databaseServer on it, started before its tests and stopped after them. */
+export function databaseSuite(): { pgc: PostgresCluster; server: TestServer } {
+  const suite = {} as { pgc: PostgresCluster; server: TestServer };
+  before(async () => {
+    suite.pgc = await startPostgres();
+    suite.server = await databaseServer(suite.pgc);
+  });
+  after(async () => {
+    await suite.server?.destroy();
+    await suite.pgc?.stop();
+  });
+  return suite;
+}
+
 /** A dev server with a `database/` mount whose connection `pg` points at `pgc`, and a `readonly` role. */
 export async function databaseServer(pgc: PostgresCluster, options: StartOptions & { roleTtl?: string; maxTtl?: string } = {}): Promise<TestServer> {
   const server = await startServer(options);
   try {
     const call = (method: string, path: string, body?: unknown) => expectOk(api(server.address, method, path, { token: server.rootToken, body }), `${method} ${path}`);
     await call('POST', 'sys/mounts/database', { type: 'database' });
-    await call('POST', 'database/config/pg', {
-      plugin_name: 'postgresql-database-plugin',
-      connection_url: pgc.templatedUrl,
-      username: pgc.superuser,
-      password: pgc.password,
-      allowed_roles: ['readonly', 'static-*'],
-    });
+    await call('POST', 'database/config/pg', { ...pgConnection(pgc), allowed_roles: ['readonly', 'static-*'] });
     await call('POST', 'database/roles/readonly', { db_name: 'pg', creation_statements: [CREATE_USER], default_ttl: options.roleTtl ?? '1h', max_ttl: options.maxTtl ?? '24h' });
     return server;
   } catch (err) {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, expectStatus, startFromHcl, type ListenerServer } from '../../listener/fixture.js';
+import { call, expectStatus, SECRET_READ_REFUSED as REFUSED, startFromHcl, type ListenerServer } from '../../listener/fixture.js';
 import { startPostgres, type PostgresCluster } from '../../harness/postgres.js';
-import { CREATE_USER } from './fixture.js';
-
-const REFUSED = /^permission denied: secret reads are not allowed from this client address$/;
+import { CREATE_USER, pgConnection } from './fixture.js';
 
 // database/creds and database/static-creds answer passwords, so they are secret reads: from an
 // address outside a listener's secret_read_allowed_cidrs they are refused before anything is
@@ -32,8 +30,7 @@ listener "tcp" {
     [allowed, refused] = server.addresses as [string, string];
     const token = server.rootToken;
     expectStatus(await call(allowed, 'POST', 'sys/mounts/database', { token, body: { type: 'database' } }), 204);
-    const config = { plugin_name: 'postgresql-database-plugin', connection_url: pgc.templatedUrl, username: pgc.superuser, password: pgc.password, allowed_roles: '*' };
-    expectStatus(await call(allowed, 'POST', 'database/config/pg', { token, body: config }), 204);
+    expectStatus(await call(allowed, 'POST', 'database/config/pg', { token, body: pgConnection(pgc) }), 204);
     expectStatus(await call(allowed, 'POST', 'database/roles/app', { token, body: { db_name: 'pg', creation_statements: [CREATE_USER] } }), 204);
     await pgc.query(`CREATE ROLE allowlist_static WITH LOGIN PASSWORD 'initial'`);
     expectStatus(await call(allowed, 'POST', 'database/static-roles/fixed', { token, body: { db_name: 'pg', username: 'allowlist_static', rotation_period: '1h' } }), 204);
