@@ -1,21 +1,14 @@
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ClientConfigError, DEFAULT_ADDRESS, firstSet, retriesFromEnvironment, tlsFromEnvironment, type Env, type TlsSources } from '../client/environment.js';
 import type { TlsSettings } from '../client/transport.js';
 import { UsageError } from './exit-codes.js';
-import { parseBoolText } from '../wire/index.js';
 
-/** Where the CLI talks to when nothing says otherwise (Vault's dev default). */
-export const DEFAULT_ADDRESS = 'http://127.0.0.1:8200';
+export { DEFAULT_ADDRESS };
 /** File name of the saved token, in the home directory (`coffer login` writes it). */
 export const TOKEN_FILE_NAME = '.coffer-token';
 /** Vault's token helper file, read when Coffer's own is absent (so a Vault user's login carries over). */
 export const VAULT_TOKEN_FILE_NAME = '.vault-token';
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function firstSet(...values: (string | undefined)[]): string | undefined {
-  return values.find((v) => v !== undefined && v !== '');
-}
 
 /** The server address: -address, COFFER_ADDR, VAULT_ADDR, then the default. */
 export function resolveAddress(env: Env, flag?: string): string {
@@ -56,51 +49,26 @@ async function readIfPresent(path: string): Promise<string | undefined> {
 }
 
 /** The TLS settings given by flag or by Vault's environment variables (the flag wins). */
-export interface TlsFlags {
-  caCert?: string;
-  caPath?: string;
-  clientCert?: string;
-  clientKey?: string;
-  skipVerify?: boolean;
-  serverName?: string;
-}
+export type TlsFlags = TlsSources;
 
-/**
- * TLS settings as Vault's client reads them: VAULT_CACERT (a PEM file), VAULT_CAPATH (a directory
- * of PEM files; ignored when a CA file is given, as in Vault), VAULT_CLIENT_CERT / VAULT_CLIENT_KEY,
- * VAULT_SKIP_VERIFY (Go's ParseBool) and VAULT_TLS_SERVER_NAME.
- */
+/** TLS settings as Vault's client reads them (see tlsFromEnvironment); a bad setting is a usage error. */
 export async function resolveTls(env: Env, flags: TlsFlags = {}): Promise<TlsSettings> {
-  const caCert = firstSet(flags.caCert, env.VAULT_CACERT);
-  const caPath = firstSet(flags.caPath, env.VAULT_CAPATH);
-  const clientCert = firstSet(flags.clientCert, env.VAULT_CLIENT_CERT);
-  const clientKey = firstSet(flags.clientKey, env.VAULT_CLIENT_KEY);
-  if ((clientCert === undefined) !== (clientKey === undefined)) {
-    throw new UsageError('a client certificate needs its key, and a key its certificate (VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)');
-  }
-  const tls: TlsSettings = {};
-  if (caCert) tls.ca = [await readFile(caCert, 'utf8')];
-  else if (caPath) tls.ca = await pemFilesIn(caPath);
-  if (clientCert && clientKey) {
-    tls.cert = await readFile(clientCert, 'utf8');
-    tls.key = await readFile(clientKey, 'utf8');
-  }
-  const skip = flags.skipVerify ?? (env.VAULT_SKIP_VERIFY ? parseEnvBool('VAULT_SKIP_VERIFY', env.VAULT_SKIP_VERIFY) : false);
-  if (skip) tls.skipVerify = true;
-  const serverName = firstSet(flags.serverName, env.VAULT_TLS_SERVER_NAME);
-  if (serverName) tls.serverName = serverName;
-  return tls;
+  return asUsageError(() => tlsFromEnvironment(env, flags));
 }
 
-async function pemFilesIn(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((name) => /\.(pem|crt|cer)$/i.test(name)).sort();
-  return Promise.all(names.map((name) => readFile(join(dir, name), 'utf8')));
+/** A setting the client refuses is the user's to fix: exit 1, not 2. */
+function asUsageError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ClientConfigError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
-function parseEnvBool(name: string, raw: string): boolean {
-  const value = parseBoolText(raw);
-  if (value === undefined) throw new UsageError(`invalid boolean value "${raw}" for ${name}`);
-  return value;
+/** VAULT_MAX_RETRIES (0 when unset: a command fails fast); a bad number is a usage error. */
+export function resolveRetries(env: Env): number {
+  return asUsageError(() => retriesFromEnvironment(env) ?? 0);
 }
 
 /** The default wrap TTL: -wrap-ttl, else COFFER_WRAP_TTL / VAULT_WRAP_TTL. */

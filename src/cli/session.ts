@@ -1,5 +1,5 @@
 import { CofferApiError, CofferClient, CofferConnectionError, KvVersionError, type Secret } from '../client/index.js';
-import { resolveAddress, resolveNamespace, resolveTls, resolveToken, resolveWrapTtl } from './config.js';
+import { resolveAddress, resolveNamespace, resolveRetries, resolveTls, resolveToken, resolveWrapTtl } from './config.js';
 import { EXIT_API_ERROR, EXIT_LOCAL_ERROR, EXIT_OK, UsageError } from './exit-codes.js';
 import { globalFlags, parseFlags, type FlagSpec, type FlagValues } from './flags.js';
 import {
@@ -62,6 +62,11 @@ export class Session {
       token: await resolveToken(env, homeDir),
       namespace: resolveNamespace(env, this.http.namespace),
       tls,
+      // Commands ask for wrapping themselves (-wrap-ttl, VAULT_WRAP_TTL): not every request.
+      wrapTTL: null,
+      // Vault's CLI retries only when VAULT_MAX_RETRIES says so here: a command fails fast by default.
+      maxRetries: resolveRetries(env),
+      env,
     });
   }
 

@@ -3,8 +3,32 @@ export type { AuditDevice, AuditEnableRequest } from './audit-devices.js';
 export type { MountMigration, MountRequest } from './mounts.js';
 export type { InitRequest, InitResponse, RekeyTarget } from './operator.js';
 export type { TokenCreateRequest } from './token.js';
-export { CofferApiError, CofferConnectionError } from './errors.js';
+export { CofferApiError, CofferConnectionError, isRetryable } from './errors.js';
+export { ClientConfigError, DEFAULT_ADDRESS, type Env } from './environment.js';
 export { KvClient, KvVersionError, kvApiPath, type KvLocation, type KvOptions, type KvResult } from './kv.js';
 export type { AuthInfo, ClientConfig, RequestOptions, Secret, WrapInfo } from './types.js';
 export { AuditChainVerifier, verifyAuditChain, type ChainAnchor, type ChainProblem, type ChainReport, type ChainFileSummary } from './audit-chain.js';
 export { decodeRootToken, generateRootTokenOtp } from './root-token.js';
+export {
+  appRoleAuth,
+  jwtAuth,
+  kubernetesAuth,
+  tokenAuth,
+  userpassAuth,
+  wrappedTokenAuth,
+  KUBERNETES_TOKEN_PATH,
+  LoginNotRepeatable,
+  WRAPPED_TOKEN_PATHS,
+  type AppRoleLogin,
+  type Credential,
+  type JwtLogin,
+  type KubernetesLogin,
+  type LoginMethod,
+  type UserpassLogin,
+  type WrappedTokenLogin,
+} from './auth/methods.js';
+export { AuthSession, type AuthSessionEvents, type AuthSessionOptions } from './auth/session.js';
+export { LeasedSecret, type LeasedSecretEvents, type LeasedSecretOptions } from './leased-secret.js';
+export type { CacheOptions, CacheStats } from './cache.js';
+export { WrappingClient, WrappingTokenError, creationPathAllowed, type CreationPathRule, type WrappingLookup } from './wrapping.js';
+export type { Backoff } from './renewal.js';

@@ -27,6 +27,8 @@ export interface WireRequest {
   headers: Record<string, string>;
   body?: string | Uint8Array;
   tls: TlsSettings;
+  /** Aborts the request and its response body (the client's timeout). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -57,6 +59,7 @@ export function send(req: WireRequest): Promise<IncomingMessage> {
     port: req.base.port || (https ? 443 : 80),
     path: requestTarget(req.base, req.path, req.query),
     headers,
+    signal: req.signal,
     ...(https
       ? {
           ca: req.tls.ca,

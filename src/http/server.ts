@@ -139,6 +139,8 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
  */
 function sendJson(reply: FastifyReply, status: number, body: unknown, headOnly = false) {
   reply.status(status).header('content-type', JSON_TYPE).header('cache-control', 'no-store');
+  // Vault's error body has no request id; the header lets a client quote the id the audit log holds.
+  if (status >= 400) reply.header('x-request-id', reply.request.id);
   // A Buffer, because Fastify appends "; charset=utf-8" to the Content-Type of a string payload.
   return reply.send(headOnly ? EMPTY : Buffer.from(JSON.stringify(body)));
 }
