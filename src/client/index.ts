@@ -32,3 +32,4 @@ export { LeasedSecret, type LeasedSecretEvents, type LeasedSecretOptions } from 
 export type { CacheOptions, CacheStats } from './cache.js';
 export { WrappingClient, WrappingTokenError, creationPathAllowed, type CreationPathRule, type WrappingLookup } from './wrapping.js';
 export type { Backoff } from './renewal.js';
+export { SecretDistributor, type Handoff } from './distributor.js';
