@@ -109,13 +109,14 @@ export class CofferClient {
     const send = async (): Promise<string> => {
       // `token: null` sends no token at all (a login must not carry whatever token was lying around).
       const token = options.token === null ? undefined : (options.token ?? this.token);
+      // Decided before sending: by the time a 403 comes back, the session may have a new token.
+      const session = options.token === undefined && token && this.session?.token === token ? this.session : undefined;
       try {
         return (await this.exchange(method, path, query, headers, body, token, idempotent, true)).text;
       } catch (err) {
         // The session's token was refused: if it is gone (revoked, expired), log in again and resend once.
-        if (err instanceof CofferApiError && err.status === 403 && options.token === undefined && token && this.session?.token === token) {
-          const session = this.session;
-          if (await session.recover(token)) return (await this.exchange(method, path, query, headers, body, session.token, idempotent, true)).text;
+        if (session && token && err instanceof CofferApiError && err.status === 403 && (await session.recover(token))) {
+          return (await this.exchange(method, path, query, headers, body, session.token, idempotent, true)).text;
         }
         throw err;
       }

@@ -113,6 +113,8 @@ export class AuthSession extends EventEmitter<AuthSessionEvents> {
     } catch (err) {
       if (!(err instanceof CofferApiError && err.status === 403)) return false;
     }
+    // A concurrent request may have logged in again while this one looked its token up.
+    if (usedToken !== this.token) return true;
     return this.reauthenticate();
   }
 
@@ -151,7 +153,9 @@ export class AuthSession extends EventEmitter<AuthSessionEvents> {
     if (this.closed) return;
     const ttl = auth.lease_duration;
     if (!ttl) {
-      this.expiry = undefined; // a token without a TTL (root) needs nothing
+      this.expiry = undefined;
+      // A renewal that granted nothing: log in now. A login without a TTL (root) needs nothing.
+      if (next === 'login') this.timer = backgroundTimer(() => void this.run('login'), 0);
       return;
     }
     this.expiry = Date.now() + ttl * 1000;
