@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CofferClient, type AppRoleLogin } from '../../../src/client/index.js';
+import { freePort } from '../../harness/process.js';
+import { startServer, tcpListener, type TestServer } from '../../harness/server.js';
 
 /** A root client for setting things up (no env fallback: the test's environment is not the server's). */
 export function rootClient(address: string, token: string): CofferClient {
@@ -36,4 +38,13 @@ export async function appRole(
   const roleId = (await root.read(`auth/approle/role/${role}/role-id`))?.data?.role_id as string;
   const secretId = (await root.write(`auth/approle/role/${role}/secret-id`, {}))?.data?.secret_id as string;
   return { role, login: { roleId, secretId }, policy, prefix };
+}
+
+/**
+ * A non-dev server (SQLite, local seal) on a fixed loopback port, so it can be stopped and started
+ * again at the same address while a client keeps running.
+ */
+export async function restartableServer(): Promise<TestServer> {
+  const port = await freePort();
+  return startServer({ config: { listeners: [tcpListener(`127.0.0.1:${port}`)] } });
 }
