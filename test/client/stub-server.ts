@@ -13,6 +13,9 @@ export interface SeenRequest {
 export interface StubAnswer {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
+  /** Answer only after this long (a slow server). */
+  delayMs?: number;
 }
 
 /**
@@ -27,9 +30,13 @@ export async function startStub(answer: (req: SeenRequest) => StubAnswer): Promi
     req.on('end', () => {
       const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() };
       seen.push(request);
-      const { status, body } = answer(request);
-      res.writeHead(status, body === undefined ? {} : { 'Content-Type': 'application/json' });
-      res.end(body === undefined ? undefined : JSON.stringify(body));
+      const { status, body, headers = {}, delayMs = 0 } = answer(request);
+      const respond = () => {
+        res.writeHead(status, body === undefined ? headers : { 'Content-Type': 'application/json', ...headers });
+        res.end(body === undefined ? undefined : JSON.stringify(body));
+      };
+      if (delayMs > 0) setTimeout(respond, delayMs);
+      else respond();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,7 +44,11 @@ export async function startStub(answer: (req: SeenRequest) => StubAnswer): Promi
   return {
     address: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 }
 

@@ -122,6 +122,16 @@ describe('SDK read cache (real server; requests counted in its file audit log)',
     }
   });
 
+  it("a refusal carries the server's request id: the one its audit log records for that request", async () => {
+    const weak = (await root.tokens.create({ policies: ['default'], ttl: '10m' }))!.auth!.client_token;
+    const path = `secret/data/${unique('denied')}`;
+    const client = appClient(server.address, { token: weak });
+    const err = await client.read(path).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CofferApiError && err.status === 403 && err.requestId, `a 403 with a request id: ${String(err)}`);
+    const lines = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; request: { id: string; path: string } });
+    assert.ok(lines.some((e) => e.type === 'response' && e.request.id === err.requestId && e.request.path === path), 'the audit log names the same request');
+  });
+
   it('stays within its bounds: least recently used answers go first, and close() empties it', async () => {
     const client = cachedClient({ cache: { ttlMs: 60_000, maxEntries: 3 } });
     const name = unique('bounded');
