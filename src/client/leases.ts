@@ -1,4 +1,5 @@
 import type { CofferClient } from './client.js';
+import { CofferApiError } from './errors.js';
 import type { Secret } from './types.js';
 
 /** What sys/leases/lookup answers about one lease. */
@@ -21,8 +22,14 @@ export class LeaseClient {
 
   /** The lease ids (and folders of them) under a prefix. */
   async list(prefix: string): Promise<string[]> {
-    const answer = await this.client.request<Secret<{ keys?: string[] }>>('LIST', `sys/leases/lookup/${prefix.replace(/^\/+/, '')}`);
-    return answer?.data?.keys ?? [];
+    try {
+      const answer = await this.client.list(`sys/leases/lookup/${prefix.replace(/^\/+/, '')}`);
+      return answer?.data?.keys ?? [];
+    } catch (err) {
+      // As for any Vault LIST, nothing there is a 404.
+      if (err instanceof CofferApiError && err.status === 404) return [];
+      throw err;
+    }
   }
 
   /** Renews a lease by `increment` (seconds, or a duration such as "1h"; absent: the secret's default); answers the renewed secret. */
