@@ -14,6 +14,7 @@ import { MountsClient, RemountClient, trimSlashes } from './mounts.js';
 import { OperatorClient } from './operator.js';
 import { PolicyClient } from './policies.js';
 import { TokenClient } from './token.js';
+import { TransitClient } from './transit.js';
 import { displayUrl, errorsOf, parseJson, readText, send, type TlsSettings } from './transport.js';
 import type { ClientConfig, RequestOptions, Secret } from './types.js';
 import { WrappingClient } from './wrapping.js';
@@ -66,6 +67,8 @@ export class CofferClient {
   readonly operator: OperatorClient = new OperatorClient(this);
   /** Response wrapping: wrap, lookup, unwrap with the creation-path check, rewrap. */
   readonly wrapping: WrappingClient = new WrappingClient(this);
+  /** Transit at transit/ (`new TransitClient(client, mount)` for another mount). */
+  readonly transit: TransitClient = new TransitClient(this);
 
   constructor(config: ClientConfig = {}) {
     const env = config.env ?? process.env;

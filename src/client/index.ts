@@ -33,3 +33,19 @@ export type { CacheOptions, CacheStats } from './cache.js';
 export { WrappingClient, WrappingTokenError, creationPathAllowed, type CreationPathRule, type WrappingLookup } from './wrapping.js';
 export type { Backoff } from './renewal.js';
 export { SecretDistributor, type Handoff } from './distributor.js';
+export { REDACTED, REDACT_OPTIONS, REDACT_PATHS, redact } from './redact.js';
+export {
+  TransitClient,
+  type TransitBatchFailure,
+  type TransitCiphertext,
+  type TransitDecryptItem,
+  type TransitDecryptOptions,
+  type TransitDecryptResult,
+  type TransitEncryptItem,
+  type TransitEncryptOptions,
+  type TransitEncryptResult,
+  type TransitInput,
+  type TransitKey,
+  type TransitKeyConfig,
+  type TransitKeyOptions,
+} from './transit.js';
