@@ -46,6 +46,7 @@ export class CofferClient {
   readonly cache: ResponseCache | undefined;
   /** The session whose token this client sends, when it logged in through `authenticate`. */
   private session: AuthSession | undefined;
+  /** Sessions and leased secrets to stop on close(). */
   private readonly owned = new Set<{ close(): Promise<void> }>();
   /** KV helpers that find the mount and its version (1 or 2) the way Vault's CLI does. */
   readonly kv: KvClient = new KvClient(this);
@@ -211,11 +212,16 @@ export class CofferClient {
     if (this.session === session && (this.token === previous || this.token === undefined)) this.token = session.token;
   }
 
-  /** Stops every session and leased secret of this client (revoking what they were asked to) and empties the cache. */
-  async close(): Promise<void> {
-    const owned = [...this.owned];
+  /**
+   * Revokes the leases of every leased secret, then stops the session (revoking its token too
+   * with `revokeToken`: leases first, while the token can still revoke them), and zeroes the cache.
+   */
+  async close(options: { revokeToken?: boolean } = {}): Promise<void> {
+    const session = this.session;
+    const leased = [...this.owned].filter((thing) => thing !== session);
     this.owned.clear();
-    await Promise.allSettled(owned.map((thing) => thing.close()));
+    await Promise.allSettled(leased.map((thing) => thing.close()));
+    await session?.close({ revoke: options.revokeToken });
     this.session = undefined;
     this.cache?.close();
   }

@@ -103,7 +103,7 @@ describe('SDK AuthSession (real server, AppRole logins with short TTLs)', () => 
     }
   });
 
-  it('close({ revoke: true }) stops renewing and revokes the token; close() alone leaves it valid', async () => {
+  it('close({ revoke: true }) stops renewing and revokes the token (so does client.close({ revokeToken: true })); close() alone leaves it valid', async () => {
     const { login } = await appRole(root, { ttl: '1h', maxTtl: '2h' });
     const kept = appClient(server.address);
     const keptSession = await kept.authenticate(appRoleAuth(login));
@@ -115,5 +115,11 @@ describe('SDK AuthSession (real server, AppRole logins with short TTLs)', () => 
     const session = await revoking.authenticate(appRoleAuth(second));
     await session.close({ revoke: true });
     await assert.rejects(root.tokens.lookup(session.token), (err: unknown) => err instanceof CofferApiError && err.status === 403);
+
+    const { login: third } = await appRole(root, { ttl: '1h', maxTtl: '2h' });
+    const shuttingDown = appClient(server.address);
+    const last = await shuttingDown.authenticate(appRoleAuth(third));
+    await shuttingDown.close({ revokeToken: true });
+    await assert.rejects(root.tokens.lookup(last.token), (err: unknown) => err instanceof CofferApiError && err.status === 403);
   });
 });
