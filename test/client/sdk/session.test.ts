@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { appRoleAuth, CofferApiError, type AuthInfo, type CofferClient } from '../../../src/client/index.js';
+import { appRoleAuth, CofferApiError, type AuthInfo, type CofferClient, type LoginMethod } from '../../../src/client/index.js';
 import { poll } from '../../harness/poll.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { appClient, appRole, rootClient } from './fixture.js';
+import { appClient, appRole, rootClient, unique } from './fixture.js';
 
 // AuthSession against a real dev server: renewal observed over several short TTLs, a new login when
 // the max TTL stops renewals, recovery from a token revoked behind the client's back, and close().
@@ -47,6 +47,33 @@ describe('SDK AuthSession (real server, AppRole logins with short TTLs)', () => 
       const read = await client.kv.get(`secret/${prefix}db`);
       assert.equal(read.secret?.data?.data && (read.secret.data.data as Record<string, string>).password, 'p1');
       assert.equal(session.lastError, undefined);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('logs in again, instead of renewing, when the token is not renewable', async () => {
+    // A login method of the test's own (LoginMethod is public): tokens from a token role with renewable=false.
+    const tokenRole = unique('fixed');
+    await root.write(`auth/token/roles/${tokenRole}`, { renewable: false, token_explicit_max_ttl: '1h' });
+    const fromRole: LoginMethod = {
+      name: 'token-role',
+      login: async () => (await root.tokens.create({ ttl: '3s' }, { role: tokenRole }))!.auth!,
+    };
+    const client = appClient(server.address);
+    const session = await client.authenticate(fromRole);
+    assert.equal(session.auth.renewable, false);
+    let renewed = 0;
+    session.on('renewed', () => renewed++);
+    const first = session.token;
+    const started = Date.now();
+    try {
+      await new Promise<void>((resolve) => session.once('reauthenticated', () => resolve()));
+      const at = Date.now() - started;
+      assert.ok(at >= 1700 && at < 3000, `re-login at ${at} ms, before the 3 s TTL ran out`);
+      assert.notEqual(session.token, first);
+      assert.equal(client.token, session.token);
+      assert.equal(renewed, 0);
     } finally {
       await client.close();
     }
