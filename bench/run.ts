@@ -4,7 +4,8 @@
 // HMAC'd lines per read), so the audit/no-audit ratio compares like with like.
 // Then wrap+unwrap round trips (bench/wrap.ts) and the same reads and round trips on a 3-node HA
 // cluster over etcd (bench/ha.ts), printed beside these single-node figures; last, leases at scale and
-// dynamic PostgreSQL credentials beside PostgreSQL's own rate (bench/leases.ts).
+// dynamic PostgreSQL credentials beside PostgreSQL's own rate (bench/leases.ts); last, the SDK's
+// getSecret with and without its read cache (bench/sdk.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import autocannon from 'autocannon';
 import { startProcess } from './process.js';
 import { benchHa, printHaBench } from './ha.js';
 import { benchLeases, printLeaseBench } from './leases.js';
+import { benchSdk, printSdkBench } from './sdk.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -146,3 +148,4 @@ const wrap = await benchWrap({ connections: CONNECTIONS, duration: DURATION });
 printWrapBench(wrap);
 printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });
 printLeaseBench(await benchLeases({ duration: DURATION }));
+printSdkBench(await benchSdk({ duration: DURATION }));

@@ -49,3 +49,16 @@ export {
   type TransitKeyConfig,
   type TransitKeyOptions,
 } from './transit.js';
+export {
+  EnvSecretManager,
+  getDefaultSecretManager,
+  InvalidSecretKeyError,
+  keyToPath,
+  SecretKeyCollisionError,
+  VaultSecretManager,
+  type DefaultSecretManagerOptions,
+  type EnvSecretManagerOptions,
+  type SecretManager,
+  type SecretManagerLogger,
+  type VaultSecretManagerOptions,
+} from './secret-manager/index.js';

@@ -1,5 +1,5 @@
 import { CofferClient } from '../client.js';
-import { loginWithAppRole } from './approle-login.js';
+import { appRoleAuth } from '../auth/methods.js';
 import { EnvSecretManager } from './env.js';
 import type { SecretManager, SecretManagerLogger } from './types.js';
 import { VaultSecretManager } from './vault.js';
@@ -49,7 +49,8 @@ export async function getDefaultSecretManager(options: DefaultSecretManagerOptio
   const client = new CofferClient({ address, token, namespace: setting(options.namespace, 'VAULT_NAMESPACE') });
   const mount = setting(options.mount, 'VAULT_MOUNT') ?? 'secret';
   if (token) return new VaultSecretManager(client, { mount, logger: options.logger });
-  await loginWithAppRole(client, roleId!, secretId!);
+  // A session: the token is renewed, and replaced by a new login when it cannot be.
+  await client.authenticate(appRoleAuth({ roleId: roleId!, secretId: secretId! }));
   return new VaultSecretManager(client, { mount, logger: options.logger, revokeTokenOnClose: true });
 }
 

@@ -22,7 +22,7 @@ export interface VaultSecretManagerOptions {
   /** The KV v2 mount (default "secret"). */
   mount?: string;
   logger?: SecretManagerLogger;
-  /** Revoke the client's token on close() (auth/token/revoke-self): set when the manager logged in itself. */
+  /** On close(), close the client too, revoking its session's token: set when the manager logged in itself. */
   revokeTokenOnClose?: boolean;
 }
 
@@ -146,7 +146,7 @@ export class VaultSecretManager implements SecretManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.revokeTokenOnClose) await this.client.tokens.revokeSelf();
+    if (this.revokeTokenOnClose) await this.client.close({ revokeToken: true });
   }
 
   private assertOpen(): void {
