@@ -18,8 +18,8 @@ export function unique(label: string): string {
 }
 
 /**
- * An AppRole role with the given token TTLs and a policy reading secret/data/<app>/*, and a fresh
- * secret id for it; approle must be enabled at `approle/`.
+ * An AppRole role with the given token TTLs and a fresh secret id for it; its tokens get `policy`,
+ * or else a new policy reading and writing secret/data/<role>/*. approle must be enabled at `approle/`.
  */
 export async function appRole(
   root: CofferClient,
@@ -28,7 +28,7 @@ export async function appRole(
   const role = unique('app');
   const policy = settings.policy ?? role;
   const prefix = `${role}/`;
-  await root.policy.write(policy, `path "secret/data/${role}/*" { capabilities = ["read", "create", "update"] }`);
+  if (!settings.policy) await root.policy.write(policy, `path "secret/data/${role}/*" { capabilities = ["read", "create", "update"] }`);
   await root.write(`auth/approle/role/${role}`, {
     token_policies: [policy],
     token_ttl: settings.ttl,
