@@ -46,10 +46,11 @@ export function tokenAuth(token: string): LoginMethod {
     name: 'token',
     async login(client) {
       if (used) throw new LoginNotRepeatable('a token given by value cannot log in again once it is gone');
-      used = true;
       const answer = await client.request<Secret<LookupSelf>>('GET', 'auth/token/lookup-self', { token, wrapTTL: null, cache: false });
       const data = answer?.data;
       if (!data) throw new Error('token lookup-self answered no data');
+      // Only a lookup that worked uses the method up: one that failed on the way may be tried again.
+      used = true;
       return {
         client_token: token,
         accessor: data.accessor ?? '',

@@ -1,76 +1,134 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { CofferApiError, creationPathAllowed, SecretDistributor, WrappingTokenError, type CofferClient } from '../../../src/client/index.js';
+import { CofferApiError, CofferClient, creationPathAllowed, SecretDistributor, WRAPPED_TOKEN_PATHS, WrappingTokenError, type Handoff } from '../../../src/client/index.js';
 import { startServer, type TestServer } from '../../harness/server.js';
-import { appClient, rootClient, unique } from './fixture.js';
 
-// Response wrapping through the SDK on a real dev server: the sender's SecretDistributor and the
-// recipient's creation-path check.
+// The SDK's response-wrapping helpers (src/client/wrapping.ts) and SecretDistributor
+// (src/client/distributor.ts), against a real `coffer server -dev` child process. The sender is
+// root; the recipient is a client holding no token at all, as a freshly started service would.
 
-describe('SDK wrapping and SecretDistributor (real server)', () => {
+const unique = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
+const invalidWrappingToken = (err: unknown) => err instanceof WrappingTokenError && err.reason === 'invalid';
+
+describe('SDK response wrapping and SecretDistributor against coffer server -dev', () => {
   let server: TestServer;
   let root: CofferClient;
-  let distributor: SecretDistributor;
+  let sender: SecretDistributor;
+  let recipient: SecretDistributor;
+
+  /** A fresh KV v2 secret under secret/; answers its API path and data. */
+  async function newSecret(): Promise<{ path: string; data: Record<string, string> }> {
+    const path = `secret/data/${unique('handoff')}`;
+    const data = { password: randomBytes(8).toString('hex') };
+    await root.write(path, { data });
+    return { path, data };
+  }
 
   before(async () => {
     server = await startServer();
-    root = rootClient(server.address, server.rootToken);
-    distributor = new SecretDistributor(root, { ttl: '90s' });
+    root = new CofferClient({ address: server.address, token: server.rootToken, env: {} });
+    sender = new SecretDistributor(root);
+    recipient = new SecretDistributor(new CofferClient({ address: server.address, env: {} }));
   });
-  after(async () => server?.destroy());
+  after(async () => {
+    await root?.close();
+    await server?.destroy();
+  });
 
-  it('a handoff says where it was made and when it expires; the recipient needs no token of its own', async () => {
-    const path = `secret/data/${unique('handoff')}`;
-    await root.write(path, { data: { password: 's3cret' } });
+  it('describes a shared secret: its creation path, TTL and an expiry within the TTL', async () => {
+    const { path } = await newSecret();
     const before = Date.now();
-    const handoff = await distributor.shareSecret(path);
+    const handoff = await sender.shareSecret(path, '2m');
     assert.equal(handoff.creationPath, path);
-    assert.equal(handoff.ttlSeconds, 90);
-    assert.ok(Math.abs(handoff.expiresAt.getTime() - (before + 90_000)) < 5_000, `expires ${handoff.expiresAt.toISOString()}`);
-    const recipient = new SecretDistributor(appClient(server.address));
-    const received = await recipient.receive(handoff.token, path);
-    assert.deepEqual((received.data as { data: unknown }).data, { password: 's3cret' });
+    assert.equal(handoff.ttlSeconds, 120);
+    assert.ok(handoff.token && handoff.accessor && handoff.token !== handoff.accessor, 'a token and a distinct accessor');
+    assert.equal(handoff.wrappedAccessor, '', 'a KV secret wraps no token');
+    // creation_time has whole seconds at best: allow a second either side.
+    const expires = handoff.expiresAt.getTime();
+    assert.ok(expires >= before + 119_000 && expires <= Date.now() + 121_000, `expiresAt ${handoff.expiresAt.toISOString()}`);
   });
 
-  it('refuses to unwrap a token made at another path than expected, and leaves it unused', async () => {
-    const path = `secret/data/${unique('swap')}`;
-    await root.write(path, { data: { v: '1' } });
-    const handoff = await distributor.shareSecret(path);
-    await assert.rejects(distributor.receive(handoff.token, 'secret/data/what-i-asked-for'), (err: unknown) => {
-      assert.ok(err instanceof WrappingTokenError);
+  it('hands a KV v2 secret to a recipient who names the right path; afterwards the handoff is no longer unused', async () => {
+    const { path, data } = await newSecret();
+    const handoff = await sender.shareSecret(path);
+    assert.equal(await sender.unused(handoff.token), true);
+    const received = await recipient.receive(handoff.token, path);
+    assert.deepEqual(received.data?.data, data);
+    assert.equal(await sender.unused(handoff.token), false);
+  });
+
+  it('refuses a recipient expecting another path (reason creation_path) and leaves the token unused for the right one', async () => {
+    const { path, data } = await newSecret();
+    const handoff = await sender.shareSecret(path);
+    const expected = 'secret/data/somewhere-else';
+    await assert.rejects(recipient.receive(handoff.token, expected), (err: unknown) => {
+      assert.ok(err instanceof WrappingTokenError, String(err));
       assert.equal(err.reason, 'creation_path');
       assert.equal(err.creationPath, path);
+      assert.match(err.message, /secret\/data\/somewhere-else/);
       return true;
     });
-    assert.equal(await distributor.unused(handoff.token), true);
-    await distributor.receive(handoff.token, 'secret/data/*');
-    assert.equal(await distributor.unused(handoff.token), false);
+    assert.equal(await sender.unused(handoff.token), true);
+    assert.deepEqual((await recipient.receive(handoff.token, 'secret/data/handoff-*')).data?.data, data, 'a prefix rule matches');
   });
 
-  it('a withdrawn handoff cannot be received', async () => {
-    const handoff = await distributor.shareData({ api_key: 'k' });
-    assert.equal(await distributor.withdraw(handoff), true);
-    await assert.rejects(distributor.receive(handoff.token, 'sys/wrapping/wrap'), (err: unknown) => err instanceof WrappingTokenError && err.reason === 'invalid');
+  it('refuses a second receive of the same token (reason invalid)', async () => {
+    const { path } = await newSecret();
+    const handoff = await sender.shareSecret(path);
+    await recipient.receive(handoff.token, path);
+    await assert.rejects(recipient.receive(handoff.token, path), invalidWrappingToken);
   });
 
-  it('shareToken wraps a new token; its wrapped accessor names the token inside', async () => {
-    const handoff = await distributor.shareToken({ policies: ['default'], ttl: '10m' });
+  it('withdraws an unused handoff: the recipient is then refused (reason invalid)', async () => {
+    const { path } = await newSecret();
+    const handoff = await sender.shareSecret(path);
+    assert.equal(await sender.withdraw(handoff), true);
+    assert.equal(await sender.unused(handoff.token), false);
+    await assert.rejects(recipient.receive(handoff.token, path), invalidWrappingToken);
+  });
+
+  it('answers false when withdrawing a handoff the recipient already received', async () => {
+    const { path } = await newSecret();
+    const handoff = await sender.shareSecret(path);
+    await recipient.receive(handoff.token, path);
+    assert.equal(await sender.withdraw(handoff), false);
+  });
+
+  it('rewraps into a new token for the same secret; the old token is dead', async () => {
+    const { path, data } = await newSecret();
+    const handoff = await sender.shareSecret(path);
+    const rewrapped = await root.wrapping.rewrap(handoff.token);
+    assert.notEqual(rewrapped.token, handoff.token);
+    assert.equal(rewrapped.creation_path, path, 'the creation path is kept');
+    await assert.rejects(root.wrapping.lookup(handoff.token), invalidWrappingToken);
+    await assert.rejects(recipient.receive(handoff.token, path), invalidWrappingToken);
+    assert.deepEqual((await recipient.receive(rewrapped.token, path)).data?.data, data);
+  });
+
+  it('shares data in hand through sys/wrapping/wrap', async () => {
+    const data = { api_key: unique('key') };
+    const handoff: Handoff = await sender.shareData(data, '30s');
+    assert.equal(handoff.creationPath, 'sys/wrapping/wrap');
+    assert.equal(handoff.ttlSeconds, 30);
+    assert.deepEqual((await recipient.receive(handoff.token, 'sys/wrapping/wrap')).data, data);
+  });
+
+  it('shares a new token: the recipient unwraps it with the default token paths and it is the one named by wrappedAccessor', async () => {
+    const handoff = await sender.shareToken({ policies: ['default'], ttl: '10m' }, { ttl: '60s' });
     assert.equal(handoff.creationPath, 'auth/token/create');
-    const received = await distributor.receive(handoff.token, 'auth/token/create');
-    assert.equal(received.auth!.accessor, handoff.wrappedAccessor);
+    assert.ok(handoff.wrappedAccessor, 'the wrapped token is named by its accessor');
+    const received = await recipient.receive(handoff.token, WRAPPED_TOKEN_PATHS);
+    assert.equal(received.auth?.accessor, handoff.wrappedAccessor);
+    const inside = await root.tokens.lookupAccessor(handoff.wrappedAccessor);
+    assert.deepEqual(inside?.data?.policies, ['default']);
+    await root.tokens.revokeAccessor(handoff.wrappedAccessor);
   });
 
-  it('rewrap answers a new token for the same data and uses the old one up', async () => {
-    const handoff = await distributor.shareData({ n: '42' });
-    const fresh = await root.wrapping.rewrap(handoff.token);
-    assert.notEqual(fresh.token, handoff.token);
-    assert.equal(await distributor.unused(handoff.token), false);
-    assert.deepEqual((await distributor.receive(fresh.token, 'sys/wrapping/wrap')).data, { n: '42' });
-  });
-
-  it('wrapping needs the permission to read the path: a refusal is the server\'s 403', async () => {
+  it("wrapping needs the permission to read the path: a refusal is the server's 403", async () => {
     const weak = (await root.tokens.create({ policies: ['default'], ttl: '10m' }))!.auth!.client_token;
-    await assert.rejects(new SecretDistributor(appClient(server.address, { token: weak })).shareSecret('secret/data/not-mine'), (err: unknown) => err instanceof CofferApiError && err.status === 403);
+    const weakSender = new SecretDistributor(new CofferClient({ address: server.address, token: weak, env: {} }));
+    await assert.rejects(weakSender.shareSecret('secret/data/not-mine'), (err: unknown) => err instanceof CofferApiError && err.status === 403);
   });
 
   it('creation-path rules: exact, prefix*, RegExp and predicate', () => {
