@@ -51,7 +51,7 @@ export async function getDefaultSecretManager(options: DefaultSecretManagerOptio
   if (token) return new VaultSecretManager(client, { mount, logger: options.logger });
   // A session: the token is renewed, and replaced by a new login when it cannot be.
   await client.authenticate(appRoleAuth({ roleId: roleId!, secretId: secretId! }));
-  return new VaultSecretManager(client, { mount, logger: options.logger, revokeTokenOnClose: true });
+  return new VaultSecretManager(client, { mount, logger: options.logger, ownsClient: true });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -22,8 +22,8 @@ export interface VaultSecretManagerOptions {
   /** The KV v2 mount (default "secret"). */
   mount?: string;
   logger?: SecretManagerLogger;
-  /** On close(), close the client too, revoking its session's token: set when the manager logged in itself. */
-  revokeTokenOnClose?: boolean;
+  /** The manager made the client and logged it in: close() closes the client and revokes its session's token. */
+  ownsClient?: boolean;
 }
 
 /** What a path's KV v2 metadata says about the secret there. */
@@ -46,7 +46,7 @@ interface Stored {
 export class VaultSecretManager implements SecretManager {
   private readonly mount: string;
   private readonly logger: SecretManagerLogger;
-  private readonly revokeTokenOnClose: boolean;
+  private readonly ownsClient: boolean;
   private closed = false;
 
   constructor(
@@ -56,7 +56,7 @@ export class VaultSecretManager implements SecretManager {
     this.mount = (options.mount ?? 'secret').replace(/^\/+|\/+$/g, '');
     if (this.mount === '') throw new Error('the KV v2 mount must not be empty');
     this.logger = options.logger ?? stderrLogger;
-    this.revokeTokenOnClose = options.revokeTokenOnClose ?? false;
+    this.ownsClient = options.ownsClient ?? false;
   }
 
   /**
@@ -146,7 +146,7 @@ export class VaultSecretManager implements SecretManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.revokeTokenOnClose) await this.client.close({ revokeToken: true });
+    if (this.ownsClient) await this.client.close({ revokeToken: true });
   }
 
   private assertOpen(): void {
