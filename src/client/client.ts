@@ -308,7 +308,7 @@ export class CofferClient {
       if (status < 200 || status > 299) {
         const parsed = parseJson(text);
         const requestId = response.headers['x-request-id'];
-        throw new CofferApiError(status, errorsOf(parsed, text), method, url, parsed, typeof requestId === 'string' ? requestId : undefined);
+        throw new CofferApiError(status, errorsOf(parsed, text), method, url, parsed, typeof requestId === 'string' ? requestId : undefined, response.headers);
       }
       return { response, text };
     }

@@ -14,6 +14,8 @@ export class CofferApiError extends Error {
     readonly body?: unknown,
     /** The server's id for the request (its X-Request-Id), as its audit log and server log name it. */
     readonly requestId?: string,
+    /** The answer's headers (lower-case names). */
+    readonly headers: Readonly<Record<string, string | string[] | undefined>> = {},
   ) {
     // The request id is a property, not part of the message: the message is Vault's, line for line.
     super(describe(status, errors, method, url));

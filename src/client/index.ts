@@ -30,7 +30,7 @@ export {
 export { AuthSession, type AuthSessionEvents, type AuthSessionOptions } from './auth/session.js';
 export { LeasedSecret, type LeasedSecretEvents, type LeasedSecretOptions } from './leased-secret.js';
 export type { CacheOptions, CacheStats } from './cache.js';
-export { WrappingClient, WrappingTokenError, creationPathAllowed, type CreationPathRule, type WrappingLookup } from './wrapping.js';
+export { WrappingClient, WrappingTokenError, creationPathAllowed, type CreationPathRule, type WrappingFailure, type WrappingLookup } from './wrapping.js';
 export type { Backoff } from './renewal.js';
 export { SecretDistributor, type Handoff } from './distributor.js';
 export { REDACTED, REDACT_OPTIONS, REDACT_PATHS, redact } from './redact.js';

@@ -30,9 +30,24 @@ export class WrappingTokenError extends Error {
     message: string,
     /** The creation path the token had, when it had one. */
     readonly creationPath?: string,
+    /**
+     * Why the server refused it, when it says (Coffer's X-Coffer-Wrapping-Failure header):
+     * already_used (someone unwrapped it first), expired, or invalid (never issued, or forgotten).
+     */
+    readonly failure?: WrappingFailure,
   ) {
     super(message);
   }
+}
+
+export type WrappingFailure = 'already_used' | 'expired' | 'invalid';
+
+/** The refusal of a wrapping token, with the server's reason when it gave one. */
+function refused(err: CofferApiError, message: string, creationPath?: string): WrappingTokenError {
+  const header = err.headers['x-coffer-wrapping-failure'];
+  const failure = header === 'already_used' || header === 'expired' || header === 'invalid' ? header : undefined;
+  const why = failure ? ` (${failure.replace('_', ' ')})` : '';
+  return new WrappingTokenError('invalid', `${message}${why}`, creationPath, failure);
 }
 
 /** Response wrapping (sys/wrapping/*), as `client.wrapping`. */
@@ -59,9 +74,7 @@ export class WrappingClient {
       if (!answer?.data) throw new WrappingTokenError('invalid', 'wrapping token lookup answered no data');
       return answer.data;
     } catch (err) {
-      if (err instanceof CofferApiError && err.status === 400) {
-        throw new WrappingTokenError('invalid', 'wrapping token is not valid or does not exist (already unwrapped, expired, or never issued)');
-      }
+      if (err instanceof CofferApiError && err.status === 400) throw refused(err, 'wrapping token is not valid or does not exist');
       throw err;
     }
   }
@@ -82,7 +95,7 @@ export class WrappingClient {
       return answer;
     } catch (err) {
       // Someone else unwrapped it between our lookup and our unwrap.
-      if (err instanceof CofferApiError && err.status === 400) throw new WrappingTokenError('invalid', 'wrapping token was used up before it could be unwrapped', creationPath);
+      if (err instanceof CofferApiError && err.status === 400) throw refused(err, 'wrapping token was used up before it could be unwrapped', creationPath);
       throw err;
     }
   }

@@ -187,7 +187,7 @@ export class Wrapping {
 
   private count(reason: UnwrapFailure): Error {
     this.core.metrics.unwrapsFailed.inc({ reason });
-    return wrappingTokenInvalid();
+    return wrappingTokenInvalid(reason);
   }
 
   private cubbyhole(tokenId: string): MountStorage {

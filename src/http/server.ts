@@ -6,7 +6,6 @@ import { CofferError, ERROR_CODES } from '../framework/errors.js';
 import type { Operation } from '../framework/types.js';
 import { parseBoolText } from '../framework/bool.js';
 import { handleRequest } from '../core/pipeline.js';
-import { RateLimitExceeded } from '../core/quotas/exceeded.js';
 import { resolveClientAddress } from './client-address.js';
 import { envelope, isEmpty } from './envelope.js';
 import { verifiedForwardedClient } from './forwarded-client.js';
@@ -63,8 +62,8 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   }
 
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    if (err instanceof RateLimitExceeded) reply.headers(err.headers);
     if (err instanceof CofferError) {
+      if (err.headers) reply.headers(err.headers);
       const serverSide = err.status >= 500;
       // What happened (an upstream's answer, a socket error, a storage key) goes to the log only; a
       // server-side failure answers its code's public message.

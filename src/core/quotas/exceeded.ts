@@ -7,11 +7,11 @@ import { CofferError } from '../../framework/errors.js';
 export class RateLimitExceeded extends CofferError {
   constructor(
     path: string,
-    readonly headers: Record<string, string>,
+    headers: Record<string, string>,
     /** Whether sys/quotas/config asks for refused requests in the audit log (off by default, as in Vault). */
     readonly audited: boolean,
   ) {
-    super('rate_limited', `request path ${JSON.stringify(path)}: rate limit quota exceeded`);
+    super('rate_limited', `request path ${JSON.stringify(path)}: rate limit quota exceeded`, { headers });
     this.name = 'RateLimitExceeded';
   }
 }

@@ -77,7 +77,14 @@ describe('SDK response wrapping and SecretDistributor against coffer server -dev
     const { path } = await newSecret();
     const handoff = await sender.shareSecret(path);
     await recipient.receive(handoff.token, path);
-    await assert.rejects(recipient.receive(handoff.token, path), invalidWrappingToken);
+    await assert.rejects(recipient.receive(handoff.token, path), (err: unknown) => {
+      assert.ok(invalidWrappingToken(err));
+      // The server says why in its own header, and the SDK passes it on: someone used it first.
+      assert.equal((err as WrappingTokenError).failure, 'already_used');
+      assert.match((err as Error).message, /\(already used\)$/);
+      return true;
+    });
+    await assert.rejects(recipient.receive('hvs.never-issued', path), (err: unknown) => invalidWrappingToken(err) && (err as WrappingTokenError).failure === 'invalid');
   });
 
   it('withdraws an unused handoff: the recipient is then refused (reason invalid)', async () => {
