@@ -30,7 +30,8 @@ module.exports = {
     only('core', ['barrier', 'storage', 'kms', 'framework', 'crypto', 'wire']),
     only('http', ['core', 'framework', 'crypto', 'wire']),
     only('client', ['wire']),
-    only('cli', ['client', 'wire', 'server']),
+    only('agent', ['client', 'wire']),
+    only('cli', ['client', 'agent', 'wire', 'server']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

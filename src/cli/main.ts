@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { CofferApiError, CofferConnectionError } from '../client/index.js';
+import { agentCommand } from './commands/agent.js';
 import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
@@ -33,6 +34,16 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Start a Coffer server (its own -help lists its flags)',
     examples: ['coffer server -dev', 'coffer server -config=/etc/coffer/coffer.hcl'],
     run: serverCommand,
+  },
+  agent: {
+    usage: 'agent -config=FILE',
+    summary: 'Run an agent: auto-auth, token sinks, templates (Vault Agent configuration)',
+    description:
+      'Logs in with the auto_auth method of FILE (approle, kubernetes, jwt, token_file or wrapped_token), keeps the\n' +
+      'token renewed, writes it to each sink on every login, and runs until stopped; with exit_after_auth it exits 0\n' +
+      'once the token is written (an init container). A wrapping token that cannot be used exits 1 naming why.',
+    examples: ['coffer agent -config=/etc/coffer/agent.hcl'],
+    run: agentCommand,
   },
   status: {
     usage: 'status [options]',

@@ -37,15 +37,16 @@ export function authOf(answer: Secret | undefined, what: string): AuthInfo {
 }
 
 /**
- * A token the caller already has. Its TTL and renewability come from lookup-self; it can be
+ * A token the caller already has (or its file). Its TTL and renewability come from lookup-self; it can be
  * renewed, but when it expires there is no way to log in again.
  */
-export function tokenAuth(token: string): LoginMethod {
+export function tokenAuth(given: Credential): LoginMethod {
   let used = false;
   return {
     name: 'token',
     async login(client) {
       if (used) throw new LoginNotRepeatable('a token given by value cannot log in again once it is gone');
+      const token = await resolveCredential(given, 'token');
       const answer = await client.request<Secret<LookupSelf>>('GET', 'auth/token/lookup-self', { token, wrapTTL: null, cache: false });
       const data = answer?.data;
       if (!data) throw new Error('token lookup-self answered no data');
