@@ -95,8 +95,9 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
     session.on('error', (err) => log.warn({ err: err.message }, 'token renewal or login failed; retrying'));
   }
   if (config.exitAfterAuth) {
+    // Nothing is closed or revoked: the token and any secrets are for the application now; the
+    // SDK's timers do not hold the process, so it ends here.
     log.info('exit_after_auth: done');
-    await client.close();
     return 0;
   }
   // The SDK's timers do not hold the process open (a script using it should exit): the agent does.
@@ -104,7 +105,9 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
   await io.stopped;
   clearInterval(keepAlive);
   log.info({ revoke: config.revokeOnShutdown }, 'stopping');
-  await client.close({ revokeToken: config.revokeOnShutdown });
+  // Revoking the token revokes the leases it made too; without revoke_on_shutdown both stay valid
+  // for whoever still uses them, as with Vault Agent.
+  if (config.revokeOnShutdown) await client.close({ revokeToken: true });
   return 0;
 }
 

@@ -7,6 +7,8 @@ import type { Secret } from './types.js';
 export interface LeasedSecretOptions {
   /** POST this body instead of a GET (a path that takes parameters). */
   data?: Record<string, unknown>;
+  /** An answer already read from the path (with its lease): kept alive instead of reading a new one. */
+  initial?: Secret;
   /** Delays between failed renewals or fetches; default 1 s doubling to 30 s. */
   backoff?: Backoff;
   /** For tests: the jitter source (default Math.random). */
@@ -53,7 +55,8 @@ export class LeasedSecret<D = Record<string, unknown>> extends EventEmitter<Leas
   }
 
   static async start<D>(client: CofferClient, path: string, options: LeasedSecretOptions = {}): Promise<LeasedSecret<D>> {
-    const secret = new LeasedSecret<D>(client, path, await fetchLeased<D>(client, path, options), options);
+    const first = options.initial?.lease_id ? (options.initial as Secret<D>) : await fetchLeased<D>(client, path, options);
+    const secret = new LeasedSecret<D>(client, path, first, options);
     secret.scheduleAfter(secret.current, 'renew');
     return secret;
   }
