@@ -13,6 +13,7 @@ import { backoffDelayMs } from '../client/renewal.js';
 import { loginMethodOf } from './auto-auth.js';
 import { AgentConfigError, loadAgentConfig, type AgentConfig, type MethodStanza } from './config.js';
 import { writeSink } from './sink.js';
+import { TemplateRenderer } from './templates.js';
 
 /** Where the agent writes its one-line failures and its logs (stderr by default). */
 export interface AgentIo {
@@ -22,8 +23,8 @@ export interface AgentIo {
   stopped: Promise<void>;
 }
 
-/** An auth failure the agent cannot retry its way out of: the credential itself is spent or wrong. */
-class FatalAuthError extends Error {}
+/** A failure the agent cannot retry its way out of (a spent credential, an init render that failed): exit 1. */
+class FatalAgentError extends Error {}
 
 /**
  * `coffer agent -config=FILE`: logs in with its auto_auth method, keeps the token alive, writes it
@@ -49,7 +50,7 @@ export async function runAgent(configFile: string, io: AgentIo): Promise<number>
   try {
     return await serve(config, io, log);
   } catch (err) {
-    if (err instanceof FatalAuthError || err instanceof AgentConfigError) {
+    if (err instanceof FatalAgentError || err instanceof AgentConfigError) {
       io.stderr(`coffer agent: ${err.message}`);
       return 1;
     }
@@ -94,17 +95,27 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
     session.on('renewed', (auth) => log.debug({ ttl: auth.lease_duration }, 'token renewed'));
     session.on('error', (err) => log.warn({ err: err.message }, 'token renewal or login failed; retrying'));
   }
+  const templates = config.templates.length ? await TemplateRenderer.load(client, config, io.env, log) : undefined;
+  if (templates) {
+    const allRendered = await templates.renderAll();
+    // An init container that could not render its secrets must not look successful.
+    if (!allRendered && (config.exitAfterAuth || config.templateConfig.exitOnRetryFailure)) {
+      throw new FatalAgentError('template rendering failed (see the log for which template and why)');
+    }
+  }
   if (config.exitAfterAuth) {
     // Nothing is closed or revoked: the token and any secrets are for the application now; the
     // SDK's timers do not hold the process, so it ends here.
     log.info('exit_after_auth: done');
     return 0;
   }
+  templates?.start();
   // The SDK's timers do not hold the process open (a script using it should exit): the agent does.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   await io.stopped;
   clearInterval(keepAlive);
   log.info({ revoke: config.revokeOnShutdown }, 'stopping');
+  templates?.stop();
   // Revoking the token revokes the leases it made too; without revoke_on_shutdown both stay valid
   // for whoever still uses them, as with Vault Agent.
   if (config.revokeOnShutdown) await client.close({ revokeToken: true });
@@ -127,9 +138,9 @@ async function logIn(client: CofferClient, method: LoginMethod, stanza: MethodSt
     } catch (err) {
       if (err instanceof WrappingTokenError) {
         const why = err.reason === 'creation_path' ? `wrong creation path "${err.creationPath ?? ''}"` : (err.failure ?? 'invalid').replace('_', ' ');
-        throw new FatalAuthError(`unwrap failed: ${why}`);
+        throw new FatalAgentError(`unwrap failed: ${why}`);
       }
-      if (err instanceof LoginNotRepeatable) throw new FatalAuthError(`${method.name} login failed: ${err.message}`);
+      if (err instanceof LoginNotRepeatable) throw new FatalAgentError(`${method.name} login failed: ${err.message}`);
       log.warn({ method: method.name, err: (err as Error).message }, 'login failed; backing off');
       const delay = backoffDelayMs(failures, backoff);
       await Promise.race([new Promise((resolve) => setTimeout(resolve, delay)), stopped]);
