@@ -13,6 +13,8 @@ import { backoffDelayMs } from '../client/renewal.js';
 import { loginMethodOf } from './auto-auth.js';
 import { AgentConfigError, loadAgentConfig, type AgentConfig, type MethodStanza } from './config.js';
 import { writeSink } from './sink.js';
+import { AgentMetrics } from './metrics.js';
+import { ApiProxy } from './proxy.js';
 import { TemplateRenderer } from './templates.js';
 
 /** Where the agent writes its one-line failures and its logs (stderr by default). */
@@ -63,6 +65,7 @@ export async function runAgent(configFile: string, io: AgentIo): Promise<number>
 
 async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<number> {
   const { vault } = config;
+  const metrics = new AgentMetrics();
   const client = new CofferClient({
     address: vault.address,
     namespace: vault.namespace,
@@ -82,7 +85,7 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
     if (!client.token) throw new AgentConfigError('no auto_auth stanza and no VAULT_TOKEN: the agent has no way to get a token');
   } else {
     const method = loginMethodOf(autoAuth.method, io.env);
-    const session = await logIn(client, method, autoAuth.method, log, io.stopped);
+    const session = await logIn(client, method, autoAuth.method, log, io.stopped, metrics);
     if (!session) return 0; // stopped before the first login succeeded
     const writeSinks = async (token: string) => {
       for (const sink of autoAuth.sinks) {
@@ -96,6 +99,8 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
     session.on('error', (err) => log.warn({ err: err.message }, 'token renewal or login failed; retrying'));
   }
   const templates = config.templates.length ? await TemplateRenderer.load(client, config, io.env, log) : undefined;
+  templates?.on('rendered', () => metrics.templateRenders.inc());
+  templates?.on('error', () => metrics.templateErrors.inc());
   if (templates) {
     const allRendered = await templates.renderAll();
     // An init container that could not render its secrets must not look successful.
@@ -110,12 +115,16 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
     return 0;
   }
   templates?.start();
+  const proxy = new ApiProxy(client, config, () => client.token, metrics, log);
+  await proxy.start();
+  for (const address of proxy.addresses) log.info({ address }, 'API proxy listening');
   // The SDK's timers do not hold the process open (a script using it should exit): the agent does.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   await io.stopped;
   clearInterval(keepAlive);
   log.info({ revoke: config.revokeOnShutdown }, 'stopping');
   templates?.stop();
+  await proxy.stop();
   // Revoking the token revokes the leases it made too; without revoke_on_shutdown both stay valid
   // for whoever still uses them, as with Vault Agent.
   if (config.revokeOnShutdown) await client.close({ revokeToken: true });
@@ -126,16 +135,19 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
  * The first login, retried with the method's backoff (min_backoff doubling to max_backoff) while the
  * failure may pass; a spent or refused wrapping token, or a login that cannot repeat, is fatal.
  */
-async function logIn(client: CofferClient, method: LoginMethod, stanza: MethodStanza, log: Logger, stopped: Promise<void>): Promise<AuthSession | undefined> {
+async function logIn(client: CofferClient, method: LoginMethod, stanza: MethodStanza, log: Logger, stopped: Promise<void>, metrics: AgentMetrics): Promise<AuthSession | undefined> {
   const backoff = { minMs: stanza.minBackoffMs, maxMs: stanza.maxBackoffMs };
   let stop = false;
   void stopped.then(() => (stop = true));
   for (let failures = 1; ; failures++) {
+    metrics.authAttempts.inc({ method: method.name });
     try {
       const session = await client.authenticate(method, { backoff });
       log.info({ method: method.name, ttl: session.auth.lease_duration }, 'authenticated');
       return session;
     } catch (err) {
+      metrics.authFailures.inc({ method: method.name });
+      if (err instanceof WrappingTokenError) metrics.unwrapFailures.inc({ reason: err.reason === 'creation_path' ? 'creation_path' : (err.failure ?? 'invalid') });
       if (err instanceof WrappingTokenError) {
         const why = err.reason === 'creation_path' ? `wrong creation path "${err.creationPath ?? ''}"` : (err.failure ?? 'invalid').replace('_', ' ');
         throw new FatalAgentError(`unwrap failed: ${why}`);

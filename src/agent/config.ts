@@ -52,8 +52,23 @@ export interface TemplateStanza {
   rightDelimiter: string;
 }
 
+export interface ListenerStanza {
+  type: 'tcp' | 'unix';
+  /** host:port for tcp, a socket path for unix. */
+  address: string;
+  tlsDisable: boolean;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
 export interface AgentConfig {
   file: string;
+  /** The local Vault-API endpoints (and /agent/v1/metrics). */
+  listeners: ListenerStanza[];
+  /** A `cache {}` stanza is present: leased answers and tokens made through the proxy are cached. */
+  cache: boolean;
+  /** api_proxy.use_auto_auth_token: add the agent's token to requests without one (true), or to all ("force"). */
+  useAutoAuthToken: boolean | 'force';
   vault: VaultStanza;
   exitAfterAuth: boolean;
   pidFile?: string;
@@ -111,8 +126,13 @@ export function parseAgentConfig(file: string, raw: Json): AgentConfig {
   const autoAuthBody = single(raw.auto_auth, 'auto_auth', fail);
   const templates = blocks(raw.template, 'template', fail).map((body, i) => templateStanza(body, `template[${i}]`, fail));
   const templateConfigBody = single(raw.template_config, 'template_config', fail) ?? {};
+  const proxyBody = single(raw.api_proxy, 'api_proxy', fail) ?? {};
+  const useAuto = proxyBody.use_auto_auth_token;
   const config: AgentConfig = {
     file,
+    listeners: labelled(raw.listener, 'listener', fail).map(({ label, body }, i) => listenerStanza(label ?? str(body.type, `listener[${i}].type`, fail), body, `listener[${i}]`, fail)),
+    cache: raw.cache !== undefined,
+    useAutoAuthToken: useAuto === 'force' ? 'force' : (bool(useAuto, 'api_proxy.use_auto_auth_token', fail) ?? false),
     vault,
     exitAfterAuth: bool(raw.exit_after_auth, 'exit_after_auth', fail) ?? false,
     pidFile: str(raw.pid_file, 'pid_file', fail),
@@ -153,6 +173,20 @@ function autoAuthStanza(body: Json, fail: (m: string) => never): { method: Metho
     return { path, mode: fileMode(sinkConfig.mode, `${where}.config.mode`, fail) ?? 0o640, wrapTtl: durationText(sinkBody.wrap_ttl, `${where}.wrap_ttl`, fail) };
   });
   return { method, sinks };
+}
+
+function listenerStanza(type: string | undefined, body: Json, where: string, fail: (m: string) => never): ListenerStanza {
+  if (type !== 'tcp' && type !== 'unix') return fail(`${where}: listener type must be "tcp" or "unix", not "${type ?? ''}"`);
+  const tlsDisable = bool(body.tls_disable, `${where}.tls_disable`, fail) ?? false;
+  const listener: ListenerStanza = {
+    type,
+    address: str(body.address, `${where}.address`, fail) ?? (type === 'tcp' ? '127.0.0.1:8100' : fail(`${where}.address is required`)),
+    tlsDisable,
+    tlsCertFile: str(body.tls_cert_file, `${where}.tls_cert_file`, fail),
+    tlsKeyFile: str(body.tls_key_file, `${where}.tls_key_file`, fail),
+  };
+  if (type === 'tcp' && !tlsDisable && (!listener.tlsCertFile || !listener.tlsKeyFile)) fail(`${where}: a TLS listener needs tls_cert_file and tls_key_file (or tls_disable = true)`);
+  return listener;
 }
 
 function templateStanza(body: Json, where: string, fail: (m: string) => never): TemplateStanza {

@@ -233,6 +233,28 @@ export class CofferClient {
   }
 
   /**
+   * Sends a request as given and answers whatever the server answered, any status, body as bytes:
+   * for a proxy (the agent's API proxy). `target` is the path and query after /v1/. Not retried
+   * (the proxied client decides), not cached, standby redirects followed.
+   */
+  async forward(method: string, target: string, headers: Record<string, string>, body: Uint8Array | undefined, token: string | undefined): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+    const at = target.indexOf('?');
+    const [path, query] = at < 0 ? [target, ''] : [target.slice(0, at), target.slice(at + 1)];
+    const sent: Record<string, string> = { ...headers };
+    if (token) sent['X-Vault-Token'] = token;
+    if (this.namespace && !Object.keys(sent).some((k) => k.toLowerCase() === 'x-vault-namespace')) sent['X-Vault-Namespace'] = this.namespace;
+    const url = displayUrl(this.base, path, query);
+    try {
+      const response = await send({ method, base: this.base, path, query, headers: sent, body, tls: this.tls, signal: AbortSignal.timeout(this.timeoutMs) });
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      return { status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) };
+    } catch (err) {
+      throw new CofferConnectionError(method, url, err);
+    }
+  }
+
+  /**
    * sys/wrapping/unwrap. With a wrapping token, it is sent as the request's own token (the
    * wrapping token is allowed to unwrap itself); without one, the client's token is unwrapped.
    * `client.wrapping.unwrap` also checks where the token was made before using it.

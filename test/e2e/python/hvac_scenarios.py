@@ -547,6 +547,17 @@ def database_revoke_prefix():
     }
 
 
+# --- through coffer agent's API proxy -------------------------------------------
+
+
+@scenario
+def agent_proxy_read():
+    # No token of its own: the agent adds its auto-auth token (api_proxy use_auto_auth_token).
+    client = hvac.Client(url=os.environ["VAULT_ADDR"])
+    secret = client.secrets.kv.v2.read_secret_version(path=os.environ["SECRET_PATH"], mount_point="secret")
+    return {"data": secret["data"]["data"]}
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
         sys.stderr.write("usage: hvac_scenarios.py <%s>\n" % "|".join(sorted(SCENARIOS)))
