@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { durationMs } from '../client/environment.js';
+import { parseDurationMs } from '../wire/index.js';
 
 /** A problem with the agent's configuration file: exit 1 with this message. */
 export class AgentConfigError extends Error {
@@ -277,14 +277,14 @@ function fileMode(value: unknown, where: string, fail: (m: string) => never): nu
 function duration(value: unknown, where: string, fail: (m: string) => never): number | undefined {
   const text = durationText(value, where, fail);
   if (text === undefined) return undefined;
-  const ms = durationMs(text);
+  const ms = parseDurationMs(text);
   return ms === undefined ? fail(`${where}: invalid duration "${text}"`) : ms;
 }
 
 function durationText(value: unknown, where: string, fail: (m: string) => never): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && value >= 0) return `${value}s`;
-  if (typeof value === 'string' && durationMs(value) !== undefined) return value;
+  if (typeof value === 'string' && parseDurationMs(value) !== undefined) return value;
   return fail(`${where}: invalid duration ${JSON.stringify(value)}`);
 }
 

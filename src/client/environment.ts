@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBoolText } from '../wire/index.js';
+import { parseBoolText, parseDurationMs } from '../wire/index.js';
 import type { TlsSettings } from './transport.js';
 
 /** Where a client talks to when neither an option nor VAULT_ADDR says otherwise (Vault's dev listener). */
@@ -61,7 +61,7 @@ export function tlsFromEnvironment(env: Env, given: TlsSources = {}): TlsSetting
 export function timeoutFromEnvironment(env: Env): number | undefined {
   const raw = firstSet(env.VAULT_CLIENT_TIMEOUT);
   if (raw === undefined) return undefined;
-  const ms = durationMs(raw);
+  const ms = parseDurationMs(raw);
   if (ms === undefined || ms <= 0) throw new ClientConfigError(`invalid duration "${raw}" for VAULT_CLIENT_TIMEOUT`);
   return ms;
 }
@@ -72,21 +72,6 @@ export function retriesFromEnvironment(env: Env): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw)) throw new ClientConfigError(`invalid number "${raw}" for VAULT_MAX_RETRIES`);
   return Number(raw);
-}
-
-/** A duration of whole seconds ("30") or Go's units ("1m30s", "500ms"), in milliseconds. */
-export function durationMs(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = text;
-  while (rest !== '') {
-    const part = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!part) return undefined;
-    total += Number(part[1]) * (units[part[2]!] ?? 0);
-    rest = rest.slice(part[0].length);
-  }
-  return text === '' ? undefined : total;
 }
 
 function readSetting(path: string, what: string): string {

@@ -1,23 +1,7 @@
+import { parseDurationMs } from '../wire/index.js';
 import { invalidRequest } from './errors.js';
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const GO_DURATION = /^(\d+(?:\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/;
-
-/**
- * The one duration parser (request fields and the server config alike): a number of seconds
- * (number or numeric string) or a Go-style duration string ("1h30m", "250ms"; Vault also accepts
- * "d"), in milliseconds. Undefined for anything else, "" included.
- */
-export function parseDurationMs(input: unknown): number | undefined {
-  if (typeof input === 'number') return Number.isFinite(input) ? input * 1000 : undefined;
-  if (typeof input !== 'string') return undefined;
-  const text = input.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (!GO_DURATION.test(text)) return undefined;
-  let ms = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) ms += Number(amount) * UNIT_MS[unit as string]!;
-  return Number.isFinite(ms) ? ms : undefined;
-}
+export { parseDurationMs };
 
 /** A Vault duration field in whole seconds (Vault truncates); "" is 0, a negative number is refused. */
 export function parseDurationSeconds(input: unknown): number | undefined {

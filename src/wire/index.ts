@@ -32,3 +32,22 @@ export function parseBoolText(text: string): boolean | undefined {
   if (FALSE_TEXT.has(text)) return false;
   return undefined;
 }
+
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const GO_DURATION = /^(\d+(?:\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/;
+
+/**
+ * The one duration parser (request fields and the server config; the SDK's and the agent's
+ * settings): a number of seconds (number or numeric string) or a Go-style duration string
+ * ("1h30m", "250ms"; Vault also accepts "d"), in milliseconds. Undefined for anything else, "" included.
+ */
+export function parseDurationMs(input: unknown): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) ? input * 1000 : undefined;
+  if (typeof input !== 'string') return undefined;
+  const text = input.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!GO_DURATION.test(text)) return undefined;
+  let ms = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) ms += Number(amount) * UNIT_MS[unit as string]!;
+  return Number.isFinite(ms) ? ms : undefined;
+}

@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CofferApiError, CofferClient } from '../../src/client/index.js';
-import { runCli, runProgram, type CliRun } from '../harness/cli.js';
+import { runCli, runProgram } from '../harness/cli.js';
 import { poll } from '../harness/poll.js';
 import { metricSample } from '../harness/prometheus.js';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
-import { spawn } from 'node:child_process';
-import { stopProcess } from '../harness/process.js';
+import { agentConfigs, runAgent, startAgent } from './fixture.js';
 
 // `coffer agent` as real processes against a real dev server: the seeds' secret-zero flow (a
 // provisioner wraps a token, an init-container agent unwraps it once and writes it for the app),
@@ -20,15 +19,8 @@ describe('coffer agent: auto_auth and file sinks (real server, agent as a child 
   let server: TestServer;
   let root: CofferClient;
   let dir: string;
-  let n = 0;
 
-  /** Writes an agent config (HCL) into the test dir and answers its path. */
-  async function agentConfig(hcl: string): Promise<string> {
-    const file = join(dir, `agent-${++n}.hcl`);
-    await writeFile(file, `vault {\n  address = "${server.address}"\n}\n${hcl}`);
-    return file;
-  }
-  const runAgent = (config: string): Promise<CliRun> => runProgram(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { timeoutMs: 30_000 });
+  const agentConfig = agentConfigs(() => dir, () => server.address);
 
   /** Counter of refused unwraps by reason, from the server's metrics. */
   async function unwrapFailures(reason: string): Promise<number> {
@@ -156,29 +148,26 @@ auto_auth {
   sink "file" { config = { path = "${sink}" } }
 }
 `);
-    const child = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const child = startAgent(config);
     try {
-      const first = await poll('no token in the sink', async () => (existsSync(sink) ? (await readFile(sink, 'utf8')).trim() : undefined), { timeoutMs: 15_000, detail: () => output });
-      assert.equal((await readFile(pidFile, 'utf8')).trim(), String(child.pid));
+      const first = await poll('no token in the sink', async () => (existsSync(sink) ? (await readFile(sink, 'utf8')).trim() : undefined), { timeoutMs: 15_000, detail: child.output });
+      assert.equal((await readFile(pidFile, 'utf8')).trim(), String(child.child.pid));
       await root.tokens.revoke(first);
       // The next renewal (due within about 1.5 s) finds the token gone and logs in again.
       const second = await poll('sink not rewritten', async () => {
         const now = (await readFile(sink, 'utf8')).trim();
         return now !== first ? now : undefined;
-      }, { timeoutMs: 15_000, detail: () => output });
+      }, { timeoutMs: 15_000, detail: child.output });
       await new CofferClient({ address: server.address, token: second, env: {} }).tokens.lookupSelf();
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0, output);
+      const exited = new Promise<number | null>((resolve) => child.child.once('exit', (code) => resolve(code)));
+      child.child.kill('SIGTERM');
+      assert.equal(await exited, 0, child.output());
       assert.equal(existsSync(pidFile), false, 'the pid file is removed');
       assert.equal(existsSync(sink), true, 'the sink is left in place');
       await assert.rejects(root.tokens.lookup(second), (err: unknown) => err instanceof CofferApiError && err.status === 403);
-      assert.ok(!output.includes(first) && !output.includes(second) && !output.includes(secretId), 'no token or secret id in the logs');
+      assert.ok(!child.output().includes(first) && !child.output().includes(second) && !child.output().includes(secretId), 'no token or secret id in the logs');
     } finally {
-      await stopProcess(child);
+      await child.stop();
     }
   });
 

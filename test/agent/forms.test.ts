@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -9,10 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CofferClient } from '../../src/client/index.js';
 import { TokenIssuer, TokenReviewStandIn } from '../auth/kubernetes/fixture.js';
-import { runProgram } from '../harness/cli.js';
 import { poll } from '../harness/poll.js';
-import { stopProcess } from '../harness/process.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
+import { startServer, type TestServer } from '../harness/server.js';
+import { runAgent, startAgent } from './fixture.js';
 
 // The other shapes an agent config takes: JSON instead of HCL, a unix-socket listener, a log
 // file; and the kubernetes method, its TokenReview answered by the harness's STAND-IN (no
@@ -48,7 +46,7 @@ describe('coffer agent: JSON config, unix listener, log_file, kubernetes auto-au
       api_proxy: { use_auto_auth_token: 'force' },
       listener: { unix: { address: socket, tls_disable: true } },
     }));
-    const agent = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const agent = startAgent(config);
     try {
       await poll('socket not listening', () => existsSync(socket), { timeoutMs: 15_000 });
       const body = await new Promise<string>((resolve, reject) => {
@@ -61,15 +59,15 @@ describe('coffer agent: JSON config, unix listener, log_file, kubernetes auto-au
         req.end();
       });
       assert.deepEqual((JSON.parse(body) as { data: { data: unknown } }).data.data, { v: 'json-config' });
-      const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
-      agent.kill('SIGTERM');
+      const exited = new Promise<number | null>((resolve) => agent.child.once('exit', (code) => resolve(code)));
+      agent.child.kill('SIGTERM');
       assert.equal(await exited, 0);
       assert.equal(existsSync(socket), false);
       const log = await readFile(logFile, 'utf8');
       assert.match(log, /API proxy listening/);
       assert.ok(!log.includes(token), 'no token in the log file');
     } finally {
-      await stopProcess(agent);
+      await agent.stop();
     }
   });
 
@@ -97,7 +95,7 @@ auto_auth {
   sink "file" { config = { path = "${sink}" } }
 }
 `);
-      const run = await runProgram(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { timeoutMs: 30_000 });
+      const run = await runAgent(config);
       assert.equal(run.code, 0, run.stderr);
       const token = (await readFile(sink, 'utf8')).trim();
       const meta = (await root.tokens.lookup(token))!.data!.meta as Record<string, string>;

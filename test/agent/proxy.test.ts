@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +7,10 @@ import nodeVault from 'node-vault';
 import { CofferClient } from '../../src/client/index.js';
 import { HVAC_SCENARIOS, runPython } from '../e2e/python.js';
 import { poll } from '../harness/poll.js';
-import { freePort, stopProcess } from '../harness/process.js';
+import { freePort } from '../harness/process.js';
 import { metricSample } from '../harness/prometheus.js';
-import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
+import { startServer, type TestServer } from '../harness/server.js';
+import { startAgent, type RunningAgent } from './fixture.js';
 
 // `coffer agent`'s API proxy (listener + api_proxy + cache) as a real process between real clients
 // (node-vault, hvac) that hold no token and a real dev server.
@@ -19,9 +19,8 @@ describe('coffer agent API proxy (real server; node-vault and hvac with no token
   let server: TestServer;
   let root: CofferClient;
   let dir: string;
-  let agent: ChildProcess;
+  let agent: RunningAgent;
   let proxy: string;
-  let output = '';
 
   before(async () => {
     server = await startServer();
@@ -46,13 +45,11 @@ listener "tcp" {
   tls_disable = true
 }
 `);
-    agent = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    agent.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    agent.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await poll('agent proxy did not start', () => output.includes('API proxy listening'), { timeoutMs: 15_000, detail: () => output });
+    agent = startAgent(config);
+    await poll('agent proxy did not start', () => agent.output().includes('API proxy listening'), { timeoutMs: 15_000, detail: agent.output });
   });
   after(async () => {
-    if (agent) await stopProcess(agent);
+    await agent?.stop();
     await server?.destroy();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -87,6 +84,6 @@ listener "tcp" {
     assert.equal(metricSample(text, 'coffer_agent_auth_attempts_total', { method: 'token' }), 1);
     assert.ok((metricSample(text, 'coffer_agent_cache_hits_total') ?? 0) >= 1);
     assert.ok((metricSample(text, 'coffer_agent_proxy_requests_total') ?? 0) >= 3);
-    assert.ok(!output.includes(server.rootToken), 'no token in the agent log');
+    assert.ok(!agent.output().includes(server.rootToken), 'no token in the agent log');
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { CofferClient } from '../../src/client/index.js';
 import { restartableServer } from '../client/sdk/fixture.js';
 import { poll } from '../harness/poll.js';
-import { stopProcess } from '../harness/process.js';
-import { COFFER_BIN, type TestServer } from '../harness/server.js';
+import type { TestServer } from '../harness/server.js';
+import { startAgent } from './fixture.js';
 
 // A long-running `coffer agent` while its server process is stopped and started again on the same
 // files and port: renewals and renders fail meanwhile, and both pick up again afterwards.
@@ -56,26 +55,23 @@ template {
   destination = "${out}"
 }
 `);
-    const agent = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const agent = startAgent(config);
     try {
-      await poll('first render', async () => existsSync(out) && (await readFile(out, 'utf8')) === 'before', { timeoutMs: 15_000, detail: () => output });
+      await poll('first render', async () => existsSync(out) && (await readFile(out, 'utf8')) === 'before', { timeoutMs: 15_000, detail: agent.output });
       await server.stop();
-      await poll('no failed render while the server is down', () => output.includes('template failed'), { timeoutMs: 10_000, detail: () => output });
+      await poll('no failed render while the server is down', () => agent.output().includes('template failed'), { timeoutMs: 10_000, detail: agent.output });
       server = await server.restart();
       const again = new CofferClient({ address: server.address, token: server.rootToken, env: {} });
       await again.kv.put('secret/svc', { v: 'after' });
-      await poll('not rendered after the restart', async () => (await readFile(out, 'utf8')) === 'after', { timeoutMs: 15_000, detail: () => output });
+      await poll('not rendered after the restart', async () => (await readFile(out, 'utf8')) === 'after', { timeoutMs: 15_000, detail: agent.output });
       // The token in the sink still works: renewed (or replaced by a new login) once the server was back.
       await poll('sink token not valid after the restart', async () => {
         const token = (await readFile(join(dir, 'token'), 'utf8')).trim();
         return (await new CofferClient({ address: server.address, token, env: {}, maxRetries: 0 }).read('secret/data/svc').catch(() => undefined)) !== undefined;
-      }, { timeoutMs: 15_000, detail: () => output });
-      assert.equal(agent.exitCode, null, 'the agent kept running');
+      }, { timeoutMs: 15_000, detail: agent.output });
+      assert.equal(agent.child.exitCode, null, 'the agent kept running');
     } finally {
-      await stopProcess(agent);
+      await agent.stop();
     }
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,11 +6,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CofferClient } from '../../src/client/index.js';
 import { CREATE_USER, databaseServer, login, pgConnection } from '../engines/database/fixture.js';
-import { runCli, runProgram, type CliRun } from '../harness/cli.js';
+import { runCli } from '../harness/cli.js';
 import { clockReaches, poll } from '../harness/poll.js';
 import { startPostgres, type PostgresCluster } from '../harness/postgres.js';
-import { stopProcess } from '../harness/process.js';
-import { COFFER_BIN, type TestServer } from '../harness/server.js';
+import type { TestServer } from '../harness/server.js';
+import { agentConfigs, runAgent, startAgent } from './fixture.js';
 
 // `coffer agent` templates as real processes: the seeds' init container (wrapped token in, token
 // and rendered secrets out, exit 0) with KV and dynamic PostgreSQL credentials, and the
@@ -22,14 +21,8 @@ describe('coffer agent templates (real server, real PostgreSQL, agent as a child
   let server: TestServer;
   let root: CofferClient;
   let dir: string;
-  let n = 0;
 
-  async function agentConfig(hcl: string): Promise<string> {
-    const file = join(dir, `agent-${++n}.hcl`);
-    await writeFile(file, `vault {\n  address = "${server.address}"\n}\n${hcl}`);
-    return file;
-  }
-  const runAgent = (config: string): Promise<CliRun> => runProgram(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { timeoutMs: 30_000 });
+  const agentConfig = agentConfigs(() => dir, () => server.address);
 
   before(async () => {
     pgc = await startPostgres();
@@ -122,22 +115,19 @@ template {
   command = "echo run >> ${marks}"
 }
 `);
-    const child = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const child = startAgent(config);
     const runs = async () => (existsSync(marks) ? (await readFile(marks, 'utf8')).split('\n').filter(Boolean).length : 0);
     try {
-      await poll('first render', async () => existsSync(out) && (await readFile(out, 'utf8')) === 'one' && (await runs()) === 1, { timeoutMs: 15_000, detail: () => output });
+      await poll('first render', async () => existsSync(out) && (await readFile(out, 'utf8')) === 'one' && (await runs()) === 1, { timeoutMs: 15_000, detail: child.output });
       await root.kv.put('secret/app/live', { v: 'two' });
-      await poll('second render', async () => (await readFile(out, 'utf8')) === 'two' && (await runs()) === 2, { timeoutMs: 10_000, detail: () => output });
+      await poll('second render', async () => (await readFile(out, 'utf8')) === 'two' && (await runs()) === 2, { timeoutMs: 10_000, detail: child.output });
       // Intervals with no change write nothing and run nothing.
-      const renders = output.split('template rendered').length;
+      const renders = child.output().split('template rendered').length;
       await clockReaches(Date.now() + 2500, 'two more render intervals');
-      assert.equal(output.split('template rendered').length, renders);
+      assert.equal(child.output().split('template rendered').length, renders);
       assert.equal(await runs(), 2);
     } finally {
-      await stopProcess(child);
+      await child.stop();
     }
   });
 
@@ -155,23 +145,20 @@ template {
   destination = "${out}"
 }
 `);
-    const child = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${config}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const child = startAgent(config);
     try {
-      const first = await poll('first render', async () => (existsSync(out) ? await readFile(out, 'utf8') : undefined), { timeoutMs: 15_000, detail: () => output });
+      const first = await poll('first render', async () => (existsSync(out) ? await readFile(out, 'utf8') : undefined), { timeoutMs: 15_000, detail: child.output });
       // Interval renders (every 1 s) reuse the kept lease: still the same user until the rotation.
       const second = await poll('no rotation before the 5 s max TTL', async () => {
         const now = await readFile(out, 'utf8');
         return now !== first ? now : undefined;
-      }, { timeoutMs: 10_000, detail: () => output });
+      }, { timeoutMs: 10_000, detail: child.output });
       const [user, password] = second.split(':') as [string, string];
       assert.equal(await login(pgc, user, password), true, 'the new credentials work');
       const leases = await root.leases.list('database/creds/short/');
       assert.ok(leases.length <= 2, `one lease per rotation, not one per render: ${leases.length}`);
     } finally {
-      await stopProcess(child);
+      await child.stop();
     }
   });
 });

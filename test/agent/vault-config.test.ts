@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CofferClient } from '../../src/client/index.js';
 import { poll } from '../harness/poll.js';
-import { freePort, stopProcess } from '../harness/process.js';
-import { COFFER_BIN, REPO_ROOT, startServer, type TestServer } from '../harness/server.js';
+import { freePort } from '../harness/process.js';
+import { REPO_ROOT, startServer, type TestServer } from '../harness/server.js';
+import { startAgent } from './fixture.js';
 
 // An existing Vault Agent configuration (Vault's documented token_file example, in
 // test/fixtures/) run by `coffer agent` with only its address, port and paths replaced.
@@ -42,20 +42,17 @@ describe('coffer agent runs a Vault Agent configuration from Vault\'s docs', () 
       .replaceAll('/etc/vault/', `${dir}/`);
     const file = join(dir, 'agent.hcl');
     await writeFile(file, config);
-    const agent = spawn(process.execPath, [COFFER_BIN, 'agent', `-config=${file}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const agent = startAgent(file);
     try {
-      await poll('templates not rendered', () => existsSync(join(dir, 'server.key')) && existsSync(join(dir, 'server.crt')) && output.includes('API proxy listening'), { timeoutMs: 15_000, detail: () => output });
+      await poll('templates not rendered', () => existsSync(join(dir, 'server.key')) && existsSync(join(dir, 'server.crt')) && agent.output().includes('API proxy listening'), { timeoutMs: 15_000, detail: agent.output });
       assert.equal(await readFile(join(dir, 'server.key'), 'utf8'), 'KEY-PEM');
       assert.equal(await readFile(join(dir, 'server.crt'), 'utf8'), 'CERT-PEM');
-      assert.equal((await readFile(join(dir, 'pidfile'), 'utf8')).trim(), String(agent.pid));
+      assert.equal((await readFile(join(dir, 'pidfile'), 'utf8')).trim(), String(agent.child.pid));
       const viaProxy = await fetch(`http://127.0.0.1:${port}/v1/secret/data/tls`);
       assert.equal(viaProxy.status, 200);
       assert.deepEqual(((await viaProxy.json()) as { data: { data: unknown } }).data.data, { key: 'KEY-PEM', cert: 'CERT-PEM' });
     } finally {
-      await stopProcess(agent);
+      await agent.stop();
     }
   });
 });
