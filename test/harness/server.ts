@@ -207,12 +207,21 @@ export async function runServer(options: StartOptions = {}): Promise<ServerRun> 
  * (HCL text or `serverConfig` parts) in a temp dir, with extra arguments and environment. Waits
  * until the banner gives the address; a non-dev server is initialized unless told not to.
  */
-export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+export function startServer(options: StartOptions = {}): Promise<TestServer> {
+  return startOwned(options, options.dir === undefined);
+}
+
+/**
+ * startServer, for a server whose temp dir is this harness's to remove (`removeDir`) however many
+ * times it is restarted on it; a restart keeps the first start's root token.
+ */
+async function startOwned(options: StartOptions, removeDir: boolean, firstRootToken = ''): Promise<TestServer> {
   const proc = await spawnServer(options);
   const dev = options.dev ?? options.config === undefined;
   try {
     const address = await proc.address();
-    const rootToken = dev ? (/Root Token: (\S+)/.exec(proc.output())?.[1] ?? '') : options.initialize === false ? '' : await initializeIfNeeded(address);
+    const answered = dev ? (/Root Token: (\S+)/.exec(proc.output())?.[1] ?? '') : options.initialize === false ? '' : await initializeIfNeeded(address);
+    const rootToken = answered || firstRootToken;
     return {
       address,
       rootToken,
@@ -226,13 +235,12 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       stop: proc.stop,
       restart: async () => {
         await proc.stop();
-        const next = await startServer({ ...options, dev: false, config: options.config ?? {}, dir: proc.dir, masterKey: proc.masterKey ?? null });
-        return { ...next, rootToken: next.rootToken || rootToken, destroy: async () => {
-          await next.destroy();
-          if (options.dir === undefined) await rm(proc.dir, { recursive: true, force: true });
-        } };
+        return startOwned({ ...options, dev: false, config: options.config ?? {}, dir: proc.dir, masterKey: proc.masterKey ?? null }, removeDir, rootToken);
       },
-      destroy: proc.destroy,
+      destroy: async () => {
+        await proc.destroy();
+        if (removeDir) await rm(proc.dir, { recursive: true, force: true });
+      },
     };
   } catch (err) {
     await proc.destroy();
