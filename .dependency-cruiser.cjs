@@ -31,7 +31,8 @@ module.exports = {
     only('http', ['core', 'framework', 'crypto', 'wire']),
     only('client', ['wire']),
     only('agent', ['client', 'wire']),
-    only('cli', ['client', 'agent', 'wire', 'server']),
+    only('injector', ['client', 'wire']),
+    only('cli', ['client', 'agent', 'injector', 'wire', 'server']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

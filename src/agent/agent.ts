@@ -11,7 +11,7 @@ import {
 import { tlsFromEnvironment } from '../client/environment.js';
 import { backoffDelayMs } from '../client/renewal.js';
 import { loginMethodOf } from './auto-auth.js';
-import { AgentConfigError, loadAgentConfig, type AgentConfig, type MethodStanza } from './config.js';
+import { AgentConfigError, loadAgentConfig, type AgentConfig, type AgentConfigSource, type MethodStanza } from './config.js';
 import { writeSink } from './sink.js';
 import { AgentMetrics } from './metrics.js';
 import { ApiProxy } from './proxy.js';
@@ -29,14 +29,14 @@ export interface AgentIo {
 class FatalAgentError extends Error {}
 
 /**
- * `coffer agent -config=FILE`: logs in with its auto_auth method, keeps the token alive, writes it
+ * `coffer agent -config=FILE` (or `-config-env=NAME`): logs in with its auto_auth method, keeps the token alive, writes it
  * to its sinks on every login, and either exits after the first (exit_after_auth: an init
  * container) or runs until stopped. Answers the exit code.
  */
-export async function runAgent(configFile: string, io: AgentIo): Promise<number> {
+export async function runAgent(source: AgentConfigSource, io: AgentIo): Promise<number> {
   let config: AgentConfig;
   try {
-    config = await loadAgentConfig(configFile);
+    config = await loadAgentConfig(source);
   } catch (err) {
     if (err instanceof AgentConfigError) {
       io.stderr(`Error loading configuration: ${err.message}`);

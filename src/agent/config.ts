@@ -83,15 +83,26 @@ export interface AgentConfig {
 
 type Json = Record<string, unknown>;
 
-/** Reads and checks an agent configuration file: Vault Agent's HCL, or JSON. */
-export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+/**
+ * Where the configuration comes from: a file, or an environment variable holding the same text
+ * (how the injector hands a generated config to its containers, with no file to mount or write).
+ */
+export type AgentConfigSource = { file: string } | { variable: string; env: NodeJS.ProcessEnv };
+
+/** Reads and checks an agent configuration: Vault Agent's HCL, or JSON. */
+export async function loadAgentConfig(source: AgentConfigSource): Promise<AgentConfig> {
+  if ('variable' in source) {
+    const text = source.env[source.variable];
+    if (!text) throw new AgentConfigError(`${source.variable} is not set`);
+    return parseAgentConfig(`$${source.variable}`, await parseText(`${source.variable}.hcl`, text));
+  }
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(source.file, 'utf8');
   } catch (err) {
-    throw new AgentConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    throw new AgentConfigError(`cannot read ${source.file}: ${(err as Error).message}`);
   }
-  return parseAgentConfig(file, await parseText(file, text));
+  return parseAgentConfig(source.file, await parseText(source.file, text));
 }
 
 async function parseText(file: string, text: string): Promise<Json> {

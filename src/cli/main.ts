@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { CofferApiError, CofferConnectionError } from '../client/index.js';
 import { agentCommand } from './commands/agent.js';
+import { injectorCommand } from './commands/injector.js';
 import { auditCommand } from './commands/audit.js';
 import { authCommand } from './commands/auth.js';
 import { deleteCommand, listCommand, readCommand, writeCommand } from './commands/logical.js';
@@ -36,7 +37,7 @@ export const commands: Record<string, CommandEntry> = {
     run: serverCommand,
   },
   agent: {
-    usage: 'agent -config=FILE',
+    usage: 'agent (-config=FILE | -config-env=NAME)',
     summary: 'Run an agent: auto-auth, token sinks, templates (Vault Agent configuration)',
     description:
       'Logs in with the auto_auth method of FILE (approle, kubernetes, jwt, token_file or wrapped_token), keeps the\n' +
@@ -44,6 +45,17 @@ export const commands: Record<string, CommandEntry> = {
       'once the token is written (an init container). A wrapping token that cannot be used exits 1 naming why.',
     examples: ['coffer agent -config=/etc/coffer/agent.hcl'],
     run: agentCommand,
+  },
+  injector: {
+    usage: 'injector (-tls-auto | -tls-cert-file=F -tls-key-file=F) [options]',
+    summary: 'Run the Kubernetes admission webhook that injects coffer agent, or a wrapped token, into pods',
+    description:
+      'Serves POST /mutate (AdmissionReview v1 and v1beta1, answered with a JSON Patch), GET /health/ready and\n' +
+      'GET /metrics over HTTPS. Pods annotated vault.hashicorp.com/agent-inject (or coffer.io/agent-inject) get\n' +
+      'an agent init container and sidecar (kubernetes-auth mode), or a single-use wrapping token minted for them\n' +
+      '(coffer.io/inject-mode: wrapped-token). Every other pod is admitted unchanged.',
+    examples: ['coffer injector -tls-auto -tls-hosts=coffer-injector.coffer.svc -webhook-config=coffer-injector -auth-role=coffer-injector'],
+    run: injectorCommand,
   },
   status: {
     usage: 'status [options]',

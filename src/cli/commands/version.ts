@@ -4,7 +4,7 @@ import { parseFlags } from '../flags.js';
 import type { CliIo } from '../session.js';
 
 /** package.json of this checkout or install (this file runs from dist/src/cli/commands/). */
-const PACKAGE_JSON = new URL('../../../../package.json', import.meta.url);
+export const PACKAGE_JSON = new URL('../../../../package.json', import.meta.url);
 
 /** `version` (and `-version`): prints "Coffer v<version>", as Vault prints "Vault v<version>". */
 export async function versionCommand(io: CliIo, args: readonly string[]): Promise<number> {

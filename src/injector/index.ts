@@ -1,0 +1,1 @@
+export { runInjector } from './injector.js';
