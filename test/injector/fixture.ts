@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,10 +86,15 @@ export interface RunningInjector {
   stop(): Promise<void>;
 }
 
-/** Starts `coffer injector -tls-auto` on 127.0.0.1 (its own namespace "coffer"), with `args` added. */
-export async function startInjector(args: readonly string[] = [], env: Record<string, string> = {}): Promise<RunningInjector> {
+/**
+ * Starts `coffer injector -tls-auto` on 127.0.0.1 (its own namespace "coffer"), with `args` added;
+ * `serviceAccount` files (token, ca.crt) are what its pod's service-account volume would hold.
+ */
+export async function startInjector(args: readonly string[] = [], env: Record<string, string> = {}, serviceAccount: Record<string, string> = {}): Promise<RunningInjector> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-injector-'));
   const caFile = join(dir, 'ca.pem');
+  await mkdir(join(dir, 'sa'));
+  for (const [name, text] of Object.entries(serviceAccount)) await writeFile(join(dir, 'sa', name), text);
   const child = spawn(
     process.execPath,
     [COFFER_BIN, 'injector', '-listen=127.0.0.1:0', '-tls-auto', '-tls-hosts=localhost,127.0.0.1', `-tls-ca-out=${caFile}`, '-namespace=coffer', `-service-account-dir=${join(dir, 'sa')}`, ...args],
