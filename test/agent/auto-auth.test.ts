@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CofferApiError, CofferClient } from '../../src/client/index.js';
-import { runCli, runProgram } from '../harness/cli.js';
+import { cleanEnv, runCli, runProgram } from '../harness/cli.js';
 import { poll } from '../harness/poll.js';
 import { metricSample } from '../harness/prometheus.js';
 import { COFFER_BIN, startServer, type TestServer } from '../harness/server.js';
@@ -180,6 +180,25 @@ auto_auth {
     assert.match(badMode.stderr, /mode must be an octal file mode/);
     const missing = await runProgram(process.execPath, [COFFER_BIN, 'agent'], { timeoutMs: 10_000 });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /agent needs -config=FILE/);
+    assert.match(missing.stderr, /agent needs one of -config=FILE and -config-env=NAME/);
+    const unset = await runProgram(process.execPath, [COFFER_BIN, 'agent', '-config-env=COFFER_AGENT_CONFIG'], { timeoutMs: 10_000, env: cleanEnv() });
+    assert.equal(unset.code, 1);
+    assert.match(unset.stderr, /COFFER_AGENT_CONFIG is not set/);
+  });
+
+  it('-config-env reads the configuration (HCL or JSON) from an environment variable, as injected containers run it', async () => {
+    const token = (await root.tokens.create({ policies: ['default'], ttl: '10m' }))!.auth!.client_token;
+    await writeFile(join(dir, 'env-token'), token);
+    const sink = join(dir, 'env-sink');
+    const config = JSON.stringify({
+      vault: { address: server.address },
+      exit_after_auth: true,
+      auto_auth: { method: { type: 'token_file', config: { token_file_path: join(dir, 'env-token') } }, sink: [{ type: 'file', config: { path: sink } }] },
+    });
+    const run = await runProgram(process.execPath, [COFFER_BIN, 'agent', '-config-env=COFFER_AGENT_CONFIG'], { timeoutMs: 30_000, env: cleanEnv({ COFFER_AGENT_CONFIG: config }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal((await readFile(sink, 'utf8')).trim(), token);
+    const both = await runProgram(process.execPath, [COFFER_BIN, 'agent', '-config=/x', '-config-env=COFFER_AGENT_CONFIG'], { timeoutMs: 10_000 });
+    assert.equal(both.code, 1);
   });
 });

@@ -86,19 +86,28 @@ export interface RunningInjector {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `coffer injector -tls-auto` on 127.0.0.1 (its own namespace "coffer"), with `args` added;
- * `serviceAccount` files (token, ca.crt) are what its pod's service-account volume would hold.
- */
-export async function startInjector(args: readonly string[] = [], env: Record<string, string> = {}, serviceAccount: Record<string, string> = {}): Promise<RunningInjector> {
+export interface InjectorStart {
+  args?: readonly string[];
+  env?: Record<string, string>;
+  /** Files of its pod's service-account volume (token, ca.crt, namespace). */
+  serviceAccount?: Record<string, string>;
+  /** A certificate to serve (PEM files) and the CA file that trusts it; default -tls-auto. */
+  tls?: { cert: string; key: string; ca: string };
+}
+
+/** Starts `coffer injector` on 127.0.0.1 (its own namespace "coffer"), with `-tls-auto` unless given a certificate. */
+export async function startInjector(options: InjectorStart = {}): Promise<RunningInjector> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-injector-'));
-  const caFile = join(dir, 'ca.pem');
+  const caFile = options.tls?.ca ?? join(dir, 'ca.pem');
   await mkdir(join(dir, 'sa'));
-  for (const [name, text] of Object.entries(serviceAccount)) await writeFile(join(dir, 'sa', name), text);
+  for (const [name, text] of Object.entries(options.serviceAccount ?? {})) await writeFile(join(dir, 'sa', name), text);
+  const tlsArgs = options.tls
+    ? [`-tls-cert-file=${options.tls.cert}`, `-tls-key-file=${options.tls.key}`]
+    : ['-tls-auto', '-tls-hosts=localhost,127.0.0.1', `-tls-ca-out=${caFile}`];
   const child = spawn(
     process.execPath,
-    [COFFER_BIN, 'injector', '-listen=127.0.0.1:0', '-tls-auto', '-tls-hosts=localhost,127.0.0.1', `-tls-ca-out=${caFile}`, '-namespace=coffer', `-service-account-dir=${join(dir, 'sa')}`, ...args],
-    { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
+    [COFFER_BIN, 'injector', '-listen=127.0.0.1:0', ...tlsArgs, '-namespace=coffer', `-service-account-dir=${join(dir, 'sa')}`, ...(options.args ?? [])],
+    { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -157,21 +166,37 @@ export function https(method: string, url: string, ca: string, body?: unknown): 
 }
 
 /**
- * Runs an injected container as a local process, as a kubelet would run it: its command (the image's
+ * An injected container as a local process, as a kubelet would run it: its command (the image's
  * `coffer` is this checkout's bin/coffer.js) with exactly its environment, each volume it mounts a
  * directory of `root` (`<root>/<volume name>`). Containers see their mounts at fixed paths; a
  * process here cannot, so each mount path in the environment is rewritten to its directory.
  */
-export async function runContainer(agent: Container, root: string, extraEnv: Record<string, string> = {}): Promise<CliRun> {
+async function containerProcess(agent: Container, root: string): Promise<{ args: string[]; env: Record<string, string> }> {
   const [program, ...rest] = [...(agent.command ?? []), ...(agent.args ?? [])];
   assert.equal(program, 'coffer', 'the container runs the coffer binary');
   const mounts = [...(agent.volumeMounts ?? [])].sort((a, b) => b.mountPath.length - a.mountPath.length);
   for (const mount of mounts) await mkdir(join(root, mount.name), { recursive: true });
   const rewrite = (text: string) => mounts.reduce((out, m) => out.split(m.mountPath).join(join(root, m.name)), text);
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
   for (const variable of agent.env ?? []) {
     assert.ok(variable.value !== undefined, `${variable.name} has a literal value`);
     env[variable.name] = rewrite(variable.value);
   }
-  return runProgram(process.execPath, [COFFER_BIN, ...rest], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, ...extraEnv }, timeoutMs: 30_000 });
+  return { args: [COFFER_BIN, ...rest], env };
+}
+
+/** Runs an injected container (an init container) to completion. */
+export async function runContainer(agent: Container, root: string): Promise<CliRun> {
+  const { args, env } = await containerProcess(agent, root);
+  return runProgram(process.execPath, args, { env, timeoutMs: 30_000 });
+}
+
+/** Starts an injected container that runs until stopped (a sidecar); stop() ends it by PID. */
+export async function startContainer(agent: Container, root: string): Promise<{ child: ChildProcess; output(): string; stop(): Promise<void> }> {
+  const { args, env } = await containerProcess(agent, root);
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  return { child, output: () => output, stop: () => stopProcess(child) };
 }

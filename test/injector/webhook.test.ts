@@ -16,7 +16,7 @@ describe('coffer injector: the admission webhook', () => {
   let job: AdmissionReview;
 
   before(async () => {
-    injector = await startInjector(['-agent-address=https://coffer.coffer.svc:8200', '-agent-image=registry.example.com/coffer:9.9.9']);
+    injector = await startInjector({ args: ['-agent-address=https://coffer.coffer.svc:8200', '-agent-image=registry.example.com/coffer:9.9.9'] });
     [nginx, app, job] = await Promise.all([loadReview('review-v1-nginx.json'), loadReview('review-v1-vault-k8s-app.json'), loadReview('review-v1-job.json')]);
   });
   after(async () => injector?.stop());

@@ -39,7 +39,7 @@ describe('coffer injector: wrapped-token mode against a real Coffer', () => {
     // The injector may create tokens of this one role, and nothing else.
     await root.policy.write('coffer-injector', 'path "auth/token/create/payments-token" { capabilities = ["update"] }');
     injectorToken = (await root.tokens.create({ policies: ['coffer-injector'], ttl: '1h' }))!.auth!.client_token;
-    injector = await startInjector([`-agent-address=${server.address}`], { VAULT_ADDR: server.address, VAULT_TOKEN: injectorToken });
+    injector = await startInjector({ args: [`-agent-address=${server.address}`], env: { VAULT_ADDR: server.address, VAULT_TOKEN: injectorToken } });
     review = await loadReview('review-v1beta1-wrapped-token.json');
   });
   after(async () => {
@@ -138,7 +138,7 @@ describe('coffer injector: wrapped-token mode against a real Coffer', () => {
 
   it('with Coffer down: a pod asking for a wrapped token is refused with a clear message; others are admitted (unchanged or injected)', async () => {
     const port = await freePort();
-    const down = await startInjector([`-agent-address=http://127.0.0.1:${port}`], { VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: injectorToken, VAULT_MAX_RETRIES: '0' });
+    const down = await startInjector({ env: { VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: injectorToken, VAULT_MAX_RETRIES: '0' } });
     try {
       const refused = await down.respond(review);
       assert.equal(refused.allowed, false);

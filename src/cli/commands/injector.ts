@@ -33,9 +33,10 @@ export async function injectorCommand(io: CliIo, args: readonly string[]): Promi
   if (positionals.length > 0) throw new UsageError(`injector takes no arguments, got: ${positionals.join(' ')}`);
   const certFile = flags['tls-cert-file'];
   const keyFile = flags['tls-key-file'];
-  if (flags['tls-auto'] === Boolean(certFile || keyFile)) throw new UsageError('injector needs either -tls-auto or both -tls-cert-file and -tls-key-file');
-  if (!flags['tls-auto'] && !(certFile && keyFile)) throw new UsageError('-tls-cert-file and -tls-key-file go together');
-  if (flags['webhook-config'] && !flags['tls-auto']) throw new UsageError('-webhook-config publishes a generated CA: it needs -tls-auto');
+  const auto = flags['tls-auto'] === true;
+  if (auto === Boolean(certFile || keyFile)) throw new UsageError('injector needs either -tls-auto or both -tls-cert-file and -tls-key-file');
+  if (!auto && !(certFile && keyFile)) throw new UsageError('-tls-cert-file and -tls-key-file go together');
+  if (flags['webhook-config'] && !auto) throw new UsageError('-webhook-config publishes a generated CA: it needs -tls-auto');
   const namespace = flags.namespace ?? io.env.POD_NAMESPACE;
   const hosts = flags['tls-hosts']?.split(',').map((h) => h.trim()).filter(Boolean) ?? defaultHosts(namespace);
   const logLevel = flags['log-level'] ?? 'info';
@@ -51,7 +52,7 @@ export async function injectorCommand(io: CliIo, args: readonly string[]): Promi
     const code = await runInjector(
       {
         listen: parseListen(flags.listen ?? '0.0.0.0:8080'),
-        tls: flags['tls-auto'] ? { auto: { hosts, caOut: flags['tls-ca-out'] } } : { certFile: certFile!, keyFile: keyFile! },
+        tls: auto ? { auto: { hosts, caOut: flags['tls-ca-out'] } } : { certFile: certFile!, keyFile: keyFile! },
         webhookConfig: flags['webhook-config'],
         address: flags.address,
         agentAddress: flags['agent-address'],
