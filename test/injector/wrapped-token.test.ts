@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { CofferClient } from '../../src/client/index.js';
+import { poll } from '../harness/poll.js';
 import { freePort } from '../harness/process.js';
 import { metricSample } from '../harness/prometheus.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { container, loadReview, patchedPod, runContainer, startInjector, withPod, type AdmissionReview, type RunningInjector } from './fixture.js';
+import { container, loadReview, patchedPod, runContainer, startContainer, startInjector, withPod, type AdmissionReview, type RunningInjector } from './fixture.js';
 
 // The seeds' flow, end to end against a real Coffer: the webhook, holding only a narrow token of
 // its own, mints per pod a wrapping token for a token of the pod's role and patches it into the
@@ -108,6 +109,25 @@ describe('coffer injector: wrapped-token mode against a real Coffer', () => {
       assert.match(log, /"injected"/);
       for (const secret of [wrappingToken, injectorToken]) assert.equal(log.includes(secret), false);
     });
+  });
+
+  it('with a sidecar: it takes over the token the init container unwrapped (from the agents\' home volume) and keeps the files there', async () => {
+    const response = await injector.respond(withPod(review, { annotations: { 'coffer.io/agent-pre-populate-only': undefined } }));
+    const pod = patchedPod(review.request.object, response);
+    const sidecarAgent = container(pod, 'coffer-agent');
+    assert.equal(sidecarAgent.env?.some((e) => e.name === 'COFFER_WRAPPED_TOKEN'), false, 'only the init container holds the wrapping token');
+    const podDir = join(dir, 'with-sidecar');
+    const init = await runContainer(container(pod, 'coffer-agent-init', 'initContainers'), podDir);
+    assert.equal(init.code, 0, init.stderr);
+    await rm(join(podDir, 'coffer-secrets/config.json'));
+    const sidecar = await startContainer(sidecarAgent, podDir);
+    try {
+      const text = await poll('the sidecar renders the file again', () => readFile(join(podDir, 'coffer-secrets/config.json'), 'utf8').catch(() => undefined), { timeoutMs: 15_000 });
+      assert.deepEqual(JSON.parse(text), { db_url: 'postgres://payments@db/payments', api_key: 'pk-51a7' });
+    } finally {
+      await sidecar.stop();
+    }
+    assert.equal(sidecar.child.exitCode, 0, sidecar.output());
   });
 
   it('coffer.io/wrap-ttl sets the wrapping token\'s TTL', async () => {
