@@ -42,6 +42,11 @@ export interface AdmissionOptions {
   address: string;
   /** Mints wrapping tokens for wrapped-token pods; without it such pods are refused. */
   minter?: WrappedTokenMinter;
+  /**
+   * Which token roles the pods of which namespace may ask for in wrapped-token mode ("*": any
+   * namespace). Empty: any role the injector's own token may create.
+   */
+  wrappedTokenAllow: readonly { namespace: string; role: string }[];
   metrics: InjectorMetrics;
   log: Logger;
 }
@@ -96,6 +101,11 @@ async function decide(request: AdmissionRequest, options: AdmissionOptions): Pro
     const injection = readInjectionRequest(annotations);
     let wrapping: { token: string; accessor: string } | undefined;
     if (injection.mode === 'wrapped-token') {
+      const refusal = notAllowed(options.wrappedTokenAllow, namespace, injection.role);
+      if (refusal) {
+        log.warn({ role: injection.role, problem: refusal }, 'refused: not allowed for this namespace');
+        return { allowed: false, code: 403, reason: 'not_allowed', message: `coffer injector: ${refusal}` };
+      }
       if (request.dryRun) {
         // A dry run must have no side effects (sideEffects: NoneOnDryRun): no token is minted.
         wrapping = { token: '', accessor: '' };
@@ -124,6 +134,14 @@ async function decide(request: AdmissionRequest, options: AdmissionOptions): Pro
     }
     throw err;
   }
+}
+
+/** Why -wrapped-token-allow does not let a pod of `namespace` have a token of `role`, if it does not. */
+function notAllowed(allow: AdmissionOptions['wrappedTokenAllow'], namespace: string, role: string | undefined): string | undefined {
+  if (allow.length === 0) return undefined;
+  if (!role) return 'this injector mints wrapped tokens only for the token roles its -wrapped-token-allow lists, so coffer.io/policies alone cannot be used';
+  if (allow.some((entry) => entry.role === role && (entry.namespace === '*' || entry.namespace === namespace))) return undefined;
+  return `token role "${role}" is not allowed for pods of namespace ${namespace} (-wrapped-token-allow)`;
 }
 
 function skipReason(pod: Pod, namespace: string, ownNamespace: string | undefined): string | undefined {

@@ -24,6 +24,10 @@ export interface InjectorOptions {
   /** Log in with Kubernetes auth at this mount and role (else VAULT_TOKEN). */
   authPath?: string;
   authRole?: string;
+  /** Only callers with a client certificate this CA (PEM file) signed may use /mutate. */
+  tlsClientCa?: string;
+  /** NAMESPACE=ROLE pairs: the token roles wrapped-token pods may ask for (empty: any). */
+  wrappedTokenAllow: { namespace: string; role: string }[];
   /** The injector's own namespace (else POD_NAMESPACE, else the service account's). */
   namespace?: string;
   serviceAccountDir: string;
@@ -56,9 +60,19 @@ export async function runInjector(options: InjectorOptions, io: InjectorIo): Pro
   const ownNamespace = options.namespace ?? io.env.POD_NAMESPACE ?? readIfExists(join(options.serviceAccountDir, 'namespace'));
 
   let caBundle: 'published' | 'pending' | 'failing' = options.webhookConfig ? 'pending' : 'published';
-  const app = webhookServer(tls, { ownNamespace, image: options.agentImage, address: options.agentAddress ?? client.address, minter, metrics, log }, () =>
-    caBundle === 'published' ? undefined : `the caBundle of ${options.webhookConfig} is not published yet`,
-  );
+  const admission = {
+    ownNamespace,
+    image: options.agentImage,
+    address: options.agentAddress ?? client.address,
+    minter,
+    wrappedTokenAllow: options.wrappedTokenAllow,
+    metrics,
+    log,
+  };
+  const clientCa = options.tlsClientCa ? await readFile(options.tlsClientCa, 'utf8') : undefined;
+  if (minter && !clientCa) log.warn('wrapped-token mode without -tls-client-ca: anything that can reach /mutate can have wrapping tokens minted; restrict who reaches it');
+  const ready = () => (caBundle === 'published' ? undefined : `the caBundle of ${options.webhookConfig} is not published yet`);
+  const app = webhookServer(tls, admission, ready, clientCa);
   await app.listen(options.listen);
   const bound = app.server.address();
   log.info({ address: typeof bound === 'object' && bound ? `https://${bound.address}:${bound.port}` : String(bound), namespace: ownNamespace, coffer: client.address }, 'injector listening');

@@ -12,7 +12,7 @@ export class InjectorMetrics {
   readonly mutated = new Counter({ name: 'coffer_injector_pods_mutated_total', help: 'Pods injected, by mode.', labelNames: ['mode'], registers: [this.registry] });
   readonly failures = new Counter({
     name: 'coffer_injector_failures_total',
-    help: 'Pods that asked for injection and were refused, by reason (bad_annotations, coffer_unavailable, coffer_refused, not_wrapped), and malformed reviews (bad_request).',
+    help: 'Pods that asked for injection and were refused, by reason (bad_annotations, not_allowed, coffer_unavailable, coffer_refused, not_wrapped), malformed reviews (bad_request) and callers without a client certificate (unauthenticated).',
     labelNames: ['reason'],
     registers: [this.registry],
   });

@@ -1,3 +1,4 @@
+import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { reviewAdmission, type AdmissionOptions } from './admission.js';
 import type { ServingTls } from './tls.js';
@@ -7,10 +8,13 @@ const BODY_LIMIT = 3 * 1024 * 1024;
 
 /**
  * The webhook's HTTPS endpoints: POST /mutate (AdmissionReview in, AdmissionReview out),
- * GET /health/ready, GET /metrics. Errors answer in Vault's `{"errors": [...]}` shape.
+ * GET /health/ready, GET /metrics. Errors answer in Vault's `{"errors": [...]}` shape. With
+ * `clientCa`, /mutate answers only a caller presenting a certificate that CA signed (the API
+ * server, configured with a webhook client certificate); the probes stay open to the kubelet.
  */
-export function webhookServer(tls: ServingTls, admission: AdmissionOptions, ready: () => string | undefined): FastifyInstance {
-  const app = Fastify({ https: { cert: tls.cert, key: tls.key }, bodyLimit: BODY_LIMIT, logger: false });
+export function webhookServer(tls: ServingTls, admission: AdmissionOptions, ready: () => string | undefined, clientCa?: string): FastifyInstance {
+  const https = clientCa ? { cert: tls.cert, key: tls.key, ca: clientCa, requestCert: true, rejectUnauthorized: false } : { cert: tls.cert, key: tls.key };
+  const app = Fastify({ https, bodyLimit: BODY_LIMIT, logger: false });
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) admission.log.error({ err: err.message }, 'webhook request failed');
@@ -19,6 +23,10 @@ export function webhookServer(tls: ServingTls, admission: AdmissionOptions, read
   });
   app.setNotFoundHandler((_req, reply) => void reply.code(404).send({ errors: ['not found: the injector serves POST /mutate, GET /health/ready and GET /metrics'] }));
   app.post('/mutate', async (req, reply) => {
+    if (clientCa && !(req.raw.socket as TLSSocket).authorized) {
+      admission.metrics.failures.inc({ reason: 'unauthenticated' });
+      return reply.code(403).send({ errors: ['a client certificate signed by the -tls-client-ca is required'] });
+    }
     const answer = await reviewAdmission(req.body, admission);
     return reply.code(answer.status).send(answer.body);
   });

@@ -151,11 +151,11 @@ export async function startInjector(options: InjectorStart = {}): Promise<Runnin
   }
 }
 
-/** One HTTPS request trusting only `ca`. */
-export function https(method: string, url: string, ca: string, body?: unknown): Promise<{ status: number; text: string }> {
+/** One HTTPS request trusting only `ca`, with a client certificate (PEM texts) when given. */
+export function https(method: string, url: string, ca: string, body?: unknown, client?: { cert: string; key: string }): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = request(url, { method, ca, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+    const req = request(url, { method, ca, ...client, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));

@@ -195,6 +195,27 @@ describe('coffer injector with Kubernetes auth (TokenReview and webhook-configur
       }
     });
 
+    it('-tls-client-ca: /mutate answers only a caller with a client certificate that CA signed; the probes stay open', async () => {
+      const files = ca.client('kube-apiserver-webhook-client');
+      const other = new TestCa(dir, 'someone-else');
+      const stranger = other.client('stranger');
+      const injector = await startInjector({ args: [`-tls-client-ca=${ca.cert}`] });
+      try {
+        const review = await loadReview('review-v1-nginx.json');
+        const pem = async (f: { cert: string; key: string }) => ({ cert: await readFile(f.cert, 'utf8'), key: await readFile(f.key, 'utf8') });
+        const anonymous = await https('POST', `${injector.url}/mutate`, injector.ca, review);
+        assert.equal(anonymous.status, 403);
+        assert.deepEqual(JSON.parse(anonymous.text), { errors: ['a client certificate signed by the -tls-client-ca is required'] });
+        assert.equal((await https('POST', `${injector.url}/mutate`, injector.ca, review, await pem(stranger))).status, 403);
+        const apiServer = await https('POST', `${injector.url}/mutate`, injector.ca, review, await pem(files));
+        assert.equal(apiServer.status, 200);
+        assert.equal((JSON.parse(apiServer.text) as { response: { allowed: boolean } }).response.allowed, true);
+        assert.equal((await injector.get('/health/ready')).status, 200);
+      } finally {
+        await injector.stop();
+      }
+    });
+
     it('refuses flags that make no configuration, exit 1', async () => {
       const cases: [string[], RegExp][] = [
         [[], /needs either -tls-auto or both -tls-cert-file and -tls-key-file/],
@@ -202,6 +223,7 @@ describe('coffer injector with Kubernetes auth (TokenReview and webhook-configur
         [['-webhook-config=coffer-injector', '-tls-cert-file=/x', '-tls-key-file=/y'], /needs either -tls-auto|needs -tls-auto/],
         [['-tls-auto', '-listen=8443'], /-listen must be host:port/],
         [['-tls-auto', '-log-level=loud'], /-log-level must be/],
+        [['-tls-auto', '-wrapped-token-allow=payments'], /-wrapped-token-allow must be NAMESPACE=ROLE/],
       ];
       for (const [args, message] of cases) {
         const run = await runCli(['injector', ...args], { timeoutMs: 10_000 });

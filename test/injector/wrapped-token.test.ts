@@ -156,6 +156,24 @@ describe('coffer injector: wrapped-token mode against a real Coffer', () => {
     assert.ok((metricSample(metrics, 'coffer_injector_wraps_issued_total') ?? 0) >= 3);
   });
 
+  it('-wrapped-token-allow: a pod gets only the token roles listed for its namespace (403 otherwise), and coffer.io/policies alone is refused', async () => {
+    const strict = await startInjector({ args: ['-wrapped-token-allow=payments=payments-token', '-wrapped-token-allow=*=shared-token'], env: { VAULT_ADDR: server.address, VAULT_TOKEN: injectorToken } });
+    try {
+      assert.equal((await strict.respond(review)).allowed, true, 'payments may have payments-token');
+      const elsewhere = await strict.respond(withPod(review, { namespace: 'shop' }));
+      assert.equal(elsewhere.allowed, false);
+      assert.equal(elsewhere.status?.code, 403);
+      assert.equal(elsewhere.status?.message, 'coffer injector: token role "payments-token" is not allowed for pods of namespace shop (-wrapped-token-allow)');
+      const policies = await strict.respond(withPod(review, { annotations: { 'coffer.io/role': undefined, 'coffer.io/policies': 'payments-read' } }));
+      assert.equal(policies.allowed, false);
+      assert.match(policies.status!.message, /coffer\.io\/policies alone cannot be used/);
+      assert.equal(metricSample((await strict.get('/metrics')).text, 'coffer_injector_failures_total', { reason: 'not_allowed' }), 2);
+      assert.equal(metricSample((await strict.get('/metrics')).text, 'coffer_injector_wraps_issued_total'), 1, 'nothing was minted for the refused pods');
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('with Coffer down: a pod asking for a wrapped token is refused with a clear message; others are admitted (unchanged or injected)', async () => {
     const port = await freePort();
     const down = await startInjector({ env: { VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: injectorToken, VAULT_MAX_RETRIES: '0' } });

@@ -13,6 +13,12 @@ export const INJECTOR_FLAGS = {
   'tls-auto': { type: 'boolean', description: 'Make a CA and a serving certificate for -tls-hosts at start-up.' },
   'tls-hosts': { type: 'string', description: 'Comma-separated DNS names and IPs of the generated certificate (default coffer-injector, .NAMESPACE, .NAMESPACE.svc).' },
   'tls-ca-out': { type: 'string', description: 'With -tls-auto: write the generated CA (PEM) to this file.' },
+  'tls-client-ca': { type: 'string', description: 'Answer /mutate only for callers with a client certificate this CA signed (the API server\'s webhook client certificate).' },
+  'wrapped-token-allow': {
+    type: 'string',
+    multiple: true,
+    description: 'NAMESPACE=ROLE (NAMESPACE may be *): a token role the pods of that namespace may ask for in wrapped-token mode; repeatable. Without it, any role the injector\'s token may create.',
+  },
   'webhook-config': { type: 'string', description: 'With -tls-auto: the MutatingWebhookConfiguration whose caBundle is set to the generated CA.' },
   address: { type: 'string', description: 'Coffer\'s address for the injector; also VAULT_ADDR.' },
   'agent-address': { type: 'string', description: 'Coffer\'s address as the injected agents reach it (default: -address).' },
@@ -39,6 +45,11 @@ export async function injectorCommand(io: CliIo, args: readonly string[]): Promi
   if (flags['webhook-config'] && !auto) throw new UsageError('-webhook-config publishes a generated CA: it needs -tls-auto');
   const namespace = flags.namespace ?? io.env.POD_NAMESPACE;
   const hosts = flags['tls-hosts']?.split(',').map((h) => h.trim()).filter(Boolean) ?? defaultHosts(namespace);
+  const wrappedTokenAllow = (flags['wrapped-token-allow'] ?? []).map((pair) => {
+    const [namespace, role, extra] = pair.split('=');
+    if (!namespace || !role || extra !== undefined) throw new UsageError(`-wrapped-token-allow must be NAMESPACE=ROLE, not "${pair}"`);
+    return { namespace, role };
+  });
   const logLevel = flags['log-level'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError(`-log-level must be trace, debug, info, warn or error, not "${logLevel}"`);
 
@@ -54,6 +65,8 @@ export async function injectorCommand(io: CliIo, args: readonly string[]): Promi
         listen: parseListen(flags.listen ?? '0.0.0.0:8080'),
         tls: auto ? { auto: { hosts, caOut: flags['tls-ca-out'] } } : { certFile: certFile!, keyFile: keyFile! },
         webhookConfig: flags['webhook-config'],
+        tlsClientCa: flags['tls-client-ca'],
+        wrappedTokenAllow,
         address: flags.address,
         agentAddress: flags['agent-address'],
         agentImage: flags['agent-image'] ?? `coffer:${VERSION}`,
