@@ -75,6 +75,9 @@ export function injectionPatch(pod: Pod, request: InjectionRequest, context: Inj
     { name: HOME_VOLUME, emptyDir: { medium: 'Memory' } },
     ...(request.tlsSecret ? [{ name: TLS_VOLUME, secret: { secretName: request.tlsSecret } }] : []),
   ];
+  for (const name of [INIT_CONTAINER, SIDECAR_CONTAINER]) {
+    if ([...appContainers, ...(spec.initContainers ?? [])].some((c) => c.name === name)) fail(`the pod already has a container named ${name}`);
+  }
   for (const volume of volumes) {
     if (spec.volumes?.some((v) => v.name === volume.name)) fail(`the pod already has a volume named ${volume.name}`);
   }

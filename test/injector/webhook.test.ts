@@ -257,6 +257,14 @@ describe('coffer injector: the admission webhook', () => {
       });
     }
 
+    it("refuses a pod that already has a container or volume with the injector's names", async () => {
+      const named = await injector.respond(withPod(app, { pod: (p) => p.spec!.containers.push({ name: 'coffer-agent', image: 'mine' }) }));
+      assert.equal(named.allowed, false);
+      assert.match(named.status!.message, /already has a container named coffer-agent/);
+      const volume = await injector.respond(withPod(app, { pod: (p) => p.spec!.volumes!.push({ name: 'coffer-secrets', emptyDir: {} }) }));
+      assert.match(volume.status!.message, /already has a volume named coffer-secrets/);
+    });
+
     it('refuses a kubernetes-auth pod that mounts no service-account token, saying why', async () => {
       const review = withPod(app, {
         pod: (p) => {
@@ -278,7 +286,7 @@ describe('coffer injector: the admission webhook', () => {
     const metrics = (await injector.get('/metrics')).text;
     assert.ok((metricSample(metrics, 'coffer_injector_admission_reviews_total', { outcome: 'mutated' }) ?? 0) >= 8);
     assert.ok((metricSample(metrics, 'coffer_injector_admission_reviews_total', { outcome: 'unchanged' }) ?? 0) >= 5);
-    assert.ok((metricSample(metrics, 'coffer_injector_failures_total', { reason: 'bad_annotations' }) ?? 0) >= 7);
+    assert.ok((metricSample(metrics, 'coffer_injector_failures_total', { reason: 'bad_annotations' }) ?? 0) >= 10);
     assert.equal(metricSample(metrics, 'coffer_injector_failures_total', { reason: 'bad_request' }), 2);
     assert.ok((metricSample(metrics, 'coffer_injector_pods_mutated_total', { mode: 'kubernetes-auth' }) ?? 0) >= 8);
     assert.equal((await injector.get('/nothing')).status, 404);
