@@ -437,6 +437,12 @@ describe("the Coffer policies next to the manifests", () => {
     }
   });
 
+  it("let the wrapped-token example's namespace ask for its token role through the injector's -wrapped-token-allow", () => {
+    const injectorDeployment = workload('coffer-injector', `${DEPLOY}/injector`).m.doc as Deployment;
+    const allowed = injectorDeployment.spec!.template.spec!.containers[0]!.args!.filter((a) => a.startsWith('-wrapped-token-allow=')).map((a) => a.slice('-wrapped-token-allow='.length));
+    assert.ok(allowed.includes(`${wrapped.metadata!.namespace}=${annotations['coffer.io/role']}`), `allowed: ${allowed.join(', ')}`);
+  });
+
   it('let the example apps read the secrets their annotations name, and nothing else', async () => {
     const acl = await policy('examples/app-read-policy.hcl');
     const paths = workloads
