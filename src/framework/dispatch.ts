@@ -85,6 +85,8 @@ export async function invokeHandler(routed: RoutedRequest, store: MountStorage):
   if (routed.ignored.length > 0) {
     const warning = `Endpoint ignored these unrecognized parameters: [${routed.ignored.join(' ')}]`;
     resp.warnings = [...(resp.warnings ?? []), warning];
+    // A write that would have answered 204 answers 200 so the warning reaches the caller, as in Vault.
+    if (resp.status === 204) resp.status = 200;
   }
   return resp;
 }

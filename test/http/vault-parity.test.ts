@@ -191,6 +191,21 @@ describe('Vault parity over HTTP', () => {
     });
   });
 
+  describe('unknown parameters', () => {
+    // A token role has no token_ttl (as in Vault: only token_explicit_max_ttl and token_period); a userpass user has.
+    for (const [what, path, body, ignored] of [
+      ['a token role', 'auth/token/roles/parity', { allowed_policies: ['a'], bogus_field: 1, token_ttl: '1h' }, '[bogus_field token_ttl]'],
+      ['a userpass user', 'auth/userpass/users/carol', { password: 'pw-carol', bogus_field: 1, token_ttl: '1h' }, '[bogus_field]'],
+    ] as const) {
+      it(`writing ${what} with fields the path does not have answers 200 and a warning naming them, and stores the rest`, async () => {
+        const res = await call<{ warnings: string[] }>('POST', path, body);
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.body.warnings, [`Endpoint ignored these unrecognized parameters: ${ignored}`]);
+        assert.equal((await call('GET', path)).status, 200);
+      });
+    }
+  });
+
   describe('rekey backups (Coffer stores none: it has no PGP support)', () => {
     for (const path of ['sys/rekey/backup', 'sys/rekey/recovery-key-backup', 'sys/rekey-recovery-key/backup']) {
       it(`GET ${path} answers 400 "no backed-up keys found"`, async () => {
