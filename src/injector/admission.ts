@@ -106,10 +106,11 @@ async function decide(request: AdmissionRequest, options: AdmissionOptions): Pro
         log.warn({ role: injection.role, problem: refusal }, 'refused: not allowed for this namespace');
         return { allowed: false, code: 403, reason: 'not_allowed', message: `coffer injector: ${refusal}` };
       }
-      if (request.dryRun) {
-        // A dry run must have no side effects (sideEffects: NoneOnDryRun): no token is minted.
-        wrapping = { token: '', accessor: '' };
-      } else {
+      // A pod the patch would refuse gets no token minted for nothing: the patch is tried first.
+      // A dry run must have no side effects (sideEffects: NoneOnDryRun), so that is all it gets.
+      wrapping = { token: '', accessor: '' };
+      injectionPatch(pod, injection, { image: options.image, address: options.address, wrapping });
+      if (!request.dryRun) {
         if (!options.minter) throw new MintFailed('coffer_refused', 'this injector has no Coffer identity to mint wrapping tokens with');
         wrapping = await options.minter.mint({ namespace, name: podName, serviceAccount: pod.spec?.serviceAccountName ?? 'default' }, injection);
         options.metrics.wraps.inc();

@@ -13,7 +13,7 @@ export interface PodIdentity {
 export class MintFailed extends Error {
   override readonly name = 'MintFailed';
   constructor(
-    /** Metrics label: coffer_unavailable (unreachable, 5xx), coffer_refused (4xx), not_wrapped. */
+    /** Metrics label: coffer_unavailable (unreachable, or an answer worth retrying: 5xx, 429), coffer_refused, not_wrapped. */
     readonly reason: 'coffer_unavailable' | 'coffer_refused' | 'not_wrapped',
     message: string,
   ) {
@@ -80,7 +80,7 @@ function asMintFailed(err: unknown): MintFailed {
   if (err instanceof CofferConnectionError) return new MintFailed('coffer_unavailable', `Coffer is unreachable: ${err.message}`);
   if (err instanceof CofferApiError) {
     const why = `Coffer answered ${err.status}: ${err.errors.join('; ') || 'no reason given'}`;
-    return new MintFailed(err.status >= 500 || err.status === 429 ? 'coffer_unavailable' : 'coffer_refused', why);
+    return new MintFailed(err.retryable ? 'coffer_unavailable' : 'coffer_refused', why);
   }
   return new MintFailed('coffer_unavailable', (err as Error).message);
 }

@@ -145,6 +145,14 @@ describe('coffer injector: wrapped-token mode against a real Coffer', () => {
     assert.equal(await serverMetric('coffer_wrapping_tokens_created_total'), wrapsBefore);
   });
 
+  it('a pod the patch must refuse gets no wrapping token minted for it', async () => {
+    const wrapsBefore = await serverMetric('coffer_wrapping_tokens_created_total');
+    const response = await injector.respond(withPod(review, { pod: (p) => p.spec!.containers.push({ name: 'coffer-agent-init', image: 'mine' }) }));
+    assert.equal(response.allowed, false);
+    assert.equal(response.status?.code, 400);
+    assert.equal(await serverMetric('coffer_wrapping_tokens_created_total'), wrapsBefore);
+  });
+
   it("refuses a pod whose policies the injector's narrow token may not grant, with Coffer's reason", async () => {
     const response = await injector.respond(withPod(review, { annotations: { 'coffer.io/role': undefined, 'coffer.io/policies': 'payments-read' } }));
     assert.equal(response.allowed, false);
