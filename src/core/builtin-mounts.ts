@@ -1,3 +1,4 @@
+import type { NamespaceRef } from '../framework/types.js';
 import type { MountEntry, MountTable } from './mounts.js';
 
 /** The system backend's mount; the status backend (sys/health, sys/seal-status...) answers as this type too. */
@@ -17,9 +18,31 @@ export function isBuiltinMount(entry: Pick<MountEntry, 'type'>): boolean {
   return BUILTIN_MOUNTS.some((builtin) => builtin.type === entry.type);
 }
 
-/** Adds the built-in mounts a table lacks: all of them to a new store, those added since to an older one. */
-export async function ensureBuiltinMounts(mounts: MountTable): Promise<void> {
-  for (const spec of BUILTIN_MOUNTS) {
-    if (!mounts.get(mounts.routeKey({ table: spec.table, path: spec.path }))) await mounts.add(spec, { system: true });
+/**
+ * The built-in mounts of a namespace other than the root: its own sys/, cubbyhole/ and auth/token/.
+ * (identity/ is the root's only, until the identity store keeps entities per namespace.)
+ */
+export const NAMESPACE_BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, TOKEN_MOUNT] as const;
+
+/**
+ * What a namespace's own sys/ serves: its mounts, auth methods, policies, child namespaces and
+ * the wrapping tools. The rest of sys/ (seal, audit, quotas, leases, capabilities...) is the root
+ * namespace's only, for now.
+ */
+const SYS_PATHS_IN_NAMESPACES = ['mounts', 'auth', 'policy', 'policies/acl', 'namespaces', 'wrapping'];
+
+export function servedInNamespaces(sysPath: string): boolean {
+  return SYS_PATHS_IN_NAMESPACES.some((prefix) => sysPath === prefix || sysPath.startsWith(`${prefix}/`));
+}
+
+/**
+ * Adds the built-in mounts a table lacks: all of them to a new store (or namespace), those added
+ * since to an older one.
+ */
+export async function ensureBuiltinMounts(mounts: MountTable, namespace?: NamespaceRef): Promise<MountEntry[]> {
+  const added: MountEntry[] = [];
+  for (const spec of namespace ? NAMESPACE_BUILTIN_MOUNTS : BUILTIN_MOUNTS) {
+    if (!mounts.get(mounts.routeKey({ table: spec.table, path: spec.path, namespace }))) added.push(await mounts.add({ ...spec, namespace }, { system: true }));
   }
+  return added;
 }

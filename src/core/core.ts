@@ -10,7 +10,9 @@ import type { IdentityStore, TokenIdentity } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import type { MountEntry, MountTable } from './mounts.js';
 import { Remounts } from './remount.js';
-import type { PolicyStore } from './policy/store.js';
+import { PolicyStore } from './policy/store.js';
+import type { NamespaceStore } from './namespaces/index.js';
+import type { NamespaceRef } from '../framework/types.js';
 import type { QuotaManager } from './quotas/manager.js';
 import type { RewrapWorker } from './rewrap/worker.js';
 import type { RenewLimits, TokenEntry, TokenStore } from './token/index.js';
@@ -23,7 +25,7 @@ import type { CoreOptions } from './core-options.js';
 import { CoreLifecycle, type InitializeOptions } from './lifecycle.js';
 import type { CoreState } from './load-state.js';
 import { checkLoginRenewal } from './login.js';
-import { mountPrefix } from './storage-layout.js';
+import { AREA, mountPrefix } from './storage-layout.js';
 
 export type { BackendFactory, CoreBackendFactory, CoreOptions } from './core-options.js';
 export type { InitializeOptions } from './lifecycle.js';
@@ -87,8 +89,29 @@ export class Core {
   get tokens(): TokenStore {
     return this.unsealed().tokens;
   }
+  /** The root namespace's policies. */
   get policies(): PolicyStore {
     return this.unsealed().policies;
+  }
+  get namespaces(): NamespaceStore {
+    return this.unsealed().namespaces;
+  }
+
+  /** The policies of a namespace (undefined or the root: the root's). */
+  policiesIn(namespace: NamespaceRef | undefined): PolicyStore {
+    if (!namespace || namespace.path === '') return this.policies;
+    const state = this.unsealed();
+    let store = state.namespacePolicies.get(namespace.id);
+    if (!store) {
+      store = new PolicyStore(this.rootStorage.scoped(`${AREA.namespacePolicies}${namespace.id}/`));
+      state.namespacePolicies.set(namespace.id, store);
+    }
+    return store;
+  }
+
+  /** The namespace a token belongs to (the root for tokens made before namespaces, or in it). */
+  namespaceOf(token: { namespaceId?: string }): NamespaceRef | undefined {
+    return token.namespaceId ? this.namespaces.getById(token.namespaceId) : undefined;
   }
   get identity(): IdentityStore {
     return this.unsealed().identity;
@@ -113,11 +136,13 @@ export class Core {
    * The ACL of a token: its own policies plus those its identity grants (entity and groups), with
    * templated rules rendered for its entity.
    */
-  async aclFor(token: { policies: string[]; entityId: string }, identity: TokenIdentity | undefined = this.identityOf(token)): Promise<ACL> {
-    if (!identity) return this.policies.acl(token.policies);
+  async aclFor(token: { policies: string[]; entityId: string; namespaceId?: string }, identity: TokenIdentity | undefined = this.identityOf(token)): Promise<ACL> {
+    // A token's policies are those of its own namespace, whose paths are relative to it.
+    const policies = this.policiesIn(this.namespaceOf(token));
+    if (!identity) return policies.acl(token.policies);
     // Vault: the tokens of a disabled entity cannot be used (they are not revoked: enabling restores them).
-    if (identity.disabled) return this.policies.acl([]);
-    return this.policies.acl([...token.policies, ...identity.policies], { key: identity.key, context: identity.context });
+    if (identity.disabled) return policies.acl([]);
+    return policies.acl([...token.policies, ...identity.policies], { key: identity.key, context: identity.context });
   }
 
   /** What a token gets from its entity (policies, template context), computed once: pass it on rather than ask again. */
@@ -135,9 +160,12 @@ export class Core {
     return this.rootStorage.scoped(mountPrefix(entry));
   }
 
-  /** Where a token's cubbyhole lives, from the storage root (wrapping transacts across areas). */
-  cubbyholePrefix(tokenId: string): string {
-    const cubbyhole = this.mounts.get(this.mounts.routeKey(CUBBYHOLE_MOUNT));
+  /**
+   * Where a token's cubbyhole lives, from the storage root (wrapping transacts across areas): in
+   * the root's cubbyhole/, or a namespace's own.
+   */
+  cubbyholePrefix(tokenId: string, namespace?: NamespaceRef): string {
+    const cubbyhole = this.mounts.get(this.mounts.routeKey({ ...CUBBYHOLE_MOUNT, namespace }));
     if (!cubbyhole) throw new Error('the cubbyhole mount is missing');
     return mountPrefix(cubbyhole) + cubbyholeKeyPrefix(tokenId);
   }
@@ -210,8 +238,11 @@ export class Core {
   private async onTokenRevoked(entry: TokenEntry): Promise<void> {
     await this.leases.revokeToken(entry.id);
     await this.wrapping.onTokenRevoked(entry);
-    // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime).
+    // A token's cubbyhole dies with it (Vault: cubbyhole is scoped to the token's lifetime); a
+    // namespace's token keeps its cubbyhole in its namespace's cubbyhole/.
     await this.rootStorage.deleteTree(this.cubbyholePrefix(entry.id));
+    const namespace = this.namespaceOf(entry);
+    if (namespace && this.mounts.get(this.mounts.routeKey({ ...CUBBYHOLE_MOUNT, namespace }))) await this.rootStorage.deleteTree(this.cubbyholePrefix(entry.id, namespace));
   }
 
   private unsealed(): CoreState {

@@ -13,6 +13,7 @@ import { IdentityStore } from './identity/store.js';
 import { leaseHostOf } from './lease-host.js';
 import { ExpirationManager } from './leases/index.js';
 import { MountTable } from './mounts.js';
+import { NamespaceStore } from './namespaces/index.js';
 import { PolicyStore } from './policy/store.js';
 import { QuotaManager } from './quotas/manager.js';
 import { DEFAULT_REWRAP, RewrapWorker } from './rewrap/worker.js';
@@ -22,6 +23,9 @@ import { TokenStore, type TokenEntry } from './token/index.js';
 
 /** What an unsealed core has loaded from the barrier; dropped whole when it seals. */
 export interface CoreState {
+  namespaces: NamespaceStore;
+  /** The policy stores of namespaces other than the root, made when first asked for. */
+  namespacePolicies: Map<string, PolicyStore>;
   mounts: MountTable;
   tokens: TokenStore;
   policies: PolicyStore;
@@ -53,9 +57,12 @@ export async function loadState(core: Core, options: CoreOptions, wiring: StateW
   const root = core.rootStorage;
   const salt = await root.get<string>(AREA.tokenSalt);
   if (!salt) throw new Error('store is not initialized');
+  const namespaces = new NamespaceStore(root.scoped(AREA.namespaces));
+  await namespaces.load();
   const mounts = new MountTable(root.scoped(AREA.mounts));
-  await mounts.load();
+  await mounts.load(namespaces.all());
   await ensureBuiltinMounts(mounts);
+  for (const namespace of namespaces.all()) await ensureBuiltinMounts(mounts, namespace);
   const tokens = new TokenStore(root.scoped(AREA.tokens), {
     salt: Buffer.from(salt, 'base64'),
     onRevoke: wiring.onTokenRevoked,
@@ -86,7 +93,7 @@ export async function loadState(core: Core, options: CoreOptions, wiring: StateW
     rewrapRootKey: () => core.barrier.rewrapRootKeyOntoCurrentKey(),
   });
   const leases = new ExpirationManager(root.scoped(AREA.leases), leaseHostOf(core, wiring.isActive), options.expiration);
-  return { mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, leases, router };
+  return { namespaces, namespacePolicies: new Map(), mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, leases, router };
 }
 
 /**

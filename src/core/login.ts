@@ -40,6 +40,7 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
     boundCidrs: login.boundCidrs ?? [],
     // Renewals go back to this mount (by accessor: a remount at the same path is another mount).
     login: { mountAccessor: mount.accessor, internal: { ...(login.internal ?? {}) } },
+    ...(mount.namespace ? { namespaceId: mount.namespace.id } : {}),
   });
   core.metrics.tokenCreated(mount.type, `auth/${mount.path}`);
   warnings.push(...created.warnings);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { invalidRequest } from '../framework/errors.js';
-import type { MountInfo, MountStorage } from '../framework/types.js';
+import type { MountInfo, MountStorage, NamespaceRef } from '../framework/types.js';
 
 /** Lease TTL settings of a mount; 0 means "use the system default". */
 export interface MountConfig {
@@ -18,7 +18,7 @@ export interface MountEntry extends MountInfo {
   sealWrap: boolean;
 }
 
-export type NewMount = Pick<MountEntry, 'path' | 'type' | 'table'> & Partial<Pick<MountEntry, 'description' | 'options' | 'config'>>;
+export type NewMount = Pick<MountEntry, 'path' | 'type' | 'table'> & Partial<Pick<MountEntry, 'description' | 'options' | 'config' | 'namespace'>>;
 
 /**
  * Vault's mountAliases: an engine's old name keeps working. The table keeps the name it was mounted
@@ -44,33 +44,41 @@ export function normaliseMountPath(path: string): string {
 }
 
 /**
- * The mount table: which backend serves which path prefix. Persisted as one entry per table so a
- * change is a single atomic write. Routing picks the longest matching prefix, as Vault's router does.
+ * The mount table: which backend serves which path prefix. Each namespace's two tables are one
+ * entry each (the root's under "secret" and "auth", a namespace's under "<id>/secret" and
+ * "<id>/auth"), so a change is a single atomic write. A mount in a namespace is routed by the
+ * namespace's path and its own ("team-a/secret/"); routing picks the longest matching prefix, as
+ * Vault's router does.
  */
 export class MountTable {
   private entries = new Map<string, MountEntry>();
 
   constructor(private readonly store: MountStorage) {}
 
-  /** Loads both tables from storage. */
-  async load(): Promise<void> {
+  /** Loads the tables of the root and of each namespace given. */
+  async load(namespaces: readonly NamespaceRef[] = []): Promise<void> {
     this.entries.clear();
-    for (const table of ['secret', 'auth'] as const) {
-      for (const entry of (await this.store.get<MountEntry[]>(table)) ?? []) this.entries.set(this.routeKey(entry), entry);
+    for (const namespace of [undefined, ...namespaces]) {
+      for (const table of ['secret', 'auth'] as const) {
+        for (const entry of (await this.store.get<MountEntry[]>(tableKey(table, namespace))) ?? []) {
+          const inNamespace = namespace ? { ...entry, namespace: { id: namespace.id, path: namespace.path } } : entry;
+          this.entries.set(this.routeKey(inNamespace), inNamespace);
+        }
+      }
     }
   }
 
-  /** The key a mount is routed by: "secret/" or "auth/token/". */
-  routeKey(entry: Pick<MountEntry, 'table' | 'path'>): string {
-    return entry.table === 'auth' ? `auth/${entry.path}` : entry.path;
+  /** The key a mount is routed by: "secret/", "auth/token/", or in a namespace "team-a/secret/". */
+  routeKey(entry: Pick<MountEntry, 'table' | 'path' | 'namespace'>): string {
+    return `${entry.namespace?.path ?? ''}${entry.table === 'auth' ? 'auth/' : ''}${entry.path}`;
   }
 
   /** Adds a mount; 400 when the path is taken, reserved, or nested in another mount. */
   async add(spec: NewMount, { system = false } = {}): Promise<MountEntry> {
     const path = normaliseMountPath(spec.path);
-    const key = this.routeKey({ table: spec.table, path });
-    if (!system && spec.table === 'secret' && RESERVED.some((r) => key.startsWith(r))) {
-      throw invalidRequest(`cannot mount under reserved path "${key}"`);
+    const key = this.routeKey({ table: spec.table, path, namespace: spec.namespace });
+    if (!system && spec.table === 'secret' && RESERVED.some((r) => path.startsWith(r))) {
+      throw invalidRequest(`cannot mount under reserved path "${path}"`);
     }
     const existing = this.conflict(key);
     if (existing !== undefined) throw invalidRequest(`path is already in use at ${existing}`);
@@ -85,8 +93,9 @@ export class MountTable {
       config: { default_lease_ttl: 0, max_lease_ttl: 0, ...spec.config },
       local: false,
       sealWrap: false,
+      ...(spec.namespace ? { namespace: { id: spec.namespace.id, path: spec.namespace.path } } : {}),
     };
-    await this.persist(spec.table, [...this.list(spec.table), entry]);
+    await this.persist(entry, [...this.tableOf(entry), entry]);
     this.entries.set(key, entry);
     return entry;
   }
@@ -95,7 +104,7 @@ export class MountTable {
   async remove(key: string): Promise<MountEntry | undefined> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    await this.persist(entry.table, this.list(entry.table).filter((e) => e !== entry));
+    await this.persist(entry, this.tableOf(entry).filter((e) => e !== entry));
     this.entries.delete(key);
     return entry;
   }
@@ -103,7 +112,7 @@ export class MountTable {
   /** Replaces a mount's tunable settings. */
   async update(entry: MountEntry, change: Partial<Pick<MountEntry, 'description' | 'options' | 'config'>>): Promise<MountEntry> {
     const updated: MountEntry = { ...entry, ...change };
-    await this.persist(entry.table, this.list(entry.table).map((e) => (e === entry ? updated : e)));
+    await this.persist(entry, this.tableOf(entry).map((e) => (e === entry ? updated : e)));
     this.entries.set(this.routeKey(entry), updated);
     return updated;
   }
@@ -117,11 +126,11 @@ export class MountTable {
     const entry = this.entries.get(key);
     if (!entry) throw invalidRequest(`no matching mount at "${key}"`);
     const path = normaliseMountPath(newPath);
-    const newKey = this.routeKey({ table: entry.table, path });
+    const newKey = this.routeKey({ table: entry.table, path, namespace: entry.namespace });
     const conflict = this.conflict(newKey);
     if (conflict !== undefined) throw invalidRequest(`path already in use at "${conflict}"`);
     const moved: MountEntry = { ...entry, path };
-    await this.persist(entry.table, this.list(entry.table).map((e) => (e === entry ? moved : e)));
+    await this.persist(entry, this.tableOf(entry).map((e) => (e === entry ? moved : e)));
     this.entries.delete(key);
     this.entries.set(newKey, moved);
     return moved;
@@ -139,8 +148,14 @@ export class MountTable {
     return this.entries.get(key);
   }
 
+  /** Every mount of a table, in every namespace. */
   list(table: MountEntry['table']): MountEntry[] {
     return [...this.entries.values()].filter((e) => e.table === table);
+  }
+
+  /** The mounts of a table in one namespace (undefined: the root). */
+  listIn(table: MountEntry['table'], namespace: NamespaceRef | undefined): MountEntry[] {
+    return this.list(table).filter((e) => (e.namespace?.id ?? undefined) === (namespace && namespace.path !== '' ? namespace.id : undefined));
   }
 
   /** The mount with the longest prefix of `path`; "secret" also finds "secret/". */
@@ -153,7 +168,18 @@ export class MountTable {
     return { entry: this.entries.get(best)!, key: best, relative: path.slice(best.length) };
   }
 
-  private persist(table: MountEntry['table'], entries: MountEntry[]): Promise<void> {
-    return this.store.put(table, entries);
+  /** The entries persisted together with `entry`: its table in its namespace. */
+  private tableOf(entry: Pick<MountEntry, 'table' | 'namespace'>): MountEntry[] {
+    return this.listIn(entry.table, entry.namespace);
   }
+
+  private persist(entry: Pick<MountEntry, 'table' | 'namespace'>, entries: MountEntry[]): Promise<void> {
+    // The namespace is the key's, not each row's: a row moves with its namespace's entry.
+    const rows = entries.map(({ namespace: _namespace, ...row }) => row);
+    return this.store.put(tableKey(entry.table, entry.namespace), rows);
+  }
+}
+
+function tableKey(table: MountEntry['table'], namespace: NamespaceRef | undefined): string {
+  return namespace && namespace.path !== '' ? `${namespace.id}/${table}` : table;
 }

@@ -7,7 +7,7 @@ import { pathHelp } from '../framework/help.js';
 import { matchPath, type PathMatch } from '../framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
 import type { Backend, Caller, MountInfo, Operation, Resp, WrapInfo } from '../framework/types.js';
-import { SYSTEM_MOUNT } from './builtin-mounts.js';
+import { CUBBYHOLE_MOUNT, SYSTEM_MOUNT, servedInNamespaces } from './builtin-mounts.js';
 import type { MountEntry } from './mounts.js';
 import { completeLogin } from './login.js';
 import { admitRequest } from './quotas/admit.js';
@@ -15,6 +15,7 @@ import { RateLimitExceeded } from './quotas/exceeded.js';
 import type { TokenEntry } from './token/index.js';
 import type { TokenIdentity } from './identity/store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
+import { namespacePath } from './namespaces/index.js';
 
 /** A request as the HTTP layer hands it to the core. */
 export interface IncomingRequest {
@@ -34,6 +35,8 @@ export interface IncomingRequest {
   secretReadAllowedCidrs?: readonly string[];
   /** A GET with `?help=` (Vault's help operation): answered with the path's help, never by its handler. */
   help?: boolean;
+  /** X-Vault-Namespace as sent: the namespace the path is relative to (a path may name deeper ones itself). */
+  namespace?: string;
 }
 
 /** What the HTTP layer renders. */
@@ -95,7 +98,10 @@ async function handleAudited(core: Core, sent: IncomingRequest, learned: { facts
   // The status paths are Vault's own HTTP handlers, which never list: ?list=true is a read there.
   if (STATUS_PATHS.has(sent.path)) return serveStatus(core, sent);
   if (core.sealed) throw sealedError();
-  const incoming = listedAsDirectory(sent);
+  // X-Vault-Namespace and a namespace at the start of the path combine: from here on every path
+  // is the full one ("team-a/prod/secret/data/x"), and the mount it routes to says its namespace.
+  const header = sent.namespace ? namespacePath(sent.namespace) : '';
+  const incoming = listedAsDirectory(header ? { ...sent, path: `${header}${sent.path}` } : sent);
   const facts: AuditFacts = {
     request: {
       id: incoming.id,
@@ -146,10 +152,14 @@ async function handleAudited(core: Core, sent: IncomingRequest, learned: { facts
 async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, recordRequest: () => Promise<void>): Promise<Outcome> {
   const wrapTtl = parseWrapTtl(incoming.wrapTtl);
   facts.request.wrapTtl = wrapTtl;
-  const selfServed = SELF_SERVED.has(incoming.path) && !!incoming.token && !incoming.data.token;
+  const mount = core.mounts.match(incoming.path);
+  const namespace = mount?.entry.namespace;
+  // The path inside its namespace: what the namespace's own paths (sys/wrapping/unwrap...) are named by.
+  const local = namespace ? incoming.path.slice(namespace.path.length) : incoming.path;
+  if (namespace) [facts.request.path, facts.request.namespace] = [local, namespace];
+  const selfServed = SELF_SERVED.has(local) && !!incoming.token && !incoming.data.token;
   const request = selfServed ? { ...incoming, data: { ...incoming.data, token: incoming.token }, token: undefined } : incoming;
 
-  const mount = core.mounts.match(request.path);
   const backend = mount && core.backend(mount.key);
   const match = backend && matchListed(backend, mount.relative, request.operation);
 
@@ -158,6 +168,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   const token = anonymous
     ? await optionalToken(core, request.token, request.remoteAddress)
     : await requireToken(core, request.token, request.remoteAddress);
+  // A token works in its own namespace and those below it; elsewhere nothing exists for it.
+  if (token && !anonymous) tokenHome(core, token.entry, request.path);
   // Only an enabled audit device reads these; without one, the request pays nothing for them.
   // The token's identity (entity and group policies) is derived once, for audit and the ACL alike.
   const identity = token && (core.audit.enabled || !anonymous) ? core.identityOf(token.entry) : undefined;
@@ -166,7 +178,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     facts.request.clientTokenAccessor = token.entry.accessor;
   }
   const subject = request.data.token;
-  if (SELF_SERVED.has(request.path) && typeof subject === 'string' && subject !== '' && core.audit.enabled) {
+  if (SELF_SERVED.has(local) && typeof subject === 'string' && subject !== '' && core.audit.enabled) {
     // "Who unwrapped what": the wrapping token (sent as X-Vault-Token or in the body) is the
     // subject, so its accessor goes on record; the caller, when there is one, is in `auth`.
     facts.request.clientTokenAccessor = (await core.tokens.lookup(subject))?.accessor;
@@ -179,7 +191,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     await recordRequest();
     return { resp: { bare: { help: pathHelp(backend, mount.relative), see_also: null } }, mountType: mount.entry.type };
   }
-  if (!mount || !backend || !match) throw noHandler(request.path);
+  if (!mount || !backend || !match) throw noHandler(local);
+  if (namespace && mount.entry.type === SYSTEM_MOUNT.type && !servedInNamespaces(match.relative)) throw noHandler(local);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
   if (secretReadCidrs && isSecretRead(match.def, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
     throw secretReadRefused();
@@ -218,7 +231,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     if (resp.wrapInfo) return { resp: {}, mountType: '', wrapInfo: resp.wrapInfo };
     if (wrapTtl === undefined || !isWrappable(resp)) return { resp, mountType, requestId: resp.origin?.requestId };
     const { data, auth, warnings, lease, wrappedAccessor } = resp;
-    const wrapInfo = await core.wrapping.wrap({ requestId: request.id, mountType, resp: { data, auth, warnings, lease, wrappedAccessor } }, wrapTtl, request.path);
+    const wrapped = { requestId: request.id, mountType, resp: { data, auth, warnings, lease, wrappedAccessor } };
+    const wrapInfo = await core.wrapping.wrap(wrapped, wrapTtl, local, namespace);
     facts.response.wrapInfo = wrapInfo;
     return { resp: {}, mountType: '', wrapInfo };
   } finally {
@@ -232,10 +246,27 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
  * bounds (a min/max_wrapping_ttl refuses an unwrapped request or a TTL outside them, with 403 as in Vault).
  */
 async function authorize(core: Core, entry: TokenEntry, identity: TokenIdentity | undefined, path: string, routed: RoutedRequest, wrapTtl: number | undefined): Promise<void> {
+  // Its policies are read relative to its namespace: a parent's "team-a/secret/*" grants a child's secret/ mount.
+  const homePath = tokenHome(core, entry);
+  // A cubbyhole is the token's own, in its own namespace: a parent's token has none in a child.
+  const mountNamespace = routed.req.mount.namespace?.id;
+  if (routed.req.mount.type === CUBBYHOLE_MOUNT.type && mountNamespace !== entry.namespaceId) throw permissionDenied();
   const acl = await core.aclFor(entry, identity);
-  const result = acl.allowOperation(path, routed.req.operation, routed.req.raw, { wrapTtl });
+  const result = acl.allowOperation(path.slice(homePath.length), routed.req.operation, routed.req.raw, { wrapTtl });
   if (!result.allowed) throw permissionDenied();
   if (routed.match.def.sudo && !result.sudo) throw permissionDenied();
+}
+
+/**
+ * The path of a token's namespace, where it works (and in the namespaces below); 403 for a path
+ * outside it, or when its namespace was deleted.
+ */
+function tokenHome(core: Core, entry: TokenEntry, path?: string): string {
+  const home = core.namespaceOf(entry);
+  if (entry.namespaceId && !home) throw permissionDenied();
+  const homePath = home?.path ?? '';
+  if (path !== undefined && !path.startsWith(homePath)) throw permissionDenied();
+  return homePath;
 }
 
 /** The caller's token; 403 when it is missing, unknown, or used from outside its bound CIDRs. */
@@ -312,6 +343,7 @@ export function callerOf(entry: TokenEntry, presented: string): Caller {
     entityId: entry.entityId,
     meta: entry.meta,
     isRoot: entry.policies.includes('root'),
+    ...(entry.namespaceId ? { namespaceId: entry.namespaceId } : {}),
   };
 }
 

@@ -13,6 +13,9 @@ export const AREA = {
   dataKeyRoot: 'core/data-keys/local-root',
   kmsRewrap: 'core/kms-rewrap/',
   leases: 'sys/expire/',
+  namespaces: 'core/namespaces/',
+  /** A namespace's own policies, under `<namespace id>/` (the root's stay under `policies`). */
+  namespacePolicies: 'sys/namespace-policy/',
 } as const;
 
 /** Storage prefix of a mount's data: secret engines under logical/, auth methods under auth/. */

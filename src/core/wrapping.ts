@@ -1,7 +1,7 @@
 import type { Core } from './core.js';
 import { invalidRequest, wrappingTokenInvalid } from '../framework/errors.js';
 import { parseDurationSeconds } from '../framework/duration.js';
-import { ConditionFailed, type MountStorage, type Resp, type WrapInfo } from '../framework/types.js';
+import { ConditionFailed, type MountStorage, type NamespaceRef, type Resp, type WrapInfo } from '../framework/types.js';
 import type { UnwrapFailure } from './metrics.js';
 import { RESPONSE_WRAPPING_POLICY } from './policy/builtin.js';
 import type { TokenEntry } from './token/index.js';
@@ -61,10 +61,14 @@ export class Wrapping {
 
   constructor(private readonly core: Core) {}
 
-  /** Stores a response in a new wrapping token's cubbyhole; returns the wrap_info to answer with. */
-  async wrap(wrapped: WrappedResponse, ttl: number, creationPath: string): Promise<WrapInfo> {
+  /**
+   * Stores a response in a new wrapping token's cubbyhole; returns the wrap_info to answer with.
+   * A response wrapped in a namespace makes a token of that namespace, unwrapped only there.
+   */
+  async wrap(wrapped: WrappedResponse, ttl: number, creationPath: string, namespace?: NamespaceRef): Promise<WrapInfo> {
     const { tokens } = this.core;
     const { token, entry, ops, conditions } = await tokens.prepareCreate({
+      ...(namespace && namespace.path !== '' ? { namespaceId: namespace.id } : {}),
       policies: [RESPONSE_WRAPPING_POLICY],
       noDefaultPolicy: true,
       noParent: true,
@@ -94,28 +98,28 @@ export class Wrapping {
   }
 
   /** Returns the wrapped response once; every later, expired or revoked attempt is the 400 Vault gives. */
-  async unwrap(token: string): Promise<WrappedResponse> {
-    const entry = await this.validToken(token);
+  async unwrap(token: string, namespace?: NamespaceRef): Promise<WrappedResponse> {
+    const entry = await this.validToken(token, namespace);
     const { response } = await this.consume(entry);
     this.core.metrics.unwrapsSucceeded.inc();
     return response;
   }
 
   /** What sys/wrapping/lookup answers; does not consume the token. */
-  async lookup(token: string): Promise<WrapMeta> {
-    const entry = await this.validToken(token);
+  async lookup(token: string, namespace?: NamespaceRef): Promise<WrapMeta> {
+    const entry = await this.validToken(token, namespace);
     const meta = await this.cubbyhole(entry.id).get<WrapMeta>(META);
     if (!meta) throw await this.refuse(token);
     return meta;
   }
 
   /** A new wrapping token for the same response and TTL; the old one is consumed. */
-  async rewrap(token: string): Promise<WrapInfo> {
-    const entry = await this.validToken(token);
+  async rewrap(token: string, namespace?: NamespaceRef): Promise<WrapInfo> {
+    const entry = await this.validToken(token, namespace);
     const store = this.cubbyhole(entry.id);
     const [response, meta] = [await store.get<WrappedResponse>(RESPONSE), await store.get<WrapMeta>(META)];
     if (!response || !meta) throw await this.refuse(token);
-    const info = await this.wrap(response, meta.creation_ttl, meta.creation_path);
+    const info = await this.wrap(response, meta.creation_ttl, meta.creation_path, namespace);
     try {
       await this.consume(entry);
     } catch (err) {
@@ -138,10 +142,14 @@ export class Wrapping {
     this.remember(entry.id, 'expired');
   }
 
-  /** The wrapping token's entry; refused (and counted) when it is not a live wrapping token. */
-  private async validToken(token: string): Promise<TokenEntry> {
+  /**
+   * The wrapping token's entry; refused (and counted) when it is not a live wrapping token of the
+   * namespace asked in (another namespace's token is, there, no token at all).
+   */
+  private async validToken(token: string, namespace: NamespaceRef | undefined): Promise<TokenEntry> {
     const entry = token ? await this.core.tokens.lookup(token) : undefined;
-    if (!entry || !isWrappingToken(entry)) throw await this.refuse(token);
+    const inNamespace = (entry?.namespaceId ?? '') === (namespace && namespace.path !== '' ? namespace.id : '');
+    if (!entry || !isWrappingToken(entry) || !inNamespace) throw await this.refuse(token);
     return entry;
   }
 

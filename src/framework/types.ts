@@ -12,6 +12,14 @@ export interface MountInfo {
   accessor: string;
   uuid: string;
   options: Record<string, string>;
+  /** The namespace the mount belongs to; absent for the root namespace. */
+  namespace?: NamespaceRef;
+}
+
+/** A namespace as a mount or a token names it: its id and its path with a trailing slash ("team-a/prod/"). */
+export interface NamespaceRef {
+  id: string;
+  path: string;
 }
 
 /** The authenticated caller, as the pipeline resolved it. Never persisted by handlers. */
@@ -26,6 +34,8 @@ export interface Caller {
   entityId: string;
   meta: Record<string, string>;
   isRoot: boolean;
+  /** The namespace the token belongs to; absent for the root. */
+  namespaceId?: string;
 }
 
 /** A JSON view of storage, scoped to a prefix (a mount's own area, or part of it). */

@@ -118,6 +118,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
         remotePort: forwarded ? forwarded.port : remoteAddress === request.ip ? request.socket.remotePort : undefined,
         secretReadAllowedCidrs: listener.secretReadAllowedCidrs,
         help: operation === 'read' && queryString(request, 'help') !== '',
+        namespace: headerOf(request, 'x-vault-namespace'),
       }));
       const { resp } = outcome;
       if (outcome.headers) reply.headers(outcome.headers);

@@ -133,6 +133,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
             entityForAlias: async (alias) => (await c.identity.entityForLogin(m.accessor, alias)).id,
             checkLoginRenewal: (entry) => c.checkLoginRenewal(entry),
             onTokenCreated: () => c.metrics.tokenCreated('token', `auth/${m.path}`),
+            namespacePathOf: (id) => c.namespaces.getById(id)?.path,
           }),
       },
     },

@@ -39,6 +39,8 @@ export interface AuditFacts {
     /** The token as presented (hashed in the entry), and its accessor when it is known. */
     clientToken?: string | undefined;
     clientTokenAccessor?: string | undefined;
+    /** The request's namespace (absent: the root); `path` is then relative to it, as Vault logs it. */
+    namespace?: { id: string; path: string } | undefined;
   };
   auth?: AuditAuth | undefined;
   response?: {
@@ -97,7 +99,7 @@ export function formatEntry(type: 'request' | 'response', facts: AuditFacts, opt
     ...(r.mountPoint ? { mount_point: r.mountPoint } : {}),
     ...(r.clientToken ? { client_token: secret(r.clientToken) } : {}),
     ...(r.clientTokenAccessor ? { client_token_accessor: accessor(r.clientTokenAccessor) } : {}),
-    namespace: { id: 'root' },
+    namespace: r.namespace ? { id: r.namespace.id, path: r.namespace.path } : { id: 'root' },
     path: r.path,
     ...(Object.keys(r.data).length > 0 ? { data: requestData(r.data) } : {}),
     remote_address: r.remoteAddress,

@@ -33,6 +33,8 @@ export interface CreateTokenParams {
   role?: string;
   /** The login that made it (set by the core's login handling only). */
   login?: LoginOrigin;
+  /** The namespace it is made in (absent: the root). */
+  namespaceId?: string;
   /**
    * A chosen token (auth/token/create's `id`, -dev-root-token-id); default a fresh 256-bit "hvs."
    * token. Not validated here: auth/token/create applies Vault's rules to client-chosen ids.
@@ -129,6 +131,7 @@ export function prepareToken(context: CreationContext, params: CreateTokenParams
     ...(params.maxTtl ? { maxTtl: params.maxTtl } : {}),
     ...(params.role ? { role: params.role } : {}),
     ...(params.login ? { login: params.login } : {}),
+    ...(params.namespaceId ? { namespaceId: params.namespaceId } : {}),
   };
   return { token, entry, warnings, ...context.records.creation(entry) };
 }

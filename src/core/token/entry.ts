@@ -43,6 +43,8 @@ export interface TokenEntry {
   role?: string;
   /** Set on tokens made by a login: renewals ask the issuing mount (by accessor) first. Never shown. */
   login?: LoginOrigin;
+  /** The namespace it was made in; absent for the root. It works there and in the namespaces below. */
+  namespaceId?: string;
 }
 
 /** Where a login token came from: the issuing auth mount and the data only that method sees again. */

@@ -5,6 +5,7 @@ import { capabilityPaths } from './capabilities.js';
 import { loggerPaths, type LoggerLevels } from './loggers.js';
 import { metricsPaths } from './metrics.js';
 import { mountPaths } from './mounts.js';
+import { namespacePaths } from './namespaces.js';
 import { policyPaths } from './policies.js';
 import { quotaPaths } from './quotas.js';
 import { sealPaths } from './seal.js';
@@ -32,6 +33,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: H
       ...mountPaths(core, 'secret'),
       ...mountPaths(core, 'auth'),
       ...policyPaths(core),
+      ...namespacePaths(core),
       ...capabilityPaths(core),
       ...uiMountPaths(core),
       ...wrappingPaths(core),

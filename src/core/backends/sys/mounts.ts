@@ -2,7 +2,7 @@ import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { requireDuration } from '../../../framework/duration.js';
 import { field } from '../../../framework/fields.js';
-import { definePath, noContent, ok, type PathDef } from '../../../framework/types.js';
+import { definePath, noContent, ok, type PathDef, type Req } from '../../../framework/types.js';
 import { isBuiltinMount } from '../../builtin-mounts.js';
 import { backendType, normaliseMountPath, type MountEntry } from '../../mounts.js';
 import { COFFER_VERSION } from '../../version.js';
@@ -82,9 +82,10 @@ const mountFields = {
 /** sys/mounts and sys/auth: list, enable, disable, tune. `table` picks secret engines or auth methods. */
 export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
   const prefix = table === 'auth' ? 'auth' : 'mounts';
-  const routeKey = (path: string) => core.mounts.routeKey({ table, path: normaliseMountPath(path) });
-  const existing = (path: string) => {
-    const entry = core.mounts.get(routeKey(path));
+  // A sys/ mounted in a namespace manages that namespace's mounts (its mount says which).
+  const routeKey = (req: Req, path: string) => core.mounts.routeKey({ table, path: normaliseMountPath(path), namespace: req.mount.namespace });
+  const existing = (req: Req, path: string) => {
+    const entry = core.mounts.get(routeKey(req, path));
     if (!entry) throw invalidRequest(`no mount at ${normaliseMountPath(path)}`);
     return entry;
   };
@@ -93,7 +94,7 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
     pattern: prefix,
     fields: {},
     operations: {
-      read: async () => ok(Object.fromEntries(core.mounts.list(table).map((e) => [e.path, describeMount(e)]))),
+      read: async (req) => ok(Object.fromEntries(core.mounts.listIn(table, req.mount.namespace).map((e) => [e.path, describeMount(e)]))),
     },
   });
 
@@ -104,7 +105,7 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
     sudo: table === 'auth',
     operations: {
       read: async (req) => {
-        const entry = existing(req.fields.path);
+        const entry = existing(req, req.fields.path);
         return ok({
           description: entry.description,
           default_lease_ttl: entry.config.default_lease_ttl || SYSTEM_DEFAULT_TTL,
@@ -114,7 +115,7 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
         });
       },
       update: async (req) => {
-        const entry = existing(req.fields.path);
+        const entry = existing(req, req.fields.path);
         const config = parseConfig({ ...entry.config, ...req.raw });
         let options = entry.options;
         if (req.provided('options')) {
@@ -135,7 +136,7 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
     fields: mountFields,
     sudo: table === 'auth',
     operations: {
-      read: async (req) => ok(describeMount(existing(req.fields.path))),
+      read: async (req) => ok(describeMount(existing(req, req.fields.path))),
       update: async (req) => {
         const { path, description } = req.fields;
         if (!req.fields.type) throw invalidRequest('missing required field "type"');
@@ -144,12 +145,12 @@ export function mountPaths(core: Core, table: MountEntry['table']): PathDef[] {
         // Vault's singleton mounts: the built-in types exist once, at their own path.
         if (isBuiltinMount({ type })) throw invalidRequest(`mount type of "${type}" is not mountable`);
         const config = parseConfig(req.fields.config);
-        const entry = await core.mounts.add({ path: normaliseMountPath(path), type, table, description, options, config });
+        const entry = await core.mounts.add({ path: normaliseMountPath(path), type, table, description, options, config, namespace: req.mount.namespace });
         core.startBackend(entry);
         return noContent();
       },
       delete: async (req) => {
-        const key = routeKey(req.fields.path);
+        const key = routeKey(req, req.fields.path);
         const entry = core.mounts.get(key);
         if (entry && isBuiltinMount(entry)) throw invalidRequest(`cannot unmount "${entry.path}"`);
         await core.removeMount(key);

@@ -1,22 +1,24 @@
 import type { Core } from '../../core.js';
 import { invalidRequest, notFoundError } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
-import { definePath, noContent, ok, type PathDef } from '../../../framework/types.js';
+import { definePath, noContent, ok, type PathDef, type Req } from '../../../framework/types.js';
 
 /** sys/policy (the legacy API, answering "rules") and sys/policies/acl (answering "policy"). */
 export function policyPaths(core: Core): PathDef[] {
-  const read = async (name: string, key: 'rules' | 'policy') => {
-    const found = await core.policies.get(name);
+  // A sys/ mounted in a namespace manages that namespace's policies.
+  const policies = (req: Req) => core.policiesIn(req.mount.namespace);
+  const read = async (req: Req, name: string, key: 'rules' | 'policy') => {
+    const found = await policies(req).get(name);
     if (!found) throw notFoundError(`no policy named: ${name.toLowerCase()}`);
     return ok({ name: found.name, [key]: found.policy });
   };
-  const write = async (name: string, text: string) => {
+  const write = async (req: Req, name: string, text: string) => {
     if (!text) throw invalidRequest("'policy' parameter not supplied or empty");
-    await core.policies.set(name, decodeMaybeBase64(text));
+    await policies(req).set(name, decodeMaybeBase64(text));
     return noContent();
   };
-  const remove = async (name: string) => {
-    await core.policies.delete(name);
+  const remove = async (req: Req, name: string) => {
+    await policies(req).delete(name);
     return noContent();
   };
 
@@ -24,8 +26,8 @@ export function policyPaths(core: Core): PathDef[] {
     pattern: 'policy',
     fields: {},
     operations: {
-      read: async () => {
-        const names = await core.policies.list();
+      read: async (req) => {
+        const names = await policies(req).list();
         return ok({ policies: names, keys: names });
       },
     },
@@ -34,23 +36,23 @@ export function policyPaths(core: Core): PathDef[] {
     pattern: 'policy/:name',
     fields: { name: field.string({ required: true }), policy: field.string(), rules: field.string() },
     operations: {
-      read: (req) => read(req.fields.name, 'rules'),
-      update: (req) => write(req.fields.name, req.fields.policy || req.fields.rules),
-      delete: (req) => remove(req.fields.name),
+      read: (req) => read(req, req.fields.name, 'rules'),
+      update: (req) => write(req, req.fields.name, req.fields.policy || req.fields.rules),
+      delete: (req) => remove(req, req.fields.name),
     },
   });
   const aclList = definePath({
     pattern: 'policies/acl',
     fields: {},
-    operations: { list: async () => ok({ keys: await core.policies.list() }) },
+    operations: { list: async (req) => ok({ keys: await policies(req).list() }) },
   });
   const acl = definePath({
     pattern: 'policies/acl/:name',
     fields: { name: field.string({ required: true }), policy: field.string() },
     operations: {
-      read: (req) => read(req.fields.name, 'policy'),
-      update: (req) => write(req.fields.name, req.fields.policy),
-      delete: (req) => remove(req.fields.name),
+      read: (req) => read(req, req.fields.name, 'policy'),
+      update: (req) => write(req, req.fields.name, req.fields.policy),
+      delete: (req) => remove(req, req.fields.name),
     },
   });
   return [legacyList, legacy, aclList, acl];

@@ -34,7 +34,7 @@ export function wrappingPaths(core: Core): PathDef[] {
       storedData: 'whole',
       operations: {
         update: async (req) => {
-          const { requestId, mountType, resp } = await core.wrapping.unwrap(req.fields.token);
+          const { requestId, mountType, resp } = await core.wrapping.unwrap(req.fields.token, req.mount.namespace);
           return { ...resp, origin: { requestId, mountType } };
         },
       },
@@ -44,8 +44,8 @@ export function wrappingPaths(core: Core): PathDef[] {
       fields: tokenField,
       unauthenticated: true,
       operations: {
-        update: async (req) => ok({ ...(await core.wrapping.lookup(req.fields.token)) }),
-        read: async (req) => ok({ ...(await core.wrapping.lookup(req.fields.token)) }),
+        update: async (req) => ok({ ...(await core.wrapping.lookup(req.fields.token, req.mount.namespace)) }),
+        read: async (req) => ok({ ...(await core.wrapping.lookup(req.fields.token, req.mount.namespace)) }),
       },
     }),
     definePath({
@@ -53,7 +53,7 @@ export function wrappingPaths(core: Core): PathDef[] {
       fields: tokenField,
       operations: {
         update: async (req) => {
-          return { wrapInfo: await core.wrapping.rewrap(req.fields.token) };
+          return { wrapInfo: await core.wrapping.rewrap(req.fields.token, req.mount.namespace) };
         },
       },
     }),

@@ -25,6 +25,8 @@ export interface TokenBackendOptions {
   checkLoginRenewal?: LoginRenewalCheck;
   /** Told of each token auth/token/create makes (the core counts them in its metrics). */
   onTokenCreated?: () => void;
+  /** The path of a namespace by id ("team-a/"); namespaces live in the core. Without it, every token is the root's. */
+  namespacePathOf?: (id: string) => string | undefined;
 }
 
 /** Limits for renewing a login token (undefined for other tokens); throws to refuse. */
@@ -40,6 +42,17 @@ export interface TokenBackendContext {
   entityForAlias?: EntityForAlias;
   checkLoginRenewal?: LoginRenewalCheck;
   onTokenCreated?: () => void;
+  /** The namespace path of a token ("" for the root's; undefined when its namespace is gone). */
+  tokenNamespace: (entry: TokenEntry) => string | undefined;
+}
+
+/**
+ * Whether a token may be seen through this mount: a namespace's auth/token/ shows the tokens of
+ * that namespace and of those below it, never a parent's or a sibling's.
+ */
+export function visibleHere(ctx: TokenBackendContext, req: Pick<Req, 'mount'>, entry: TokenEntry): boolean {
+  const path = ctx.tokenNamespace(entry);
+  return path !== undefined && path.startsWith(req.mount.namespace?.path ?? '');
 }
 
 /**

@@ -142,6 +142,8 @@ async function createToken(ctx: TokenBackendContext, req: Req<CreateFields>, orp
     displayName: displayName(f.display_name),
     path: role?.pathSuffix ? `${fullPath(req)}/${role.pathSuffix}` : fullPath(req),
     boundCidrs,
+    // A token made at <namespace>/auth/token/create belongs to that namespace.
+    ...(req.mount.namespace ? { namespaceId: req.mount.namespace.id } : {}),
     ...(role ? { role: role.name } : {}),
     ...(entityId !== undefined ? { entityId } : {}),
     ...(f.id !== '' ? { id: f.id } : {}),

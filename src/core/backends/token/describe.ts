@@ -7,7 +7,7 @@ const rfc3339 = (ms: number) => new Date(ms).toISOString();
  * The `data` of auth/token/lookup*, shaped as Vault's: `id` is the token as the caller gave it
  * ("" when looked up by accessor); the parent is never revealed.
  */
-export function lookupData(store: TokenStore, entry: TokenEntry, id: string): Record<string, unknown> {
+export function lookupData(store: TokenStore, entry: TokenEntry, id: string, namespacePath = ''): Record<string, unknown> {
   const expires = entry.expireTime !== 0;
   const data: Record<string, unknown> = {
     accessor: entry.accessor,
@@ -29,6 +29,8 @@ export function lookupData(store: TokenStore, entry: TokenEntry, id: string): Re
     ttl: store.remainingTtl(entry),
     type: entry.type,
   };
+  // Vault names the token's namespace; a root token's is the root's ("").
+  if (namespacePath !== '') data.namespace_path = namespacePath;
   if (entry.role) data.role = entry.role;
   if (entry.period !== 0) data.period = entry.period;
   if (entry.boundCidrs?.length) data.bound_cidrs = describeCidrs(entry.boundCidrs);

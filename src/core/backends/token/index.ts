@@ -21,6 +21,7 @@ export function tokenBackend(store: TokenStore, options: TokenBackendOptions = {
     ...(options.entityForAlias ? { entityForAlias: options.entityForAlias } : {}),
     ...(options.checkLoginRenewal ? { checkLoginRenewal: options.checkLoginRenewal } : {}),
     ...(options.onTokenCreated ? { onTokenCreated: options.onTokenCreated } : {}),
+    tokenNamespace: (entry) => (entry.namespaceId ? options.namespacePathOf?.(entry.namespaceId) : ''),
   };
   return {
     type: TOKEN_MOUNT.type,

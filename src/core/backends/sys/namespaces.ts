@@ -1,0 +1,104 @@
+import type { Core } from '../../core.js';
+import { invalidRequest, notFoundError } from '../../../framework/errors.js';
+import { field } from '../../../framework/fields.js';
+import { definePath, noContent, ok, type NamespaceRef, type PathDef, type Req } from '../../../framework/types.js';
+import { ensureBuiltinMounts } from '../../builtin-mounts.js';
+import { ROOT_NAMESPACE, namespacePath, type NamespaceEntry } from '../../namespaces/index.js';
+import { AREA } from '../../storage-layout.js';
+
+/**
+ * sys/namespaces (Vault Enterprise's and OpenBao's API): list the children of the namespace the
+ * request is in, create one (nested paths allowed), read, patch its custom metadata, delete it.
+ */
+export function namespacePaths(core: Core): PathDef[] {
+  // The request's namespace: the one whose sys/ it reached.
+  const here = (req: Req): NamespaceRef => req.mount.namespace ?? ROOT_NAMESPACE;
+  const named = (req: Req, path: string): NamespaceEntry | undefined => core.namespaces.get(`${here(req).path}${namespacePath(path)}`);
+
+  /** The children of `parent`, keyed by their path below the request's namespace (404 when none). */
+  const listChildren = (req: Req, parent: NamespaceRef | undefined) => {
+    const children = parent ? core.namespaces.children(parent) : [];
+    if (children.length === 0) return { status: 404, data: null };
+    const key = (ns: NamespaceEntry) => ns.path.slice(here(req).path.length);
+    return ok({ keys: children.map(key), key_info: Object.fromEntries(children.map((ns) => [key(ns), describe(ns)])) });
+  };
+  const list = definePath({
+    pattern: 'namespaces',
+    fields: {},
+    operations: { list: async (req) => listChildren(req, here(req)) },
+  });
+
+  const one = definePath({
+    pattern: 'namespaces/:path*',
+    fields: { path: field.string(), custom_metadata: field.map() },
+    operations: {
+      list: async (req) => listChildren(req, req.fields.path === '' ? here(req) : named(req, req.fields.path)),
+      read: async (req) => {
+        const ns = named(req, req.fields.path);
+        if (!ns) throw notFoundError(`namespace "${namespacePath(req.fields.path)}" does not exist`);
+        return ok(describe(ns));
+      },
+      update: async (req) => {
+        const relative = namespacePath(req.fields.path);
+        const existing = named(req, relative);
+        if (existing) return ok(describe(existing));
+        const segments = relative.slice(0, -1).split('/');
+        const parentPath = `${here(req).path}${segments.slice(0, -1).map((s) => `${s}/`).join('')}`;
+        const parent = parentPath === '' ? ROOT_NAMESPACE : core.namespaces.get(parentPath);
+        if (!parent) throw invalidRequest(`parent namespace "${parentPath}" does not exist`);
+        const siblingMount = core.mounts.conflict(`${parent.path}${segments.at(-1)}/`);
+        if (siblingMount !== undefined) throw invalidRequest(`a mount is in the way at "${siblingMount}"`);
+        const created = await core.namespaces.create(parent, segments.at(-1)!, metadataOf(req.fields.custom_metadata));
+        for (const entry of await ensureBuiltinMounts(core.mounts, created)) core.startBackend(entry);
+        await core.policiesIn(created).ensureDefault();
+        return ok(describe(created));
+      },
+      patch: async (req) => {
+        const ns = named(req, req.fields.path);
+        if (!ns) throw notFoundError(`namespace "${namespacePath(req.fields.path)}" does not exist`);
+        const metadata = { ...ns.customMetadata };
+        // A merge patch: a key set to null goes away.
+        for (const [key, value] of Object.entries((req.raw.custom_metadata as Record<string, unknown> | undefined) ?? {})) {
+          if (value === null) delete metadata[key];
+          else metadata[key] = String(value);
+        }
+        return ok(describe(await core.namespaces.setMetadata(ns, metadataOf(metadata))));
+      },
+      delete: async (req) => {
+        const ns = named(req, req.fields.path);
+        if (!ns) return noContent();
+        if (core.namespaces.children(ns).length > 0) throw invalidRequest(`cannot delete namespace "${ns.path}": it has child namespaces`);
+        await deleteNamespace(core, ns);
+        return noContent();
+      },
+    },
+  });
+  return [list, one];
+}
+
+/**
+ * Removes a namespace and all it holds: its tokens are revoked (and their leases), each of its
+ * mounts is removed as an unmount removes one (leases revoked, data deleted), then its policies
+ * and its entry. The entry goes last, so a delete that stops half-way can be run again.
+ */
+async function deleteNamespace(core: Core, ns: NamespaceEntry): Promise<void> {
+  await core.tokens.revokeWhere((token) => token.namespaceId === ns.id);
+  for (const table of ['secret', 'auth'] as const) {
+    for (const mount of core.mounts.listIn(table, ns)) await core.removeMount(core.mounts.routeKey(mount));
+  }
+  await core.rootStorage.deleteTree(`${AREA.namespacePolicies}${ns.id}/`);
+  await core.namespaces.delete(ns);
+}
+
+function describe(ns: NamespaceEntry): Record<string, unknown> {
+  return { id: ns.id, path: ns.path, custom_metadata: ns.customMetadata };
+}
+
+function metadataOf(raw: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value !== 'string') throw invalidRequest(`custom_metadata "${key}" must be a string`);
+    out[key] = value;
+  }
+  return out;
+}

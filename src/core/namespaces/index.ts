@@ -1,0 +1,1 @@
+export { NamespaceStore, ROOT_NAMESPACE, namespacePath, type NamespaceEntry } from './store.js';
