@@ -9,6 +9,7 @@ import { kvCommand } from './commands/kv.js';
 import { loginCommand } from './commands/login.js';
 import { operatorCommand } from './commands/operator.js';
 import { policyCommand } from './commands/policy.js';
+import { namespaceCommand } from './commands/namespace.js';
 import { leaseCommand } from './commands/lease.js';
 import { secretsCommand } from './commands/secrets.js';
 import { statusCommand } from './commands/status.js';
@@ -92,6 +93,7 @@ export const commands: Record<string, CommandEntry> = {
   kv: kvCommand,
   token: tokenCommand,
   policy: policyCommand,
+  namespace: namespaceCommand,
   lease: leaseCommand,
   secrets: secretsCommand,
   unwrap: {

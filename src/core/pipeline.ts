@@ -154,6 +154,9 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   facts.request.wrapTtl = wrapTtl;
   const mount = core.mounts.match(incoming.path);
   const namespace = mount?.entry.namespace;
+  // X-Vault-Namespace naming no namespace: nothing exists there for anyone.
+  const asked = incoming.namespace ? namespacePath(incoming.namespace) : '';
+  if (asked && !(namespace?.path ?? '').startsWith(asked)) throw permissionDenied();
   // The path inside its namespace: what the namespace's own paths (sys/wrapping/unwrap...) are named by.
   const local = namespace ? incoming.path.slice(namespace.path.length) : incoming.path;
   if (namespace) [facts.request.path, facts.request.namespace] = [local, namespace];

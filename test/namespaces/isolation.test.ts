@@ -184,7 +184,7 @@ describe('namespaces', () => {
       const token = await tokenIn(server.address, root, 'doomed', ['default']);
       assert.equal((await call('DELETE', 'sys/namespaces/doomed')).status, 204);
       assert.equal((await call('GET', 'auth/token/lookup-self', { token })).status, 403, 'its token is revoked');
-      assert.equal((await call('GET', 'kv/data/s1', { namespace: 'doomed' })).status, 404);
+      assert.equal((await call('GET', 'kv/data/s1', { namespace: 'doomed' })).status, 403, 'the namespace is gone: nothing is there');
       expect2xx(await call('POST', 'sys/namespaces/doomed'), 'create again');
       expect2xx(await call('POST', 'sys/mounts/kv', { namespace: 'doomed', body: { type: 'kv', options: { version: '2' } } }), 'mount again');
       assert.equal((await call('GET', 'kv/data/s1', { namespace: 'doomed' })).status, 404, 'nothing of the old one is left');

@@ -1,0 +1,109 @@
+import { EXIT_OK } from '../exit-codes.js';
+import { keyValuePairs } from '../flags.js';
+import { expectArgs, openSession } from '../session.js';
+import { commandGroup, type Subcommands } from './subcommands.js';
+
+const METADATA_FLAGS = {
+  'custom-metadata': { type: 'string', multiple: true, description: 'A key=value pair of custom metadata; repeat for more.' },
+} as const;
+const PATCH_FLAGS = {
+  ...METADATA_FLAGS,
+  'remove-custom-metadata': { type: 'string', multiple: true, description: 'A custom metadata key to remove; repeat for more.' },
+} as const;
+
+// Every subcommand works relative to the namespace the session is in (-namespace, VAULT_NAMESPACE),
+// as Vault's does: `coffer namespace create -namespace=team-a prod` makes team-a/prod/.
+const namespaceSubcommands: Subcommands = {
+  create: {
+    usage: 'namespace create [-custom-metadata=K=V...] PATH',
+    summary: 'Create a namespace (nested paths allowed)',
+    examples: ['coffer namespace create team-a', 'coffer namespace create -namespace=team-a -custom-metadata=owner=alice prod'],
+    run: async (io, args) => {
+      const { session, flags, positionals } = openSession(io, args, METADATA_FLAGS);
+      expectArgs(positionals, 1);
+      const path = positionals[0] as string;
+      const customMetadata = keyValuePairs('custom-metadata', flags['custom-metadata'] ?? []);
+      const client = await session.client();
+      try {
+        const secret = await client.write(`sys/namespaces/${trim(path)}`, { custom_metadata: customMetadata });
+        return secret ? session.printSecret(secret) : EXIT_OK;
+      } catch (err) {
+        return session.fail(`creating namespace`, err);
+      }
+    },
+  },
+  list: {
+    usage: 'namespace list',
+    summary: 'List the child namespaces of the current one',
+    examples: ['coffer namespace list', 'coffer namespace list -namespace=team-a'],
+    run: async (io, args) => {
+      const { session, positionals } = openSession(io, args, {});
+      expectArgs(positionals, 0);
+      const client = await session.client();
+      try {
+        const listed = await client.list('sys/namespaces');
+        return session.printList(listed?.data?.keys ?? []);
+      } catch (err) {
+        return session.fail('listing namespaces', err);
+      }
+    },
+  },
+  lookup: {
+    usage: 'namespace lookup PATH',
+    summary: "Show a namespace's id, path and custom metadata",
+    examples: ['coffer namespace lookup team-a'],
+    run: async (io, args) => {
+      const { session, positionals } = openSession(io, args, {});
+      expectArgs(positionals, 1);
+      const client = await session.client();
+      try {
+        const secret = await client.read(`sys/namespaces/${trim(positionals[0] as string)}`);
+        return secret ? session.printSecret(secret) : EXIT_OK;
+      } catch (err) {
+        return session.fail('looking up namespace', err);
+      }
+    },
+  },
+  patch: {
+    usage: 'namespace patch [-custom-metadata=K=V...] [-remove-custom-metadata=K...] PATH',
+    summary: "Change a namespace's custom metadata",
+    examples: ['coffer namespace patch -custom-metadata=cost=42 -remove-custom-metadata=owner team-a'],
+    run: async (io, args) => {
+      const { session, flags, positionals } = openSession(io, args, PATCH_FLAGS);
+      expectArgs(positionals, 1);
+      const change: Record<string, string | null> = keyValuePairs('custom-metadata', flags['custom-metadata'] ?? []);
+      for (const key of flags['remove-custom-metadata'] ?? []) change[key] = null;
+      const client = await session.client();
+      try {
+        const secret = await client.patch(`sys/namespaces/${trim(positionals[0] as string)}`, { custom_metadata: change });
+        return secret ? session.printSecret(secret) : EXIT_OK;
+      } catch (err) {
+        return session.fail('patching namespace', err);
+      }
+    },
+  },
+  delete: {
+    usage: 'namespace delete PATH',
+    summary: 'Delete a namespace and everything in it (it must have no child namespaces)',
+    examples: ['coffer namespace delete team-a/prod'],
+    run: async (io, args) => {
+      const { session, positionals } = openSession(io, args, {});
+      expectArgs(positionals, 1);
+      const path = trim(positionals[0] as string);
+      const client = await session.client();
+      try {
+        await client.delete(`sys/namespaces/${path}`);
+      } catch (err) {
+        return session.fail('deleting namespace', err);
+      }
+      session.out(`Success! Namespace deleted at: ${path}/`);
+      return EXIT_OK;
+    },
+  },
+};
+
+function trim(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+export const namespaceCommand = commandGroup('namespace', 'Create, list, look up, patch and delete namespaces', namespaceSubcommands);
