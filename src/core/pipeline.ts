@@ -101,7 +101,7 @@ async function handleAudited(core: Core, sent: IncomingRequest, learned: { facts
   // X-Vault-Namespace and a namespace at the start of the path combine: from here on every path
   // is the full one ("team-a/prod/secret/data/x"), and the mount it routes to says its namespace.
   const header = sent.namespace ? namespacePath(sent.namespace) : '';
-  const incoming = listedAsDirectory(header ? { ...sent, path: `${header}${sent.path}` } : sent);
+  const incoming = listedAsDirectory(header ? { ...sent, path: `${header}${sent.path}`, namespace: header } : sent);
   const facts: AuditFacts = {
     request: {
       id: incoming.id,
@@ -155,8 +155,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   const mount = core.mounts.match(incoming.path);
   const namespace = mount?.entry.namespace;
   // X-Vault-Namespace naming no namespace: nothing exists there for anyone.
-  const asked = incoming.namespace ? namespacePath(incoming.namespace) : '';
-  if (asked && !(namespace?.path ?? '').startsWith(asked)) throw permissionDenied();
+  if (incoming.namespace && !(namespace?.path ?? '').startsWith(incoming.namespace)) throw permissionDenied();
   // The path inside its namespace: what the namespace's own paths (sys/wrapping/unwrap...) are named by.
   const local = namespace ? incoming.path.slice(namespace.path.length) : incoming.path;
   if (namespace) [facts.request.path, facts.request.namespace] = [local, namespace];
@@ -172,7 +171,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     ? await optionalToken(core, request.token, request.remoteAddress)
     : await requireToken(core, request.token, request.remoteAddress);
   // A token works in its own namespace and those below it; elsewhere nothing exists for it.
-  if (token && !anonymous) tokenHome(core, token.entry, request.path);
+  const homePath = token && !anonymous ? tokenHome(core, token.entry, request.path) : '';
   // Only an enabled audit device reads these; without one, the request pays nothing for them.
   // The token's identity (entity and group policies) is derived once, for audit and the ACL alike.
   const identity = token && (core.audit.enabled || !anonymous) ? core.identityOf(token.entry) : undefined;
@@ -215,7 +214,7 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   routed.req.operation = await resolveOperation(routed, store);
   facts.request.operation = routed.req.operation;
 
-  if (!anonymous && token) await authorize(core, token.entry, identity, request.path, routed, wrapTtl);
+  if (!anonymous && token) await authorize(core, token.entry, identity, request.path.slice(homePath.length), routed, wrapTtl);
   await recordRequest();
 
   let revokeAfter = false;
@@ -247,15 +246,15 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
 /**
  * ACL check: the operation's capability, sudo where the path needs it, and the path's wrapping
  * bounds (a min/max_wrapping_ttl refuses an unwrapped request or a TTL outside them, with 403 as in Vault).
+ * `path` is relative to the token's namespace, as its policies are: a parent's "team-a/secret/*"
+ * grants a child's secret/ mount.
  */
 async function authorize(core: Core, entry: TokenEntry, identity: TokenIdentity | undefined, path: string, routed: RoutedRequest, wrapTtl: number | undefined): Promise<void> {
-  // Its policies are read relative to its namespace: a parent's "team-a/secret/*" grants a child's secret/ mount.
-  const homePath = tokenHome(core, entry);
   // A cubbyhole is the token's own, in its own namespace: a parent's token has none in a child.
   const mountNamespace = routed.req.mount.namespace?.id;
   if (routed.req.mount.type === CUBBYHOLE_MOUNT.type && mountNamespace !== entry.namespaceId) throw permissionDenied();
   const acl = await core.aclFor(entry, identity);
-  const result = acl.allowOperation(path.slice(homePath.length), routed.req.operation, routed.req.raw, { wrapTtl });
+  const result = acl.allowOperation(path, routed.req.operation, routed.req.raw, { wrapTtl });
   if (!result.allowed) throw permissionDenied();
   if (routed.match.def.sudo && !result.sudo) throw permissionDenied();
 }
@@ -264,11 +263,11 @@ async function authorize(core: Core, entry: TokenEntry, identity: TokenIdentity 
  * The path of a token's namespace, where it works (and in the namespaces below); 403 for a path
  * outside it, or when its namespace was deleted.
  */
-function tokenHome(core: Core, entry: TokenEntry, path?: string): string {
+function tokenHome(core: Core, entry: TokenEntry, path: string): string {
   const home = core.namespaceOf(entry);
   if (entry.namespaceId && !home) throw permissionDenied();
   const homePath = home?.path ?? '';
-  if (path !== undefined && !path.startsWith(homePath)) throw permissionDenied();
+  if (!path.startsWith(homePath)) throw permissionDenied();
   return homePath;
 }
 
