@@ -1,6 +1,7 @@
 import { EXIT_OK } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
-import { expectArgs, openSession } from '../session.js';
+import type { Secret } from '../../client/index.js';
+import { expectArgs, openSession, type Session } from '../session.js';
 import { commandGroup, type Subcommands } from './subcommands.js';
 
 const METADATA_FLAGS = {
@@ -24,12 +25,7 @@ const namespaceSubcommands: Subcommands = {
       const path = positionals[0] as string;
       const customMetadata = keyValuePairs('custom-metadata', flags['custom-metadata'] ?? []);
       const client = await session.client();
-      try {
-        const secret = await client.write(`sys/namespaces/${trim(path)}`, { custom_metadata: customMetadata });
-        return secret ? session.printSecret(secret) : EXIT_OK;
-      } catch (err) {
-        return session.fail(`creating namespace`, err);
-      }
+      return printAnswer(session, 'creating namespace', client.write(`sys/namespaces/${trim(path)}`, { custom_metadata: customMetadata }));
     },
   },
   list: {
@@ -56,12 +52,7 @@ const namespaceSubcommands: Subcommands = {
       const { session, positionals } = openSession(io, args, {});
       expectArgs(positionals, 1);
       const client = await session.client();
-      try {
-        const secret = await client.read(`sys/namespaces/${trim(positionals[0] as string)}`);
-        return secret ? session.printSecret(secret) : EXIT_OK;
-      } catch (err) {
-        return session.fail('looking up namespace', err);
-      }
+      return printAnswer(session, 'looking up namespace', client.read(`sys/namespaces/${trim(positionals[0] as string)}`));
     },
   },
   patch: {
@@ -74,12 +65,7 @@ const namespaceSubcommands: Subcommands = {
       const change: Record<string, string | null> = keyValuePairs('custom-metadata', flags['custom-metadata'] ?? []);
       for (const key of flags['remove-custom-metadata'] ?? []) change[key] = null;
       const client = await session.client();
-      try {
-        const secret = await client.patch(`sys/namespaces/${trim(positionals[0] as string)}`, { custom_metadata: change });
-        return secret ? session.printSecret(secret) : EXIT_OK;
-      } catch (err) {
-        return session.fail('patching namespace', err);
-      }
+      return printAnswer(session, 'patching namespace', client.patch(`sys/namespaces/${trim(positionals[0] as string)}`, { custom_metadata: change }));
     },
   },
   delete: {
@@ -101,6 +87,16 @@ const namespaceSubcommands: Subcommands = {
     },
   },
 };
+
+/** Prints what a namespace call answered (Vault's key/value table), or its error. */
+async function printAnswer(session: Session, doing: string, answer: Promise<Secret | undefined>): Promise<number> {
+  try {
+    const secret = await answer;
+    return secret ? session.printSecret(secret) : EXIT_OK;
+  } catch (err) {
+    return session.fail(doing, err);
+  }
+}
 
 function trim(path: string): string {
   return path.replace(/^\/+|\/+$/g, '');
