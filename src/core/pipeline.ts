@@ -16,6 +16,7 @@ import type { TokenEntry } from './token/index.js';
 import type { TokenIdentity } from './identity/store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 import { namespacePath } from './namespaces/index.js';
+import { publicLeaseId } from './leases/index.js';
 
 /** A request as the HTTP layer hands it to the core. */
 export interface IncomingRequest {
@@ -305,7 +306,7 @@ async function leasedResponse(core: Core, mount: MountEntry, backend: Backend, p
     if (!token) throw new CofferError('internal', undefined, { detail: `an unauthenticated path answered a leased secret: ${path}` });
     const { lease, warnings } = await core.leases.register({ mount, path, secret, tokenId: token.id });
     const allWarnings = [...(rest.warnings ?? []), ...warnings];
-    return { ...rest, lease, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) };
+    return { ...rest, lease: { ...lease, id: publicLeaseId(lease, mount.namespace) }, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) };
   } catch (err) {
     const now = new Date();
     const state = { leaseId: '', internal: secret.internal, issueTime: now, expireTime: now };

@@ -39,8 +39,9 @@ export class MountRouter {
   async remove(routeKey: string): Promise<void> {
     const core = this.core;
     const current = core.mounts.get(routeKey);
-    // Its leases go first, while the backend can still revoke them (Vault's unmount revokes the prefix, and fails if that fails).
-    if (current) await core.leases.revokePrefix(current.path);
+    // Its leases go first, while the backend can still revoke them (Vault's unmount revokes the
+    // prefix, and fails if that fails). Lease ids start with the full path: the route key.
+    if (current) await core.leases.revokePrefix(routeKey);
     const entry = await core.mounts.remove(routeKey);
     if (!entry) return;
     const backend = this.backends.get(routeKey);

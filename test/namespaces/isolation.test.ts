@@ -84,7 +84,7 @@ describe('namespaces', () => {
       assert.deepEqual(Object.keys(mounts.body.data).sort(), ['cubbyhole/', 'kv/', 'sys/']);
       const auths = await call<{ data: Record<string, unknown> }>('GET', 'sys/auth', { namespace: 'team-a' });
       assert.deepEqual(Object.keys(auths.body.data), ['token/']);
-      for (const path of ['sys/audit', 'sys/seal', 'sys/quotas/config', 'sys/leases/lookup/']) {
+      for (const path of ['sys/audit', 'sys/seal', 'sys/quotas/config', 'sys/storage/raft/snapshot', 'sys/key-status']) {
         assert.equal((await call('GET', path, { namespace: 'team-a' })).status, 404, path);
       }
     });

@@ -10,6 +10,8 @@ export interface LeaseEntry {
   mountAccessor: string;
   /** The mount path when the lease was made, for counts per mount (a remount keeps the uuid). */
   mountPath: string;
+  /** The namespace of the mount (absent: the root's), for what sys/leases shows in each namespace. */
+  namespaceId?: string;
   /** Which of the backend's secret types revokes it. */
   secretType: string;
   internal: Record<string, string | number | boolean>;

@@ -99,6 +99,7 @@ export class ExpirationManager {
       mountUuid: mount.uuid,
       mountAccessor: mount.accessor,
       mountPath: mount.path,
+      ...(mount.namespace && mount.namespace.path !== '' ? { namespaceId: mount.namespace.id } : {}),
       secretType: secret.type,
       internal: secret.internal,
       tokenId,

@@ -40,11 +40,11 @@ def expect_raises(exception_class, call, *args, **kwargs):
 
 
 def root_client():
-    return hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"])
+    return hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"], namespace=os.environ.get("VAULT_NAMESPACE"))
 
 
 def client_with(token):
-    return hvac.Client(url=os.environ["VAULT_ADDR"], token=token)
+    return hvac.Client(url=os.environ["VAULT_ADDR"], token=token, namespace=os.environ.get("VAULT_NAMESPACE"))
 
 
 def unique(prefix):

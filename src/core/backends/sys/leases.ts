@@ -1,8 +1,9 @@
 import type { Core } from '../../core.js';
-import type { LeaseEntry } from '../../leases/index.js';
+import { publicLeaseId, storedLeaseId, type LeaseEntry } from '../../leases/index.js';
+import { ROOT_NAMESPACE } from '../../namespaces/index.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
-import { definePath, noContent, notFound, ok, type PathDef, type Req, type Resp } from '../../../framework/types.js';
+import { definePath, noContent, notFound, ok, type NamespaceRef, type PathDef, type Req, type Resp } from '../../../framework/types.js';
 
 const leaseIdField = {
   lease_id: field.string({ description: 'The lease to act on (also accepted as the rest of the path).' }),
@@ -17,18 +18,33 @@ const typeFields = {
   limit: field.string({ description: 'sys/leases: at most this many leases ("none": all).' }),
 };
 
-/** The lease a request names, in the body or as the rest of the path; 400 when it names none. */
-function leaseIdOf(req: Req<typeof leaseIdField>): string {
+/** The namespace whose sys/ a request reached: lease ids and prefixes there are relative to it. */
+const here = (req: Req): NamespaceRef => req.mount.namespace ?? ROOT_NAMESPACE;
+
+/**
+ * The stored id of the lease a request names, in the body or as the rest of the path; 400 when
+ * it names none. Undefined for a lease of a namespace out of reach: one that does not exist here.
+ */
+function leaseIdOf(core: Core, req: Req<typeof leaseIdField>): string | undefined {
   const id = req.fields.url_lease_id || req.fields.lease_id;
   if (!id) throw invalidRequest('lease_id must be specified');
-  return id;
+  return storedLeaseId(id, here(req), core.namespaces);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function describeLease(entry: LeaseEntry, now: number): Record<string, unknown> {
+/** A lease's id as clients of its namespace know it (namespaced-ids.ts). */
+const shownId = (core: Core, entry: LeaseEntry) => publicLeaseId(entry, entry.namespaceId ? core.namespaces.getById(entry.namespaceId) : undefined);
+
+/** Whether a lease is of `ns` (or, with `children`, of a namespace below it). */
+function leaseIn(core: Core, entry: LeaseEntry, ns: NamespaceRef, children: boolean): boolean {
+  const own = (entry.namespaceId && core.namespaces.getById(entry.namespaceId)) || ROOT_NAMESPACE;
+  return own.id === ns.id || (children && own.path.startsWith(ns.path));
+}
+
+function describeLease(core: Core, entry: LeaseEntry, now: number): Record<string, unknown> {
   return {
-    id: entry.id,
+    id: shownId(core, entry),
     issue_time: iso(entry.issueTime),
     expire_time: entry.irrevocable ? null : iso(entry.expireTime),
     last_renewal: entry.lastRenewalTime ? iso(entry.lastRenewalTime) : null,
@@ -39,12 +55,15 @@ function describeLease(entry: LeaseEntry, now: number): Record<string, unknown> 
 }
 
 async function renew(core: Core, req: Req<typeof renewFields>): Promise<Resp> {
-  const { lease, warnings } = await core.leases.renew(leaseIdOf(req), req.fields.increment);
-  return { data: null, lease, ...(warnings.length > 0 ? { warnings } : {}) };
+  const id = leaseIdOf(core, req);
+  if (id === undefined) throw invalidRequest('lease not found');
+  const { lease, warnings } = await core.leases.renew(id, req.fields.increment);
+  return { data: null, lease: { ...lease, id: req.fields.url_lease_id || req.fields.lease_id }, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 async function revoke(core: Core, req: Req<typeof revokeFields>): Promise<Resp> {
-  await core.leases.revoke(leaseIdOf(req), req.fields.sync);
+  const id = leaseIdOf(core, req);
+  if (id !== undefined) await core.leases.revoke(id, req.fields.sync);
   return req.fields.sync ? noContent() : { status: 202 };
 }
 
@@ -59,7 +78,7 @@ export function leasePaths(core: Core): PathDef[] {
   const renewOps = { update: (req: Req<typeof renewFields>) => renew(core, req) };
   const revokeOps = { update: (req: Req<typeof revokeFields>) => revoke(core, req) };
   const prefixRevoke = (force: boolean) => async (req: Req<typeof prefixFields>): Promise<Resp> => {
-    await core.leases.revokePrefix(req.fields.prefix, { force, sync: force || req.fields.sync });
+    await core.leases.revokePrefix(`${here(req).path}${req.fields.prefix}`, { force, sync: force || req.fields.sync });
     return force || req.fields.sync ? noContent() : { status: 202 };
   };
   const paths: PathDef[] = [
@@ -68,9 +87,10 @@ export function leasePaths(core: Core): PathDef[] {
       fields: leaseIdField,
       operations: {
         update: async (req) => {
-          const entry = await core.leases.lookup(leaseIdOf(req));
+          const id = leaseIdOf(core, req);
+          const entry = id === undefined ? undefined : await core.leases.lookup(id);
           if (!entry) throw invalidRequest('invalid lease');
-          return ok(describeLease(entry, Date.now()));
+          return ok(describeLease(core, entry, Date.now()));
         },
       },
       description: "A lease's issue and expiry times, TTL and whether it renews.",
@@ -81,7 +101,13 @@ export function leasePaths(core: Core): PathDef[] {
       sudo: true,
       operations: {
         list: async (req) => {
-          const keys = await core.leases.list(req.fields.prefix);
+          const prefix = `${here(req).path}${req.fields.prefix}`;
+          // A child namespace's leases are under its path, but they are its own, not folders here;
+          // a lease of a namespace is listed as its clients name it (with the namespace's id).
+          const owner = core.namespaces.resolve(prefix);
+          const keys = (await core.leases.list(prefix))
+            .filter((key) => !core.namespaces.get(`${prefix}${key}`))
+            .map((key) => (key.endsWith('/') || owner.path === '' ? key : `${key}.${owner.id}`));
           return keys.length > 0 ? ok({ keys }) : notFound();
         },
       },
@@ -109,7 +135,7 @@ export function leasePaths(core: Core): PathDef[] {
       operations: {
         read: async (req) => {
           if (!irrevocableAsked(req.fields.type)) return notFound();
-          const leases = await core.leases.irrevocable();
+          const leases = (await core.leases.irrevocable()).filter((l) => leaseIn(core, l, here(req), req.fields.include_child_namespaces));
           const counts: Record<string, number> = {};
           for (const lease of leases) counts[lease.mountPath] = (counts[lease.mountPath] ?? 0) + 1;
           return ok({ lease_count: leases.length, counts });
@@ -126,8 +152,8 @@ export function leasePaths(core: Core): PathDef[] {
           if (!irrevocableAsked(req.fields.type)) return notFound();
           const limit = req.fields.limit === '' || req.fields.limit === 'none' ? Infinity : Number(req.fields.limit);
           if (!Number.isInteger(limit) && limit !== Infinity) throw invalidRequest('invalid limit: a number, or "none"');
-          const leases = await core.leases.irrevocable();
-          const listed = leases.slice(0, limit).map((l) => ({ lease_id: l.id, mount_id: l.mountAccessor, error: l.irrevocable?.error ?? '' }));
+          const leases = (await core.leases.irrevocable()).filter((l) => leaseIn(core, l, here(req), req.fields.include_child_namespaces));
+          const listed = leases.slice(0, limit).map((l) => ({ lease_id: shownId(core, l), mount_id: l.mountAccessor, error: l.irrevocable?.error ?? '' }));
           return ok({ lease_count: leases.length, leases: listed }, leases.length > listed.length ? { warnings: [`showing ${listed.length} of ${leases.length} leases`] } : {});
         },
       },
