@@ -10,6 +10,7 @@ import type { IdentityStore, TokenIdentity } from './identity/store.js';
 import type { ACL } from './policy/acl.js';
 import type { MountEntry, MountTable } from './mounts.js';
 import { Remounts } from './remount.js';
+import { NamespaceDeletion } from './namespace-deletion.js';
 import { PolicyStore } from './policy/store.js';
 import type { NamespaceStore } from './namespaces/index.js';
 import type { NamespaceRef } from '../framework/types.js';
@@ -42,6 +43,7 @@ export class Core {
   readonly metrics = new Metrics();
   readonly wrapping = new Wrapping(this);
   readonly remounts = new Remounts(this);
+  readonly namespaceDeletion = new NamespaceDeletion(this);
   /** The whole barrier as JSON; engines only ever see their mount's scope of it. */
   readonly rootStorage: MountStorage;
   readonly statusBackend: Backend;

@@ -127,6 +127,8 @@ export class CoreLifecycle {
     this.loaded = state;
     for (const entry of [...state.mounts.list('secret'), ...state.mounts.list('auth')]) state.router.start(entry);
     state.leases.start();
+    // Deletions of namespaces run where background work runs: on the active node.
+    if (this.wiring.isActive()) this.core.namespaceDeletion.resume();
     this.scheduleTidy();
     await state.rewrap.start();
   }
@@ -144,6 +146,7 @@ export class CoreLifecycle {
 
   /** The expiration manager stops before the backends whose secrets it revokes, then the backends close (pools, timers). */
   private async stopBackends(): Promise<void> {
+    await this.core.namespaceDeletion.stop();
     await this.loaded?.leases.stop();
     await this.loaded?.router.closeAll();
   }

@@ -168,6 +168,14 @@ export class MountTable {
     return { entry: this.entries.get(best)!, key: best, relative: path.slice(best.length) };
   }
 
+  /** A deleted namespace's two tables go with it (its mounts removed first, one by one). */
+  async dropNamespace(namespace: NamespaceRef): Promise<void> {
+    for (const table of ['secret', 'auth'] as const) {
+      for (const entry of this.listIn(table, namespace)) this.entries.delete(this.routeKey(entry));
+      await this.store.delete(tableKey(table, namespace));
+    }
+  }
+
   /** The entries persisted together with `entry`: its table in its namespace. */
   private tableOf(entry: Pick<MountEntry, 'table' | 'namespace'>): MountEntry[] {
     return this.listIn(entry.table, entry.namespace);

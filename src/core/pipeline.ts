@@ -157,6 +157,8 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   const namespace = mount?.entry.namespace;
   // X-Vault-Namespace naming no namespace: nothing exists there for anyone.
   if (incoming.namespace && !(namespace?.path ?? '').startsWith(incoming.namespace)) throw permissionDenied();
+  // A namespace being deleted serves nothing (its children are gone first: none can be below it).
+  if (namespace && core.namespaces.get(namespace.path)?.tainted) throw permissionDenied();
   // The path inside its namespace: what the namespace's own paths (sys/wrapping/unwrap...) are named by.
   const local = namespace ? incoming.path.slice(namespace.path.length) : incoming.path;
   if (namespace) [facts.request.path, facts.request.namespace] = [local, namespace];

@@ -5,7 +5,7 @@ import { HVAC_SCENARIOS, runPython } from '../e2e/python.js';
 import { CREATE_USER, LOGIN_REFUSED, login, pgConnection, refusedSoon } from '../engines/database/fixture.js';
 import { startPostgres, type PostgresCluster } from '../harness/postgres.js';
 import { startServer, type TestServer } from '../harness/server.js';
-import { expect2xx, nsCall, tokenIn } from './fixture.js';
+import { deleteNamespace, expect2xx, nsCall, tokenIn } from './fixture.js';
 
 // Leases in namespaces, on dynamic PostgreSQL credentials: each namespace issues, lists, renews
 // and revokes its own, under Vault's lease ids ("<path>.<namespace id>"), through node-vault's and
@@ -135,7 +135,7 @@ describe('leases in namespaces (database credentials)', () => {
   it("deleting a namespace revokes its leases: the credentials it issued stop working", async () => {
     const creds = (await vaultIn('team-c').read('database/creds/readonly')) as Creds;
     assert.equal(await login(pgc, creds.data.username, creds.data.password), true);
-    expect2xx(await call('DELETE', 'sys/namespaces/team-c'), 'delete team-c');
+    await deleteNamespace(server.address, server.rootToken, 'team-c');
     assert.match(await refusedSoon(pgc, creds.data), LOGIN_REFUSED);
     assert.equal((await call('PUT', 'sys/leases/lookup', { body: { lease_id: creds.lease_id } })).status, 400, 'the lease is gone');
   });

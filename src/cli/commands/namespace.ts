@@ -70,18 +70,21 @@ const namespaceSubcommands: Subcommands = {
   },
   delete: {
     usage: 'namespace delete PATH',
-    summary: 'Delete a namespace and everything in it (it must have no child namespaces)',
+    summary: 'Delete a namespace and everything in it, in the background (it must have no child namespaces)',
     examples: ['coffer namespace delete team-a/prod'],
     run: async (io, args) => {
       const { session, positionals } = openSession(io, args, {});
       expectArgs(positionals, 1);
       const path = trim(positionals[0] as string);
       const client = await session.client();
+      let answer: Secret | undefined;
       try {
-        await client.delete(`sys/namespaces/${path}`);
+        answer = await client.delete(`sys/namespaces/${path}`);
       } catch (err) {
         return session.fail('deleting namespace', err);
       }
+      // As Vault's: an answer (the deletion's status, "in-progress") is shown; none means it is gone.
+      if (answer) return session.printSecret(answer);
       session.out(`Success! Namespace deleted at: ${path}/`);
       return EXIT_OK;
     },

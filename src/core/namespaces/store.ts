@@ -5,6 +5,8 @@ import type { MountStorage, NamespaceRef } from '../../framework/types.js';
 /** A namespace as stored: one storage entry each (no list entry that grows with their number). */
 export interface NamespaceEntry extends NamespaceRef {
   customMetadata: Record<string, string>;
+  /** Being deleted (Vault's "tainted"): nothing is served in it, and its deletion resumes after a restart. */
+  tainted?: boolean;
 }
 
 /** The root namespace: today's whole server; it has no entry and cannot be changed. */
@@ -81,6 +83,14 @@ export class NamespaceStore {
 
   async setMetadata(entry: NamespaceEntry, customMetadata: Record<string, string>): Promise<NamespaceEntry> {
     const updated = { ...entry, customMetadata };
+    await this.storage.put(entry.id, updated);
+    this.remember(updated);
+    return updated;
+  }
+
+  /** Marks a namespace as being deleted, durably: a deletion cut short resumes from this mark. */
+  async taint(entry: NamespaceEntry): Promise<NamespaceEntry> {
+    const updated = { ...entry, tainted: true };
     await this.storage.put(entry.id, updated);
     this.remember(updated);
     return updated;

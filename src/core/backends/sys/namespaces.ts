@@ -4,7 +4,6 @@ import { field } from '../../../framework/fields.js';
 import { definePath, noContent, ok, type NamespaceRef, type PathDef, type Req } from '../../../framework/types.js';
 import { ensureBuiltinMounts } from '../../builtin-mounts.js';
 import { ROOT_NAMESPACE, namespacePath, type NamespaceEntry } from '../../namespaces/index.js';
-import { AREA } from '../../storage-layout.js';
 
 /**
  * sys/namespaces (Vault Enterprise's and OpenBao's API): list the children of the namespace the
@@ -41,11 +40,13 @@ export function namespacePaths(core: Core): PathDef[] {
       update: async (req) => {
         const relative = namespacePath(req.fields.path);
         const existing = named(req, relative);
+        if (existing?.tainted) throw invalidRequest(`namespace "${existing.path}" is being deleted`);
         if (existing) return ok(describe(existing));
         const segments = relative.slice(0, -1).split('/');
         const parentPath = `${here(req).path}${segments.slice(0, -1).map((s) => `${s}/`).join('')}`;
         const parent = parentPath === '' ? ROOT_NAMESPACE : core.namespaces.get(parentPath);
         if (!parent) throw invalidRequest(`parent namespace "${parentPath}" does not exist`);
+        if ('tainted' in parent && parent.tainted) throw invalidRequest(`parent namespace "${parentPath}" is being deleted`);
         const siblingMount = core.mounts.conflict(`${parent.path}${segments.at(-1)}/`);
         if (siblingMount !== undefined) throw invalidRequest(`a mount is in the way at "${siblingMount}"`);
         const created = await core.namespaces.create(parent, segments.at(-1)!, metadataOf(req.fields.custom_metadata));
@@ -56,6 +57,7 @@ export function namespacePaths(core: Core): PathDef[] {
       patch: async (req) => {
         const ns = named(req, req.fields.path);
         if (!ns) throw notFoundError(`namespace "${namespacePath(req.fields.path)}" does not exist`);
+        if (ns.tainted) throw invalidRequest(`namespace "${ns.path}" is being deleted`);
         const metadata = { ...ns.customMetadata };
         // A merge patch: a key set to null goes away.
         for (const [key, value] of Object.entries((req.raw.custom_metadata as Record<string, unknown> | undefined) ?? {})) {
@@ -64,34 +66,22 @@ export function namespacePaths(core: Core): PathDef[] {
         }
         return ok(describe(await core.namespaces.setMetadata(ns, metadataOf(metadata))));
       },
+      // Vault's asynchronous delete: the namespace is tainted at once and emptied in the background
+      // (namespace-deletion.ts); reads show it tainted until it is gone, then a delete answers 204.
       delete: async (req) => {
         const ns = named(req, req.fields.path);
         if (!ns) return noContent();
         if (core.namespaces.children(ns).length > 0) throw invalidRequest(`cannot delete namespace "${ns.path}": it has child namespaces`);
-        await deleteNamespace(core, ns);
-        return noContent();
+        await core.namespaceDeletion.start(ns);
+        return ok({ status: 'in-progress' });
       },
     },
   });
   return [list, one];
 }
 
-/**
- * Removes a namespace and all it holds: its tokens are revoked (and their leases), each of its
- * mounts is removed as an unmount removes one (leases revoked, data deleted), then its policies
- * and its entry. The entry goes last, so a delete that stops half-way can be run again.
- */
-async function deleteNamespace(core: Core, ns: NamespaceEntry): Promise<void> {
-  await core.tokens.revokeWhere((token) => token.namespaceId === ns.id);
-  for (const table of ['secret', 'auth'] as const) {
-    for (const mount of core.mounts.listIn(table, ns)) await core.removeMount(core.mounts.routeKey(mount));
-  }
-  await core.rootStorage.deleteTree(`${AREA.namespacePolicies}${ns.id}/`);
-  await core.namespaces.delete(ns);
-}
-
 function describe(ns: NamespaceEntry): Record<string, unknown> {
-  return { id: ns.id, path: ns.path, custom_metadata: ns.customMetadata };
+  return { id: ns.id, path: ns.path, custom_metadata: ns.customMetadata, ...(ns.tainted ? { tainted: true } : {}) };
 }
 
 function metadataOf(raw: Record<string, unknown>): Record<string, string> {
