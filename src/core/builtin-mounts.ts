@@ -25,11 +25,11 @@ export function isBuiltinMount(entry: Pick<MountEntry, 'type'>): boolean {
 export const NAMESPACE_BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, TOKEN_MOUNT] as const;
 
 /**
- * What a namespace's own sys/ serves: its mounts, auth methods, policies, child namespaces and
- * the wrapping tools. The rest of sys/ (seal, audit, quotas, leases, capabilities...) is the root
- * namespace's only, for now.
+ * What a namespace's own sys/ serves: its mounts, auth methods, policies, child namespaces, the
+ * wrapping tools and internal/ui/mounts (how `kv` commands find a mount and its version). The rest
+ * of sys/ (seal, audit, quotas, leases, capabilities...) is the root namespace's only, for now.
  */
-const SYS_PATHS_IN_NAMESPACES = ['mounts', 'auth', 'policy', 'policies/acl', 'namespaces', 'wrapping'];
+const SYS_PATHS_IN_NAMESPACES = ['mounts', 'auth', 'policy', 'policies/acl', 'namespaces', 'wrapping', 'internal/ui/mounts'];
 
 export function servedInNamespaces(sysPath: string): boolean {
   return SYS_PATHS_IN_NAMESPACES.some((prefix) => sysPath === prefix || sysPath.startsWith(`${prefix}/`));
