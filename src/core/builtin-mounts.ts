@@ -26,11 +26,12 @@ export const NAMESPACE_BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, TOKEN_MO
 
 /**
  * What a namespace's own sys/ serves: its mounts, auth methods, policies, child namespaces, the
- * wrapping tools, its leases and capabilities. The rest of sys/ (seal, audit, storage, HA,
- * quotas...) is the server's, served by the root namespace only, as in Vault.
+ * wrapping tools, internal/ui/mounts (how `kv` commands find a mount and its version), its leases
+ * and capabilities. The rest of sys/ (seal, audit, storage, HA, quotas...) is the server's, served
+ * by the root namespace only, as in Vault.
  */
 const SYS_PATHS_IN_NAMESPACES = [
-  'mounts', 'auth', 'policy', 'policies/acl', 'namespaces', 'wrapping',
+  'mounts', 'auth', 'policy', 'policies/acl', 'namespaces', 'wrapping', 'internal/ui/mounts',
   'leases', 'renew', 'revoke', 'revoke-prefix', 'revoke-force',
   'capabilities', 'capabilities-self', 'capabilities-accessor',
 ];

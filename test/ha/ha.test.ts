@@ -12,7 +12,8 @@ import { EtcdStorage } from '../../src/storage/etcd.js';
 import { api } from '../harness/http.js';
 import { poll } from '../harness/poll.js';
 import { coffer, succeeded, tableValue } from '../harness/cli.js';
-import { exited, leaderOf, retrying, startHaCluster, type HaCluster } from './fixture.js';
+import { expect2xx, nsCall, tokenIn } from '../namespaces/fixture.js';
+import { exited, leaderOf, retrying, startHaCluster, type CofferNode, type HaCluster } from './fixture.js';
 
 describe('HA on etcd (ha_enabled = true)', () => {
   let cluster: HaCluster;
@@ -70,6 +71,30 @@ describe('HA on etcd (ha_enabled = true)', () => {
     // A bad token is refused by the active node, through the standby, as if asked directly.
     const refused = await api(standby.address, 'GET', 'secret/data/forwarded', { token: 'hvs.not-a-token' });
     assert.equal(refused.status, 403, refused.text);
+  });
+
+  it('serves a namespace made on the active node through a standby, and on the next active node after a step-down', async () => {
+    const active = await settledActive();
+    const standby = running().find((n) => n !== active)!;
+    const call = <T>(node: CofferNode, method: string, path: string, as: string, body?: unknown) => nsCall<T>(node.address, as, method, path, { namespace: 'ha-team', body });
+    expect2xx(await nsCall(active.address, token, 'POST', 'sys/namespaces/ha-team'), 'create ha-team');
+    expect2xx(await call(active, 'POST', 'sys/mounts/kv', token, { type: 'kv', options: { version: '2' } }), 'mount kv in ha-team');
+    expect2xx(await call(active, 'POST', 'kv/data/app', token, { data: { where: 'ha-team' } }), 'write');
+    expect2xx(await call(active, 'PUT', 'sys/policies/acl/reader', token, { policy: 'path "kv/data/*" { capabilities = ["read"] }' }), 'policy');
+    const reader = await tokenIn(active.address, token, 'ha-team', ['reader']);
+    type Read = { data: { data: { where: string } } };
+    const forwarded = await call<Read>(standby, 'GET', 'kv/data/app', reader);
+    assert.equal(forwarded.status, 200, forwarded.text);
+    assert.equal(forwarded.body.data.data.where, 'ha-team');
+
+    assert.equal((await api(active.address, 'PUT', 'sys/step-down', { token })).status, 204);
+    const next = await settledActive(10_000, active);
+    const read = await retrying(() => call<Read>(next, 'GET', 'kv/data/app', reader), (res) => res.status === 200);
+    assert.equal(read.status, 200, read.text);
+    assert.equal(read.body.data.data.where, 'ha-team');
+    const listed = await nsCall<{ data: { keys: string[] } }>(next.address, token, 'LIST', 'sys/namespaces');
+    assert.ok(listed.body.data.keys.includes('ha-team/'), listed.text);
+    assert.equal((await nsCall(next.address, reader, 'GET', 'kv/data/app')).status, 403, 'its token still works in its namespace only');
   });
 
   it('lists every node in sys/ha-status, the active one marked', async () => {

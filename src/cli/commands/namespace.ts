@@ -1,7 +1,7 @@
-import { EXIT_OK } from '../exit-codes.js';
+import { EXIT_API_ERROR, EXIT_OK } from '../exit-codes.js';
 import { keyValuePairs } from '../flags.js';
 import type { Secret } from '../../client/index.js';
-import { expectArgs, openSession, type Session } from '../session.js';
+import { expectArgs, isPlainNotFound, openSession, type Session } from '../session.js';
 import { commandGroup, type Subcommands } from './subcommands.js';
 
 const METADATA_FLAGS = {
@@ -36,12 +36,17 @@ const namespaceSubcommands: Subcommands = {
       const { session, positionals } = openSession(io, args, {});
       expectArgs(positionals, 0);
       const client = await session.client();
+      let keys: string[] | undefined;
       try {
-        const listed = await client.list('sys/namespaces');
-        return session.printList(listed?.data?.keys ?? []);
+        keys = (await client.list('sys/namespaces'))?.data?.keys;
       } catch (err) {
-        return session.fail('listing namespaces', err);
+        if (!isPlainNotFound(err)) return session.fail('listing namespaces', err);
       }
+      if (keys && keys.length > 0) return session.printList(keys);
+      // Vault's answer when there are none: a message (or, formatted, an empty object) and exit 2.
+      if (session.format !== 'table') session.printData({});
+      else session.err('No namespaces found');
+      return EXIT_API_ERROR;
     },
   },
   lookup: {

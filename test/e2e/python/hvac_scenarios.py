@@ -431,6 +431,107 @@ def token_role_create():
     return {"policies": sorted(looked_up["policies"]), "refused": refused.errors}
 
 
+# --- namespaces: Client(namespace=...) sends X-Vault-Namespace --------------------
+
+
+def namespace_client(namespace, token=None):
+    return hvac.Client(url=os.environ["VAULT_ADDR"], token=token, namespace=namespace)
+
+
+def two_namespaces_with_kv():
+    """Two fresh sibling namespaces, each with KV v2 at secret/ (the root's dev mount has the same path)."""
+    names = [unique("hv-a"), unique("hv-b")]
+    root = root_client()
+    for name in names:
+        root.sys.create_namespace(name)
+        namespace_client(name, os.environ["VAULT_TOKEN"]).sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    return names
+
+
+@scenario
+def namespace_kv2_isolation():
+    """The same KV v2 path holds different data in each namespace and in the root."""
+    a, b = two_namespaces_with_kv()
+    path = unique("shared")
+    writes = {"": "root", a: "team-a", b: "team-b"}
+    for namespace, owner in writes.items():
+        client = namespace_client(namespace or None, os.environ["VAULT_TOKEN"])
+        written = client.secrets.kv.v2.create_or_update_secret(path=path, secret={"owner": owner})
+        expect(written["data"]["version"] == 1, "each namespace numbers its own versions: %r" % written)
+    reads = {}
+    for namespace in writes:
+        client = namespace_client(namespace or None, os.environ["VAULT_TOKEN"])
+        reads[namespace or "root"] = client.secrets.kv.v2.read_secret_version(path=path)["data"]["data"]["owner"]
+    listed = sorted(root_client().sys.list_namespaces()["data"]["keys"])
+    expect("%s/" % a in listed and "%s/" % b in listed, "list_namespaces: %r" % listed)
+    return {"a": reads[a], "b": reads[b], "root": reads["root"]}
+
+
+@scenario
+def namespace_approle_login():
+    """AppRole enabled in a namespace logs in there; the token reads its namespace's secret only."""
+    a, b = two_namespaces_with_kv()
+    admin = namespace_client(a, os.environ["VAULT_TOKEN"])
+    path = unique("app")
+    for namespace in ("", a, b):
+        namespace_client(namespace or None, os.environ["VAULT_TOKEN"]).secrets.kv.v2.create_or_update_secret(path=path, secret={"where": namespace or "root"})
+    admin.sys.create_or_update_policy(name="app-read", policy='path "secret/data/*" { capabilities = ["read"] }')
+    admin.sys.enable_auth_method(method_type="approle")
+    mounts = admin.sys.list_auth_methods()
+    expect("approle/" in mounts["data"], "approle/ in the namespace's sys/auth: %r" % list(mounts["data"]))
+    expect("approle/" not in root_client().sys.list_auth_methods()["data"], "the root has no approle/")
+    admin.auth.approle.create_or_update_approle("web", token_policies=["app-read"], token_ttl="1h")
+    role_id = admin.auth.approle.read_role_id("web")["data"]["role_id"]
+    secret_id = admin.auth.approle.generate_secret_id("web")["data"]["secret_id"]
+
+    app = namespace_client(a)
+    login = app.auth.approle.login(role_id=role_id, secret_id=secret_id)
+    expect(app.token == login["auth"]["client_token"], "login(use_token=True) should set the client's token")
+    me = app.auth.token.lookup_self()["data"]
+    expect(me["namespace_path"] == "%s/" % a, "lookup_self namespace_path: %r" % me.get("namespace_path"))
+    read = app.secrets.kv.v2.read_secret_version(path=path)["data"]["data"]
+    sibling = expect_raises(hvac.exceptions.Forbidden, namespace_client(b, app.token).secrets.kv.v2.read_secret_version, path=path)
+    in_root = expect_raises(hvac.exceptions.Forbidden, client_with(app.token).secrets.kv.v2.read_secret_version, path=path)
+    # The sibling has no approle/: for an anonymous caller nothing is there (403, as in the root).
+    login_sibling = expect_raises(hvac.exceptions.Forbidden, namespace_client(b).auth.approle.login, role_id=role_id, secret_id=secret_id)
+    return {
+        "read": read,
+        "namespace_path": me["namespace_path"],
+        "sibling": sibling.errors,
+        "root": in_root.errors,
+        "login_sibling": login_sibling.errors,
+    }
+
+
+@scenario
+def namespace_wrapping():
+    """A KV read wrapped in a namespace: looked up and unwrapped there, refused from a sibling and the root."""
+    a, b = two_namespaces_with_kv()
+    admin = namespace_client(a, os.environ["VAULT_TOKEN"])
+    path = unique("wrapped")
+    admin.secrets.kv.v2.create_or_update_secret(path=path, secret={"k": "in-a"})
+    wrapped = admin.read("secret/data/%s" % path, wrap_ttl="60s")
+    info = wrapped["wrap_info"]
+    expect(wrapped.get("data") is None, "a wrapped answer carries no data: %r" % wrapped)
+    expect(info["ttl"] == 60, "ttl: %r" % info)
+    expect(info["creation_path"] == "secret/data/%s" % path, "creation_path is the path inside the namespace: %r" % info)
+    lookup = admin.write("sys/wrapping/lookup", token=info["token"])["data"]
+    expect(lookup["creation_path"] == info["creation_path"], "lookup: %r" % lookup)
+    from_sibling = expect_raises(hvac.exceptions.InvalidRequest, namespace_client(b, info["token"]).sys.unwrap)
+    from_root = expect_raises(hvac.exceptions.InvalidRequest, client_with(info["token"]).sys.unwrap)
+    lookup_sibling = expect_raises(hvac.exceptions.InvalidRequest, namespace_client(b, os.environ["VAULT_TOKEN"]).write, "sys/wrapping/lookup", token=info["token"])
+    unwrapped = namespace_client(a, info["token"]).sys.unwrap()
+    replay = expect_raises(hvac.exceptions.InvalidRequest, namespace_client(a, info["token"]).sys.unwrap)
+    return {
+        "unwrapped": unwrapped["data"]["data"],
+        "lookup_ttl": lookup["creation_ttl"],
+        "from_sibling": from_sibling.errors,
+        "from_root": from_root.errors,
+        "lookup_sibling": lookup_sibling.errors,
+        "replay": replay.errors,
+    }
+
+
 # --- HA: VAULT_ADDR is a standby node -------------------------------------------
 
 

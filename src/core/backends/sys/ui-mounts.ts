@@ -2,6 +2,7 @@ import type { Core } from '../../core.js';
 import { permissionDenied } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, ok, type PathDef } from '../../../framework/types.js';
+import { ROOT_NAMESPACE } from '../../namespaces/index.js';
 import { describeMount } from './mounts.js';
 
 /**
@@ -16,13 +17,18 @@ export function uiMountPaths(core: Core): PathDef[] {
       unauthenticated: true,
       operations: {
         read: async (req) => {
-          const match = core.mounts.match(req.fields.path);
-          if (!match || !req.caller) throw permissionDenied();
+          // The path is relative to the namespace whose sys/ was asked (`coffer kv -namespace=...`),
+          // the caller's policies to the caller's own namespace, where it must be, or above.
+          const here = req.mount.namespace ?? ROOT_NAMESPACE;
+          const match = core.mounts.match(`${here.path}${req.fields.path}`);
+          const home = req.caller?.namespaceId ? core.namespaces.getById(req.caller.namespaceId) : ROOT_NAMESPACE;
+          if (!match || !req.caller || !home || !match.key.startsWith(here.path) || !here.path.startsWith(home.path)) throw permissionDenied();
           const acl = await core.aclFor(req.caller);
-          const capabilities = acl.capabilities(`${match.key}${match.relative}`);
-          const anyUnderMount = acl.hasAnyCapabilityUnder(match.key);
+          const key = match.key.slice(home.path.length);
+          const capabilities = acl.capabilities(`${key}${match.relative}`);
+          const anyUnderMount = acl.hasAnyCapabilityUnder(key);
           if (!anyUnderMount && capabilities.every((c) => c === 'deny')) throw permissionDenied();
-          return ok({ ...describeMount(match.entry), path: match.key });
+          return ok({ ...describeMount(match.entry), path: match.key.slice(here.path.length) });
         },
       },
     }),
