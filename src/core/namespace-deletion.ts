@@ -56,6 +56,7 @@ export class NamespaceDeletion {
       () => core.tokens.revokeWhere((token) => token.namespaceId === ns.id),
       ...(['secret', 'auth'] as const).flatMap((table) => core.mounts.listIn(table, ns).map((mount) => () => core.removeMount(core.mounts.routeKey(mount)))),
       () => core.mounts.dropNamespace(ns),
+      () => core.quotas.deleteMountRules(ns.path),
       () => core.rootStorage.deleteTree(`${AREA.namespacePolicies}${ns.id}/`),
       () => core.namespaces.delete(ns),
     ];

@@ -22,7 +22,7 @@ export async function admitRequest(core: Core, request: QuotaSubject): Promise<R
   const mount = core.mounts.match(request.path);
   const mountPath = mount?.key ?? '';
   const role = mount && quotas.hasRoleQuotas(mountPath) ? await loginRole(core, mount, request.data) : undefined;
-  const decision = quotas.take({ path: request.path, mountPath, role, clientAddress: request.remoteAddress });
+  const decision = quotas.take({ path: request.path, mountPath, namespacePath: mount?.entry.namespace?.path ?? core.namespaces.resolve(request.path).path, role, clientAddress: request.remoteAddress });
   if (!decision) return undefined;
   const config = quotas.currentConfig();
   const headers = config.enableRateLimitResponseHeaders ? rateLimitHeaders(decision) : undefined;

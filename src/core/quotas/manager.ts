@@ -5,8 +5,10 @@ import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
 /** A rate-limit quota as stored (sys/quotas/rate-limit/:name). */
 export interface RateLimitRule {
   name: string;
-  /** Route key of the mount ("secret/", "auth/approle/"); empty for a global quota. */
+  /** Route key of the mount ("secret/", "auth/approle/"), or a namespace's path ("team-a/") with `onNamespace`; empty for a global quota. */
   mountPath: string;
+  /** The rule is on a whole namespace (`mountPath` is its path), not on a mount. */
+  onNamespace?: boolean;
   /** Path inside the mount without trailing slash ("data/app"); a trailing "*" makes it a prefix. Empty for the whole mount. */
   pathSuffix: string;
   /** Login role on an auth mount with roles; empty for none. */
@@ -17,7 +19,7 @@ export interface RateLimitRule {
   interval: number;
   /** Seconds a client that ran out is refused everything; 0 for none. */
   blockInterval: number;
-  /** Reported as written; without namespaces there is nothing to inherit into. */
+  /** Whether a namespace's (or the global) rule applies in the namespaces below it too. */
   inheritable: boolean;
 }
 
@@ -46,6 +48,8 @@ export interface QuotaRequest {
   path: string;
   /** Route key of its mount, or empty when no mount matches. */
   mountPath: string;
+  /** The path of the namespace its mount is in ("" or absent: the root). */
+  namespacePath?: string;
   /** The login role, when the mount has role quotas and the request names one. */
   role?: string;
   clientAddress: string;
@@ -180,7 +184,14 @@ export class QuotaManager {
       const whole = onMount.find((l) => l.rule.role === '' && l.rule.pathSuffix === '');
       if (whole) return whole;
     }
-    return this.byMount.get('')?.[0];
+    // Then the request's namespace, then those above it whose rule is inheritable, as in Vault.
+    const own = request.namespacePath ?? '';
+    for (let ns = own; ns !== ''; ns = parentNamespace(ns)) {
+      const rule = this.byMount.get(ns)?.find((l) => l.rule.onNamespace);
+      if (rule && (ns === own || rule.rule.inheritable)) return rule;
+    }
+    const global = this.byMount.get('')?.[0];
+    return global && (own === '' || global.rule.inheritable) ? global : undefined;
   }
 
   private install(rule: RateLimitRule): void {
@@ -243,4 +254,10 @@ class ExemptPaths {
 /** An exempt path as stored: no leading "/" or "/v1/" (Vault's defaults were once written with it). */
 export function normaliseExemptPath(path: string): string {
   return path.trim().replace(/^\/+/, '').replace(/^v1\//, '');
+}
+
+/** "team-a/prod/" → "team-a/"; "team-a/" → "". */
+function parentNamespace(path: string): string {
+  const cut = path.slice(0, -1).lastIndexOf('/');
+  return cut < 0 ? '' : path.slice(0, cut + 1);
 }

@@ -10,7 +10,7 @@ const QUOTA_NAME = /^\w(?:[\w\-.@]*\w)?$/;
 const rateLimitFields = {
   name: field.string({ required: true }),
   type: field.string({ description: 'Ignored: the type is in the path.' }),
-  path: field.string({ description: 'Mount ("secret/"), path in a mount ("secret/data/app", "secret/data/app*" for a prefix), or empty for a global quota.' }),
+  path: field.string({ description: 'A namespace ("team-a/"), a mount ("secret/", "team-a/secret/"), a path in a mount ("secret/data/app", "secret/data/app*" for a prefix), or empty for a global quota.' }),
   role: field.string({ description: 'Login role on an auth mount with roles (approle, jwt, oidc, kubernetes).' }),
   rate: field.any({ description: 'Requests allowed per interval per client address; must be positive.' }),
   interval: field.duration({ description: 'Length of the interval; 1s by default.' }),
@@ -34,7 +34,7 @@ export function quotaPaths(core: Core): PathDef[] {
         enable_rate_limit_audit_logging: field.bool({ description: 'Record requests refused by rate limits in the audit log.' }),
         enable_rate_limit_response_headers: field.bool({ description: 'Send X-Ratelimit-Limit, -Remaining and -Reset.' }),
         rate_limit_exempt_paths: field.strings({ description: 'Paths no rate limit applies to; a trailing "*" makes a prefix.' }),
-        absolute_rate_limit_exempt_paths: field.strings({ description: 'Same as rate_limit_exempt_paths (Coffer has no namespaces).' }),
+        absolute_rate_limit_exempt_paths: field.strings({ description: 'Paths no rate limit applies to, from the root namespace (as rate_limit_exempt_paths: exempt paths are full paths here).' }),
       },
       operations: {
         read: async () => {
@@ -76,11 +76,12 @@ export function quotaPaths(core: Core): PathDef[] {
           const rate = parseRate(f.rate);
           if (f.block_interval < 0) throw invalidRequest("'block' is invalid");
           if (f.interval < 0) throw invalidRequest("'interval' is invalid");
-          const { mountPath, pathSuffix } = resolveQuotaPath(core, f.path);
+          const { mountPath, pathSuffix, onNamespace } = resolveQuotaPath(core, f.path);
           checkRole(core, f.role, mountPath, pathSuffix);
           await core.quotas.setRule({
             name: f.name,
             mountPath,
+            ...(onNamespace ? { onNamespace } : {}),
             pathSuffix,
             role: f.role,
             rate,
@@ -125,10 +126,12 @@ function parseRate(raw: unknown): number {
  * Splits a quota's path into the mount it names and the path inside it (Vault's sanitizePath, then
  * the longest matching mount). 400 when no mount matches.
  */
-function resolveQuotaPath(core: Core, raw: string): { mountPath: string; pathSuffix: string } {
+function resolveQuotaPath(core: Core, raw: string): { mountPath: string; pathSuffix: string; onNamespace?: boolean } {
   const trimmed = raw.trim().replace(/^\/+/, '');
   if (trimmed === '') return { mountPath: '', pathSuffix: '' };
   const path = trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+  // A namespace's path names the whole namespace (Vault: "team-a/").
+  if (core.namespaces.get(path)) return { mountPath: path, pathSuffix: '', onNamespace: true };
   const mount = core.mounts.match(path);
   if (!mount) throw invalidRequest(`invalid mount path ${JSON.stringify(trimmed)}`);
   return { mountPath: mount.key, pathSuffix: mount.relative.replace(/\/+$/, '') };
