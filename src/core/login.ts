@@ -42,7 +42,7 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
     login: { mountAccessor: mount.accessor, internal: { ...(login.internal ?? {}) } },
     ...(mount.namespace ? { namespaceId: mount.namespace.id } : {}),
   });
-  core.metrics.tokenCreated(mount.type, `auth/${mount.path}`);
+  core.metrics.tokenCreated(mount.type, `auth/${mount.path}`, mount.namespace?.path);
   warnings.push(...created.warnings);
   const resp: Resp = { auth: authBlock(created.entry, created.token, created.entry.ttl, core.identity.policiesFor(entity.id)) };
   if (warnings.length > 0) resp.warnings = warnings;

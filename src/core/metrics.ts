@@ -45,17 +45,20 @@ export class Metrics {
     'coffer_wrapping_tokens_expired_unused_total',
     'Wrapping tokens that expired before anyone unwrapped them.',
   );
-  /** Requests through the pipeline: mount type ("none" when no mount matched), operation, status class ("2xx"...). */
+  /**
+   * Requests through the pipeline: mount type ("none" when no mount matched), operation, status
+   * class ("2xx"...) and namespace (Vault's label: "root", or the namespace's path "team-a/").
+   */
   readonly requests = new Counter({
     name: 'coffer_requests_total',
-    help: 'Requests handled, by mount type, operation and status class.',
-    labelNames: ['mount_type', 'operation', 'status'] as const,
+    help: 'Requests handled, by mount type, operation, status class and namespace.',
+    labelNames: ['mount_type', 'operation', 'status', 'namespace'] as const,
     registers: [this.registry],
   });
   readonly requestDuration = new Histogram({
     name: 'coffer_request_duration_seconds',
-    help: 'Time to handle a request in the core (routing, ACL, audit, handler, wrapping), by mount type and operation.',
-    labelNames: ['mount_type', 'operation'] as const,
+    help: 'Time to handle a request in the core (routing, ACL, audit, handler, wrapping), by mount type, operation and namespace.',
+    labelNames: ['mount_type', 'operation', 'namespace'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -64,8 +67,8 @@ export class Metrics {
   /** Vault's vault.token.creation: auth_method is the issuing mount's type ("token" for auth/token/create). */
   readonly tokenCreations = new Counter({
     name: 'coffer_token_creations_total',
-    help: 'Tokens created, by auth method (mount type) and mount path.',
-    labelNames: ['auth_method', 'mount_point'] as const,
+    help: 'Tokens created, by auth method (mount type), mount path and namespace.',
+    labelNames: ['auth_method', 'mount_point', 'namespace'] as const,
     registers: [this.registry],
   });
   private source?: GaugeSource;
@@ -99,14 +102,14 @@ export class Metrics {
     this.source = source;
   }
 
-  /** One request through the pipeline, counted and timed. */
-  recordRequest(mountType: string, operation: string, status: number, seconds: number): void {
+  /** One request through the pipeline, counted and timed; `namespace` is its namespace's path ("" for the root). */
+  recordRequest(mountType: string, operation: string, status: number, seconds: number, namespace = ''): void {
     const statusClass = `${Math.floor(status / 100)}xx`;
-    const key = `${mountType}\n${operation}\n${statusClass}`;
+    const key = `${mountType}\n${operation}\n${statusClass}\n${namespace}`;
     let series = this.requestSeries.get(key);
     if (!series) {
       // prom-client validates label sets on every call; a series' children are resolved once.
-      const labels = { mount_type: mountType || 'none', operation };
+      const labels = { mount_type: mountType || 'none', operation, namespace: namespaceLabel(namespace) };
       series = { count: this.requests.labels({ ...labels, status: statusClass }), duration: this.requestDuration.labels(labels) };
       this.requestSeries.set(key, series);
     }
@@ -115,8 +118,8 @@ export class Metrics {
   }
 
   /** One token made: by a login (auth_method = the method's type) or by auth/token/create ("token"). */
-  tokenCreated(authMethod: string, mountPoint: string): void {
-    this.tokenCreations.inc({ auth_method: authMethod, mount_point: mountPoint });
+  tokenCreated(authMethod: string, mountPoint: string, namespace = ''): void {
+    this.tokenCreations.inc({ auth_method: authMethod, mount_point: mountPoint, namespace: namespaceLabel(namespace) });
   }
 
   /** sys/metrics in the format asked for: "" or "json" (Vault's shape), or "prometheus"; 400 otherwise. */
@@ -153,6 +156,11 @@ export class Metrics {
   private counter(name: string, help: string): Counter {
     return new Counter({ name, help, registers: [this.registry] });
   }
+}
+
+/** Vault's namespace label: "root" for the root namespace, a namespace's path otherwise. */
+function namespaceLabel(path: string): string {
+  return path === '' ? 'root' : path;
 }
 
 function summary(name: string, count: number, sum: number, labels: Partial<Record<string, string | number>>) {

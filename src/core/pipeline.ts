@@ -87,7 +87,7 @@ export async function handleRequest(core: Core, incoming: IncomingRequest): Prom
     const mountType = request ? request.mountType : STATUS_PATHS.has(incoming.path) ? core.statusBackend.type : '';
     const operation = request?.operation ?? incoming.operation;
     const seconds = (performance.now() - started) / 1000;
-    core.metrics.recordRequest(mountType, operation, status, seconds);
+    core.metrics.recordRequest(mountType, operation, status, seconds, request?.namespace?.path);
     // No path, data or token: a log line carries nothing a request brought (the audit log does that).
     if (core.logger.isLevelEnabled('debug')) {
       core.logger.debug({ request_id: incoming.id, mount_type: mountType, operation, status, duration_ms: Math.round(seconds * 1e6) / 1e3 }, 'request handled');

@@ -132,7 +132,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
             hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo,
             entityForAlias: async (alias) => (await c.identity.entityForLogin(m.accessor, alias)).id,
             checkLoginRenewal: (entry) => c.checkLoginRenewal(entry),
-            onTokenCreated: () => c.metrics.tokenCreated('token', `auth/${m.path}`),
+            onTokenCreated: () => c.metrics.tokenCreated('token', `auth/${m.path}`, m.namespace?.path),
             namespacePathOf: (id) => c.namespaces.getById(id)?.path,
           }),
       },

@@ -34,7 +34,7 @@ describe('sys/metrics formats', () => {
     assert.equal((res.body as unknown as Record<string, unknown>).request_id, undefined, 'not wrapped in the response envelope');
     assert.deepEqual(res.body.Gauges.find((g) => g.Name === 'coffer_core_sealed'), { Name: 'coffer_core_sealed', Value: 0, Labels: {} });
     const kvRead = res.body.Counters.find((c) => c.Name === 'coffer_requests_total' && c.Labels.mount_type === 'kv' && c.Labels.operation === 'read');
-    assert.deepEqual(kvRead?.Labels, { mount_type: 'kv', operation: 'read', status: '2xx' });
+    assert.deepEqual(kvRead?.Labels, { mount_type: 'kv', operation: 'read', status: '2xx', namespace: 'root' });
     assert.equal(kvRead?.Count, 1);
     const latency = res.body.Samples.find((s) => s.Name === 'coffer_request_duration_seconds' && s.Labels.mount_type === 'kv' && s.Labels.operation === 'read');
     assert.equal(latency?.Count, 1);
@@ -53,7 +53,7 @@ describe('sys/metrics formats', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     assert.match(res.text, /^# TYPE coffer_request_duration_seconds histogram$/m);
     assert.match(res.text, /^# TYPE coffer_core_sealed gauge$/m);
-    assert.match(res.text, /^coffer_requests_total\{mount_type="kv",operation="read",status="2xx"\} \d+$/m);
+    assert.match(res.text, /^coffer_requests_total\{mount_type="kv",operation="read",namespace="root",status="2xx"\} \d+$/m);
   });
 
   it('refuses an unknown format with 400', async () => {

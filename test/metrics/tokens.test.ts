@@ -21,7 +21,7 @@ describe('token metrics', () => {
   });
 
   const created = (text: string, authMethod: string, mountPoint: string) =>
-    sample(text, 'coffer_token_creations_total', { auth_method: authMethod, mount_point: mountPoint }) ?? 0;
+    sample(text, 'coffer_token_creations_total', { auth_method: authMethod, mount_point: mountPoint, namespace: 'root' }) ?? 0;
 
   it('counts auth/token/create under auth_method "token"', async () => {
     const before = created(await scrape(server.address, root), 'token', 'auth/token/');
