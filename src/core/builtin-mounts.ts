@@ -7,7 +7,7 @@ export const CUBBYHOLE_MOUNT = { path: 'cubbyhole/', type: 'cubbyhole', table: '
 export const IDENTITY_MOUNT = { path: 'identity/', type: 'identity', table: 'secret', description: 'identity store' } as const;
 export const TOKEN_MOUNT = { path: 'token/', type: 'token', table: 'auth', description: 'token based credentials' } as const;
 
-/** The mounts every initialized Coffer has; they can be neither removed nor moved. */
+/** The mounts every initialized Coffer has, in the root and in each namespace; they can be neither removed nor moved. */
 export const BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, IDENTITY_MOUNT, TOKEN_MOUNT] as const;
 
 /**
@@ -17,12 +17,6 @@ export const BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, IDENTITY_MOUNT, TO
 export function isBuiltinMount(entry: Pick<MountEntry, 'type'>): boolean {
   return BUILTIN_MOUNTS.some((builtin) => builtin.type === entry.type);
 }
-
-/**
- * The built-in mounts of a namespace other than the root: its own sys/, cubbyhole/ and auth/token/.
- * (identity/ is the root's only, until the identity store keeps entities per namespace.)
- */
-export const NAMESPACE_BUILTIN_MOUNTS = [SYSTEM_MOUNT, CUBBYHOLE_MOUNT, TOKEN_MOUNT] as const;
 
 /**
  * What a namespace's own sys/ serves: its mounts, auth methods, policies, child namespaces, the
@@ -46,7 +40,7 @@ export function servedInNamespaces(sysPath: string): boolean {
  */
 export async function ensureBuiltinMounts(mounts: MountTable, namespace?: NamespaceRef): Promise<MountEntry[]> {
   const added: MountEntry[] = [];
-  for (const spec of namespace ? NAMESPACE_BUILTIN_MOUNTS : BUILTIN_MOUNTS) {
+  for (const spec of BUILTIN_MOUNTS) {
     if (!mounts.get(mounts.routeKey({ table: spec.table, path: spec.path, namespace }))) added.push(await mounts.add({ ...spec, namespace }, { system: true }));
   }
   return added;

@@ -115,8 +115,27 @@ export class Core {
   namespaceOf(token: { namespaceId?: string }): NamespaceRef | undefined {
     return token.namespaceId ? this.namespaces.getById(token.namespaceId) : undefined;
   }
+  /** The root namespace's identity store. */
   get identity(): IdentityStore {
     return this.unsealed().identity;
+  }
+
+  /** The identity store of a namespace (undefined or the root: the root's). */
+  identityIn(namespace: NamespaceRef | undefined): IdentityStore {
+    if (!namespace || namespace.path === '') return this.identity;
+    const store = this.unsealed().namespaceIdentity.get(namespace.id);
+    if (!store) throw new Error(`namespace ${namespace.path} has no identity store`);
+    return store;
+  }
+
+  /** Gives a new namespace its identity store. */
+  openNamespaceIdentity(namespace: NamespaceRef): Promise<IdentityStore> {
+    return this.unsealed().openIdentity(namespace);
+  }
+
+  /** Forgets a deleted namespace's identity store (its entries are deleted with the namespace). */
+  closeNamespaceIdentity(namespace: NamespaceRef): void {
+    this.unsealed().namespaceIdentity.delete(namespace.id);
   }
   get audit(): AuditBroker {
     return this.unsealed().audit;
@@ -148,8 +167,12 @@ export class Core {
   }
 
   /** What a token gets from its entity (policies, template context), computed once: pass it on rather than ask again. */
-  identityOf(token: { entityId: string }): TokenIdentity | undefined {
-    return token.entityId ? this.identity.derive(token.entityId) : undefined;
+  identityOf(token: { entityId: string; namespaceId?: string }): TokenIdentity | undefined {
+    if (!token.entityId) return undefined;
+    // An entity lives in its token's namespace's identity store; a deleted namespace has none.
+    const namespace = this.namespaceOf(token);
+    if (token.namespaceId && !namespace) return undefined;
+    return this.identityIn(namespace).derive(token.entityId);
   }
 
   /** The backend serving a mount (by route key, e.g. "secret/" or "auth/token/"). */

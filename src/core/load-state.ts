@@ -19,6 +19,7 @@ import { QuotaManager } from './quotas/manager.js';
 import { DEFAULT_REWRAP, RewrapWorker } from './rewrap/worker.js';
 import { MountRouter } from './router.js';
 import { AREA } from './storage-layout.js';
+import type { NamespaceRef } from '../framework/types.js';
 import { TokenStore, type TokenEntry } from './token/index.js';
 
 /** What an unsealed core has loaded from the barrier; dropped whole when it seals. */
@@ -29,7 +30,12 @@ export interface CoreState {
   mounts: MountTable;
   tokens: TokenStore;
   policies: PolicyStore;
+  /** The root namespace's identity store. */
   identity: IdentityStore;
+  /** Each other namespace's own, loaded with the state and made with the namespace. */
+  namespaceIdentity: Map<string, IdentityStore>;
+  /** Makes (and loads) the identity store of a namespace. */
+  openIdentity: (namespace: NamespaceRef) => Promise<IdentityStore>;
   audit: AuditBroker;
   quotas: QuotaManager;
   dataKeys: DataKeys;
@@ -69,8 +75,17 @@ export async function loadState(core: Core, options: CoreOptions, wiring: StateW
     loginMountGone: (entry) => !mounts.list('auth').some((m) => m.accessor === entry.login?.mountAccessor),
   });
   const policies = new PolicyStore(root.scoped(AREA.policies));
-  const identity = new IdentityStore(root.scoped(AREA.identity), (accessor) => mounts.list('auth').find((m) => m.accessor === accessor));
+  const authMount = (accessor: string) => mounts.list('auth').find((m) => m.accessor === accessor);
+  const identity = new IdentityStore(root.scoped(AREA.identity), authMount);
   await identity.load();
+  const namespaceIdentity = new Map<string, IdentityStore>();
+  const openIdentity = async (namespace: NamespaceRef) => {
+    const store = new IdentityStore(root.scoped(`${AREA.namespaceIdentity}${namespace.id}/`), authMount);
+    await store.load();
+    namespaceIdentity.set(namespace.id, store);
+    return store;
+  };
+  for (const namespace of namespaces.all()) await openIdentity(namespace);
   const audit = new AuditBroker(root.scoped(AREA.audit), options.auditDevices ?? {}, core.logger, () => core.metrics.auditFailures.inc());
   await audit.load();
   const quotas = new QuotaManager(root.scoped(AREA.quotas));
@@ -93,7 +108,7 @@ export async function loadState(core: Core, options: CoreOptions, wiring: StateW
     rewrapRootKey: () => core.barrier.rewrapRootKeyOntoCurrentKey(),
   });
   const leases = new ExpirationManager(root.scoped(AREA.leases), leaseHostOf(core, wiring.isActive), options.expiration);
-  return { namespaces, namespacePolicies: new Map(), mounts, tokens, policies, identity, audit, quotas, dataKeys, rewrap, leases, router };
+  return { namespaces, namespacePolicies: new Map(), mounts, tokens, policies, identity, namespaceIdentity, openIdentity, audit, quotas, dataKeys, rewrap, leases, router };
 }
 
 /**

@@ -22,7 +22,8 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
     ttl = maxTtl;
   }
 
-  const entity = await core.identity.entityForLogin(mount.accessor, login.alias.name, login.alias.metadata ?? {});
+  const identity = core.identityIn(mount.namespace);
+  const entity = await identity.entityForLogin(mount.accessor, login.alias.name, login.alias.metadata ?? {});
   const created = await tokens.create({
     policies: login.policies,
     noDefaultPolicy: login.noDefaultPolicy ?? false,
@@ -44,7 +45,7 @@ export async function completeLogin(core: Core, mount: MountEntry, path: string,
   });
   core.metrics.tokenCreated(mount.type, `auth/${mount.path}`, mount.namespace?.path);
   warnings.push(...created.warnings);
-  const resp: Resp = { auth: authBlock(created.entry, created.token, created.entry.ttl, core.identity.policiesFor(entity.id)) };
+  const resp: Resp = { auth: authBlock(created.entry, created.token, created.entry.ttl, identity.policiesFor(entity.id)) };
   if (warnings.length > 0) resp.warnings = warnings;
   return resp;
 }

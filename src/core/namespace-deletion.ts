@@ -6,7 +6,7 @@ import { AREA } from './storage-layout.js';
  * Deleting a namespace, as Vault does: the DELETE marks it tainted (durably) and answers at once;
  * the work runs in the background on the active node — its tokens revoked (and their leases), each
  * of its mounts removed as an unmount removes one (leases revoked, data deleted), then its mount
- * tables, its policies and its entry. Every step can run again, so a deletion cut short by a restart, a seal or a
+ * tables, quotas, policies, identity store and entry. Every step can run again, so a deletion cut short by a restart, a seal or a
  * failover resumes from the taint mark when the state is next loaded.
  */
 export class NamespaceDeletion {
@@ -58,6 +58,10 @@ export class NamespaceDeletion {
       () => core.mounts.dropNamespace(ns),
       () => core.quotas.deleteMountRules(ns.path),
       () => core.rootStorage.deleteTree(`${AREA.namespacePolicies}${ns.id}/`),
+      async () => {
+        core.closeNamespaceIdentity(ns);
+        await core.rootStorage.deleteTree(`${AREA.namespaceIdentity}${ns.id}/`);
+      },
       () => core.namespaces.delete(ns),
     ];
     for (const step of steps) {

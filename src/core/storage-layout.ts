@@ -16,6 +16,8 @@ export const AREA = {
   namespaces: 'core/namespaces/',
   /** A namespace's own policies, under `<namespace id>/` (the root's stay under `policies`). */
   namespacePolicies: 'sys/namespace-policy/',
+  /** A namespace's own identity store (entities, aliases, groups), under `<namespace id>/`. */
+  namespaceIdentity: 'sys/namespace-identity/',
 } as const;
 
 /** Storage prefix of a mount's data: secret engines under logical/, auth methods under auth/. */

@@ -124,13 +124,13 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     coreBackends: {
       secret: {
         system: (_m, c) => sysBackend(c, { loggers, ...(ha ? { ha } : {}) }),
-        identity: (_m, c) => identityBackend(c),
+        identity: (m, c) => identityBackend(c, m),
       },
       auth: {
         token: (m, c) =>
           tokenBackend(c.tokens, {
             hasSudo: async (caller, path) => (await c.aclFor(caller)).allowOperation(path, 'update').sudo,
-            entityForAlias: async (alias) => (await c.identity.entityForLogin(m.accessor, alias)).id,
+            entityForAlias: async (alias) => (await c.identityIn(m.namespace).entityForLogin(m.accessor, alias)).id,
             checkLoginRenewal: (entry) => c.checkLoginRenewal(entry),
             onTokenCreated: () => c.metrics.tokenCreated('token', `auth/${m.path}`, m.namespace?.path),
             namespacePathOf: (id) => c.namespaces.getById(id)?.path,

@@ -61,6 +61,8 @@ describe('deleting a namespace (SQLite)', () => {
     expect2xx(await call('POST', 'sys/mounts/kv', { namespace: 'big', body: kv2 }), 'mount kv');
     expect2xx(await call('POST', 'sys/auth/approle', { namespace: 'big', body: { type: 'approle' } }), 'enable approle');
     expect2xx(await call('PUT', 'sys/policies/acl/reader', { namespace: 'big', body: { policy: 'path "kv/*" { capabilities = ["read"] }' } }), 'policy');
+    expect2xx(await call('POST', 'identity/entity', { namespace: 'big', body: { name: 'svc', policies: ['reader'] } }), 'entity');
+    expect2xx(await call('POST', 'identity/group', { namespace: 'big', body: { name: 'team', policies: ['reader'] } }), 'group');
     await inParallel(SECRETS, async (i) => {
       expect2xx(await call('POST', `kv/data/s/${i}`, { namespace: 'big', body: { data: { i: String(i) } } }), `write ${i}`);
     });

@@ -81,7 +81,7 @@ describe('namespaces', () => {
 
     it("a namespace's sys/mounts lists its own mounts only, and its sys/ serves no root-only endpoint", async () => {
       const mounts = await call<{ data: Record<string, unknown> }>('GET', 'sys/mounts', { namespace: 'team-a' });
-      assert.deepEqual(Object.keys(mounts.body.data).sort(), ['cubbyhole/', 'kv/', 'sys/']);
+      assert.deepEqual(Object.keys(mounts.body.data).sort(), ['cubbyhole/', 'identity/', 'kv/', 'sys/']);
       const auths = await call<{ data: Record<string, unknown> }>('GET', 'sys/auth', { namespace: 'team-a' });
       assert.deepEqual(Object.keys(auths.body.data), ['token/']);
       for (const path of ['sys/audit', 'sys/seal', 'sys/quotas/config', 'sys/storage/raft/snapshot', 'sys/key-status']) {

@@ -1,3 +1,4 @@
+import type { IdentityStore } from '../../identity/store.js';
 import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
@@ -18,8 +19,9 @@ type AliasReq = Req<typeof aliasFields>;
 
 const answer = (alias: Alias): Resp => ok({ id: alias.id, canonical_id: alias.canonicalId });
 
-export function aliasPaths(core: Core): PathDef[] {
-  const mountExists = (accessor: string) => core.mounts.list('auth').some((m) => m.accessor === accessor);
+export function aliasPaths(core: Core, identityStore: () => IdentityStore): PathDef[] {
+  // An alias names an auth method of the identity store's own namespace, as in Vault.
+  const mountExists = (req: AliasReq, accessor: string) => core.mounts.listIn('auth', req.mount.namespace).some((m) => m.accessor === accessor);
 
   /**
    * Vault's pathAliasCreateUpdate: with an id, that alias is updated; otherwise the alias with this
@@ -27,7 +29,7 @@ export function aliasPaths(core: Core): PathDef[] {
    * canonical_id. An entity has at most one alias per mount.
    */
   async function write(req: AliasReq): Promise<Resp> {
-    const identity = core.identity;
+    const identity = identityStore();
     const { id, name, canonical_id: canonicalId, mount_accessor: accessor } = req.fields;
     const customMetadata = req.provided('custom_metadata') ? req.fields.custom_metadata : undefined;
     let existing: Alias | undefined;
@@ -36,7 +38,7 @@ export function aliasPaths(core: Core): PathDef[] {
       if (!existing) throw invalidRequest('invalid alias ID provided');
     } else {
       if (!accessor || !name) throw invalidRequest("'id' or 'mount_accessor' and 'name' must be provided");
-      if (!mountExists(accessor)) throw invalidRequest(`invalid mount accessor "${accessor}"`);
+      if (!mountExists(req, accessor)) throw invalidRequest(`invalid mount accessor "${accessor}"`);
       existing = identity.aliasByName(accessor, name);
     }
 
@@ -63,7 +65,7 @@ export function aliasPaths(core: Core): PathDef[] {
       sameMap(next.customMetadata, existing.customMetadata);
     // Vault answers an update that changes nothing with 204.
     if (unchanged) return noContent();
-    if (next.mountAccessor !== existing.mountAccessor && !mountExists(next.mountAccessor)) {
+    if (next.mountAccessor !== existing.mountAccessor && !mountExists(req, next.mountAccessor)) {
       throw invalidRequest(`invalid mount accessor "${next.mountAccessor}"`);
     }
     const taken = identity.aliasByName(next.mountAccessor, next.name);
@@ -83,18 +85,18 @@ export function aliasPaths(core: Core): PathDef[] {
 
   async function read(req: AliasReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('missing alias id');
-    const alias = core.identity.alias(req.fields.id);
+    const alias = identityStore().alias(req.fields.id);
     return alias ? ok(describeAlias(core, alias)) : notFound();
   }
 
   async function remove(req: AliasReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('missing alias ID');
-    await core.identity.deleteAlias(req.fields.id);
+    await identityStore().deleteAlias(req.fields.id);
     return noContent();
   }
 
   async function list(): Promise<Resp> {
-    const aliases = core.identity.listAliases();
+    const aliases = identityStore().listAliases();
     if (aliases.length === 0) return notFound();
     return ok(listing(aliases, (a) => a.id, (a) => aliasKeyInfo(core, a)));
   }

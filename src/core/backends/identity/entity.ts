@@ -1,3 +1,4 @@
+import type { IdentityStore } from '../../identity/store.js';
 import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
@@ -32,13 +33,13 @@ function entityInput(req: EntityReq): EntityInput {
 /** Vault answers a new entity's id and name, and an update with 204. */
 const created = (entity: Entity): Resp => ok({ id: entity.id, name: entity.name, aliases: null });
 
-export function entityPaths(core: Core): PathDef[] {
+export function entityPaths(core: Core, identityStore: () => IdentityStore): PathDef[] {
   /**
    * Vault's handleEntityUpdateCommon: the entity is the one named by `id` (400 when missing), else
    * the one with `name`, else a new one. A name held by another entity is refused.
    */
   async function upsert(req: EntityReq): Promise<Resp> {
-    const identity = core.identity;
+    const identity = identityStore();
     const input = entityInput(req);
     if (!req.fields.id) {
       if (!input.name) return created(await identity.writeEntity(input));
@@ -60,26 +61,26 @@ export function entityPaths(core: Core): PathDef[] {
 
   async function readById(req: EntityReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('missing entity id');
-    const entity = core.identity.entity(req.fields.id);
-    return entity ? ok(describeEntity(core, core.identity, entity)) : notFound();
+    const entity = identityStore().entity(req.fields.id);
+    return entity ? ok(describeEntity(core, identityStore(), entity)) : notFound();
   }
 
   async function readByName(req: EntityReq): Promise<Resp> {
     if (!req.fields.name) throw invalidRequest('missing entity name');
-    const entity = core.identity.entityByName(req.fields.name);
-    return entity ? ok(describeEntity(core, core.identity, entity)) : notFound();
+    const entity = identityStore().entityByName(req.fields.name);
+    return entity ? ok(describeEntity(core, identityStore(), entity)) : notFound();
   }
 
   async function deleteById(req: EntityReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('missing entity id');
-    await core.identity.deleteEntity(req.fields.id);
+    await identityStore().deleteEntity(req.fields.id);
     return noContent();
   }
 
   async function deleteByName(req: EntityReq): Promise<Resp> {
     if (!req.fields.name) throw invalidRequest('missing entity name');
-    const entity = core.identity.entityByName(req.fields.name);
-    if (entity) await core.identity.deleteEntity(entity.id);
+    const entity = identityStore().entityByName(req.fields.name);
+    if (entity) await identityStore().deleteEntity(entity.id);
     return noContent();
   }
 
@@ -90,10 +91,10 @@ export function entityPaths(core: Core): PathDef[] {
 
   function list(by: 'id' | 'name') {
     return async (): Promise<Resp> => {
-      const entities = core.identity.listEntities();
+      const entities = identityStore().listEntities();
       if (entities.length === 0) return notFound();
       const key = by === 'id' ? (e: Entity) => e.id : (e: Entity) => e.name;
-      return ok(listing(entities, key, (e) => entityKeyInfo(core, core.identity, e)));
+      return ok(listing(entities, key, (e) => entityKeyInfo(core, identityStore(), e)));
     };
   }
 
@@ -102,7 +103,7 @@ export function entityPaths(core: Core): PathDef[] {
     requireOneCriterion(req.fields);
     const { id, name, alias_id: aliasId, alias_name: aliasName, alias_mount_accessor: accessor } = req.fields;
     if ((aliasName === '') !== (accessor === '')) throw invalidRequest("'alias_name' and 'alias_mount_accessor' must be supplied together");
-    const identity = core.identity;
+    const identity = identityStore();
     let entity: Entity | undefined;
     if (id) entity = identity.entity(id);
     else if (name) entity = identity.entityByName(name);

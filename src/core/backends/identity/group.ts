@@ -1,3 +1,4 @@
+import type { IdentityStore } from '../../identity/store.js';
 import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
@@ -38,21 +39,21 @@ function groupInput(req: GroupReq): GroupInput {
   return input;
 }
 
-export function groupPaths(core: Core): PathDef[] {
+export function groupPaths(core: Core, identityStore: () => IdentityStore): PathDef[] {
   /** Vault's handleGroupUpdateCommon: a new group answers its id and name, an update 204. */
   async function save(req: GroupReq, target: Group | undefined): Promise<Resp> {
     const input = groupInput(req);
     if (input.name) {
-      const byName = core.identity.groupByName(input.name);
+      const byName = identityStore().groupByName(input.name);
       if (byName && byName.id !== target?.id) throw invalidRequest('group name is already in use');
     }
-    const group = await core.identity.writeGroup(input, target?.id);
+    const group = await identityStore().writeGroup(input, target?.id);
     return target ? noContent() : ok({ id: group.id, name: group.name });
   }
 
   /** Creates or updates the group with the request's name, decided in the store's write queue. */
   async function saveByName(req: GroupReq): Promise<Resp> {
-    const { group, created } = await core.identity.upsertGroupByName(req.fields.name, groupInput(req));
+    const { group, created } = await identityStore().upsertGroupByName(req.fields.name, groupInput(req));
     return created ? ok({ id: group.id, name: group.name }) : noContent();
   }
 
@@ -64,7 +65,7 @@ export function groupPaths(core: Core): PathDef[] {
 
   async function updateById(req: GroupReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('empty group ID');
-    const group = core.identity.group(req.fields.id);
+    const group = identityStore().group(req.fields.id);
     if (!group) throw invalidRequest('invalid group ID');
     return save(req, group);
   }
@@ -74,37 +75,37 @@ export function groupPaths(core: Core): PathDef[] {
     return saveByName(req);
   }
 
-  const found = (group: Group | undefined): Resp => (group ? ok(describeGroup(core.identity, group)) : notFound());
+  const found = (group: Group | undefined): Resp => (group ? ok(describeGroup(identityStore(), group)) : notFound());
 
   async function readById(req: GroupReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('empty group id');
-    return found(core.identity.group(req.fields.id));
+    return found(identityStore().group(req.fields.id));
   }
 
   async function readByName(req: GroupReq): Promise<Resp> {
     if (!req.fields.name) throw invalidRequest('empty group name');
-    return found(core.identity.groupByName(req.fields.name));
+    return found(identityStore().groupByName(req.fields.name));
   }
 
   async function deleteById(req: GroupReq): Promise<Resp> {
     if (!req.fields.id) throw invalidRequest('empty group ID');
-    await core.identity.deleteGroup(req.fields.id);
+    await identityStore().deleteGroup(req.fields.id);
     return noContent();
   }
 
   async function deleteByName(req: GroupReq): Promise<Resp> {
     if (!req.fields.name) throw invalidRequest('empty group name');
-    const group = core.identity.groupByName(req.fields.name);
-    if (group) await core.identity.deleteGroup(group.id);
+    const group = identityStore().groupByName(req.fields.name);
+    if (group) await identityStore().deleteGroup(group.id);
     return noContent();
   }
 
   function list(by: 'id' | 'name') {
     return async (): Promise<Resp> => {
-      const groups = core.identity.listGroups();
+      const groups = identityStore().listGroups();
       if (groups.length === 0) return notFound();
       const key = by === 'id' ? (g: Group) => g.id : (g: Group) => g.name;
-      return ok(listing(groups, key, (g) => groupKeyInfo(core.identity, g)));
+      return ok(listing(groups, key, (g) => groupKeyInfo(identityStore(), g)));
     };
   }
 
@@ -112,8 +113,8 @@ export function groupPaths(core: Core): PathDef[] {
   async function lookup(req: LookupReq): Promise<Resp> {
     requireOneCriterion(req.fields);
     const { id, name } = req.fields;
-    const group = id ? core.identity.group(id) : name ? core.identity.groupByName(name) : undefined;
-    return group ? ok(describeGroup(core.identity, group)) : noContent();
+    const group = id ? identityStore().group(id) : name ? identityStore().groupByName(name) : undefined;
+    return group ? ok(describeGroup(identityStore(), group)) : noContent();
   }
 
   return [

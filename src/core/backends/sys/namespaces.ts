@@ -50,6 +50,7 @@ export function namespacePaths(core: Core): PathDef[] {
         const siblingMount = core.mounts.conflict(`${parent.path}${segments.at(-1)}/`);
         if (siblingMount !== undefined) throw invalidRequest(`a mount is in the way at "${siblingMount}"`);
         const created = await core.namespaces.create(parent, segments.at(-1)!, metadataOf(req.fields.custom_metadata));
+        await core.openNamespaceIdentity(created);
         for (const entry of await ensureBuiltinMounts(core.mounts, created)) core.startBackend(entry);
         await core.policiesIn(created).ensureDefault();
         return ok(describe(created));
