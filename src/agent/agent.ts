@@ -68,7 +68,9 @@ async function serve(config: AgentConfig, io: AgentIo, log: Logger): Promise<num
   const metrics = new AgentMetrics();
   const client = new CofferClient({
     address: vault.address,
-    namespace: vault.namespace,
+    // Vault Agent's order: the auto_auth method's namespace, then VAULT_NAMESPACE, then the vault
+    // stanza's; the whole agent (login, sinks' wrapping, templates, cache) works in it.
+    namespace: vault.namespace ?? (io.env.VAULT_NAMESPACE || undefined) ?? config.autoAuth?.method.namespace,
     maxRetries: vault.numRetries,
     tls: tlsFromEnvironment(io.env, {
       caCert: vault.caCert,

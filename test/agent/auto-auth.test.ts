@@ -108,6 +108,38 @@ auto_auth {
     assert.equal((await root.wrapping.lookup(forged.token)).creation_path, 'sys/wrapping/wrap', 'not unwrapped');
   });
 
+  it("auto_auth method namespace: the agent logs in with AppRole in that namespace and renders the namespace's secret", async () => {
+    await root.write('sys/namespaces/agent-ns', {});
+    const inNs = new CofferClient({ address: server.address, token: server.rootToken, namespace: 'agent-ns', env: {} });
+    await inNs.write('sys/mounts/secret', { type: 'kv', options: { version: '2' } });
+    await inNs.kv.put('secret/app/config', { password: 'from-the-namespace' });
+    await inNs.policy.write('agent-policy', 'path "secret/data/app/*" { capabilities = ["read"] }');
+    await inNs.auth.enable('approle', { type: 'approle' });
+    await inNs.write('auth/approle/role/web', { token_policies: ['agent-policy'], token_ttl: '10m' });
+    const roleFile = join(dir, 'ns-role-id');
+    const secretFile = join(dir, 'ns-secret-id');
+    await writeFile(roleFile, (await inNs.read('auth/approle/role/web/role-id'))!.data!.role_id as string);
+    await writeFile(secretFile, (await inNs.write('auth/approle/role/web/secret-id', {}))!.data!.secret_id as string);
+    const rendered = join(dir, 'ns-rendered');
+    const run = await runAgent(await agentConfig(`exit_after_auth = true
+auto_auth {
+  method "approle" {
+    namespace = "agent-ns"
+    config = {
+      role_id_file_path = "${roleFile}"
+      secret_id_file_path = "${secretFile}"
+    }
+  }
+}
+template {
+  contents = "{{ with secret \\"secret/data/app/config\\" }}{{ .Data.data.password }}{{ end }}"
+  destination = "${rendered}"
+}
+`));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await readFile(rendered, 'utf8'), 'from-the-namespace', "the namespace's secret, not the root's");
+  });
+
   it('a sink with wrap_ttl holds the JSON wrap_info of a wrapping token that unwraps to the token', async () => {
     const token = (await root.tokens.create({ policies: ['agent-policy'], ttl: '10m' }))!.auth!.client_token;
     const tokenFile = join(dir, 'given-token');
