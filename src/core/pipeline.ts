@@ -193,7 +193,15 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     await recordRequest();
     return { resp: { bare: { help: pathHelp(backend, mount.relative), see_also: null } }, mountType: mount.entry.type };
   }
-  if (!mount || !backend || !match) throw noHandler(local);
+  if (!mount || !backend || !match) {
+    // Vault checks the ACL before it routes: a path the ACL refuses is 403 whether or not anything
+    // serves it, so a token cannot learn which mounts and namespaces exist where it has no grant.
+    if (token && !anonymous) {
+      const acl = await core.aclFor(token.entry, identity);
+      if (!acl.allowOperation(request.path.slice(homePath.length), request.operation, request.data, { wrapTtl }).allowed) throw permissionDenied();
+    }
+    throw noHandler(local);
+  }
   if (namespace && mount.entry.type === SYSTEM_MOUNT.type && !servedInNamespaces(match.relative)) throw noHandler(local);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
   if (secretReadCidrs && isSecretRead(match.def, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
