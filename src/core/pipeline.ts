@@ -154,8 +154,9 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   facts.request.wrapTtl = wrapTtl;
   const mount = core.mounts.match(incoming.path);
   const namespace = mount?.entry.namespace;
-  // X-Vault-Namespace naming no namespace: nothing exists there for anyone.
-  if (incoming.namespace && !(namespace?.path ?? '').startsWith(incoming.namespace)) throw permissionDenied();
+  // X-Vault-Namespace naming no namespace: nothing exists there for anyone. (Asked of the
+  // namespaces, not the mount: a path with no mount in an existing namespace is not refused here.)
+  if (incoming.namespace && !core.namespaces.get(incoming.namespace)) throw permissionDenied();
   // The path inside its namespace: what the namespace's own paths (sys/wrapping/unwrap...) are named by.
   const local = namespace ? incoming.path.slice(namespace.path.length) : incoming.path;
   if (namespace) [facts.request.path, facts.request.namespace] = [local, namespace];
