@@ -155,8 +155,10 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   facts.request.wrapTtl = wrapTtl;
   const mount = core.mounts.match(incoming.path);
   const namespace = mount?.entry.namespace;
-  // X-Vault-Namespace naming no namespace: nothing exists there for anyone.
-  if (incoming.namespace && !(namespace?.path ?? '').startsWith(incoming.namespace)) throw permissionDenied();
+  // X-Vault-Namespace naming no namespace (or one being deleted): nothing exists there for anyone.
+  // Asked of the namespaces, not the mount: a path with no mount in a namespace is not refused here.
+  const named = incoming.namespace ? core.namespaces.get(incoming.namespace) : undefined;
+  if (incoming.namespace && (!named || named.tainted)) throw permissionDenied();
   // A namespace being deleted serves nothing (its children are gone first: none can be below it).
   if (namespace && core.namespaces.get(namespace.path)?.tainted) throw permissionDenied();
   // The path inside its namespace: what the namespace's own paths (sys/wrapping/unwrap...) are named by.
@@ -196,7 +198,15 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
     await recordRequest();
     return { resp: { bare: { help: pathHelp(backend, mount.relative), see_also: null } }, mountType: mount.entry.type };
   }
-  if (!mount || !backend || !match) throw noHandler(local);
+  if (!mount || !backend || !match) {
+    // Vault checks the ACL before it routes: a path the ACL refuses is 403 whether or not anything
+    // serves it, so a token cannot learn which mounts and namespaces exist where it has no grant.
+    if (token && !anonymous) {
+      const acl = await core.aclFor(token.entry, identity);
+      if (!acl.allowOperation(request.path.slice(homePath.length), request.operation, request.data, { wrapTtl }).allowed) throw permissionDenied();
+    }
+    throw noHandler(local);
+  }
   if (namespace && mount.entry.type === SYSTEM_MOUNT.type && !servedInNamespaces(match.relative)) throw noHandler(local);
   const secretReadCidrs = incoming.secretReadAllowedCidrs;
   if (secretReadCidrs && isSecretRead(match.def, request.operation) && !secretReadAllowed(request.remoteAddress, secretReadCidrs)) {
