@@ -256,7 +256,7 @@ export class Core {
   }
 
   /** HA: whether this node is the active one (background work runs only there); a single node always is, unsealed. */
-  private isActiveNode(): boolean {
+  isActiveNode(): boolean {
     return !this.sealed && (this.options.isActive?.() ?? true);
   }
 

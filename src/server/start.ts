@@ -89,6 +89,9 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     config.storage.type === 'etcd' && config.storage.haEnabled && physical instanceof EtcdStorage
       ? new HaNode({ client: physical.client, prefix: physical.prefix, apiAddr: config.apiAddr!, ...(config.clusterAddr ? { clusterAddr: config.clusterAddr } : {}), acceptsForwarding: !config.disableClustering, logger: loggers.logger('core'), onElected: () => core.reload(), fence: (f) => physical.fenceWith(f), onRestoredElsewhere: () => unsealRestoredStore(core, logger) })
       : undefined;
+  const listeners: Listener[] = [];
+  // The identity token issuer's default: api_addr, else this server's first listener (as Vault's dev mode).
+  const apiAddress = () => config.apiAddr ?? listeners[0]?.url;
   const core: Core = new Core({
     barrier,
     logger: loggers.logger('core'),
@@ -124,7 +127,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     coreBackends: {
       secret: {
         system: (_m, c) => sysBackend(c, { loggers, ...(ha ? { ha } : {}) }),
-        identity: (m, c) => identityBackend(c, m),
+        identity: (m, c) => identityBackend(c, m, { apiAddress, ...oidcRotationFromEnv() }),
       },
       auth: {
         token: (m, c) =>
@@ -169,7 +172,6 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config), ...(ha ? { forwardingKey } : {}) });
   loggers.attach('http', http.log as Logger);
   if (ha) installHaForwarding(http, ha, forwardingKey);
-  const listeners: Listener[] = [];
   try {
     for (const listener of config.listeners) {
       const tlsFiles = listener.tlsDisable ? undefined : tlsOptions(listener, await readTlsMaterial(listener));
@@ -289,6 +291,12 @@ function tidyIntervalFromEnv(): number | undefined {
   const raw = process.env.COFFER_TIDY_INTERVAL_SECONDS;
   const seconds = raw === undefined ? NaN : Number(raw);
   return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/** COFFER_OIDC_MIN_ROTATION_PERIOD_SECONDS lowers the shortest rotation_period of an identity token key (tests; default Vault's minute). */
+function oidcRotationFromEnv(): { minRotationPeriod?: number } {
+  const seconds = Number(process.env.COFFER_OIDC_MIN_ROTATION_PERIOD_SECONDS ?? NaN);
+  return Number.isSafeInteger(seconds) && seconds > 0 ? { minRotationPeriod: seconds } : {};
 }
 
 /**

@@ -13,8 +13,10 @@
  * - 'unauthenticated': logins and self-served wrapping calls: anyone may call, and random input
  *   can never be a valid credential or wrapping token, so the answer is still a 4xx.
  * - 'status': sys/health and friends, served before the pipeline (not audited), may answer 2xx.
+ * - 'public': unauthenticated reads meant for anyone (the identity token issuer's discovery
+ *   document and key set): they may answer 2xx, audited like any request, and change nothing.
  */
-export type Access = 'policy' | 'default-policy' | 'unauthenticated' | 'status';
+export type Access = 'policy' | 'default-policy' | 'unauthenticated' | 'status' | 'public';
 
 export interface FuzzRoute {
   family: string;
@@ -137,6 +139,16 @@ export const fuzzRoutes: readonly FuzzRoute[] = [
   row('identity', 'identity/group/id', 'LIST'),
   row('identity', 'identity/lookup/entity', 'POST', ['name', 'id', 'alias_id', 'alias_name', 'alias_mount_accessor']),
   row('identity', 'identity/lookup/group', 'POST', ['name', 'id', 'alias_id']),
+  row('identity/oidc', 'identity/oidc/config', 'GET POST', ['issuer']),
+  row('identity/oidc', 'identity/oidc/key', 'LIST'),
+  row('identity/oidc', 'identity/oidc/key/fixture', 'GET POST DELETE', ['rotation_period', 'verification_ttl', 'allowed_client_ids', 'algorithm']),
+  row('identity/oidc', 'identity/oidc/key/fixture/rotate', 'POST', ['verification_ttl']),
+  row('identity/oidc', 'identity/oidc/role', 'LIST'),
+  row('identity/oidc', 'identity/oidc/role/fixture', 'GET POST DELETE', ['key', 'template', 'ttl', 'client_id']),
+  row('identity/oidc', 'identity/oidc/token/fixture', 'GET'),
+  row('identity/oidc', 'identity/oidc/introspect', 'POST', ['token', 'client_id']),
+  row('identity/oidc', 'identity/oidc/.well-known/openid-configuration', 'GET', [], 'public'),
+  row('identity/oidc', 'identity/oidc/.well-known/keys', 'GET', [], 'public'),
 
   // secret/ (KV v2)
   row('kv v2', 'secret/data/fixture', 'GET POST PUT PATCH DELETE', ['data', 'options', 'version']),
@@ -165,6 +177,8 @@ export const validatedBeforeAcl: ReadonlySet<string> = new Set([
   'auth/userpass/users/fixture',
   'auth/jwt/role/fixture',
   'auth/kubernetes/role/fixture',
+  'identity/oidc/key/fixture',
+  'identity/oidc/role/fixture',
   'secret/data/fixture',
   'secret/metadata/fixture',
   'hkv1/fixture',

@@ -11,6 +11,7 @@
  *   auth methods: approle/ (role "fixture"), userpass/ (user "fixture", password FIXTURE_PASSWORD),
  *   jwt/ (static EC key, role "fixture"), kubernetes/ (API server address nobody answers, role "fixture")
  *   token role "fixture" (allowed_policies ["hostile-fixture"]), identity entity "fixture"
+ *   identity token key "fixture" (ES256, every client id allowed) and role "fixture" using it
  */
 
 /** The userpass fixture user's password. */
@@ -95,6 +96,8 @@ const familyRequests: ReadonlyArray<Pick<HostileCase, 'family' | 'method' | 'pat
   { family: 'auth/token/create/<role>', method: 'POST', path: 'auth/token/create/fixture', body: {} },
   { family: 'identity/entity', method: 'POST', path: 'identity/entity', body: { name: 'intruder', policies: ['hostile-fixture'] } },
   { family: 'identity/group', method: 'POST', path: 'identity/group', body: { name: 'intruders', policies: ['hostile-fixture'] } },
+  { family: 'identity/oidc/token', method: 'GET', path: 'identity/oidc/token/fixture' },
+  { family: 'identity/oidc/key', method: 'POST', path: 'identity/oidc/key/fixture/rotate', body: { verification_ttl: 0 } },
 ];
 
 const badCredentials: ReadonlyArray<{ as: Credential; words: string }> = [
@@ -132,6 +135,9 @@ const limitedRequests: LimitedRequest[] = [
   { family: 'auth/userpass/users', sent: "default-policy token resets a user's password", method: 'POST', path: 'auth/userpass/users/fixture/password', body: { password: 'taken-over' } },
   { family: 'auth/token/roles', sent: 'default-policy token widens a token role', method: 'POST', path: 'auth/token/roles/fixture', body: { allowed_policies: ['root'] } },
   { family: 'identity/entity', sent: 'default-policy token gives itself policies through an entity', method: 'POST', path: 'identity/entity', body: { name: 'intruder', policies: ['hostile-fixture'] } },
+  { family: 'identity/oidc/token', sent: 'default-policy token takes an identity token', method: 'GET', path: 'identity/oidc/token/fixture' },
+  { family: 'identity/oidc/key', sent: 'default-policy token rotates a signing key away', method: 'POST', path: 'identity/oidc/key/fixture/rotate', body: { verification_ttl: 0 } },
+  { family: 'identity/oidc/config', sent: 'default-policy token points the issuer elsewhere', method: 'POST', path: 'identity/oidc/config', body: { issuer: 'https://attacker.example' } },
   { family: 'path traversal', sent: 'default-policy token climbs from cubbyhole/ (allowed) to sys/policy via ".."', method: 'PUT', path: 'cubbyhole/../sys/policy/hostile-fixture', body: { policy: POLICY_TEXT }, status: '4xx', message: undefined },
   { family: 'path traversal', sent: 'default-policy token climbs from cubbyhole/ to secret/ via "%2e%2e"', method: 'GET', path: 'cubbyhole/%2e%2e/secret/data/fixture', status: '4xx', message: undefined },
 ];
@@ -250,6 +256,12 @@ const badInputCases: HostileCase[] = [
   { family: 'identity/entity-alias', sent: 'a mount accessor that does not exist', method: 'POST', path: 'identity/entity-alias', body: { name: 'x', canonical_id: 'nope', mount_accessor: 'auth_nope_1' }, status: 400 },
   { family: 'identity/group', sent: 'an unknown member entity', method: 'POST', path: 'identity/group', body: { name: 'g', member_entity_ids: ['nope'] }, status: 400 },
   { family: 'identity/group', sent: 'an external group', method: 'POST', path: 'identity/group', body: { name: 'g', type: 'external' }, status: 400 },
+  { family: 'identity/oidc/config', sent: 'an issuer with a path', method: 'POST', path: 'identity/oidc/config', body: { issuer: 'https://coffer.example/v1' }, status: 400, message: /invalid issuer/ },
+  { family: 'identity/oidc/key', sent: 'HS256 (a shared secret) as the algorithm', method: 'POST', path: 'identity/oidc/key/fixture', body: { algorithm: 'HS256' }, status: 400, message: /unknown signing algorithm "HS256"/ },
+  { family: 'identity/oidc/key', sent: 'a rotation_period under a minute', method: 'POST', path: 'identity/oidc/key/fixture', body: { rotation_period: 1 }, status: 400, message: /rotation_period must be at least one minute/ },
+  { family: 'identity/oidc/key', sent: 'deleting the key a role uses', method: 'DELETE', path: 'identity/oidc/key/fixture', status: 400, message: /currently referenced by these roles: fixture/ },
+  { family: 'identity/oidc/role', sent: 'a template setting the subject', method: 'POST', path: 'identity/oidc/role/fixture', body: { template: '{"sub": "root"}' }, status: 400, message: /top level key "sub" not allowed/ },
+  { family: 'identity/oidc/token', sent: 'a token without an entity (root)', method: 'GET', path: 'identity/oidc/token/fixture', status: 400, message: /no entity associated with the request's token/ },
 
   // secret/ (KV v2)
   { family: 'secret/data', sent: 'no data', method: 'POST', path: 'secret/data/fixture', body: {}, status: 400, message: /no data provided/ },

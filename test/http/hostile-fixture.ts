@@ -7,7 +7,7 @@ const FIXTURE_POLICY = 'path "secret/data/fixture" {\n  capabilities = ["read"]\
 
 /**
  * Creates, as root, the fixtures hostile-cases.ts lists (mounts, secrets, policy "hostile-fixture",
- * one configured role per auth method, token role and identity entity), which hostile.test.ts and
+ * one configured role per auth method, token role, identity entity, identity token key and role), which hostile.test.ts and
  * fuzz.test.ts both aim their requests at. Fails on any answer that is not a success.
  */
 export async function seedHostileFixtures(address: string, rootToken: string): Promise<void> {
@@ -33,4 +33,6 @@ export async function seedHostileFixtures(address: string, rootToken: string): P
   await must('POST', 'auth/kubernetes/role/fixture', { bound_service_account_names: ['app'], bound_service_account_namespaces: ['prod'], audience: 'coffer' });
   await must('POST', 'auth/token/roles/fixture', { allowed_policies: ['hostile-fixture'] });
   await must('POST', 'identity/entity', { name: 'fixture', metadata: { team: 'a' } });
+  await must('POST', 'identity/oidc/key/fixture', { allowed_client_ids: ['*'], algorithm: 'ES256' });
+  await must('POST', 'identity/oidc/role/fixture', { key: 'fixture', template: '{"team": {{identity.entity.metadata.team}}}' });
 }

@@ -30,6 +30,13 @@ const PROBES: ReadonlyArray<{ method: string; path: string }> = [
   { method: 'GET', path: 'auth/token/roles/fixture' },
   { method: 'LIST', path: 'identity/entity/id' },
   { method: 'LIST', path: 'identity/group/id' },
+  { method: 'GET', path: 'identity/oidc/config' },
+  { method: 'LIST', path: 'identity/oidc/key' },
+  { method: 'GET', path: 'identity/oidc/key/fixture' },
+  { method: 'LIST', path: 'identity/oidc/role' },
+  { method: 'GET', path: 'identity/oidc/role/fixture' },
+  // The published key set: a rotation or a new key shows here.
+  { method: 'GET', path: 'identity/oidc/.well-known/keys' },
 ];
 
 /** Probe → status and data, with lists sorted so that order alone never counts as a change. */

@@ -96,6 +96,16 @@ export class IdentityStore {
     return this.generationCounter;
   }
 
+  /**
+   * A part of this store's storage area beside its records, for what belongs to the namespace's
+   * identity (the identity token provider's keys and roles, under `oidc/`); `load` reads only the
+   * record folders, so nothing there is taken for a record.
+   */
+  area(prefix: string): MountStorage {
+    if (Object.values(FOLDERS).some((folder) => folder.startsWith(prefix) || prefix.startsWith(folder))) throw new Error(`${prefix} is an identity record folder`);
+    return this.storage.scoped(prefix);
+  }
+
   /** Loads everything from storage (at unseal, and when this node becomes active). */
   async load(): Promise<void> {
     for (const map of [this.entities, this.aliases, this.groups, this.entityIdByName, this.groupIdByName, this.aliasIdByName, this.aliasIdsByEntity]) map.clear();
