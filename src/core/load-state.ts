@@ -80,7 +80,7 @@ export async function loadState(core: Core, options: CoreOptions, wiring: StateW
   await identity.load();
   const namespaceIdentity = new Map<string, IdentityStore>();
   const openIdentity = async (namespace: NamespaceRef) => {
-    const store = new IdentityStore(root.scoped(`${AREA.namespaceIdentity}${namespace.id}/`), authMount);
+    const store = new IdentityStore(root.scoped(`${AREA.namespaceIdentity}${namespace.id}/`), authMount, Date.now, namespace.id);
     await store.load();
     namespaceIdentity.set(namespace.id, store);
     return store;

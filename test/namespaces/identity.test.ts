@@ -35,9 +35,10 @@ describe('identity in namespaces', () => {
     const read = await call<{ data: { data: { ns: string } } }>('GET', 'kv/data/x', { namespace: 'ia', token });
     assert.deepEqual([read.status, read.body.data?.data.ns], [200, 'ia'], "the group's policy, read in the token's namespace");
 
-    const entity = await call<{ data: { id: string; aliases: { mount_path: string }[] } }>('GET', `identity/entity/id/${entityId}`, { namespace: 'ia' });
+    const entity = await call<{ data: { id: string; namespace_id: string; aliases: { namespace_id: string }[] } }>('GET', `identity/entity/id/${entityId}`, { namespace: 'ia' });
     assert.equal(entity.status, 200, entity.text);
-    assert.equal(entity.body.data.aliases.length, 1);
+    const iaId = expect2xx(await call<{ data: { id: string } }>('GET', 'sys/namespaces/ia'), 'read ia').data.id;
+    assert.deepEqual([entity.body.data.namespace_id, entity.body.data.aliases.map((a) => a.namespace_id)], [iaId, [iaId]], "Vault's namespace_id: the namespace's id");
     for (const elsewhere of ['', 'ib']) {
       assert.equal((await call('GET', `identity/entity/id/${entityId}`, { namespace: elsewhere })).status, 404, `entity not in ${elsewhere || 'root'}`);
       assert.equal((await call('GET', 'identity/group/name/readers', { namespace: elsewhere })).status, 404, `group not in ${elsewhere || 'root'}`);

@@ -90,6 +90,8 @@ export class IdentityStore {
     private readonly storage: MountStorage,
     readonly authMount: AuthMountLookup,
     readonly now: () => number = Date.now,
+    /** The namespace whose store this is (Vault's namespace_id: "root" for the root's). */
+    readonly namespaceId = 'root',
   ) {}
 
   get generation(): number {

@@ -5,9 +5,6 @@ import type { Alias, Entity, Group, IdentityStore } from '../../identity/store.j
 // documented at /identity/entity, /identity/entity-alias, /identity/group). Vault answers null for
 // a map or id list it never set; the same is done here so that clients see the same JSON.
 
-/** Coffer has no namespaces: everything lives in Vault's root namespace. */
-const NAMESPACE_ID = 'root';
-
 /** Where the auth mount of an alias is, as Vault's router reports it ("auth/userpass/", "userpass"). */
 export interface AliasMount {
   mount_path: string;
@@ -42,7 +39,8 @@ export function describeAlias(core: Core, alias: Alias): Record<string, unknown>
     last_update_time: timestamp(alias.lastUpdateTime),
     local: false,
     merged_from_canonical_ids: null,
-    namespace_id: NAMESPACE_ID,
+    // An alias is in its auth method's namespace.
+    namespace_id: core.mounts.list('auth').find((m) => m.accessor === alias.mountAccessor)?.namespace?.id ?? 'root',
   };
 }
 
@@ -64,7 +62,7 @@ export function describeEntity(core: Core, store: IdentityStore, entity: Entity)
     creation_time: timestamp(entity.creationTime),
     last_update_time: timestamp(entity.lastUpdateTime),
     merged_entity_ids: null,
-    namespace_id: NAMESPACE_ID,
+    namespace_id: store.namespaceId,
     bucket_key: '',
   };
 }
@@ -83,7 +81,7 @@ export function describeGroup(store: IdentityStore, group: Group): Record<string
     alias: {},
     creation_time: timestamp(group.creationTime),
     last_update_time: timestamp(group.lastUpdateTime),
-    namespace_id: NAMESPACE_ID,
+    namespace_id: store.namespaceId,
   };
 }
 
