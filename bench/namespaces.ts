@@ -4,7 +4,10 @@
 // created in its own namespace with the same one-path read policy, so the two differ only by where
 // they live. The two alternate for BENCH_NS_ROUNDS rounds (the one measured first swaps each round)
 // and their medians are compared, with a bare node:http ceiling answering the namespaced bytes.
+// Each row also gives the server's CPU time per request (Linux /proc): on a machine shared with other
+// work, throughput swings with the neighbours, the CPU a request costs much less.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -31,6 +34,8 @@ export interface NamespaceBenchTarget {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The server process's CPU time (user + system) per request, in µs; undefined without /proc. */
+  cpuMicrosPerRequest?: number;
 }
 
 export interface NamespaceBenchResult {
@@ -66,13 +71,33 @@ async function prepare(address: string, rootToken: string, namespace: string, se
   return (JSON.parse(created) as { auth: { client_token: string } }).auth.client_token;
 }
 
-async function load(name: string, url: string, headers: Record<string, string>, connections: number, duration: number): Promise<NamespaceBenchTarget> {
+/** CPU time a process has used (user + system), in µs, from /proc/<pid>/stat; undefined off Linux. */
+async function cpuMicros(pid: number | undefined): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    // utime and stime (fields 14 and 15 of stat(5)), in USER_HZ: 100 per second on every Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+async function load(name: string, url: string, headers: Record<string, string>, server: BenchProcess, connections: number, duration: number): Promise<NamespaceBenchTarget> {
+  const before = await cpuMicros(server.child.pid);
   const result = await autocannon({ url, connections, duration, headers });
-  return { name, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const after = await cpuMicros(server.child.pid);
+  const cpu = before !== undefined && after !== undefined && result.requests.total > 0 ? (after - before) / result.requests.total : undefined;
+  return { name, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx, cpuMicrosPerRequest: cpu };
 }
 
 function medianRun(runs: NamespaceBenchTarget[]): NamespaceBenchTarget {
   return [...runs].sort((x, y) => x.requestsPerSecond - y.requestsPerSecond)[Math.floor(runs.length / 2)]!;
+}
+
+/** The median CPU time per request over runs (undefined without /proc). */
+function medianCpu(runs: NamespaceBenchTarget[]): number | undefined {
+  const cpu = runs.map((r) => r.cpuMicrosPerRequest).filter((c): c is number => c !== undefined).sort((x, y) => x - y);
+  return cpu.length === runs.length && cpu.length > 0 ? cpu[Math.floor(cpu.length / 2)] : undefined;
 }
 
 /** Runs the root/namespaced read comparison against a fresh dev server and a ceiling server; stops both. */
@@ -100,8 +125,8 @@ export async function benchNamespaces(options: NamespaceBenchOptions = {}): Prom
     await autocannon({ url: ceiling.address, connections: 10, duration: 2 });
     const rootRuns: NamespaceBenchTarget[] = [];
     const namespacedRuns: NamespaceBenchTarget[] = [];
-    const measureRoot = async () => rootRuns.push(await load('coffer kv-v2 read', url, rootHeaders, connections, duration));
-    const measureNs = async () => namespacedRuns.push(await load(`  in ${BENCH_NAMESPACE}`, url, nsHeaders, connections, duration));
+    const measureRoot = async () => rootRuns.push(await load('coffer kv-v2 read', url, rootHeaders, coffer, connections, duration));
+    const measureNs = async () => namespacedRuns.push(await load(`  in ${BENCH_NAMESPACE}`, url, nsHeaders, coffer, connections, duration));
     for (let round = 0; round < rounds; round++) {
       // Whichever is measured first swaps each round, so a drift over the run favours neither.
       for (const measure of round % 2 === 0 ? [measureRoot, measureNs] : [measureNs, measureRoot]) await measure();
@@ -114,7 +139,7 @@ export async function benchNamespaces(options: NamespaceBenchOptions = {}): Prom
       namespacedRuns,
       root: medianRun(rootRuns),
       namespaced: medianRun(namespacedRuns),
-      ceiling: await load('node:http ceiling', ceiling.address, {}, connections, duration),
+      ceiling: await load('node:http ceiling', ceiling.address, {}, ceiling, connections, duration),
     };
   } finally {
     coffer.child.kill('SIGTERM');
@@ -128,12 +153,15 @@ export function printNamespaceBench(result: NamespaceBenchResult): void {
   console.log(`\nNamespaces: KV v2 read (response ${result.responseBytes} bytes) with X-Vault-Namespace: ${BENCH_NAMESPACE} beside the same read in the root,`);
   console.log(`each by a non-root token of its namespace with the same read policy, ${result.connections} connections, ${result.duration} s`);
   console.log(`coffer rows: median of ${result.rootRuns.length} runs each, alternating (req/s root: ${perRun(result.rootRuns)}; namespaced: ${perRun(result.namespacedRuns)})\n`);
-  console.log('name                  req/s      p50 ms   p99 ms   errors  non-2xx');
+  const cpu = (r: NamespaceBenchTarget) => (r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(0));
+  console.log('name                  req/s      p50 ms   p99 ms   errors  non-2xx  cpu µs/req');
   for (const r of [result.root, result.namespaced, result.ceiling]) {
-    console.log(`${r.name.padEnd(20)} ${r.requestsPerSecond.toFixed(0).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.non2xx).padStart(8)}`);
+    console.log(`${r.name.padEnd(20)} ${r.requestsPerSecond.toFixed(0).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.non2xx).padStart(8)} ${cpu(r).padStart(11)}`);
   }
   const ratio = result.namespaced.requestsPerSecond / result.root.requestsPerSecond;
   console.log(`\nratio namespaced/root: ${ratio.toFixed(2)} (budget ≥ 0.95); ratio namespaced/ceiling: ${(result.namespaced.requestsPerSecond / result.ceiling.requestsPerSecond).toFixed(2)}`);
+  const [rootCpu, nsCpu] = [medianCpu(result.rootRuns), medianCpu(result.namespacedRuns)];
+  if (rootCpu !== undefined && nsCpu !== undefined) console.log(`server CPU per request, namespaced/root: ${(nsCpu / rootCpu).toFixed(2)} (medians of all runs: ${nsCpu.toFixed(0)} vs ${rootCpu.toFixed(0)} µs)`);
   if ([...result.rootRuns, ...result.namespacedRuns].some((r) => r.errors > 0 || r.non2xx > 0)) console.log('WARNING: coffer answered errors during the run');
 }
 
