@@ -2,6 +2,7 @@
 // measured with autocannon from this process while both servers run in their own processes.
 // The same Coffer process is then measured again with one file audit device enabled (two hash-chained,
 // HMAC'd lines per read), so the audit/no-audit ratio compares like with like.
+// Then the same read in a namespace two levels deep beside the root, by non-root tokens (bench/namespaces.ts).
 // Then wrap+unwrap round trips (bench/wrap.ts) and the same reads and round trips on a 3-node HA
 // cluster over etcd (bench/ha.ts), printed beside these single-node figures; last, leases at scale and
 // dynamic PostgreSQL credentials beside PostgreSQL's own rate (bench/leases.ts); last, the SDK's
@@ -15,6 +16,7 @@ import autocannon from 'autocannon';
 import { startProcess } from './process.js';
 import { benchHa, printHaBench } from './ha.js';
 import { benchLeases, printLeaseBench } from './leases.js';
+import { benchNamespaces, printNamespaceBench } from './namespaces.js';
 import { benchSdk, printSdkBench } from './sdk.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
@@ -144,6 +146,7 @@ async function main(): Promise<Result> {
 }
 
 const read = await main();
+printNamespaceBench(await benchNamespaces({ connections: CONNECTIONS, duration: DURATION }));
 const wrap = await benchWrap({ connections: CONNECTIONS, duration: DURATION });
 printWrapBench(wrap);
 printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });
