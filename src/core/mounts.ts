@@ -160,12 +160,19 @@ export class MountTable {
 
   /** The mount with the longest prefix of `path`; "secret" also finds "secret/". */
   match(path: string): { entry: MountEntry; key: string; relative: string } | undefined {
-    let best: string | undefined;
-    for (const key of this.entries.keys()) {
-      if ((path.startsWith(key) || path === key.slice(0, -1)) && (!best || key.length > best.length)) best = key;
+    // Route keys end in "/": the path's own prefixes up to each "/", longest first, are the only
+    // candidates, so a lookup costs the path's depth, not the number of mounts (namespaces add many).
+    if (!path.endsWith('/')) {
+      const whole = this.entries.get(`${path}/`);
+      if (whole) return { entry: whole, key: `${path}/`, relative: '' };
     }
-    if (best === undefined) return undefined;
-    return { entry: this.entries.get(best)!, key: best, relative: path.slice(best.length) };
+    for (let slash = path.lastIndexOf('/'); slash >= 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const key = path.slice(0, slash + 1);
+      const entry = this.entries.get(key);
+      if (entry) return { entry, key, relative: path.slice(key.length) };
+      if (slash === 0) break;
+    }
+    return undefined;
   }
 
   /** A deleted namespace's two tables go with it (its mounts removed first, one by one). */

@@ -493,7 +493,7 @@ def namespace_approle_login():
     sibling = expect_raises(hvac.exceptions.Forbidden, namespace_client(b, app.token).secrets.kv.v2.read_secret_version, path=path)
     in_root = expect_raises(hvac.exceptions.Forbidden, client_with(app.token).secrets.kv.v2.read_secret_version, path=path)
     # The sibling has no approle/: for an anonymous caller nothing is there (403, as in the root).
-    login_sibling = expect_raises(hvac.exceptions.Forbidden, namespace_client(b).auth.approle.login, role_id=role_id, secret_id=secret_id)
+    login_sibling = expect_raises(hvac.exceptions.Forbidden, namespace_client(b, "").auth.approle.login, role_id=role_id, secret_id=secret_id)
     return {
         "read": read,
         "namespace_path": me["namespace_path"],
