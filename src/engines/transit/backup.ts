@@ -77,44 +77,6 @@ function modInverse(a: bigint, m: bigint): bigint {
   return ((oldS % m) + m) % m;
 }
 
-/** One version as Vault's KeyEntry. */
-function keyEntry(type: KeyType, version: KeyVersion, convergent: boolean): Record<string, unknown> {
-  const entry: Record<string, unknown> = {
-    key: null,
-    hmac_key: version.hmac_key ?? null,
-    time: version.time ?? new Date(version.created * 1000).toISOString(),
-    ec_x: null,
-    ec_y: null,
-    ec_d: null,
-    rsa_key: null,
-    rsa_public_key: null,
-    public_key: '',
-    convergent_version: convergent ? CONVERGENT_VERSION : 0,
-    creation_time: version.created,
-    public_key_imported: false,
-  };
-  if (type === 'ed25519') {
-    entry.key = version.key;
-    entry.public_key = Buffer.from(version.key!, 'base64').subarray(32).toString('base64');
-  } else if (isEcdsa(type)) {
-    const jwk = privateKeyOf(type, version).export({ format: 'jwk' });
-    Object.assign(entry, { ec_x: bigOf(jwk.x!), ec_y: bigOf(jwk.y!), ec_d: bigOf(jwk.d!) });
-    entry.public_key = createPublicKey(privateKeyOf(type, version)).export({ type: 'spki', format: 'pem' }).toString();
-  } else if (isRsa(type)) {
-    const jwk = privateKeyOf(type, version).export({ format: 'jwk' });
-    entry.rsa_key = {
-      N: bigOf(jwk.n!),
-      E: Number(bigOf(jwk.e!)),
-      D: bigOf(jwk.d!),
-      Primes: [bigOf(jwk.p!), bigOf(jwk.q!)],
-      Precomputed: { Dp: bigOf(jwk.dp!), Dq: bigOf(jwk.dq!), Qinv: bigOf(jwk.qi!), CRTValues: [] },
-    };
-  } else {
-    entry.key = version.key;
-  }
-  return entry;
-}
-
 /** An empty KeyEntry, as Go writes the zero value (the archive's slot for version 0). */
 const EMPTY_ENTRY = {
   key: null,
@@ -130,6 +92,37 @@ const EMPTY_ENTRY = {
   creation_time: 0,
   public_key_imported: false,
 };
+
+/** One version as Vault's KeyEntry. */
+function keyEntry(type: KeyType, version: KeyVersion, convergent: boolean): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    ...EMPTY_ENTRY,
+    hmac_key: version.hmac_key ?? null,
+    time: version.time ?? new Date(version.created * 1000).toISOString(),
+    convergent_version: convergent ? CONVERGENT_VERSION : 0,
+    creation_time: version.created,
+  };
+  if (type === 'ed25519') {
+    entry.key = version.key;
+    entry.public_key = Buffer.from(version.key!, 'base64').subarray(32).toString('base64');
+  } else if (isEcdsa(type)) {
+    const jwk = version.jwk!;
+    Object.assign(entry, { ec_x: bigOf(jwk.x!), ec_y: bigOf(jwk.y!), ec_d: bigOf(jwk.d!) });
+    entry.public_key = createPublicKey(privateKeyOf(type, version)).export({ type: 'spki', format: 'pem' }).toString();
+  } else if (isRsa(type)) {
+    const jwk = version.jwk!;
+    entry.rsa_key = {
+      N: bigOf(jwk.n!),
+      E: Number(bigOf(jwk.e!)),
+      D: bigOf(jwk.d!),
+      Primes: [bigOf(jwk.p!), bigOf(jwk.q!)],
+      Precomputed: { Dp: bigOf(jwk.dp!), Dq: bigOf(jwk.dq!), Qinv: bigOf(jwk.qi!), CRTValues: [] },
+    };
+  } else {
+    entry.key = version.key;
+  }
+  return entry;
+}
 
 /** The key in Vault's plaintext backup format (base64 of the KeyData JSON, with Go's trailing newline). */
 export function encodeBackup(policy: KeyPolicy): string {
@@ -230,7 +223,7 @@ function versionFrom(type: KeyType, e: Json, v: number, keySize: number | undefi
     // The public point must be the private scalar's: a mismatched pair would sign what it cannot verify.
     const derived = createPublicKey(key).export({ format: 'jwk' });
     if (derived.x !== jwk.x || derived.y !== jwk.y) throw bad(`${what} public point does not match its private key`);
-    version.private_key = key.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+    version.jwk = key.export({ format: 'jwk' });
   } else if (isRsa(type)) {
     const r = e.rsa_key;
     if (!isObject(r) || !Array.isArray(r.Primes) || r.Primes.length !== 2) throw bad(`${what} rsa_key must hold N, E, D and two primes`);
@@ -256,7 +249,7 @@ function versionFrom(type: KeyType, e: Json, v: number, keySize: number | undefi
       throw bad(`${what} is not a valid RSA key`);
     }
     if (key.asymmetricKeyDetails?.modulusLength !== RSA_BITS[type]) throw bad(`${what} is not a ${RSA_BITS[type]}-bit RSA key`);
-    version.private_key = key.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+    version.jwk = key.export({ format: 'jwk' });
   }
   return version;
 }

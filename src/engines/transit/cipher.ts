@@ -152,6 +152,3 @@ export function decryptWith(policy: KeyPolicy, ciphertext: string, inputs: Crypt
     zeroize(key);
   }
 }
-
-/** The version number a ciphertext names (rewrap keeps nothing else of it). */
-export const ciphertextVersion = (ciphertext: string): number => parseCiphertext(ciphertext).version;

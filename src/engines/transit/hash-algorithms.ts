@@ -60,7 +60,7 @@ export function digestInfo(algorithm: HashAlgorithm, digest: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0x30, algorithmId.length + octets.length]), algorithmId, octets]);
 }
 
-/** The algorithm a request names in the URL or body (URL first, as Vault), or a 400 in `what` words. */
+/** `name` as a Vault hash algorithm (one of `allowed`, when given), or a 400 with `message`. */
 export function checkedHashAlgorithm(name: string, allowed: readonly HashAlgorithm[] | undefined, message: (name: string) => string): HashAlgorithm {
   if (!isHashAlgorithm(name) || (allowed && !allowed.includes(name))) throw invalidRequest(message(name));
   return name;

@@ -1,4 +1,4 @@
-import { constants, createHash, privateEncrypt, publicDecrypt, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, privateEncrypt, publicDecrypt, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { CofferError, invalidRequest } from '../../framework/errors.js';
 import { splitVersioned, strictBase64, versioned } from './cipher.js';
 import { DIGEST_BYTES, digestInfo, nodeDigest, type HashAlgorithm } from './hash-algorithms.js';
@@ -129,6 +129,3 @@ export function verifyInput(policy: KeyPolicy, signature: string, input: Buffer,
     return false;
   }
 }
-
-/** The digest of `input` with a Vault hash algorithm name. */
-export const digestOf = (algorithm: HashAlgorithm, input: Buffer): Buffer => createHash(nodeDigest(algorithm)).update(input).digest();

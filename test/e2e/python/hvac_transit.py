@@ -15,30 +15,14 @@ import hmac as hmac_lib
 import json
 import os
 import sys
-import uuid
 
 import hvac
 import hvac.exceptions
 
-
-class ScenarioFailed(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise ScenarioFailed(message)
-
-
-def expect_raises(exception_class, call, *args, **kwargs):
-    """Runs call and returns the hvac exception it raised; fails if it raised another or none."""
-    try:
-        result = call(*args, **kwargs)
-    except exception_class as err:
-        return err
-    except hvac.exceptions.VaultError as err:
-        raise ScenarioFailed("expected %s, got %s: %s (errors=%r)" % (exception_class.__name__, type(err).__name__, err, err.errors))
-    raise ScenarioFailed("expected %s, but the call returned %r" % (exception_class.__name__, result))
+# The helpers every hvac scenario uses, from hvac_scenarios.py beside this file (Python finds it
+# there); importing it must not leave a __pycache__ in the source tree.
+sys.dont_write_bytecode = True
+from hvac_scenarios import ScenarioFailed, expect, expect_raises, unique  # noqa: E402
 
 
 def transit():
@@ -47,10 +31,6 @@ def transit():
 
 
 MOUNT = os.environ.get("TRANSIT_MOUNT", "transit")
-
-
-def unique(prefix):
-    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
 
 
 def b64(data):
@@ -65,50 +45,36 @@ def scenario(fn):
     return fn
 
 
-@scenario
-def sign_ed25519():
+def sign_and_verify(key_type, data, **options):
+    """create_key, sign_data and verify_signed_data (with the same options); a tampered input must not verify."""
     t = transit()
-    name = unique("ed")
-    t.create_key(name=name, key_type="ed25519", mount_point=MOUNT)
-    data = "signed through hvac"
-    signed = t.sign_data(name=name, hash_input=b64(data), mount_point=MOUNT)
+    name = unique(key_type)
+    t.create_key(name=name, key_type=key_type, mount_point=MOUNT)
+    signed = t.sign_data(name=name, hash_input=b64(data), mount_point=MOUNT, **options)
     signature = signed["data"]["signature"]
     expect(signature.startswith("vault:v1:"), "signature should be vault:v1:..., got %r" % signature)
-    valid = t.verify_signed_data(name=name, hash_input=b64(data), signature=signature, mount_point=MOUNT)
+    valid = t.verify_signed_data(name=name, hash_input=b64(data), signature=signature, mount_point=MOUNT, **options)
     expect(valid["data"]["valid"] is True, "verify_signed_data should be valid: %r" % valid)
-    tampered = t.verify_signed_data(name=name, hash_input=b64("not what was signed"), signature=signature, mount_point=MOUNT)
+    tampered = t.verify_signed_data(name=name, hash_input=b64("not what was signed"), signature=signature, mount_point=MOUNT, **options)
     expect(tampered["data"]["valid"] is False, "a tampered input should not verify: %r" % tampered)
     key = t.read_key(name=name, mount_point=MOUNT)["data"]
-    expect(key["type"] == "ed25519" and key["supports_signing"] is True, "read_key: %r" % key)
+    expect(key["type"] == key_type and key["supports_signing"] is True, "read_key: %r" % key)
     return {"input": data, "signature": signature, "public_key": key["keys"]["1"]["public_key"]}
+
+
+@scenario
+def sign_ed25519():
+    return sign_and_verify("ed25519", "signed through hvac")
 
 
 @scenario
 def sign_ecdsa_jws():
-    t = transit()
-    name = unique("ec")
-    t.create_key(name=name, key_type="ecdsa-p256", mount_point=MOUNT)
-    data = "header.payload"
-    signed = t.sign_data(name=name, hash_input=b64(data), hash_algorithm="sha2-256", marshaling_algorithm="jws", mount_point=MOUNT)
-    signature = signed["data"]["signature"]
-    valid = t.verify_signed_data(name=name, hash_input=b64(data), signature=signature, hash_algorithm="sha2-256", marshaling_algorithm="jws", mount_point=MOUNT)
-    expect(valid["data"]["valid"] is True, "jws signature should verify: %r" % valid)
-    key = t.read_key(name=name, mount_point=MOUNT)["data"]
-    return {"input": data, "signature": signature, "public_key": key["keys"]["1"]["public_key"]}
+    return sign_and_verify("ecdsa-p256", "header.payload", hash_algorithm="sha2-256", marshaling_algorithm="jws")
 
 
 @scenario
 def sign_rsa_pkcs1v15():
-    t = transit()
-    name = unique("rsa")
-    t.create_key(name=name, key_type="rsa-2048", mount_point=MOUNT)
-    data = "rsa through hvac"
-    signed = t.sign_data(name=name, hash_input=b64(data), hash_algorithm="sha2-512", signature_algorithm="pkcs1v15", mount_point=MOUNT)
-    signature = signed["data"]["signature"]
-    valid = t.verify_signed_data(name=name, hash_input=b64(data), signature=signature, hash_algorithm="sha2-512", signature_algorithm="pkcs1v15", mount_point=MOUNT)
-    expect(valid["data"]["valid"] is True, "pkcs1v15 signature should verify: %r" % valid)
-    key = t.read_key(name=name, mount_point=MOUNT)["data"]
-    return {"input": data, "signature": signature, "public_key": key["keys"]["1"]["public_key"]}
+    return sign_and_verify("rsa-2048", "rsa through hvac", hash_algorithm="sha2-512", signature_algorithm="pkcs1v15")
 
 
 @scenario
