@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CofferError } from '../../src/framework/errors.js';
+import { isSecretRead } from '../../src/core/secret-reads.js';
 import { transitBackend } from '../../src/engines/transit/index.js';
+import { matchPath } from '../../src/framework/match.js';
 import type { Resp } from '../../src/framework/types.js';
 import { EngineClient, snapshot, testMount } from './engine-client.js';
 
@@ -116,5 +118,22 @@ describe('transit storage', () => {
       if (result instanceof CofferError) assert.equal(result.status, 400, `${operation} ${path}: ${result.message}`);
     }
     assert.deepEqual(await snapshot(t.store), before);
+  });
+
+  it('declares as secret reads what answers key material or plaintext, for the listener allowlist', () => {
+    const backend = transitBackend();
+    const secret = (path: string, operation: 'read' | 'update') => {
+      const match = matchPath(backend, path);
+      assert.ok(match, path);
+      return isSecretRead(match.def, operation);
+    };
+    assert.equal(secret('decrypt/k', 'update'), true);
+    assert.equal(secret('datakey/plaintext/k', 'update'), true);
+    assert.equal(secret('datakey/wrapped/k', 'update'), false);
+    assert.equal(secret('export/encryption-key/k', 'read'), true);
+    assert.equal(secret('export/signing-key/k/latest', 'read'), true);
+    assert.equal(secret('backup/k', 'read'), true);
+    for (const path of ['encrypt/k', 'sign/k', 'verify/k', 'hmac/k', 'hash', 'random', 'restore']) assert.equal(secret(path, 'update'), false, path);
+    assert.equal(secret('keys/k', 'read'), false);
   });
 });
