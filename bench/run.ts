@@ -18,6 +18,7 @@ import { benchHa, printHaBench } from './ha.js';
 import { benchLeases, printLeaseBench } from './leases.js';
 import { benchNamespaces, printNamespaceBench } from './namespaces.js';
 import { benchSdk, printSdkBench } from './sdk.js';
+import { benchTransit, printTransitBench } from './transit.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -152,3 +153,4 @@ printWrapBench(wrap);
 printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });
 printLeaseBench(await benchLeases({ duration: DURATION }));
 printSdkBench(await benchSdk({ duration: DURATION }));
+printTransitBench(await benchTransit({ connections: CONNECTIONS, duration: DURATION }));

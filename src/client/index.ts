@@ -48,6 +48,15 @@ export {
   type TransitKey,
   type TransitKeyConfig,
   type TransitKeyOptions,
+  type TransitKeyType,
+  type TransitPublicKeyVersion,
+  type TransitHashAlgorithm,
+  type TransitSignOptions,
+  type TransitSignature,
+  type TransitHmac,
+  type TransitDataKey,
+  type TransitExport,
+  type TransitExportType,
 } from './transit.js';
 export {
   EnvSecretManager,

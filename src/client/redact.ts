@@ -41,6 +41,8 @@ const SECRET_KEYS = [
   'encoded_token',
   'encoded_root_token',
   'otp',
+  // A transit plaintext backup (backup/:name's answer, restore's body) is every version's key.
+  'backup',
 ] as const;
 
 /** Headers carrying a token: X-Vault-Token, and Authorization (Coffer accepts `Bearer <token>`). */
@@ -58,9 +60,9 @@ const HEADER_SEGMENTS = SECRET_HEADERS.flatMap((h) => [h, h.replace(/(^|-)([a-z]
 
 /**
  * A pino `redact.paths` list: an envelope's `data` (at the top level and at every depth down to
- * four levels), tokens, accessors, passwords, secret ids, private keys, transit plaintext, unseal
- * keys, the `body` of a logged error, and the X-Vault-Token / Authorization headers in both
- * spellings. pino's paths are case-sensitive and `*` is one level, so each name is listed at each
+ * four levels), tokens, accessors, passwords, secret ids, private keys, transit plaintext and
+ * plaintext backups, unseal keys, the `body` of a logged error, and the X-Vault-Token /
+ * Authorization headers in both spellings. pino's paths are case-sensitive and `*` is one level, so each name is listed at each
  * depth. pino's own censor is "[Redacted]"; pass REDACT_OPTIONS to get REDACTED instead.
  *
  * The order matters: shallower paths come first. @pinojs/redact (pino 10's redactor, 0.4.0)

@@ -38,15 +38,36 @@ export interface TransitBatchFailure {
 export type TransitEncryptResult = ({ ok: true; reference: string } & TransitCiphertext) | TransitBatchFailure;
 export type TransitDecryptResult = { ok: true; reference: string; plaintext: Buffer } | TransitBatchFailure;
 
-/** Parameters of transit/keys/:name. Coffer's transit implements only `type`; it answers 400 to the others. */
+/** Vault's transit key types. */
+export type TransitKeyType =
+  | 'aes128-gcm96'
+  | 'aes256-gcm96'
+  | 'chacha20-poly1305'
+  | 'ed25519'
+  | 'ecdsa-p256'
+  | 'ecdsa-p384'
+  | 'ecdsa-p521'
+  | 'rsa-2048'
+  | 'rsa-3072'
+  | 'rsa-4096'
+  | 'hmac';
+
+/** Parameters of transit/keys/:name (Vault's, camelCased). */
 export interface TransitKeyOptions {
-  /** aes256-gcm96 (default) or chacha20-poly1305. */
-  type?: string;
+  /** aes256-gcm96 by default. */
+  type?: TransitKeyType | string;
+  /** Derive a key per context (AES, ChaCha20, ed25519): every operation then needs a context. */
   derived?: boolean;
+  /** Derived symmetric keys: the same plaintext and context give the same ciphertext. */
   convergentEncryption?: boolean;
+  /** Allow export of the key material (cannot be unset). */
   exportable?: boolean;
+  /** Allow plaintext backups (cannot be unset; backups also need exportable). */
   allowPlaintextBackup?: boolean;
-  autoRotatePeriod?: string;
+  /** A duration ("24h") or seconds; 0 never rotates, else at least one hour. */
+  autoRotatePeriod?: string | number;
+  /** hmac keys: bytes of key (32 to 512). */
+  keySize?: number;
 }
 
 /** Parameters of transit/keys/:name/config. */
@@ -54,13 +75,83 @@ export interface TransitKeyConfig {
   minDecryptionVersion?: number;
   minEncryptionVersion?: number;
   deletionAllowed?: boolean;
+  /** Can only be turned on. */
+  exportable?: boolean;
+  /** Can only be turned on. */
+  allowPlaintextBackup?: boolean;
+  autoRotatePeriod?: string | number;
 }
 
-/** A named key as transit/keys/:name answers it (Vault's field names); `keys` maps each live version to its creation time (unix seconds). */
+/** Vault's hash algorithm names. */
+export type TransitHashAlgorithm = 'sha1' | 'sha2-224' | 'sha2-256' | 'sha2-384' | 'sha2-512' | 'sha3-224' | 'sha3-256' | 'sha3-384' | 'sha3-512';
+
+/** Options of transit/sign/:name and verify/:name. */
+export interface TransitSignOptions {
+  /** sha2-256 by default; ed25519 ignores it. */
+  hashAlgorithm?: TransitHashAlgorithm;
+  /** Version to sign with; 0 or absent is the latest. Sign only. */
+  keyVersion?: number;
+  /** Derived ed25519 keys: the derivation context. */
+  context?: TransitInput;
+  /** The input is already the digest (RSA with pkcs1v15 on Coffer). */
+  prehashed?: boolean;
+  /** RSA keys: pss (default) or pkcs1v15. */
+  signatureAlgorithm?: 'pss' | 'pkcs1v15';
+  /** asn1 (default, DER) or jws (ECDSA r ‖ s, base64url). */
+  marshalingAlgorithm?: 'asn1' | 'jws';
+  /** RSA-PSS salt: auto (default), hash, or bytes. */
+  saltLength?: 'auto' | 'hash' | number;
+}
+
+/** A signature ("vault:v<N>:...") and the version that made it; derived ed25519 keys also answer their public key. */
+export interface TransitSignature {
+  signature: string;
+  keyVersion: number;
+  /** Derived ed25519 keys: the context's public key (32 raw bytes). */
+  publicKey?: Buffer;
+}
+
+/** An HMAC ("vault:v<N>:...") and the version that made it. */
+export interface TransitHmac {
+  hmac: string;
+  keyVersion: number;
+}
+
+/** A data key from transit/datakey: its ciphertext under the named key, and (plaintext kind only) the key itself. */
+export interface TransitDataKey {
+  ciphertext: string;
+  keyVersion: number;
+  /** Absent for a wrapped data key. Zeroize it once used. */
+  plaintext?: Buffer;
+}
+
+/** What transit/export answers: each version's material in Vault's format (base64 or PEM). */
+export interface TransitExport {
+  name: string;
+  type: string;
+  keys: Record<string, string>;
+}
+
+export type TransitExportType = 'encryption-key' | 'signing-key' | 'hmac-key' | 'public-key';
+
+/** One version of an asymmetric key as transit/keys/:name answers it. */
+export interface TransitPublicKeyVersion {
+  /** Curve (P-256...) or type (ed25519, rsa-2048...). */
+  name: string;
+  /** base64 (ed25519) or PEM (ECDSA, RSA). */
+  public_key: string;
+  /** RFC 3339. */
+  creation_time: string;
+}
+
+/**
+ * A named key as transit/keys/:name answers it (Vault's field names); `keys` maps each live
+ * version to its creation time (unix seconds), or for asymmetric keys to its public key.
+ */
 export interface TransitKey {
   name: string;
   type: string;
-  keys: Record<string, number>;
+  keys: Record<string, number | TransitPublicKeyVersion>;
   latest_version: number;
   min_available_version: number;
   min_decryption_version: number;
@@ -73,18 +164,26 @@ export interface TransitKey {
   supports_decryption: boolean;
   supports_derivation: boolean;
   supports_signing: boolean;
+  auto_rotate_period?: number;
   [field: string]: unknown;
 }
 
 type Body = Record<string, unknown>;
 type WireCipher = { ciphertext?: string; key_version?: number };
-type WireBatchResult = WireCipher & { plaintext?: string; error?: string; reference?: string };
+type WireBatchResult = WireCipher & {
+  plaintext?: string;
+  error?: string;
+  reference?: string;
+  signature?: string;
+  public_key?: string;
+  hmac?: string;
+  valid?: boolean;
+};
 
 /**
- * The transit secrets engine mounted at `mount`: encryption as a service. Plaintext, context and
- * associated data go over the wire as base64, as Vault's API wants; this class does the encoding.
- * Coffer's transit has keys, encrypt, decrypt and rewrap only; there is no datakey, hmac, sign or
- * verify to call.
+ * The transit secrets engine mounted at `mount`: encryption, signing and HMAC as a service.
+ * Plaintext, input, context and associated data go over the wire as base64, as Vault's API wants;
+ * this class does the encoding.
  */
 export class TransitClient {
   private readonly mount: string;
@@ -150,6 +249,7 @@ export class TransitClient {
     if (options.exportable !== undefined) body.exportable = options.exportable;
     if (options.allowPlaintextBackup !== undefined) body.allow_plaintext_backup = options.allowPlaintextBackup;
     if (options.autoRotatePeriod !== undefined) body.auto_rotate_period = options.autoRotatePeriod;
+    if (options.keySize !== undefined) body.key_size = options.keySize;
     // Vault before 1.12 answers 204 here, hence the undefined.
     return (await this.client.request<Secret<TransitKey>>('POST', this.path('keys', name), { body }))?.data ?? undefined;
   }
@@ -182,12 +282,95 @@ export class TransitClient {
     if (config.minDecryptionVersion !== undefined) body.min_decryption_version = config.minDecryptionVersion;
     if (config.minEncryptionVersion !== undefined) body.min_encryption_version = config.minEncryptionVersion;
     if (config.deletionAllowed !== undefined) body.deletion_allowed = config.deletionAllowed;
+    if (config.exportable !== undefined) body.exportable = config.exportable;
+    if (config.allowPlaintextBackup !== undefined) body.allow_plaintext_backup = config.allowPlaintextBackup;
+    if (config.autoRotatePeriod !== undefined) body.auto_rotate_period = config.autoRotatePeriod;
     return (await this.client.request<Secret<TransitKey>>('POST', `${this.path('keys', name)}/config`, { body }))?.data ?? undefined;
   }
 
   /** DELETE transit/keys/:name; refused (400) unless the key's config allows deletion. */
   async deleteKey(name: string): Promise<void> {
     await this.client.delete(this.path('keys', name));
+  }
+
+  /** transit/keys/:name/trim: deletes the versions below `minAvailableVersion` for good. */
+  async trimKey(name: string, minAvailableVersion: number): Promise<TransitKey | undefined> {
+    return (await this.client.request<Secret<TransitKey>>('POST', `${this.path('keys', name)}/trim`, { body: { min_available_version: minAvailableVersion } }))?.data ?? undefined;
+  }
+
+  /** transit/sign/:key: a "vault:v<N>:" signature of `input` (ed25519, ECDSA or RSA keys). */
+  async sign(key: string, input: TransitInput, options: TransitSignOptions = {}): Promise<TransitSignature> {
+    const body: Body = { input: base64(input), ...signFields(options) };
+    if (options.keyVersion !== undefined) body.key_version = options.keyVersion;
+    const data = await this.call('sign', key, body);
+    if (typeof data.signature !== 'string') throw new Error('transit: the server answered no signature');
+    const signed: TransitSignature = { signature: data.signature, keyVersion: data.key_version ?? versionOf(data.signature) };
+    if (typeof data.public_key === 'string') signed.publicKey = Buffer.from(data.public_key, 'base64');
+    return signed;
+  }
+
+  /** transit/verify/:key with a signature: whether it is `input`'s. A malformed signature is a CofferApiError 400. */
+  async verify(key: string, input: TransitInput, signature: string, options: Omit<TransitSignOptions, 'keyVersion'> = {}): Promise<boolean> {
+    const data = await this.call('verify', key, { input: base64(input), signature, ...signFields(options) });
+    return data.valid === true;
+  }
+
+  /** transit/hmac/:key: a "vault:v<N>:" HMAC of `input` (sha2-256 unless `algorithm`). */
+  async hmac(key: string, input: TransitInput, options: { algorithm?: TransitHashAlgorithm; keyVersion?: number } = {}): Promise<TransitHmac> {
+    const body: Body = { input: base64(input) };
+    if (options.algorithm !== undefined) body.algorithm = options.algorithm;
+    if (options.keyVersion !== undefined) body.key_version = options.keyVersion;
+    const data = await this.call('hmac', key, body);
+    if (typeof data.hmac !== 'string') throw new Error('transit: the server answered no hmac');
+    return { hmac: data.hmac, keyVersion: versionOf(data.hmac) };
+  }
+
+  /** transit/verify/:key with an HMAC: whether it is `input`'s (the server compares in constant time). */
+  async verifyHmac(key: string, input: TransitInput, hmac: string, options: { algorithm?: TransitHashAlgorithm } = {}): Promise<boolean> {
+    const body: Body = { input: base64(input), hmac };
+    if (options.algorithm !== undefined) body.hash_algorithm = options.algorithm;
+    return (await this.call('verify', key, body)).valid === true;
+  }
+
+  /**
+   * transit/datakey/plaintext/:key (or wrapped/, with `wrapped: true`): a new random key of `bits`
+   * (256 by default) sealed under the named key; decrypt() opens the ciphertext back to it.
+   */
+  async generateDataKey(key: string, options: { wrapped?: boolean; bits?: 128 | 256 | 512; context?: TransitInput; keyVersion?: number } = {}): Promise<TransitDataKey> {
+    const body: Body = {};
+    if (options.bits !== undefined) body.bits = options.bits;
+    if (options.context !== undefined) body.context = base64(options.context);
+    if (options.keyVersion !== undefined) body.key_version = options.keyVersion;
+    const kind = options.wrapped ? 'wrapped' : 'plaintext';
+    const answer = await this.client.request<Secret<WireBatchResult>>('POST', `${this.mount}/datakey/${kind}/${encodeURIComponent(key)}`, { body });
+    const data = answer?.data;
+    if (!data) throw new Error(`transit datakey/${kind}/${key}: the server answered no data`);
+    const made: TransitDataKey = cipherOf(data);
+    if (typeof data.plaintext === 'string') made.plaintext = Buffer.from(data.plaintext, 'base64');
+    return made;
+  }
+
+  /** transit/export/:type/:key(/:version): key material in Vault's formats (only exportable keys, except public keys). */
+  async exportKey(key: string, type: TransitExportType, version?: number | 'latest'): Promise<TransitExport> {
+    const path = `${this.mount}/export/${type}/${encodeURIComponent(key)}${version === undefined ? '' : `/${version}`}`;
+    const data = (await this.client.request<Secret<TransitExport>>('GET', path))?.data;
+    if (!data) throw new Error(`transit export/${type}/${key}: the server answered no data`);
+    return data;
+  }
+
+  /** transit/backup/:key: a plaintext backup (the key must be exportable and allow plaintext backup). */
+  async backupKey(key: string): Promise<string> {
+    const data = (await this.client.request<Secret<{ backup?: string }>>('GET', this.path('backup', key)))?.data;
+    if (typeof data?.backup !== 'string') throw new Error(`transit backup/${key}: the server answered no backup`);
+    return data.backup;
+  }
+
+  /** transit/restore(/:name): restores a backup, under `name` when given; an existing key is refused unless `force`. */
+  async restoreKey(backup: string, options: { name?: string; force?: boolean } = {}): Promise<void> {
+    const body: Body = { backup };
+    if (options.force !== undefined) body.force = options.force;
+    const path = options.name === undefined ? `${this.mount}/restore` : this.path('restore', options.name);
+    await this.client.request('POST', path, { body });
   }
 
   private path(operation: string, key: string): string {
@@ -222,6 +405,23 @@ function base64(value: TransitInput): string {
   if (typeof value === 'string') return Buffer.from(value, 'utf8').toString('base64');
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   throw new TypeError('transit input must be a string or a Uint8Array');
+}
+
+function signFields(options: Omit<TransitSignOptions, 'keyVersion'>): Body {
+  const body: Body = {};
+  if (options.hashAlgorithm !== undefined) body.hash_algorithm = options.hashAlgorithm;
+  if (options.context !== undefined) body.context = base64(options.context);
+  if (options.prehashed !== undefined) body.prehashed = options.prehashed;
+  if (options.signatureAlgorithm !== undefined) body.signature_algorithm = options.signatureAlgorithm;
+  if (options.marshalingAlgorithm !== undefined) body.marshaling_algorithm = options.marshalingAlgorithm;
+  if (options.saltLength !== undefined) body.salt_length = String(options.saltLength);
+  return body;
+}
+
+/** The N of "vault:v<N>:..." (0 when the value does not carry one). */
+function versionOf(versioned: string): number {
+  const m = /^vault:v(\d+):/.exec(versioned);
+  return m ? Number(m[1]) : 0;
 }
 
 function encryptFields(options: TransitEncryptOptions): Body {

@@ -185,11 +185,13 @@ describe('transit engine', () => {
     assertErrorAnswer(await call('POST', 'decrypt/nobody', { ciphertext: 'vault:v1:AAAA' }), 400, 'encryption key not found');
   });
 
-  it('answers 400 for an unknown key type and for derived keys, creating nothing', async () => {
-    assertErrorAnswer(await call('POST', 'keys/odd', { type: 'rsa-4096' }), 400, /unknown key type "rsa-4096"/);
-    assertErrorAnswer(await call('POST', 'keys/derived', { derived: true }), 400, /not supported/);
+  it('answers 400 for an unknown key type and for derivation a type cannot do, creating nothing', async () => {
+    assertErrorAnswer(await call('POST', 'keys/odd', { type: 'rsa-1024' }), 400, 'unknown key type rsa-1024');
+    assertErrorAnswer(await call('POST', 'keys/derived', { type: 'ecdsa-p256', derived: true }), 400, 'key derivation and convergent encryption not supported for keys of type ecdsa-p256');
+    assertErrorAnswer(await call('POST', 'keys/convergent', { convergent_encryption: true }), 400, 'convergent encryption requires derivation to be enabled');
     assert.equal((await call('GET', 'keys/odd')).status, 404);
     assert.equal((await call('GET', 'keys/derived')).status, 404);
+    assert.equal((await call('GET', 'keys/convergent')).status, 404);
   });
 
   it('supports chacha20-poly1305 keys', async () => {
