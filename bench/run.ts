@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { startProcess } from './process.js';
 import { benchHa, printHaBench } from './ha.js';
 import { benchLeases, printLeaseBench } from './leases.js';
+import { runPkiBench } from './pki.js';
 import { benchSdk, printSdkBench } from './sdk.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
@@ -149,3 +150,4 @@ printWrapBench(wrap);
 printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });
 printLeaseBench(await benchLeases({ duration: DURATION }));
 printSdkBench(await benchSdk({ duration: DURATION }));
+await runPkiBench({ duration: DURATION });

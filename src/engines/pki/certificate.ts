@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { invalidRequest } from '../../framework/errors.js';
 import type { UrlsConfig } from './model.js';
 import { x509 } from './x509.js';
@@ -166,13 +166,22 @@ async function authorityKeyId(signer: Signer, publicKey: CryptoKey | x509.Public
 }
 
 /** Builds and signs a certificate: extensions as Vault's certutil writes them (critical basic constraints and key usage). */
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (Node's hash: WebCrypto's digest costs more than it hashes). */
+function subjectKeyIdentifier(spki: x509.PublicKey): x509.SubjectKeyIdentifierExtension {
+  const bits = AsnConvert.parse(spki.rawData, SubjectPublicKeyInfo).subjectPublicKey;
+  return new x509.SubjectKeyIdentifierExtension(createHash('sha1').update(Buffer.from(bits)).digest('hex'));
+}
+
 export async function signCertificate(t: CertificateTemplate, signer: Signer): Promise<x509.X509Certificate> {
+  // Exported to SubjectPublicKeyInfo once, for the certificate and both key identifiers.
+  const publicKey = t.publicKey instanceof x509.PublicKey ? t.publicKey : await x509.PublicKey.create(t.publicKey);
   const extensions: x509.Extension[] = [];
   if (t.ca) extensions.push(new x509.BasicConstraintsExtension(true, t.ca.maxPathLength >= 0 ? t.ca.maxPathLength : undefined, true));
   if (t.keyUsage !== 0) extensions.push(new x509.KeyUsagesExtension(t.keyUsage, true));
   if (t.extKeyUsage.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(t.extKeyUsage));
-  extensions.push(await x509.SubjectKeyIdentifierExtension.create(t.publicKey));
-  extensions.push(await authorityKeyId(signer, t.publicKey));
+  const skid = subjectKeyIdentifier(publicKey);
+  extensions.push(skid);
+  extensions.push(signer.certificate ? await authorityKeyId(signer, publicKey) : new x509.AuthorityKeyIdentifierExtension(skid.keyId));
   const names = generalNames(t.sans);
   const subject = t.subject instanceof x509.Name ? t.subject : new x509.Name(t.subject);
   // RFC 5280 4.2.1.6: the SAN extension is critical when the subject is empty.
@@ -187,7 +196,7 @@ export async function signCertificate(t: CertificateTemplate, signer: Signer): P
     issuer: signer.certificate ? signer.certificate.subjectName : subject,
     notBefore: t.notBefore,
     notAfter: t.notAfter,
-    publicKey: t.publicKey,
+    publicKey,
     signingKey: signer.privateKey,
     signingAlgorithm: signer.algorithm,
     extensions: final,

@@ -2,13 +2,15 @@ import type { Logger } from 'pino';
 import type { MountStorage } from '../../framework/types.js';
 import type { CrlStore } from './crl.js';
 import type { MountTtls } from './issuance.js';
-import type { KeyPool } from './keys.js';
+import type { KeyPool, SigningKeys } from './keys.js';
 import { crlConfig, type Mutex } from './model.js';
 import type { Tidy } from './tidy.js';
 
 /** What the PKI paths share within one mount. */
 export interface PkiContext {
   pool: KeyPool;
+  /** Issuer keys imported for signing, briefly (see SigningKeys). */
+  signingKeys: SigningKeys;
   /** Serialises changes to issuers and keys, and CRL builds. */
   lock: Mutex;
   crls: CrlStore;

@@ -3,7 +3,7 @@ import { CRLNumber } from '@peculiar/asn1-x509';
 import type { MountStorage } from '../../framework/types.js';
 import { importSigningKey, signingAlgorithm } from './keys.js';
 import { crlConfig, KEYS, keySpecOf, loadAll, loadKey, type IssuerEntry, type RevokedEntry } from './model.js';
-import { x509 } from './x509.js';
+import { caCertificate, x509 } from './x509.js';
 
 /** Pieces a CRL is stored in: a large CRL must not be one value (etcd refuses values over ~1.5 MiB). */
 const CHUNK_BYTES = 256 * 1024;
@@ -70,7 +70,7 @@ export class CrlStore {
   }
 
   private async build(store: MountStorage, issuer: IssuerEntry, pkcs8: string, spec: ReturnType<typeof keySpecOf>, entries: RevokedEntry[], now: number, expiry: number): Promise<void> {
-    const cert = new x509.X509Certificate(issuer.certificate);
+    const cert = caCertificate(issuer.certificate);
     const previous = await store.get<CrlPointer>(pointerKey(issuer.id));
     const number = (previous?.number ?? 0) + 1;
     const algorithm = signingAlgorithm(spec);

@@ -2,7 +2,7 @@ import type { BackendFactory } from '../../framework/system-view.js';
 import type { Backend } from '../../framework/types.js';
 import type { PkiContext } from './context.js';
 import { CrlStore } from './crl.js';
-import { KeyPool } from './keys.js';
+import { KeyPool, SigningKeys } from './keys.js';
 import { crlConfig, KEYS, loadAll, Mutex, type IssuerEntry } from './model.js';
 import { caPaths } from './paths/ca.js';
 import { configPaths } from './paths/config.js';
@@ -24,6 +24,7 @@ const PERIODIC_MS = 60_000;
 export const pkiBackend: BackendFactory = (view): Backend => {
   const ctx: PkiContext = {
     pool: new KeyPool(),
+    signingKeys: new SigningKeys(),
     lock: new Mutex(),
     crls: new CrlStore(),
     tidy: new Tidy(view.logger, view.now()),
@@ -65,6 +66,7 @@ export const pkiBackend: BackendFactory = (view): Backend => {
     async close() {
       clearInterval(timer);
       ctx.pool.close();
+      ctx.signingKeys.clear();
     },
   };
 };

@@ -14,12 +14,12 @@ import {
   type Sans,
   type Signer,
 } from './certificate.js';
-import { formatPrivateKey, importSigningKey, publicKeySpec, signatureHash, signingAlgorithm, type KeyPool, type KeySpec, exportPkcs8 } from './keys.js';
+import { formatPrivateKey, publicKeySpec, signatureHash, signingAlgorithm, type KeyPool, type KeySpec, type SigningKeys } from './keys.js';
 import { KEYS, keySpecOf, loadKey, urlsConfig, type CertEntry, type IssuerEntry, type LeafNotAfterBehavior } from './model.js';
 import { asDnsName, commonNameDisallowed, firstDisallowed, globMatch } from './names.js';
 import type { RoleEntry } from './role.js';
 import { serialOf } from './issuers.js';
-import { toPem, x509 } from './x509.js';
+import { caCertificate, toPem, x509 } from './x509.js';
 
 /** The mount's lease TTLs in seconds (what certificate TTLs default to and are capped by). */
 export interface MountTtls {
@@ -36,15 +36,15 @@ export interface LoadedIssuer {
 }
 
 /** The issuer's key as a signer (signature_bits applies to RSA issuers). 400 when the mount has no key for it. */
-export async function loadSigner(store: MountStorage, issuer: IssuerEntry, signatureBits = 0, usage: 'issuing-certificates' | 'crl-signing' = 'issuing-certificates'): Promise<LoadedIssuer> {
+export async function loadSigner(store: MountStorage, issuer: IssuerEntry, keys: SigningKeys, signatureBits = 0, usage: 'issuing-certificates' | 'crl-signing' = 'issuing-certificates'): Promise<LoadedIssuer> {
   const name = issuer.name || issuer.id;
   if (!issuer.usage.includes(usage)) throw invalidRequest(`issuer ${name} does not have the ${usage} usage${issuer.revocationTime ? ' (it was revoked)' : ''}`);
   const key = issuer.keyId ? await loadKey(store, issuer.keyId) : undefined;
   if (!key) throw invalidRequest(`issuer ${name} has no private key in this mount and cannot sign`);
   const spec = keySpecOf(key);
   const hash = signatureHash(spec, signatureBits);
-  const privateKey = await importSigningKey(Buffer.from(key.pkcs8, 'base64'), spec, hash);
-  const cert = new x509.X509Certificate(issuer.certificate);
+  const privateKey = await keys.get(key.id, key.pkcs8, spec, hash);
+  const cert = caCertificate(issuer.certificate);
   return { entry: issuer, cert, spec, signer: { certificate: cert, privateKey, algorithm: signingAlgorithm(spec, signatureBits) } };
 }
 
@@ -112,8 +112,8 @@ export interface Issued {
   cert: x509.X509Certificate;
   serial: string;
   issuer: LoadedIssuer;
-  /** issue only: the generated key. */
-  privateKey?: { pkcs8: Buffer; spec: KeySpec };
+  /** issue only: the generated key (extractable, in memory only: answered once, never stored). */
+  privateKey?: { key: CryptoKey; spec: KeySpec };
   warnings: string[];
 }
 
@@ -193,6 +193,7 @@ function leafNames(role: RoleEntry, request: LeafRequest, csr: x509.Pkcs10Certif
 export async function issueLeaf(o: {
   store: MountStorage;
   pool: KeyPool;
+  signingKeys: SigningKeys;
   role: RoleEntry;
   issuer: IssuerEntry;
   request: LeafRequest;
@@ -209,7 +210,7 @@ export async function issueLeaf(o: {
     checkCsrKey(role, publicKeySpec(csr.publicKey.rawData));
   }
   const { cn, sans } = leafNames(role, request, csr, o.displayName, !!o.verbatim);
-  const issuer = await loadSigner(o.store, o.issuer, role.signature_bits);
+  const issuer = await loadSigner(o.store, o.issuer, o.signingKeys, role.signature_bits);
   const { notAfter, warnings } = notAfterFor({
     ttl: request.ttl,
     notAfter: request.not_after,
@@ -228,7 +229,7 @@ export async function issueLeaf(o: {
     const spec: KeySpec = { type: role.key_type as KeySpec['type'], bits: role.key_type === 'ed25519' ? 0 : role.key_bits };
     const pair = await o.pool.take(spec);
     publicKey = pair.publicKey;
-    privateKey = { pkcs8: await exportPkcs8(pair.privateKey), spec };
+    privateKey = { key: pair.privateKey, spec };
   }
   const serial = newSerial();
   const urls = await urlsConfig(o.store);
@@ -268,7 +269,7 @@ export async function issueLeaf(o: {
 
 /** A certificate in the answer's format: PEM, or base64 DER for format=der. */
 export const formatCert = (pemOrCert: string | x509.X509Certificate, format: string): string => {
-  const cert = typeof pemOrCert === 'string' ? new x509.X509Certificate(pemOrCert) : pemOrCert;
+  const cert = typeof pemOrCert === 'string' ? caCertificate(pemOrCert) : pemOrCert;
   return format === 'der' ? Buffer.from(cert.rawData).toString('base64') : toPem(cert.rawData, 'CERTIFICATE');
 };
 
@@ -282,7 +283,7 @@ export function checkFormat(format: string): string {
 export async function answerChain(chain: string[], removeRoots: boolean, format: string): Promise<string[]> {
   const kept: string[] = [];
   for (const pem of chain) {
-    const cert = new x509.X509Certificate(pem);
+    const cert = caCertificate(pem);
     if (removeRoots && (await cert.isSelfSigned())) continue;
     kept.push(formatCert(cert, format === 'der' ? 'der' : 'pem'));
   }
@@ -302,7 +303,7 @@ export async function issuedData(issued: Issued, request: Pick<LeafRequest, 'for
     expiration: Math.floor(issued.cert.notAfter.getTime() / 1000),
   };
   if (issued.privateKey) {
-    data.private_key = formatPrivateKey(issued.privateKey.pkcs8, issued.privateKey.spec, request.private_key_format, format === 'der' ? 'der' : 'pem');
+    data.private_key = formatPrivateKey(issued.privateKey.key, issued.privateKey.spec, request.private_key_format, format === 'der' ? 'der' : 'pem');
     data.private_key_type = issued.privateKey.spec.type;
   }
   if (format === 'pem_bundle') {

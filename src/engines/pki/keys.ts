@@ -1,6 +1,5 @@
-import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, webcrypto } from 'node:crypto';
 import { invalidRequest } from '../../framework/errors.js';
-import { x509 } from './x509.js';
 
 export type KeyType = 'rsa' | 'ec' | 'ed25519';
 
@@ -157,6 +156,33 @@ export function importSigningKey(pkcs8: Buffer, spec: KeySpec, hash?: string): P
   return webcrypto.subtle.importKey('pkcs8', pkcs8, webAlgorithm(spec, hash), false, ['sign']);
 }
 
+/**
+ * Issuer keys imported for signing, kept a few minutes as non-extractable WebCrypto handles (the
+ * PKCS#8 import costs about as much as the signature): like the data-key cache of DESIGN §4.2, a
+ * bounded, time-limited cache of unwrapped keys; the stored key stays the authority, and deleting
+ * a key, or the mount stopping, empties it.
+ */
+export class SigningKeys {
+  private readonly kept = new Map<string, { key: Promise<CryptoKey>; until: number }>();
+
+  constructor(private readonly ttlMs = 5 * 60_000) {}
+
+  get(id: string, pkcs8Base64: string, spec: KeySpec, hash: string | undefined, now = Date.now()): Promise<CryptoKey> {
+    const name = `${id}/${hash ?? ''}`;
+    const hit = this.kept.get(name);
+    if (hit && hit.until > now) return hit.key;
+    const key = importSigningKey(Buffer.from(pkcs8Base64, 'base64'), spec, hash);
+    if (this.kept.size >= 64) this.kept.clear();
+    this.kept.set(name, { key, until: now + this.ttlMs });
+    key.catch(() => this.kept.delete(name));
+    return key;
+  }
+
+  clear(): void {
+    this.kept.clear();
+  }
+}
+
 /** A stored private key as a key pair (for signing a CSR with it). */
 export async function importKeyPair(pkcs8: Buffer, spec: KeySpec): Promise<CryptoKeyPair> {
   const algorithm = webAlgorithm(spec, 'SHA-256');
@@ -169,8 +195,8 @@ export async function importKeyPair(pkcs8: Buffer, spec: KeySpec): Promise<Crypt
  * A private key as Vault answers it: private_key_format "der" (the default) is PKCS#1 for RSA, SEC1
  * for EC and PKCS#8 for Ed25519; "pkcs8" is always PKCS#8. format "der" answers base64 DER, else PEM.
  */
-export function formatPrivateKey(pkcs8: Buffer, spec: KeySpec, privateKeyFormat: string, format: string): string {
-  const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+export function formatPrivateKey(privateKey: CryptoKey, spec: KeySpec, privateKeyFormat: string, format: string): string {
+  const key = KeyObject.from(privateKey);
   const type = privateKeyFormat === 'pkcs8' || spec.type === 'ed25519' ? 'pkcs8' : spec.type === 'rsa' ? 'pkcs1' : 'sec1';
   if (format === 'der') return key.export({ type, format: 'der' }).toString('base64');
   return key.export({ type, format: 'pem' }) as string;
@@ -183,8 +209,3 @@ export function checkPrivateKeyFormat(value: string): string {
   throw invalidRequest(`invalid private_key_format "${value}": "der" or "pkcs8"`);
 }
 
-/** The key's SHA-1 of its public key bits, the way a certificate's SubjectKeyIdentifier is computed. */
-export async function subjectKeyId(publicKey: CryptoKey): Promise<string> {
-  const ext = await x509.SubjectKeyIdentifierExtension.create(publicKey);
-  return ext.keyId;
-}

@@ -18,9 +18,9 @@ import {
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Certificate, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { MountStorage } from '../../framework/types.js';
-import { importSigningKey, signingAlgorithm } from './keys.js';
+import { signingAlgorithm, type SigningKeys } from './keys.js';
 import { crlConfig, KEYS, keySpecOf, loadAll, loadKey, type CertEntry, type IssuerEntry, type RevokedEntry } from './model.js';
-import { x509 } from './x509.js';
+import { caCertificate, x509 } from './x509.js';
 
 const HASHES: Record<string, string> = { '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
 
@@ -59,7 +59,7 @@ function serialOf(id: CertID): string {
  * Only the first request of a list is answered, as Vault does; a nonce is echoed. An issuer the
  * mount does not have, or one without ocsp-signing, gets "unauthorized"; bad DER "malformedRequest".
  */
-export async function answerOcsp(store: MountStorage, der: Buffer, now = Date.now()): Promise<Buffer> {
+export async function answerOcsp(store: MountStorage, keys: SigningKeys, der: Buffer, now = Date.now()): Promise<Buffer> {
   let request: OCSPRequest;
   try {
     request = AsnConvert.parse(der, OCSPRequest);
@@ -70,7 +70,7 @@ export async function answerOcsp(store: MountStorage, der: Buffer, now = Date.no
   if (!first) return statusOnly(OCSPResponseStatus.malformedRequest);
   const config = await crlConfig(store);
   if (config.ocsp_disable) return statusOnly(OCSPResponseStatus.unauthorized);
-  const issuers = (await loadAll<IssuerEntry>(store, KEYS.issuers)).map((entry) => ({ entry, cert: new x509.X509Certificate(entry.certificate) }));
+  const issuers = (await loadAll<IssuerEntry>(store, KEYS.issuers)).map((entry) => ({ entry, cert: caCertificate(entry.certificate) }));
   const found = issuerFor(first.reqCert, issuers);
   if (!found || !found.entry.keyId || !found.entry.usage.includes('ocsp-signing')) return statusOnly(OCSPResponseStatus.unauthorized);
   const key = await loadKey(store, found.entry.keyId);
@@ -102,7 +102,7 @@ export async function answerOcsp(store: MountStorage, der: Buffer, now = Date.no
   });
   const spec = keySpecOf(key);
   const algorithm = signingAlgorithm(spec);
-  const signingKey = await importSigningKey(Buffer.from(key.pkcs8, 'base64'), spec, (algorithm as { hash?: string }).hash);
+  const signingKey = await keys.get(key.id, key.pkcs8, spec, (algorithm as { hash?: string }).hash);
   const tbs = AsnConvert.serialize(data);
   const raw = await webcrypto.subtle.sign({ ...algorithm, ...signingKey.algorithm } as EcdsaParams, signingKey, tbs);
   const signature = spec.type === 'ec' ? new x509.AsnEcSignatureFormatter().toAsnSignature({ ...algorithm, ...signingKey.algorithm } as EcdsaParams, raw) : raw;

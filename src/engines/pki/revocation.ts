@@ -3,7 +3,7 @@ import type { MountStorage } from '../../framework/types.js';
 import { afterRevocation, type PkiContext } from './context.js';
 import { serialOf } from './issuers.js';
 import { KEYS, loadAll, normalizeSerial, type CertEntry, type IssuerEntry, type RevokedEntry } from './model.js';
-import { parseCertificate, x509 } from './x509.js';
+import { caCertificate, parseCertificate, x509 } from './x509.js';
 
 /** What a revocation answers (Vault's revoke response). */
 export interface RevocationAnswer {
@@ -24,7 +24,7 @@ export async function findCertificate(store: MountStorage, serialNumber: string,
     const cert = parseCertificate(certificate);
     if (!cert) throw invalidRequest('certificate could not be parsed as a PEM certificate');
     for (const issuer of issuers) {
-      const issuerCert = new x509.X509Certificate(issuer.certificate);
+      const issuerCert = caCertificate(issuer.certificate);
       if (await cert.verify({ publicKey: issuerCert.publicKey, signatureOnly: true }).catch(() => false)) return { serial: serialOf(cert), cert, issuerId: issuer.id };
     }
     throw invalidRequest('unable to verify that the certificate was issued by an issuer in this mount');

@@ -41,5 +41,21 @@ export function parseCertificate(pem: string): x509.X509Certificate | undefined 
   }
 }
 
+const parsedCas = new Map<string, x509.X509Certificate>();
+
+/**
+ * An issuer's certificate, parsed once: issuers are few and read on every issuance, and parsing
+ * (ASN.1 and its extensions) costs more than the rest of a request's bookkeeping. Public data only.
+ */
+export function caCertificate(pem: string): x509.X509Certificate {
+  let cert = parsedCas.get(pem);
+  if (!cert) {
+    cert = new x509.X509Certificate(pem);
+    if (parsedCas.size >= 256) parsedCas.delete(parsedCas.keys().next().value!);
+    parsedCas.set(pem, cert);
+  }
+  return cert;
+}
+
 /** A certificate's DER bytes. */
 export const certDer = (cert: x509.X509Certificate): Buffer => Buffer.from(cert.rawData);

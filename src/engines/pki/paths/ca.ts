@@ -17,7 +17,7 @@ import {
 import { rebuildCrls, type PkiContext } from '../context.js';
 import { importBundle, serialOf, storeGeneratedKey, storeIssuer } from '../issuers.js';
 import { answerChain, checkFormat, formatCert, loadSigner, notAfterFor } from '../issuance.js';
-import { checkPrivateKeyFormat, exportPkcs8, formatPrivateKey, importKeyPair, resolveKeySpec, signingAlgorithm, type KeySpec } from '../keys.js';
+import { checkPrivateKeyFormat, formatPrivateKey, importKeyPair, resolveKeySpec, signingAlgorithm, type KeySpec } from '../keys.js';
 import { KEYS, keySpecOf, resolveIssuer, resolveKey, urlsConfig, type CertEntry, type KeyEntry } from '../model.js';
 import { asDnsName } from '../names.js';
 import { parseCertificate, PEM, toPem, x509 } from '../x509.js';
@@ -106,7 +106,7 @@ async function caKey(ctx: PkiContext, store: MountStorage, f: Req<typeof keyFiel
 
 async function privateKeyAnswer(type: string, pair: CryptoKeyPair, spec: KeySpec, f: { private_key_format: string; format: string }): Promise<Record<string, unknown>> {
   if (type !== 'exported') return {};
-  return { private_key: formatPrivateKey(await exportPkcs8(pair.privateKey), spec, checkPrivateKeyFormat(f.private_key_format), f.format === 'der' ? 'der' : 'pem'), private_key_type: spec.type };
+  return { private_key: formatPrivateKey(pair.privateKey, spec, checkPrivateKeyFormat(f.private_key_format), f.format === 'der' ? 'der' : 'pem'), private_key_type: spec.type };
 }
 
 async function generateRoot(ctx: PkiContext, req: Req<typeof rootFields>, store: MountStorage): Promise<Resp> {
@@ -188,7 +188,7 @@ async function signIntermediate(ctx: PkiContext, req: Req<typeof signIntermediat
   const format = checkFormat(f.format);
   const csr = parseCsr(f.csr);
   if (!(await csr.verify().catch(() => false))) throw invalidRequest('certificate request signature is invalid');
-  const issuer = await loadSigner(store, await resolveIssuer(store, f.issuer_ref), f.signature_bits);
+  const issuer = await loadSigner(store, await resolveIssuer(store, f.issuer_ref), ctx.signingKeys, f.signature_bits);
   let subject: x509.JsonName | x509.Name;
   let sans: Sans;
   let copied: x509.Extension[] = [];
@@ -261,7 +261,7 @@ async function signSelfIssued(ctx: PkiContext, req: Req<typeof selfIssuedFields>
   if (!given) throw invalidRequest('error parsing certificate');
   if (!given.getExtension(x509.BasicConstraintsExtension)?.ca) throw invalidRequest('given certificate is not a CA certificate');
   if (!Buffer.from(given.subjectName.toArrayBuffer()).equals(Buffer.from(given.issuerName.toArrayBuffer()))) throw invalidRequest('given certificate is not self-issued');
-  const issuer = await loadSigner(store, await resolveIssuer(store, f.issuer_ref));
+  const issuer = await loadSigner(store, await resolveIssuer(store, f.issuer_ref), ctx.signingKeys);
   if (f.require_matching_certificate_algorithms && given.publicKey.algorithm.name !== issuer.cert.publicKey.algorithm.name) {
     throw invalidRequest('the certificate\'s public key algorithm does not match the issuer\'s');
   }
@@ -311,6 +311,7 @@ const selfIssuedFields = { certificate: field.string({ required: true }), issuer
 /** Deletes every issuer and key of the mount (DELETE root, sudo), their CRLs and the defaults. */
 async function deleteAll(ctx: PkiContext, store: MountStorage): Promise<Resp> {
   await ctx.lock.run(async () => {
+    ctx.signingKeys.clear();
     for (const id of await store.list(KEYS.issuers)) await ctx.crls.drop(store, id);
     await store.deleteTree(KEYS.issuers);
     await store.deleteTree(KEYS.keys);

@@ -170,11 +170,11 @@ export function fetchPaths(ctx: PkiContext): PathDef[] {
       fields: { request: field.string(), [BINARY_BODY.field]: field.string({ description: 'The DER request of a POST with Content-Type application/ocsp-request (base64).' }) },
       unauthenticated: true,
       operations: {
-        read: async (req, store) => ocspAnswer(await answerOcsp(store, ocspFromPath(req.fields.request), ctx.now())),
+        read: async (req, store) => ocspAnswer(await answerOcsp(store, ctx.signingKeys, ocspFromPath(req.fields.request), ctx.now())),
         update: async (req, store) => {
           const body = String(req.fields[BINARY_BODY.field] ?? '');
           const der = body !== '' ? Buffer.from(body, 'base64') : ocspFromPath(req.fields.request);
-          return ocspAnswer(await answerOcsp(store, der, ctx.now()));
+          return ocspAnswer(await answerOcsp(store, ctx.signingKeys, der, ctx.now()));
         },
       },
       description: 'The OCSP responder (RFC 6960): GET with the base64 request in the path, or POST application/ocsp-request.',

@@ -90,7 +90,7 @@ async function issue(ctx: PkiContext, req: Req<typeof issuerIssueFields>, store:
   const role = await roleNamed(store, req.fields.name);
   const request = leafRequest(req.fields);
   const issuer = await resolveIssuer(store, issuerRef ?? role.issuer_ref);
-  const issued = await issueLeaf({ store, pool: ctx.pool, role, issuer, request, displayName: req.caller?.displayName ?? '', mount: ctx.ttls(), now: ctx.now() });
+  const issued = await issueLeaf({ store, pool: ctx.pool, signingKeys: ctx.signingKeys, role, issuer, request, displayName: req.caller?.displayName ?? '', mount: ctx.ttls(), now: ctx.now() });
   return answer(ctx, issued, request, role);
 }
 
@@ -99,7 +99,7 @@ async function sign(ctx: PkiContext, req: Req<typeof issuerSignFields>, store: M
   const request = leafRequest(req.fields);
   const csr = parseCsr(req.fields.csr);
   const issuer = await resolveIssuer(store, issuerRef ?? role.issuer_ref);
-  const issued = await issueLeaf({ store, pool: ctx.pool, role, issuer, request, csr, displayName: req.caller?.displayName ?? '', mount: ctx.ttls(), now: ctx.now() });
+  const issued = await issueLeaf({ store, pool: ctx.pool, signingKeys: ctx.signingKeys, role, issuer, request, csr, displayName: req.caller?.displayName ?? '', mount: ctx.ttls(), now: ctx.now() });
   return answer(ctx, issued, request, role);
 }
 
@@ -118,7 +118,7 @@ async function signVerbatim(ctx: PkiContext, req: Req<typeof issuerVerbatimField
   }
   const issuer = await resolveIssuer(store, issuerRef ?? role.issuer_ref);
   const verbatim = { keyUsage: checkKeyUsages(f.key_usage), extKeyUsage: checkExtKeyUsages(f.ext_key_usage), extKeyUsageOids: checkOids(f.ext_key_usage_oids) };
-  const issued = await issueLeaf({ store, pool: ctx.pool, role, issuer, request, csr, verbatim, displayName: '', mount: ctx.ttls(), now: ctx.now() });
+  const issued = await issueLeaf({ store, pool: ctx.pool, signingKeys: ctx.signingKeys, role, issuer, request, csr, verbatim, displayName: '', mount: ctx.ttls(), now: ctx.now() });
   return answer(ctx, issued, request, role);
 }
 

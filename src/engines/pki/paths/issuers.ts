@@ -244,6 +244,7 @@ export function issuerPaths(ctx: PkiContext): PathDef[] {
             const users = (await loadAll<IssuerEntry>(store, KEYS.issuers)).filter((i) => i.keyId === key.id);
             if (users.length > 0) throw invalidRequest(`unable to delete key as it is in use by issuers: ${users.map((i) => i.id).join(', ')}`);
             await store.delete(KEYS.key(key.id));
+            ctx.signingKeys.clear();
             const config = await store.get<{ default: string }>(KEYS.configKeys);
             if (config?.default !== key.id) return [];
             await store.put(KEYS.configKeys, { default: '' });
