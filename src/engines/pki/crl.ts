@@ -6,7 +6,7 @@ import { crlConfig, KEYS, keySpecOf, loadAll, loadKey, type IssuerEntry, type Re
 import { caCertificate, x509 } from './x509.js';
 
 /** Pieces a CRL is stored in: a large CRL must not be one value (etcd refuses values over ~1.5 MiB). */
-const CHUNK_BYTES = 256 * 1024;
+export const CRL_CHUNK_BYTES = 256 * 1024;
 
 /** crls/<issuer>/current: which generation of the issuer's CRL is served. */
 interface CrlPointer {
@@ -28,6 +28,8 @@ const pointerKey = (issuerId: string) => `${KEYS.crl(issuerId)}current`;
  */
 export class CrlStore {
   private readonly cache = new Map<string, { number: number; der: Buffer }>();
+
+  constructor(private readonly chunkBytes = CRL_CHUNK_BYTES) {}
 
   /** The issuer's current CRL (built now if it has none); undefined when the issuer cannot sign CRLs. */
   async current(store: MountStorage, issuer: IssuerEntry, build: () => Promise<void>): Promise<Buffer | undefined> {
@@ -89,8 +91,8 @@ export class CrlStore {
       ],
     });
     const der = Buffer.from(crl.rawData);
-    const chunks = Math.max(1, Math.ceil(der.length / CHUNK_BYTES));
-    for (let i = 0; i < chunks; i++) await store.put(chunkKey(issuer.id, number, i), der.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES).toString('base64'));
+    const chunks = Math.max(1, Math.ceil(der.length / this.chunkBytes));
+    for (let i = 0; i < chunks; i++) await store.put(chunkKey(issuer.id, number, i), der.subarray(i * this.chunkBytes, (i + 1) * this.chunkBytes).toString('base64'));
     await store.put(pointerKey(issuer.id), { number, chunks, thisUpdate: now, nextUpdate: now + expiry * 1000 } satisfies CrlPointer);
     if (previous) await store.deleteTree(`${KEYS.crl(issuer.id)}${previous.number}/`);
     this.cache.set(issuer.id, { number, der });
