@@ -17,6 +17,7 @@ import { startProcess } from './process.js';
 import { benchHa, printHaBench } from './ha.js';
 import { benchLeases, printLeaseBench } from './leases.js';
 import { benchNamespaces, printNamespaceBench } from './namespaces.js';
+import { runPkiBench } from './pki.js';
 import { benchSdk, printSdkBench } from './sdk.js';
 import { benchTransit, printTransitBench } from './transit.js';
 import { benchWrap, printWrapBench } from './wrap.js';
@@ -154,3 +155,4 @@ printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { 
 printLeaseBench(await benchLeases({ duration: DURATION }));
 printSdkBench(await benchSdk({ duration: DURATION }));
 printTransitBench(await benchTransit({ connections: CONNECTIONS, duration: DURATION }));
+await runPkiBench({ duration: DURATION });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -28,6 +29,61 @@ function templateSecret(secret: Secret): TemplateSecret {
   };
 }
 
+/** What consul-template's pkiCert hands a template: `.Cert`, `.Key`, `.CA` (and the older `.Data.Cert`...). */
+interface PkiCertValue {
+  Cert: string;
+  Key: string;
+  CA: string;
+  Data: { Cert: string; Key: string; CA: string };
+}
+
+const pkiCertValue = (cert: string, key: string, ca: string): PkiCertValue => ({ Cert: cert, Key: key, CA: ca, Data: { Cert: cert, Key: key, CA: ca } });
+
+/**
+ * How long a certificate is good for before it is issued again (consul-template's vault_pki.go
+ * goodFor): 90% of what is left of it (87–93%, jittered, when that is over 100 s), and nothing when
+ * that is no more than a tenth of its whole life (or it has ended).
+ */
+export function pkiCertGoodForMs(cert: X509Certificate, now = Date.now(), random = Math.random): number {
+  const start = new Date(cert.validFrom).getTime();
+  const end = new Date(cert.validTo).getTime();
+  if (end <= now) return 0;
+  let good = ((end - now) * 9) / 10;
+  if (good <= (end - start) / 10) return 0;
+  if (good > 100_000) good = ((end - now) * (87 + random() * 6)) / 100;
+  return good;
+}
+
+/**
+ * A certificate, key and CA out of a rendered file (consul-template's pkiCert cache): the first
+ * certificate that is not a CA is the certificate, CA certificates the CA, a private key the key.
+ */
+function pkiCertFromFile(text: string): { value: PkiCertValue; cert: X509Certificate } | undefined {
+  let cert: X509Certificate | undefined;
+  let certPem = '';
+  let key = '';
+  let ca = '';
+  for (const block of text.match(/-----BEGIN ([A-Z ]+)-----[\s\S]*?-----END \1-----\n?/g) ?? []) {
+    if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(block)) key ||= block;
+    else if (block.startsWith('-----BEGIN CERTIFICATE-----')) {
+      let parsed: X509Certificate;
+      try {
+        parsed = new X509Certificate(block);
+      } catch {
+        continue;
+      }
+      if (!parsed.ca && !cert) [cert, certPem] = [parsed, block];
+      else if (parsed.ca) ca ||= block;
+    }
+  }
+  return cert ? { value: pkiCertValue(certPem, key, ca), cert } : undefined;
+}
+
+interface KeptPkiCert {
+  value: PkiCertValue;
+  timer: NodeJS.Timeout | undefined;
+}
+
 interface Compiled {
   stanza: TemplateStanza;
   template: Template;
@@ -44,6 +100,9 @@ interface Compiled {
  */
 export class TemplateRenderer extends EventEmitter<{ rendered: [string]; error: [Error] }> {
   private readonly leased = new Map<string, Promise<LeasedSecret>>();
+  /** pkiCert results by path, parameters and destination, until they are due for issuing again. */
+  private readonly pkiCerts = new Map<string, KeptPkiCert>();
+  private readonly pkiCertsIssued = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private rendering: Promise<boolean> | undefined;
   private again = false;
@@ -99,12 +158,13 @@ export class TemplateRenderer extends EventEmitter<{ rendered: [string]; error: 
   /** Stops re-rendering; the leased secrets stay valid (the client's close() revokes them when asked to). */
   stop(): void {
     clearInterval(this.timer);
+    for (const kept of this.pkiCerts.values()) clearTimeout(kept.timer);
   }
 
   private async renderOne(compiled: Compiled): Promise<boolean> {
     const { stanza } = compiled;
     try {
-      const text = await compiled.template.render(this.functions(), { missingKey: stanza.errorOnMissingKey ? 'error' : 'zero' });
+      const text = await compiled.template.render(this.functions(stanza), { missingKey: stanza.errorOnMissingKey ? 'error' : 'zero' });
       if (text === compiled.written) return true;
       await writeAtomically(stanza.destination, text, stanza.perms, stanza.createDestDirs);
       compiled.written = text;
@@ -120,12 +180,47 @@ export class TemplateRenderer extends EventEmitter<{ rendered: [string]; error: 
     }
   }
 
-  private functions() {
+  private functions(stanza: TemplateStanza) {
     return {
       ...standardFunctions({ env: this.env }),
       secret: async (path: unknown, ...params: unknown[]) => templateSecret(await this.secret(String(path), params.map(String))),
       secrets: async (path: unknown) => (await this.client.list(String(path)))?.data?.keys ?? [],
+      pkiCert: (path: unknown, ...params: unknown[]) => this.pkiCert(String(path), params.map(String), stanza.destination),
     };
+  }
+
+  /**
+   * consul-template's pkiCert: a certificate from a write to a PKI issue path with the `key=value`
+   * parameters, kept until it is due (see pkiCertGoodForMs), then issued again and the templates
+   * rendered anew. Vault's PKI answers a new certificate at every write, so the template's own
+   * destination is the cache across restarts: a certificate still good there is used, not re-issued.
+   */
+  private async pkiCert(path: string, params: string[], destination: string): Promise<PkiCertValue> {
+    const key = [path, ...params, destination].join('\u0000');
+    const kept = this.pkiCerts.get(key);
+    if (kept) return kept.value;
+    const schedule = (value: PkiCertValue, cert: X509Certificate) => {
+      const timer = setTimeout(() => {
+        this.pkiCerts.delete(key);
+        this.log.info({ path, destination }, 'pki certificate due; issuing a new one');
+        void this.renderAll();
+      }, pkiCertGoodForMs(cert));
+      timer.unref();
+      this.pkiCerts.set(key, { value, timer });
+      return value;
+    };
+    // Only before this renderer has issued one here: after that, a due certificate is issued again.
+    if (!this.pkiCertsIssued.has(key)) {
+      const cached = await readFile(destination, 'utf8').then(pkiCertFromFile, () => undefined);
+      if (cached && pkiCertGoodForMs(cached.cert) > 0) return schedule(cached.value, cached.cert);
+    }
+    const data = Object.fromEntries(params.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+    const answer = await this.client.write(path, data);
+    const issued = answer?.data as { certificate?: string; private_key?: string; issuing_ca?: string } | undefined;
+    if (!issued?.certificate) throw new Error(`${path} answered no certificate`);
+    this.pkiCertsIssued.add(key);
+    const withNewline = (pem = '') => (pem === '' || pem.endsWith('\n') ? pem : `${pem}\n`);
+    return schedule(pkiCertValue(withNewline(issued.certificate), withNewline(issued.private_key), withNewline(issued.issuing_ca)), new X509Certificate(issued.certificate));
   }
 
   /** A secret for a template: a kept leased secret, or a fresh read of a static one. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Core } from '../core/core.js';
+import { BINARY_BODY } from '../framework/binary-body.js';
 import { CofferError, ERROR_CODES } from '../framework/errors.js';
 import type { Operation } from '../framework/types.js';
 import { parseBoolText } from '../framework/bool.js';
@@ -46,6 +47,10 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
     if (SNAPSHOT_UPLOAD.test(req.url)) return done(null, { snapshot: Buffer.from(body).toString('base64') });
     parseJsonBody(body, done);
   });
+  // A DER request (an OCSP request) reaches its path as base64 in one field (framework/binary-body.ts).
+  for (const type of BINARY_BODY.contentTypes) {
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, { [BINARY_BODY.field]: Buffer.from(body).toString('base64') }));
+  }
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => parseJsonBody(body, done));
 
   function parseJsonBody(body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {

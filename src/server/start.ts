@@ -20,6 +20,7 @@ import { identityBackend } from '../core/backends/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { transitBackend } from '../engines/transit/index.js';
 import { databaseBackend } from '../engines/database/index.js';
+import { pkiBackend } from '../engines/pki/index.js';
 import { statusBackend, sysBackend } from '../core/backends/sys/index.js';
 import { listen, type Listener, type TlsMaterial, type TlsOptions } from '../http/listener.js';
 import type { ListenerSettings } from '../http/listener-settings.js';
@@ -115,6 +116,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
         cubbyhole: () => cubbyholeBackend(),
         transit: () => transitBackend(),
         database: (view) => databaseBackend(view),
+        pki: (view) => pkiBackend(view),
       },
       auth: {
         approle: () => approleBackend(),
