@@ -89,6 +89,16 @@ describe('pki engine: CAs, issuers and keys', () => {
     assert.equal((await api(pki.server.address, 'LIST', 'pki/keys')).status, 403);
   });
 
+  it('keys/generate then root/generate/existing makes a root on that key; type=existing reuses it, no new key', async () => {
+    await pki.call('POST', 'sys/mounts/pki_existing', { type: 'pki' });
+    const key = (await pki.call('POST', 'pki_existing/keys/generate/internal', { key_type: 'ec', key_bits: 384, key_name: 'pre-made' })).body.data as { key_id: string; key_type: string; key_bits: number };
+    assert.equal(key.key_bits, 384);
+    const root = (await pki.call('POST', 'pki_existing/root/generate/existing', { common_name: 'On Existing Key', key_ref: 'pre-made' })).body.data as { key_id: string; certificate: string };
+    assert.equal(root.key_id, key.key_id);
+    assert.equal(((await pki.call('LIST', 'pki_existing/keys')).body.data as { keys: string[] }).keys.length, 1);
+    assert.match(await opensslOk(['x509', '-noout', '-text', '-in', await pki.file('p384.pem', root.certificate)]), /ASN1 OID: secp384r1[\s\S]+ecdsa-with-SHA384/);
+  });
+
   it('renames an issuer, refuses a taken or reserved name, sets usage, and the new name resolves', async () => {
     await pki.call('POST', 'sys/mounts/pki_names', { type: 'pki' });
     await pki.call('POST', 'pki_names/root/generate/internal', { common_name: 'A', key_type: 'ec', issuer_name: 'a' });

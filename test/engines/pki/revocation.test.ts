@@ -12,6 +12,7 @@ async function ocspStatus(pki: PkiSuite, leaf: string, mount = 'pki_int'): Promi
   const cert = await pki.file('ocsp-leaf.pem', leaf);
   const out = await opensslOk(['ocsp', '-issuer', issuer, '-CAfile', chain, '-cert', cert, '-url', `${pki.server.address}/v1/${mount}/ocsp`]);
   assert.match(out, /Response verify OK/);
+  assert.doesNotMatch(out, /no nonce/, 'the request\'s nonce is echoed');
   return /ocsp-leaf\.pem: (\w+)/.exec(out)?.[1] ?? out;
 }
 
