@@ -6,8 +6,8 @@ import { AREA } from './storage-layout.js';
  * Deleting a namespace, as Vault does: the DELETE marks it tainted (durably) and answers at once;
  * the work runs in the background on the active node — its tokens revoked (and their leases), each
  * of its mounts removed as an unmount removes one (leases revoked, data deleted), then its mount
- * tables, quotas, policies, identity store and entry. Every step can run again, so a deletion cut short by a restart, a seal or a
- * failover resumes from the taint mark when the state is next loaded.
+ * tables, quotas, policies, identity store and entry. Every step can run again, so a deletion cut
+ * short by a restart, a seal or a failover resumes from the taint mark when the state is next loaded.
  */
 export class NamespaceDeletion {
   private readonly running = new Map<string, Promise<void>>();
@@ -25,11 +25,6 @@ export class NamespaceDeletion {
   resume(): void {
     this.stopping = false;
     for (const ns of this.core.namespaces.all()) if (ns.tainted) this.run(ns);
-  }
-
-  /** Whether `ns`'s deletion runs on this node now. */
-  inProgress(ns: NamespaceEntry): boolean {
-    return this.running.has(ns.id);
   }
 
   /** Stops after the step under way (seal, step-down, shutdown); the taint mark stays. */

@@ -1,1 +1,1 @@
-export { NamespaceStore, ROOT_NAMESPACE, namespacePath, type NamespaceEntry } from './store.js';
+export { NamespaceStore, ROOT_NAMESPACE, namespacePath, requestNamespace, type NamespaceEntry } from './store.js';

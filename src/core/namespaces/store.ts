@@ -17,6 +17,11 @@ const RESERVED_NAMES = new Set(['root', 'sys', 'audit', 'auth', 'cubbyhole', 'id
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
+/** The namespace whose mount a request reached (the root's for its own mounts): what its paths are relative to. */
+export function requestNamespace(req: { mount: { namespace?: NamespaceRef } }): NamespaceRef {
+  return req.mount.namespace ?? ROOT_NAMESPACE;
+}
+
 /** Normalises a namespace path: no leading slash, one trailing slash ("" for the root). */
 export function namespacePath(path: string): string {
   const trimmed = path.replace(/^\/+|\/+$/g, '');

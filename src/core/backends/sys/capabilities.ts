@@ -2,7 +2,7 @@ import type { Core } from '../../core.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, ok, type NamespaceRef, type PathDef, type Req } from '../../../framework/types.js';
-import { ROOT_NAMESPACE } from '../../namespaces/index.js';
+import { ROOT_NAMESPACE, requestNamespace } from '../../namespaces/index.js';
 import type { TokenEntry } from '../../token/index.js';
 
 const pathFields = { path: field.strings(), paths: field.strings() };
@@ -13,10 +13,9 @@ const pathFields = { path: field.strings(), paths: field.strings() };
  * when it belongs to that namespace or one below it, and may do nothing outside its own.
  */
 export function capabilityPaths(core: Core): PathDef[] {
-  const here = (req: Req): NamespaceRef => req.mount.namespace ?? ROOT_NAMESPACE;
   const visible = (req: Req, entry: TokenEntry | undefined) => {
     const home = entry && (core.namespaceOf(entry) ?? (entry.namespaceId ? undefined : ROOT_NAMESPACE));
-    return home && home.path.startsWith(here(req).path) ? { entry, home } : undefined;
+    return home && home.path.startsWith(requestNamespace(req).path) ? { entry, home } : undefined;
   };
   const answer = async (req: Req, token: { entry: TokenEntry; home: NamespaceRef } | undefined, raw: { path: string[]; paths: string[] }) => {
     const paths = [...raw.paths, ...raw.path];
@@ -25,7 +24,7 @@ export function capabilityPaths(core: Core): PathDef[] {
     const acl = await core.aclFor(token.entry);
     const data: Record<string, string[]> = {};
     for (const path of paths) {
-      const full = `${here(req).path}${path.replace(/^\/+/, '')}`;
+      const full = `${requestNamespace(req).path}${path.replace(/^\/+/, '')}`;
       data[path] = full.startsWith(token.home.path) ? acl.capabilities(full.slice(token.home.path.length)) : ['deny'];
     }
     // With a single path Vault also answers under "capabilities" (kept for old clients).

@@ -1,6 +1,6 @@
 import type { Core } from '../../core.js';
 import { publicLeaseId, storedLeaseId, type LeaseEntry } from '../../leases/index.js';
-import { ROOT_NAMESPACE } from '../../namespaces/index.js';
+import { ROOT_NAMESPACE, requestNamespace } from '../../namespaces/index.js';
 import { invalidRequest } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, noContent, notFound, ok, type NamespaceRef, type PathDef, type Req, type Resp } from '../../../framework/types.js';
@@ -18,8 +18,6 @@ const typeFields = {
   limit: field.string({ description: 'sys/leases: at most this many leases ("none": all).' }),
 };
 
-/** The namespace whose sys/ a request reached: lease ids and prefixes there are relative to it. */
-const here = (req: Req): NamespaceRef => req.mount.namespace ?? ROOT_NAMESPACE;
 
 /**
  * The stored id of the lease a request names, in the body or as the rest of the path; 400 when
@@ -28,7 +26,7 @@ const here = (req: Req): NamespaceRef => req.mount.namespace ?? ROOT_NAMESPACE;
 function leaseIdOf(core: Core, req: Req<typeof leaseIdField>): string | undefined {
   const id = req.fields.url_lease_id || req.fields.lease_id;
   if (!id) throw invalidRequest('lease_id must be specified');
-  return storedLeaseId(id, here(req), core.namespaces);
+  return storedLeaseId(id, requestNamespace(req), core.namespaces);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -78,7 +76,7 @@ export function leasePaths(core: Core): PathDef[] {
   const renewOps = { update: (req: Req<typeof renewFields>) => renew(core, req) };
   const revokeOps = { update: (req: Req<typeof revokeFields>) => revoke(core, req) };
   const prefixRevoke = (force: boolean) => async (req: Req<typeof prefixFields>): Promise<Resp> => {
-    await core.leases.revokePrefix(`${here(req).path}${req.fields.prefix}`, { force, sync: force || req.fields.sync });
+    await core.leases.revokePrefix(`${requestNamespace(req).path}${req.fields.prefix}`, { force, sync: force || req.fields.sync });
     return force || req.fields.sync ? noContent() : { status: 202 };
   };
   const paths: PathDef[] = [
@@ -101,7 +99,7 @@ export function leasePaths(core: Core): PathDef[] {
       sudo: true,
       operations: {
         list: async (req) => {
-          const prefix = `${here(req).path}${req.fields.prefix}`;
+          const prefix = `${requestNamespace(req).path}${req.fields.prefix}`;
           // A child namespace's leases are under its path, but they are its own, not folders here;
           // a lease of a namespace is listed as its clients name it (with the namespace's id).
           const owner = core.namespaces.resolve(prefix);
@@ -135,7 +133,7 @@ export function leasePaths(core: Core): PathDef[] {
       operations: {
         read: async (req) => {
           if (!irrevocableAsked(req.fields.type)) return notFound();
-          const leases = (await core.leases.irrevocable()).filter((l) => leaseIn(core, l, here(req), req.fields.include_child_namespaces));
+          const leases = (await core.leases.irrevocable()).filter((l) => leaseIn(core, l, requestNamespace(req), req.fields.include_child_namespaces));
           const counts: Record<string, number> = {};
           for (const lease of leases) counts[lease.mountPath] = (counts[lease.mountPath] ?? 0) + 1;
           return ok({ lease_count: leases.length, counts });
@@ -152,7 +150,7 @@ export function leasePaths(core: Core): PathDef[] {
           if (!irrevocableAsked(req.fields.type)) return notFound();
           const limit = req.fields.limit === '' || req.fields.limit === 'none' ? Infinity : Number(req.fields.limit);
           if (!Number.isInteger(limit) && limit !== Infinity) throw invalidRequest('invalid limit: a number, or "none"');
-          const leases = (await core.leases.irrevocable()).filter((l) => leaseIn(core, l, here(req), req.fields.include_child_namespaces));
+          const leases = (await core.leases.irrevocable()).filter((l) => leaseIn(core, l, requestNamespace(req), req.fields.include_child_namespaces));
           const listed = leases.slice(0, limit).map((l) => ({ lease_id: shownId(core, l), mount_id: l.mountAccessor, error: l.irrevocable?.error ?? '' }));
           return ok({ lease_count: leases.length, leases: listed }, leases.length > listed.length ? { warnings: [`showing ${listed.length} of ${leases.length} leases`] } : {});
         },

@@ -3,7 +3,7 @@ import { invalidRequest, notFoundError } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, noContent, ok, type NamespaceRef, type PathDef, type Req } from '../../../framework/types.js';
 import { ensureBuiltinMounts } from '../../builtin-mounts.js';
-import { ROOT_NAMESPACE, namespacePath, type NamespaceEntry } from '../../namespaces/index.js';
+import { ROOT_NAMESPACE, namespacePath, requestNamespace, type NamespaceEntry } from '../../namespaces/index.js';
 
 /**
  * sys/namespaces (Vault Enterprise's and OpenBao's API): list the children of the namespace the
@@ -11,27 +11,26 @@ import { ROOT_NAMESPACE, namespacePath, type NamespaceEntry } from '../../namesp
  */
 export function namespacePaths(core: Core): PathDef[] {
   // The request's namespace: the one whose sys/ it reached.
-  const here = (req: Req): NamespaceRef => req.mount.namespace ?? ROOT_NAMESPACE;
-  const named = (req: Req, path: string): NamespaceEntry | undefined => core.namespaces.get(`${here(req).path}${namespacePath(path)}`);
+  const named = (req: Req, path: string): NamespaceEntry | undefined => core.namespaces.get(`${requestNamespace(req).path}${namespacePath(path)}`);
 
   /** The children of `parent`, keyed by their path below the request's namespace (404 when none). */
   const listChildren = (req: Req, parent: NamespaceRef | undefined) => {
     const children = parent ? core.namespaces.children(parent) : [];
     if (children.length === 0) return { status: 404, data: null };
-    const key = (ns: NamespaceEntry) => ns.path.slice(here(req).path.length);
+    const key = (ns: NamespaceEntry) => ns.path.slice(requestNamespace(req).path.length);
     return ok({ keys: children.map(key), key_info: Object.fromEntries(children.map((ns) => [key(ns), describe(ns)])) });
   };
   const list = definePath({
     pattern: 'namespaces',
     fields: {},
-    operations: { list: async (req) => listChildren(req, here(req)) },
+    operations: { list: async (req) => listChildren(req, requestNamespace(req)) },
   });
 
   const one = definePath({
     pattern: 'namespaces/:path*',
     fields: { path: field.string(), custom_metadata: field.map() },
     operations: {
-      list: async (req) => listChildren(req, req.fields.path === '' ? here(req) : named(req, req.fields.path)),
+      list: async (req) => listChildren(req, req.fields.path === '' ? requestNamespace(req) : named(req, req.fields.path)),
       read: async (req) => {
         const ns = named(req, req.fields.path);
         if (!ns) throw notFoundError(`namespace "${namespacePath(req.fields.path)}" does not exist`);
@@ -43,7 +42,7 @@ export function namespacePaths(core: Core): PathDef[] {
         if (existing?.tainted) throw invalidRequest(`namespace "${existing.path}" is being deleted`);
         if (existing) return ok(describe(existing));
         const segments = relative.slice(0, -1).split('/');
-        const parentPath = `${here(req).path}${segments.slice(0, -1).map((s) => `${s}/`).join('')}`;
+        const parentPath = `${requestNamespace(req).path}${segments.slice(0, -1).map((s) => `${s}/`).join('')}`;
         const parent = parentPath === '' ? ROOT_NAMESPACE : core.namespaces.get(parentPath);
         if (!parent) throw invalidRequest(`parent namespace "${parentPath}" does not exist`);
         if ('tainted' in parent && parent.tainted) throw invalidRequest(`parent namespace "${parentPath}" is being deleted`);

@@ -2,7 +2,7 @@ import type { Core } from '../../core.js';
 import { permissionDenied } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
 import { definePath, ok, type PathDef } from '../../../framework/types.js';
-import { ROOT_NAMESPACE } from '../../namespaces/index.js';
+import { ROOT_NAMESPACE, requestNamespace } from '../../namespaces/index.js';
 import { describeMount } from './mounts.js';
 
 /**
@@ -19,7 +19,7 @@ export function uiMountPaths(core: Core): PathDef[] {
         read: async (req) => {
           // The path is relative to the namespace whose sys/ was asked (`coffer kv -namespace=...`),
           // the caller's policies to the caller's own namespace, where it must be, or above.
-          const here = req.mount.namespace ?? ROOT_NAMESPACE;
+          const here = requestNamespace(req);
           const match = core.mounts.match(`${here.path}${req.fields.path}`);
           const home = req.caller?.namespaceId ? core.namespaces.getById(req.caller.namespaceId) : ROOT_NAMESPACE;
           if (!match || !req.caller || !home || !match.key.startsWith(here.path) || !here.path.startsWith(home.path)) throw permissionDenied();
