@@ -8,7 +8,6 @@ openssl. A broken expectation exits 1 with the reason on stderr. CSR_PEM, when s
 by openssl for sign_certificate.
 """
 
-import json
 import os
 import sys
 import uuid
@@ -17,13 +16,10 @@ import hvac
 import hvac.exceptions
 
 
-class ScenarioFailed(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise ScenarioFailed(message)
+# The helpers every hvac scenario uses, from hvac_scenarios.py beside this file (Python finds it
+# there); importing it must not leave a __pycache__ in the source tree.
+sys.dont_write_bytecode = True
+from hvac_scenarios import ScenarioFailed, expect, run_scenario  # noqa: E402
 
 
 def root_client():
@@ -89,21 +85,5 @@ def pki_lifecycle():
     }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        sys.stderr.write("usage: hvac_pki.py <%s>\n" % "|".join(sorted(SCENARIOS)))
-        return 2
-    try:
-        result = SCENARIOS[sys.argv[1]]()
-    except ScenarioFailed as failure:
-        sys.stderr.write("FAILED %s: %s\n" % (sys.argv[1], failure))
-        return 1
-    except hvac.exceptions.VaultError as err:
-        sys.stderr.write("FAILED %s: unexpected %s: %s (errors=%r)\n" % (sys.argv[1], type(err).__name__, err, err.errors))
-        return 1
-    print(json.dumps(result))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_scenario(SCENARIOS, "hvac_pki.py"))

@@ -659,12 +659,13 @@ def agent_proxy_read():
     return {"data": secret["data"]["data"]}
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        sys.stderr.write("usage: hvac_scenarios.py <%s>\n" % "|".join(sorted(SCENARIOS)))
+def run_scenario(scenarios, program):
+    """Runs the scenario named on the command line; prints its JSON facts. Exit 0, 1 (it failed) or 2 (usage)."""
+    if len(sys.argv) != 2 or sys.argv[1] not in scenarios:
+        sys.stderr.write("usage: %s <%s>\n" % (program, "|".join(sorted(scenarios))))
         return 2
     try:
-        result = SCENARIOS[sys.argv[1]]()
+        result = scenarios[sys.argv[1]]()
     except ScenarioFailed as failure:
         sys.stderr.write("FAILED %s: %s\n" % (sys.argv[1], failure))
         return 1
@@ -676,4 +677,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_scenario(SCENARIOS, "hvac_scenarios.py"))

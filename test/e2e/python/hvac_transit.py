@@ -12,7 +12,6 @@ with Node's crypto, from the public key and signature printed.
 import base64
 import hashlib
 import hmac as hmac_lib
-import json
 import os
 import sys
 
@@ -22,7 +21,7 @@ import hvac.exceptions
 # The helpers every hvac scenario uses, from hvac_scenarios.py beside this file (Python finds it
 # there); importing it must not leave a __pycache__ in the source tree.
 sys.dont_write_bytecode = True
-from hvac_scenarios import ScenarioFailed, expect, expect_raises, unique  # noqa: E402
+from hvac_scenarios import ScenarioFailed, expect, expect_raises, run_scenario, unique  # noqa: E402
 
 
 def transit():
@@ -155,21 +154,5 @@ def sign_with_aes_key_raises_invalid_request():
     return {"errors": err.errors}
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        sys.stderr.write("usage: hvac_transit.py <%s>\n" % "|".join(sorted(SCENARIOS)))
-        return 2
-    try:
-        result = SCENARIOS[sys.argv[1]]()
-    except ScenarioFailed as failure:
-        sys.stderr.write("FAILED %s: %s\n" % (sys.argv[1], failure))
-        return 1
-    except hvac.exceptions.VaultError as err:
-        sys.stderr.write("FAILED %s: unexpected %s: %s (errors=%r)\n" % (sys.argv[1], type(err).__name__, err, err.errors))
-        return 1
-    print(json.dumps(result))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_scenario(SCENARIOS, "hvac_transit.py"))
