@@ -40,6 +40,17 @@ export interface RoleEntry extends NamePolicy {
   basic_constraints_valid_for_non_ca: boolean;
 }
 
+/** The subject name's attributes (besides the common name) a role or a CA path may set. */
+export const subjectNameFields = {
+  ou: field.strings(),
+  organization: field.strings(),
+  country: field.strings(),
+  locality: field.strings(),
+  province: field.strings(),
+  street_address: field.strings(),
+  postal_code: field.strings(),
+};
+
 /** The role table's fields, with Vault's defaults. */
 export const roleFields = {
   name: field.string({ required: true }),
@@ -73,13 +84,7 @@ export const roleFields = {
   ext_key_usage_oids: field.strings({ description: 'Further extended key usage OIDs.' }),
   use_csr_common_name: field.bool({ default: true, description: 'sign: take the common name from the CSR.' }),
   use_csr_sans: field.bool({ default: true, description: 'sign: take the SANs from the CSR.' }),
-  ou: field.strings(),
-  organization: field.strings(),
-  country: field.strings(),
-  locality: field.strings(),
-  province: field.strings(),
-  street_address: field.strings(),
-  postal_code: field.strings(),
+  ...subjectNameFields,
   generate_lease: field.bool({ description: 'Issue certificates under a lease whose revocation revokes them.' }),
   no_store: field.bool({ description: 'Do not store issued certificates (they cannot be listed or revoked by serial).' }),
   require_cn: field.bool({ default: true, description: 'A common name is required.' }),

@@ -20,6 +20,7 @@ import { answerChain, checkFormat, formatCert, loadSigner, notAfterFor } from '.
 import { checkPrivateKeyFormat, formatPrivateKey, importKeyPair, resolveKeySpec, signingAlgorithm, type KeySpec } from '../keys.js';
 import { KEYS, keySpecOf, resolveIssuer, resolveKey, urlsConfig, type CertEntry, type KeyEntry } from '../model.js';
 import { asDnsName } from '../names.js';
+import { subjectNameFields } from '../role.js';
 import { parseCertificate, PEM, toPem, x509 } from '../x509.js';
 
 /** Fields every CA-making path takes (Vault's root/generate, intermediate/generate, sign-intermediate). */
@@ -30,13 +31,7 @@ const subjectFields = {
   uri_sans: field.strings(),
   other_sans: field.strings({ description: 'Not supported yet: must be empty.' }),
   exclude_cn_from_sans: field.bool(),
-  ou: field.strings(),
-  organization: field.strings(),
-  country: field.strings(),
-  locality: field.strings(),
-  province: field.strings(),
-  street_address: field.strings(),
-  postal_code: field.strings(),
+  ...subjectNameFields,
   serial_number: field.string({ description: "The subject's serialNumber attribute (not the certificate serial)." }),
   format: field.string({ default: 'pem', description: 'pem, der or pem_bundle.' }),
   private_key_format: field.string({ default: 'der', description: 'der (PKCS#1 / SEC1) or pkcs8.' }),
