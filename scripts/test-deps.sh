@@ -11,6 +11,8 @@ command -v openssl >/dev/null || need+=(openssl)
 [ -x /usr/bin/etcd ] || need+=(etcd-server)
 # The database secrets engine's tests start their own PostgreSQL cluster (initdb + pg_ctl, never the service).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# The web UI's browser tests drive Debian's Chromium (playwright-core cannot download its own here).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test-deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

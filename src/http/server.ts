@@ -12,6 +12,7 @@ import { envelope, isEmpty } from './envelope.js';
 import { verifiedForwardedClient } from './forwarded-client.js';
 import { listenerSettingsOf } from './listener-settings.js';
 import { installRequestLimits, withinDeadline } from './request-limits.js';
+import { installUi } from './ui.js';
 
 export interface HttpOptions {
   logger: Logger;
@@ -19,6 +20,8 @@ export interface HttpOptions {
   maxRequestSize?: number;
   /** HA: the key standbys sign forwarded requests' client addresses with (forwarded-client.ts). */
   forwardingKey?: () => Buffer;
+  /** Serve the web UI at /ui/ (config `ui = true`, and always in dev mode), when it was built. */
+  ui?: boolean;
 }
 
 const JSON_TYPE = 'application/json';
@@ -90,6 +93,7 @@ export function buildHttpServer(core: Core, options: HttpOptions): FastifyInstan
   });
   app.setNotFoundHandler((_request, reply) => sendJson(reply, 404, { errors: [] }));
   installRequestLimits(app);
+  if (options.ui && !installUi(app)) options.logger.warn('the web UI is on (ui = true) but was not built (npm run build:ui): /ui/ serves nothing');
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'],

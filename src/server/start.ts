@@ -171,7 +171,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
   // Gauges read on scrape. Live tokens: one listing of the token store's keys, nothing decrypted.
   core.metrics.observe({ sealed: () => core.sealed, liveTokens: async () => (core.sealed ? undefined : core.tokens.count()) });
   const forwardingKey = () => core.barrier.derivedKey(FORWARDING_KEY_PURPOSE);
-  const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config), ...(ha ? { forwardingKey } : {}) });
+  const http = buildHttpServer(core, { logger: loggers.logger('http'), maxRequestSize: bodyCeiling(config), ui: config.ui || !!dev, ...(ha ? { forwardingKey } : {}) });
   loggers.attach('http', http.log as Logger);
   if (ha) installHaForwarding(http, ha, forwardingKey);
   try {
