@@ -33,6 +33,13 @@ module.exports = {
     only('agent', ['client', 'wire']),
     only('injector', ['client', 'wire']),
     only('cli', ['client', 'agent', 'injector', 'wire', 'server']),
+    {
+      name: 'ui-imports-nothing-of-src',
+      comment: 'ui/ (the web UI, its own build) talks to the server only through the public /v1 API',
+      severity: 'error',
+      from: { path: '^ui/' },
+      to: { path: '^src/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -6,7 +6,7 @@ const files = process.argv.slice(2);
 if (files.length === 0) {
   const layers = spawnSync(
     process.execPath,
-    ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+    ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', 'src', 'ui/src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
     { stdio: 'inherit' },
   );
   if (layers.status !== 0) process.exit(layers.status ?? 1);

@@ -12,6 +12,11 @@ import { REPO_ROOT } from '../harness/server.js';
 
 const DEPCRUISE = join(REPO_ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 
+/** The folders to cruise, as npm test does: src/, and ui/src/ when the case has files there. */
+function roots(files: Record<string, string>): string[] {
+  return Object.keys(files).some((path) => path.startsWith('ui/')) ? ['src', 'ui/src'] : ['src'];
+}
+
 function cruise(files: Record<string, string>): { code: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-layers-'));
   try {
@@ -21,7 +26,7 @@ function cruise(files: Record<string, string>): { code: number | null; output: s
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
-    const result = spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: dir, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [DEPCRUISE, ...roots(files), '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: dir, encoding: 'utf8' });
     return { code: result.status, output: `${result.stdout}${result.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -48,6 +53,16 @@ describe('the layer rule (dependency-cruiser)', () => {
     assert.notEqual(result.code, 0, result.output);
     assert.match(result.output, /client-imports-only-wire/);
     assert.match(result.output, /no-circular/);
+  });
+
+  it('refuses the web UI importing anything of src/ (it has only the /v1 API)', () => {
+    const result = cruise({
+      'src/wire/index.ts': 'export const wrapInfo = 1;\n',
+      'ui/src/api.ts': "import { wrapInfo } from '../../src/wire/index.js';\nexport const api = wrapInfo;\n",
+    });
+    assert.notEqual(result.code, 0, result.output);
+    assert.match(result.output, /ui-imports-nothing-of-src/);
+    assert.match(result.output, /ui\/src\/api\.ts → src\/wire\/index\.ts/);
   });
 
   it('accepts an engine that imports only the framework', () => {
