@@ -6,7 +6,7 @@
 // Then wrap+unwrap round trips (bench/wrap.ts) and the same reads and round trips on a 3-node HA
 // cluster over etcd (bench/ha.ts), printed beside these single-node figures; last, leases at scale and
 // dynamic PostgreSQL credentials beside PostgreSQL's own rate (bench/leases.ts); last, the SDK's
-// getSecret with and without its read cache (bench/sdk.ts).
+// getSecret with and without its read cache (bench/sdk.ts); last, the web UI's weight and load time (bench/ui.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { benchNamespaces, printNamespaceBench } from './namespaces.js';
 import { runPkiBench } from './pki.js';
 import { benchSdk, printSdkBench } from './sdk.js';
 import { benchTransit, printTransitBench } from './transit.js';
+import { benchUi, printUiBench } from './ui.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -156,3 +157,4 @@ printLeaseBench(await benchLeases({ duration: DURATION }));
 printSdkBench(await benchSdk({ duration: DURATION }));
 printTransitBench(await benchTransit({ connections: CONNECTIONS, duration: DURATION }));
 await runPkiBench({ duration: DURATION });
+printUiBench(await benchUi());
