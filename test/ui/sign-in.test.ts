@@ -147,3 +147,26 @@ describe('the token in the tab', () => {
     assert.ok(await storedSession(page));
   });
 });
+
+describe('keyboard', () => {
+  it('Tab reaches the skip link and the navigation, Enter follows a link, focus is visible and lands on the new heading', async () => {
+    const page = await ui.newPage();
+    await signInWithToken(page, ui.rootToken);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Sign out');
+    // Home, then Secrets.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      const style = getComputedStyle(el);
+      return { text: el.textContent, outline: style.outlineStyle, width: style.outlineWidth };
+    });
+    assert.deepEqual(focused, { text: 'Secrets', outline: 'solid', width: '3px' });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash === '#/secrets');
+    await page.waitForFunction(() => document.activeElement?.id === 'page-title');
+  });
+});

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { AccessRoute } from './pages/access/index.js';
 import { ApiExplorer } from './pages/api-explorer.js';
 import { AuditPage } from './pages/audit.js';
@@ -29,6 +29,7 @@ export function App() {
   const [session, setSession] = useState<Session | null>(currentSession);
   const route = useRoute();
   useEffect(() => subscribe(setSession), []);
+  useFocusOnNavigation(route);
   if (!session) return <SignInPage />;
   return (
     <div class="shell">
@@ -61,6 +62,19 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** After a navigation (not the first load), focus moves to the new page's heading, as screen readers expect. */
+function useFocusOnNavigation(route: Route) {
+  const first = useRef(true);
+  const key = route.segments.join('/');
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('page-title')?.focus();
+  }, [key]);
 }
 
 function isCurrent(route: Route, section: string): boolean {
