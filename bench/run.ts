@@ -21,6 +21,7 @@ import { runPkiBench } from './pki.js';
 import { benchSdk, printSdkBench } from './sdk.js';
 import { benchTransit, printTransitBench } from './transit.js';
 import { benchUi, printUiBench } from './ui.js';
+import { sqliteCommitRate } from './sqlite-commit.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -96,7 +97,14 @@ async function withFileAudit(address: string, token: string, measure: () => Prom
   }
 }
 
-async function main(): Promise<Result> {
+interface SingleNodeRun {
+  read: Result;
+  audited: Result;
+  write: Result;
+  ceiling: Result;
+}
+
+async function main(): Promise<SingleNodeRun> {
   const token = `root-${randomBytes(16).toString("hex")}`;
   const coffer = await startProcess([join(repo, 'bin/coffer.js'), 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${token}`, '-log-level=warn']);
   const secretUrl = `${coffer.address}/v1/secret/data/bench`;
@@ -141,20 +149,42 @@ async function main(): Promise<Result> {
     console.log(`ratio audit/no-audit: ${auditRatio.toFixed(2)} (budget ≥ 0.7); the file audit device wrote ${(auditBytes / 1024 / 1024).toFixed(0)} MiB`);
     console.log(`kv-v2 write (new version, own data key, local KMS, 1,000 paths): ${writes.requestsPerSecond.toFixed(0)} req/s, p99 ${writes.p99} ms`);
     if ([...plainRuns, ...auditRuns, writes].some((r) => r.errors > 0 || r.non2xx > 0)) console.log('WARNING: coffer answered errors during the run');
-    return c;
+    return { read: c, audited: a, write: writes, ceiling: base };
   } finally {
     coffer.child.kill('SIGTERM');
     ceiling.child.kill('SIGTERM');
   }
 }
 
-const read = await main();
+const single = await main();
+const sqliteCommits = await sqliteCommitRate(Math.min(DURATION, 5));
+console.log(`SQLite's own serial durable commits (WAL, synchronous=FULL, same machine): ${sqliteCommits.toFixed(0)}/s; KV v2 write ratio ${(single.write.requestsPerSecond / sqliteCommits).toFixed(2)}`);
 printNamespaceBench(await benchNamespaces({ connections: CONNECTIONS, duration: DURATION }));
 const wrap = await benchWrap({ connections: CONNECTIONS, duration: DURATION });
 printWrapBench(wrap);
-printHaBench(await benchHa({ connections: CONNECTIONS, duration: DURATION }), { read, wrap: wrap.coffer });
+const ha = await benchHa({ connections: CONNECTIONS, duration: DURATION });
+printHaBench(ha, { read: single.read, wrap: wrap.coffer });
 printLeaseBench(await benchLeases({ duration: DURATION }));
 printSdkBench(await benchSdk({ duration: DURATION }));
 printTransitBench(await benchTransit({ connections: CONNECTIONS, duration: DURATION }));
 await runPkiBench({ duration: DURATION });
-printUiBench(await benchUi());
+const ui = await benchUi();
+printUiBench(ui);
+
+// One machine-readable line holding the headline figures, so runs can be compared.
+const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+const benchJson = {
+  ceiling_rps: round(single.ceiling.requestsPerSecond),
+  kv_read_rps: round(single.read.requestsPerSecond),
+  kv_read_p99_ms: single.read.p99,
+  kv_read_ratio: round(single.read.requestsPerSecond / single.ceiling.requestsPerSecond, 3),
+  audit_ratio: round(single.audited.requestsPerSecond / single.read.requestsPerSecond, 3),
+  wrap_round_trips_per_s: round(wrap.coffer.roundTripsPerSecond),
+  ha_wrap_round_trips_per_s: 'skipped' in ha ? null : round(ha.activeWrap.perSecond),
+  kv_write_rps: round(single.write.requestsPerSecond),
+  sqlite_commit_rps: round(sqliteCommits),
+  kv_write_ratio: round(single.write.requestsPerSecond / sqliteCommits, 3),
+  ui_gzip_kb: round(ui.totalGzipBytes / 1024, 1),
+  ui_sign_in_interactive_ms: round(ui.signInInteractiveMs),
+};
+console.log(`\nBENCH_JSON ${JSON.stringify(benchJson)}`);
