@@ -116,9 +116,13 @@ async function renew() {
   }
 }
 
+/** When lookup-self last ran: a page with many refused requests asks once, not once per refusal. */
+let lastCheck = 0;
+
 async function checkStillValid() {
   const session = current;
-  if (!session) return;
+  if (!session || Date.now() - lastCheck < 2000) return;
+  lastCheck = Date.now();
   try {
     await apiRequest('auth/token/lookup-self', { token: session.token, namespace: session.namespace });
   } catch (err) {
