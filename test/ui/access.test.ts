@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { assertAccessible, assertNoPageErrors, openRoute, screenshot, signInWithToken, startUi, type Page, type UiHarness } from './browser.js';
 
@@ -14,8 +15,14 @@ before(async () => {
 });
 after(() => ui?.close());
 
+/** Everything each page wrote to its console, to prove no token or secret ID goes there. */
+const consoleText = new WeakMap<Page, string[]>();
+
 async function signedIn(): Promise<Page> {
   const page = await ui.newPage();
+  const lines: string[] = [];
+  consoleText.set(page, lines);
+  page.on('console', (message) => lines.push(message.text()));
   await signInWithToken(page, ui.rootToken);
   return page;
 }
@@ -34,10 +41,11 @@ async function reveal(page: Page, testId: string, label: string): Promise<string
   return (await holder.locator('code[data-masked="false"]').innerText()).trim();
 }
 
-/** A secret's value must never be in the URL or the document's title. */
+/** A secret's value must never be in the URL, the document's title or the console. */
 async function assertNotInUrlOrTitle(page: Page, value: string) {
   assert.ok(!page.url().includes(value), 'the value is in the URL');
   assert.ok(!(await page.title()).includes(value), 'the value is in the title');
+  assert.ok(!(consoleText.get(page) ?? []).some((line) => line.includes(value)), 'the value is in the console');
 }
 
 const GOOD_POLICY = 'path "secret/data/app/*" {\n  capabilities = ["read", "list"]\n}\n';
@@ -86,8 +94,12 @@ describe('policies', () => {
     assert.equal(await marked.count(), 1);
     assert.equal(await marked.getAttribute('data-line'), String(BAD_LINE));
     assert.equal(await editor.getAttribute('aria-invalid'), 'true');
-    // "Go to line" puts the cursor on the offending line.
-    await page.getByRole('button', { name: `Go to line ${BAD_LINE}` }).click();
+    // From the keyboard: Tab leaves the editor (it does not trap focus) for "Go to line", whose
+    // Enter puts the cursor on the offending line.
+    await editor.focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), `Go to line ${BAD_LINE}`);
+    await page.keyboard.press('Enter');
     const selected = await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(el.selectionStart, el.selectionEnd));
     assert.equal(selected, BAD_POLICY.split('\n')[BAD_LINE - 1]);
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'TEXTAREA');
@@ -114,6 +126,15 @@ describe('policies', () => {
     assert.equal((await ui.api('GET', 'sys/policies/acl/doomed')).status, 404);
     await page.getByRole('link', { name: 'app-read', exact: true }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'doomed', exact: true }).count(), 0);
+  });
+
+  it('deleting the default policy shows the server\'s refusal and keeps it', async () => {
+    const page = await signedIn();
+    await openRoute(page, '#/access/policies/default', 'Policy default');
+    await page.getByRole('button', { name: 'Delete policy' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog').getByRole('alert').getByText('cannot delete default policy').waitFor();
+    assert.equal((await ui.api('GET', 'sys/policies/acl/default')).status, 200);
   });
 });
 
@@ -160,6 +181,16 @@ describe('auth methods', () => {
     assert.equal(login.status, 200, login.text);
     assert.deepEqual(login.body.auth.policies, ['default', 'reader']);
     assert.equal(login.body.auth.lease_duration, 1200);
+
+    await page.getByRole('link', { name: 'Back to auth/team/approle/' }).click();
+    await page.getByTestId('role-list').getByRole('link', { name: 'web' }).click();
+    await page.getByRole('heading', { name: 'AppRole role web', level: 1 }).waitFor();
+    // The secret ID was shown once: back on the page, it is gone.
+    assert.equal(await page.getByTestId('secret-id').count(), 0);
+    await page.getByRole('button', { name: 'Delete role' }).click();
+    await confirm(page, 'Delete');
+    await page.getByRole('heading', { name: 'Auth method team/approle/', level: 1 }).waitFor();
+    assert.equal((await ui.api('GET', 'auth/team/approle/role/web')).status, 404);
     assertNoPageErrors(page);
   });
 
@@ -184,6 +215,65 @@ describe('auth methods', () => {
     assert.equal((await ui.api('POST', 'auth/people/login/carol', { token: '', body: { password: 'first password' } })).status, 400);
     assert.equal((await ui.api('POST', 'auth/people/login/carol', { token: '', body: { password: 'second password' } })).status, 200);
     await assertAccessible(page, 'a userpass user page');
+
+    await page.getByRole('button', { name: 'Delete user' }).click();
+    await confirm(page, 'Delete');
+    await page.getByRole('heading', { name: 'Auth method people/', level: 1 }).waitFor();
+    assert.equal((await ui.api('GET', 'auth/people/users/carol')).status, 404);
+    await page.getByText('No users yet.').waitFor();
+  });
+
+  it('JWT and Kubernetes: config and roles written as JSON, read back, deleted', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await ui.api('POST', 'sys/auth/ci/jwt', { body: { type: 'jwt' } });
+    const page = await signedIn();
+    await openRoute(page, `#/access/auth/${encodeURIComponent('ci/jwt')}`, 'Auth method ci/jwt/');
+    await page.getByText('Not configured yet.').waitFor();
+    const config = { jwt_validation_pubkeys: [publicKey.export({ type: 'spki', format: 'pem' }).toString()], bound_issuer: 'https://ci.example.com', jwt_supported_algs: ['ES256'] };
+    await page.getByLabel('Configuration (JSON)').fill(JSON.stringify(config));
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByTestId('method-config').getByText('https://ci.example.com').waitFor();
+    const stored = await ui.api<{ data: { bound_issuer: string } }>('GET', 'auth/ci/jwt/config');
+    assert.equal(stored.body.data.bound_issuer, 'https://ci.example.com');
+
+    await page.getByLabel('Role name').fill('deploy');
+    await page.getByLabel('Role (JSON)').fill(JSON.stringify({ role_type: 'jwt', bound_audiences: ['coffer'], user_claim: 'sub', token_policies: ['reader'] }));
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('heading', { name: 'JWT/OIDC role deploy', level: 1 }).waitFor();
+    const role = await ui.api<{ data: { bound_audiences: string[]; token_policies: string[] } }>('GET', 'auth/ci/jwt/role/deploy');
+    assert.deepEqual(role.body.data.bound_audiences, ['coffer']);
+    assert.deepEqual(role.body.data.token_policies, ['reader']);
+    assert.match(await page.getByTestId('role-settings').innerText(), /bound_audiences\s+coffer/);
+    // A bad field is refused with the server's words.
+    await page.getByLabel('Role (JSON)').fill(JSON.stringify({ role_type: 'jwt', bound_claims_type: 'regex' }));
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await page.getByRole('alert').getByText(/bound_claims_type/).waitFor();
+    await page.getByRole('button', { name: 'Delete role' }).click();
+    await confirm(page, 'Delete');
+    await page.getByRole('heading', { name: 'Auth method ci/jwt/', level: 1 }).waitFor();
+    assert.equal((await ui.api('GET', 'auth/ci/jwt/role/deploy')).status, 404);
+
+    await ui.api('POST', 'sys/auth/kubernetes', { body: { type: 'kubernetes' } });
+    await openRoute(page, '#/access/auth/kubernetes', 'Auth method kubernetes/');
+    await page.getByText('Not configured yet.').waitFor();
+    // Outside a pod there is no local CA to fall back to: the server says so, and the UI shows it.
+    await page.getByLabel('Configuration (JSON)').fill(JSON.stringify({ kubernetes_host: 'https://127.0.0.1:6443' }));
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByRole('alert').getByText('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt: no such file or directory').waitFor();
+    await page.getByLabel('Configuration (JSON)').fill(JSON.stringify({ kubernetes_host: 'https://127.0.0.1:6443', disable_local_ca_jwt: true }));
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await page.getByTestId('method-config').getByText('https://127.0.0.1:6443').waitFor();
+    await page.getByLabel('Role name').fill('app');
+    await page.getByLabel('Role (JSON)').fill(JSON.stringify({ bound_service_account_names: ['app'], bound_service_account_namespaces: ['prod'], token_policies: ['reader'] }));
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await page.getByRole('heading', { name: 'Kubernetes role app', level: 1 }).waitFor();
+    const k8s = await ui.api<{ data: { bound_service_account_namespaces: string[] } }>('GET', 'auth/kubernetes/role/app');
+    assert.deepEqual(k8s.body.data.bound_service_account_namespaces, ['prod']);
+    await assertAccessible(page, 'a Kubernetes role page');
+    await page.getByRole('link', { name: 'Back to auth/kubernetes/' }).click();
+    await page.getByTestId('role-list').getByRole('link', { name: 'app' }).waitFor();
+    await assertAccessible(page, 'a Kubernetes mount page');
+    assertNoPageErrors(page);
   });
 
   it('tune and disable, each seen in sys/auth', async () => {

@@ -16,26 +16,27 @@ import './access.css';
 /**
  * `#/access/...`: policies[/<name>], auth[/<mount>[/role|user/<name>]], tokens,
  * identity[/entities|groups[/<id>]]. An auth mount path is one segment, its "/" encoded
- * (links.ts), so "team/approle" works.
+ * (links.ts), so "team/approle" works. Each page is keyed by what it shows, so no state (typed
+ * text, an error, a one-time secret ID) carries over from one policy, mount or role to the next.
  */
 export function AccessRoute({ segments }: { segments: string[] }) {
   const [section, ...rest] = segments;
   switch (section) {
     case 'policies':
-      return rest[0] === undefined ? <PoliciesPage /> : <PolicyPage name={rest[0]} />;
+      return rest[0] === undefined ? <PoliciesPage /> : <PolicyPage key={rest[0]} name={rest[0]} />;
     case 'auth': {
       const [mount, kind, name] = rest;
       if (mount === undefined) return <AuthMethodsPage />;
-      if (kind === undefined || name === undefined) return <AuthMethodPage mount={mount} />;
-      return kind === 'user' ? <UserpassUserPage mount={mount} name={name} /> : <AuthRolePage mount={mount} name={name} />;
+      if (kind === undefined || name === undefined) return <AuthMethodPage key={mount} mount={mount} />;
+      return kind === 'user' ? <UserpassUserPage key={`${mount}/${name}`} mount={mount} name={name} /> : <AuthRolePage key={`${mount}/${name}`} mount={mount} name={name} />;
     }
     case 'tokens':
       return <TokensPage />;
     case 'identity': {
       const [kind, id] = rest;
       const which = kind === 'groups' ? 'groups' : 'entities';
-      if (id === undefined) return <IdentityListPage kind={which} />;
-      return which === 'groups' ? <GroupPage id={id} /> : <EntityPage id={id} />;
+      if (id === undefined) return <IdentityListPage key={which} kind={which} />;
+      return which === 'groups' ? <GroupPage key={id} id={id} /> : <EntityPage key={id} id={id} />;
     }
     default:
       return (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError } from '../../api.js';
 import { ConfirmButton } from '../../components/confirm.js';
 import { ErrorList } from '../../components/errors.js';
@@ -20,6 +20,42 @@ function parseBody(text: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/**
+ * A JSON body in a textarea and its submit button. It starts from `initial` (render it once that is
+ * known, so a late answer never overwrites what was typed) and keeps what was typed after a save;
+ * the server's refusal shows as its errors[].
+ */
+function JsonForm({ label, initial, rows, submitLabel, doneText, onSubmit }: { label: string; initial: unknown; rows: number; submitLabel: string; doneText: string; onSubmit: (body: Record<string, unknown>) => Promise<void> }) {
+  const [text, setText] = useState(() => JSON.stringify(initial, null, 2));
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setDone(false);
+    try {
+      await onSubmit(parseBody(text));
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={(e) => void submit(e)}>
+      <TextArea label={label} value={text} onValue={(v) => (setText(v), setDone(false))} rows={rows} />
+      <ErrorList error={error} />
+      {done ? (
+        <p class="success" role="status">
+          {doneText}
+        </p>
+      ) : null}
+      <button type="submit" class="primary">
+        {submitLabel}
+      </button>
+    </form>
+  );
+}
+
 /** auth/<mount>/config: read, and written as JSON. */
 export function JsonConfig({ mount, example }: { mount: string; example: Record<string, unknown> }) {
   const config = useLoad(async () => {
@@ -31,40 +67,22 @@ export function JsonConfig({ mount, example }: { mount: string; example: Record<
       throw err;
     }
   }, [mount]);
-  const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-  useEffect(() => setText(JSON.stringify(config.data ?? example, null, 2)), [config.data]);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setDone(false);
-    try {
-      await vault.write(`auth/${mount}/config`, parseBody(text));
-      setDone(true);
-      config.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
   return (
     <section class="card" aria-labelledby="config-heading">
       <h2 id="config-heading">Method configuration</h2>
       {config.loading && config.data === undefined ? <Loading /> : null}
       <ErrorList error={config.error} />
       {config.data ? <RecordList record={config.data} testId="method-config" /> : config.data === null ? <p class="muted">Not configured yet.</p> : null}
-      <form onSubmit={(e) => void submit(e)}>
-        <TextArea label="Configuration (JSON)" value={text} onValue={setText} rows={8} />
-        <ErrorList error={error} />
-        {done ? (
-          <p class="success" role="status">
-            Configuration saved.
-          </p>
-        ) : null}
-        <button type="submit" class="primary">
-          Save configuration
-        </button>
-      </form>
+      {config.data !== undefined ? (
+        <JsonForm
+          label="Configuration (JSON)"
+          initial={config.data ?? example}
+          rows={8}
+          submitLabel="Save configuration"
+          doneText="Configuration saved."
+          onSubmit={async (body) => (await vault.write(`auth/${mount}/config`, body), config.reload())}
+        />
+      ) : null}
     </section>
   );
 }
@@ -117,22 +135,6 @@ export function JsonRoles({ mount, example }: { mount: string; example: Record<s
 export function JsonRolePage({ mount, name, type }: { mount: string; name: string; type: string }) {
   const base = `auth/${mount}/role/${encodeURIComponent(name)}`;
   const role = useLoad(async () => (await vault.read(base))?.data ?? null, [base]);
-  const [text, setText] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-  useEffect(() => setText(JSON.stringify(role.data ?? {}, null, 2)), [role.data]);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setDone(false);
-    try {
-      await vault.write(base, parseBody(text));
-      setDone(true);
-      role.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
   return (
     <Page
       title={`${type === 'kubernetes' ? 'Kubernetes' : 'JWT/OIDC'} role ${name}`}
@@ -148,18 +150,9 @@ export function JsonRolePage({ mount, name, type }: { mount: string; name: strin
         {role.loading && !role.data ? <Loading /> : null}
         <ErrorList error={role.error} />
         {role.data ? <RecordList record={role.data} testId="role-settings" /> : null}
-        <form onSubmit={(e) => void submit(e)}>
-          <TextArea label="Role (JSON)" value={text} onValue={setText} rows={10} />
-          <ErrorList error={error} />
-          {done ? (
-            <p class="success" role="status">
-              Role saved.
-            </p>
-          ) : null}
-          <button type="submit" class="primary">
-            Save role
-          </button>
-        </form>
+        {role.data ? (
+          <JsonForm label="Role (JSON)" initial={role.data} rows={10} submitLabel="Save role" doneText="Role saved." onSubmit={async (body) => (await vault.write(base, body), role.reload())} />
+        ) : null}
       </section>
     </Page>
   );

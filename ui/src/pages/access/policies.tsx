@@ -56,21 +56,22 @@ export function PoliciesPage() {
 
 function NewPolicy() {
   const [name, setName] = useState('');
-  const [text, setText] = useState(NEW_POLICY);
   return (
     <section class="card" aria-labelledby="new-policy-heading">
       <h2 id="new-policy-heading">New policy</h2>
       <Field label="Policy name" value={name} onValue={setName} autocomplete="off" required />
-      <PolicyForm name={name.trim()} text={text} onText={setText} saveLabel="Create policy" onSaved={() => navigate(accessHref('policies', name.trim().toLowerCase()))} />
+      <PolicyForm name={name.trim()} initial={NEW_POLICY} saveLabel="Create policy" onSaved={() => navigate(accessHref('policies', name.trim().toLowerCase()))} />
     </section>
   );
 }
 
 /**
  * The HCL editor and its Save button. A refusal shows the server's errors[]; a parse error's line
- * is marked in the editor. Nothing is stored unless the server accepted the whole text.
+ * is marked in the editor. Nothing is stored unless the server accepted the whole text. The text
+ * starts as `initial`: render it once that is known, so nothing typed is overwritten by a late answer.
  */
-export function PolicyForm({ name, text, onText, saveLabel, onSaved }: { name: string; text: string; onText: (text: string) => void; saveLabel: string; onSaved: () => void }) {
+export function PolicyForm({ name, initial, saveLabel, onSaved }: { name: string; initial: string; saveLabel: string; onSaved: () => void }) {
+  const [text, setText] = useState(initial);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -93,7 +94,7 @@ export function PolicyForm({ name, text, onText, saveLabel, onSaved }: { name: s
   const errorLine = error instanceof ApiError ? errorLineOf(error.errors) : null;
   return (
     <form onSubmit={(e) => void save(e)}>
-      <HclEditor label="Policy (HCL or JSON)" value={text} onValue={(v) => (onText(v), setSaved(false))} errorLine={errorLine} />
+      <HclEditor label="Policy (HCL or JSON)" value={text} onValue={(v) => (setText(v), setSaved(false))} errorLine={errorLine} />
       <ErrorList error={error} />
       {saved ? (
         <p class="success" role="status">

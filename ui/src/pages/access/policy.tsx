@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'preact/hooks';
 import { ConfirmButton } from '../../components/confirm.js';
 import { ErrorList } from '../../components/errors.js';
 import { useLoad } from '../../components/load.js';
@@ -12,8 +11,6 @@ import { PolicyForm } from './policies.js';
 export function PolicyPage({ name }: { name: string }) {
   const path = `sys/policies/acl/${encodeURIComponent(name)}`;
   const policy = useLoad(async () => (await vault.read<{ name: string; policy: string }>(path))?.data, [path]);
-  const [text, setText] = useState('');
-  useEffect(() => setText(policy.data?.policy ?? ''), [policy.data]);
   // root has no text: it grants everything and cannot be changed (as in Vault).
   const isRoot = name === 'root';
   return (
@@ -34,7 +31,7 @@ export function PolicyPage({ name }: { name: string }) {
         <>
           {policy.loading && !policy.data ? <Loading /> : null}
           <ErrorList error={policy.error} />
-          {policy.data ? <PolicyForm name={name} text={text} onText={setText} saveLabel="Save policy" onSaved={() => undefined} /> : null}
+          {policy.data ? <PolicyForm name={name} initial={policy.data.policy} saveLabel="Save policy" onSaved={() => undefined} /> : null}
         </>
       )}
     </Page>
