@@ -38,7 +38,7 @@ export function AuthMethodPage({ mount }: { mount: string }) {
             <h2 id="mount-heading">Configuration</h2>
             <RecordList
               testId="mount-config"
-              record={{ type: entry.type, path: `auth/${mount}/`, accessor: entry.accessor, description: entry.description, default_lease_ttl: entry.config.default_lease_ttl, max_lease_ttl: entry.config.max_lease_ttl, local: entry.local, seal_wrap: entry.seal_wrap }}
+              record={{ type: entry.type, path: `auth/${mount}/`, accessor: entry.accessor, description: entry.description, default_lease_ttl: entry.config.default_lease_ttl || 'system default', max_lease_ttl: entry.config.max_lease_ttl || 'system default', local: entry.local, seal_wrap: entry.seal_wrap }}
               keys={['type', 'path', 'accessor', 'description', 'default_lease_ttl', 'max_lease_ttl', 'local', 'seal_wrap']}
             />
           </section>
