@@ -132,6 +132,21 @@ describe('leases', () => {
   });
 });
 
+describe('leases: force revocation', () => {
+  it('force-revokes a prefix after a warning that names it', async () => {
+    const creds = await must<{ lease_id: string }>('GET', 'database/creds/readonly');
+    const page = await signedIn('#/leases/list/database/creds/readonly', 'Leases');
+    await page.getByTestId('lease-list').getByRole('link', { name: creds.lease_id.split('/').pop()!, exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Force revoke prefix', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Force revoke prefix' });
+    await dialog.getByText(/^Force-revoke every lease under database\/creds\/readonly\/\?/).waitFor();
+    await dialog.getByRole('button', { name: 'Force revoke all under database/creds/readonly/' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await leaseLookup(creds.lease_id)).status, 400);
+    assert.equal((await ui.api('LIST', 'sys/leases/lookup/database/creds/readonly/')).status, 404);
+  });
+});
+
 interface AuditDevices {
   data: Record<string, { type: string; options: Record<string, string> }>;
 }
@@ -204,6 +219,7 @@ describe('quotas', () => {
     await row.waitFor();
     let quota = (await must<Quota>('GET', 'sys/quotas/rate-limit/ui-rl')).data;
     assert.deepEqual([quota.path, quota.rate, quota.interval, quota.block_interval], ['secret/', 50, 60, 0]);
+    assert.equal(quota.inheritable, false, "left to the server's default: a quota on a mount is not inheritable");
     await assertAccessible(page, 'the quotas page');
     await screenshot(page, 'quotas');
 
@@ -217,9 +233,15 @@ describe('quotas', () => {
     quota = (await must<Quota>('GET', 'sys/quotas/rate-limit/ui-rl')).data;
     assert.deepEqual([quota.path, quota.rate, quota.interval, quota.block_interval], ['secret/', 7.5, 60, 30]);
 
-    await row.getByRole('button', { name: 'Delete ui-rl' }).click();
+    // By keyboard: Escape cancels the confirmation and nothing is deleted.
+    await row.getByRole('button', { name: 'Delete ui-rl' }).focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Delete ui-rl' });
     await dialog.getByText('Delete the rate-limit quota ui-rl?').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await ui.api('GET', 'sys/quotas/rate-limit/ui-rl')).status, 200);
+    await row.getByRole('button', { name: 'Delete ui-rl' }).click();
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await row.waitFor({ state: 'detached' });
     assert.equal((await ui.api('GET', 'sys/quotas/rate-limit/ui-rl')).status, 404);

@@ -99,6 +99,22 @@ describe('tools: wrap and unwrap', () => {
     assert.deepEqual(unwrapped.body.data, { api_key: 'k-123', limits: { rps: 5 } });
   });
 
+  it('unwraps a wrapped login: the auth block, its client token masked until revealed', async () => {
+    const made = await ui.api<{ wrap_info: { token: string } }>('POST', 'auth/token/create', { body: { policies: ['default'], ttl: '1h' }, headers: { 'X-Vault-Wrap-TTL': '5m' } });
+    assert.equal(made.status, 200, made.text);
+    const page = await signedIn('#/tools/unwrap', /Tools: Unwrap/);
+    await page.getByLabel('Wrapping token').fill(made.body.wrap_info.token);
+    await page.getByRole('button', { name: 'Unwrap', exact: true }).click();
+    const unwrapped = page.getByTestId('unwrapped');
+    await unwrapped.waitFor();
+    assert.match(await unwrapped.innerText(), /Policies\s+default\s+Lease duration\s+1h\s+Renewable\s+yes/);
+    await unwrapped.getByRole('button', { name: 'Reveal client token' }).click();
+    const clientToken = (await unwrapped.locator('code[data-masked="false"]').innerText()).trim();
+    const self = await ui.api<{ data: { policies: string[] } }>('GET', 'auth/token/lookup-self', { token: clientToken });
+    assert.equal(self.status, 200, self.text);
+    assert.deepEqual(self.body.data.policies, ['default']);
+  });
+
   it('looks a token up (creation path, TTL, expiry) without using it up', async () => {
     const token = await wrapByApi({ note: 'for lookup' }, '7m');
     const page = await signedIn('#/tools/lookup', /Tools: Lookup/);

@@ -121,6 +121,7 @@ function EnableDevice({ onEnabled }: { onEnabled: () => void }) {
     await vault.write(`sys/audit/${at}`, { type, description, local, options });
     setEnabled(`Enabled the ${type} device at ${at}/.`);
     setPath('');
+    setDescription('');
     setTyped({});
     onEnabled();
   });

@@ -108,9 +108,13 @@ function QuotaForm({ quota, onSaved, onCancel }: { quota: RateLimit | null; onSa
   const [interval, setIntervalText] = useState(quota ? `${quota.interval}s` : '1s');
   const [block, setBlock] = useState(quota?.block_interval ? `${quota.block_interval}s` : '');
   const [inheritable, setInheritable] = useState(quota?.inheritable ?? false);
+  // Left out of a new quota unless ticked or unticked, so the server's default applies (a global
+  // quota is inheritable, one on a path is not).
+  const [inheritableTouched, setInheritableTouched] = useState(!!quota);
+  const shownInheritable = inheritableTouched ? inheritable : path.trim() === '';
   const action = useAction();
   const save = action.submit(async () => {
-    const body = { path: path.trim(), role: role.trim(), rate: rate.trim(), interval: interval.trim() || '1s', block_interval: block.trim() || '0', inheritable };
+    const body = { path: path.trim(), role: role.trim(), rate: rate.trim(), interval: interval.trim() || '1s', block_interval: block.trim() || '0', ...(inheritableTouched ? { inheritable } : {}) };
     await vault.write(`sys/quotas/rate-limit/${encodeURIComponent(name.trim())}`, body);
     onSaved();
   });
@@ -127,7 +131,7 @@ function QuotaForm({ quota, onSaved, onCancel }: { quota: RateLimit | null; onSa
           <Field label="Interval" value={interval} onValue={setIntervalText} hint="A duration or seconds; 1s by default." autocomplete="off" />
           <Field label="Block interval" value={block} onValue={setBlock} hint="How long a client over the rate is refused everything; none when empty." autocomplete="off" />
         </div>
-        <Check label="Inheritable by child namespaces" checked={inheritable} onChecked={setInheritable} />
+        <Check label="Inheritable by child namespaces" checked={shownInheritable} onChecked={(v) => (setInheritable(v), setInheritableTouched(true))} />
         <ErrorList error={action.error} />
         <div class="row">
           <button type="submit" class="primary" disabled={action.busy}>
