@@ -217,6 +217,7 @@ describe('quotas', () => {
     await page.getByRole('button', { name: 'Create quota' }).click();
     const row = page.getByTestId('quota-list').getByRole('row').filter({ hasText: 'ui-rl' });
     await row.waitFor();
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), '', 'the form starts afresh after a save');
     let quota = (await must<Quota>('GET', 'sys/quotas/rate-limit/ui-rl')).data;
     assert.deepEqual([quota.path, quota.rate, quota.interval, quota.block_interval], ['secret/', 50, 60, 0]);
     assert.equal(quota.inheritable, false, "left to the server's default: a quota on a mount is not inheritable");

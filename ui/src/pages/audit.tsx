@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useAction } from '../components/action.js';
+import { apiPath } from '../components/api-path.js';
 import { ConfirmButton } from '../components/confirm.js';
 import { ErrorList } from '../components/errors.js';
 import { Check, Field, Select } from '../components/field.js';
@@ -83,7 +84,7 @@ export function AuditPage() {
                       question={`Disable the audit device at ${d.path}? Requests are no longer recorded there, and its HMAC key is lost: values in its old log can no longer be matched with sys/audit-hash.`}
                       confirmLabel="Disable"
                       onConfirm={async () => {
-                        await vault.remove(`sys/audit/${d.path}`);
+                        await vault.remove(`sys/audit/${apiPath(d.path.replace(/\/$/, ''))}`);
                         devices.reload();
                       }}
                     />
@@ -118,7 +119,7 @@ function EnableDevice({ onEnabled }: { onEnabled: () => void }) {
     const options: Record<string, string> = { format, hmac_accessor: String(hmacAccessor), log_raw: String(logRaw), elide_list_responses: String(elideLists) };
     if (prefix) options.prefix = prefix;
     for (const { name } of TYPE_OPTIONS[type]) if (typed[name]?.trim()) options[name] = typed[name].trim();
-    await vault.write(`sys/audit/${at}`, { type, description, local, options });
+    await vault.write(`sys/audit/${apiPath(at)}`, { type, description, local, options });
     setEnabled(`Enabled the ${type} device at ${at}/.`);
     setPath('');
     setDescription('');

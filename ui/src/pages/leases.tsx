@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useAction } from '../components/action.js';
+import { apiPath } from '../components/api-path.js';
 import { ConfirmButton } from '../components/confirm.js';
 import { ErrorList } from '../components/errors.js';
 import { Field } from '../components/field.js';
@@ -17,8 +18,10 @@ import './operations.css';
 export function LeasesPage() {
   const { segments } = useRoute();
   const [view, ...rest] = segments.slice(1);
-  if (view === 'show' && rest.length > 0) return <LeaseDetail id={rest.join('/')} />;
-  return <LeaseList prefix={view === 'list' && rest.length > 0 ? `${rest.join('/')}/` : ''} />;
+  if (view === 'show' && rest.length > 0) return <LeaseDetail key={rest.join('/')} id={rest.join('/')} />;
+  const prefix = view === 'list' && rest.length > 0 ? `${rest.join('/')}/` : '';
+  // keyed: the prefix field and the answers start afresh at each prefix
+  return <LeaseList key={prefix} prefix={prefix} />;
 }
 
 /** The prefix a lease id or folder sits in: "pki/issue/web/abc" → "pki/issue/web/". */
@@ -48,7 +51,7 @@ function Breadcrumbs({ path }: { path: string }) {
 
 /** sys/leases/lookup/<prefix> (LIST, sudo): the folders and lease ids under a prefix. */
 function LeaseList({ prefix }: { prefix: string }) {
-  const keys = useLoad(() => vault.list(`sys/leases/lookup/${prefix}`), [prefix]);
+  const keys = useLoad(() => vault.list(`sys/leases/lookup/${apiPath(prefix)}`), [prefix]);
   const [wanted, setWanted] = useState(prefix);
   const go = (e: Event) => {
     e.preventDefault();
@@ -68,7 +71,7 @@ function LeaseList({ prefix }: { prefix: string }) {
         keys.data.length === 0 ? (
           <p class="muted">No leases under {prefix ? <code>{prefix}</code> : 'this namespace'}.</p>
         ) : (
-          <table data-testid="lease-list">
+          <table class="lease-list" data-testid="lease-list">
             <caption class="visually-hidden">Leases under {prefix || 'the top'}</caption>
             <thead>
               <tr>
@@ -101,7 +104,7 @@ function PrefixRevocation({ prefix, onDone }: { prefix: string; onDone: () => vo
           question={`Revoke every lease under ${prefix}? Each secret is revoked at its backend and cannot be used again.`}
           confirmLabel={`Revoke all under ${prefix}`}
           onConfirm={async () => {
-            await vault.write(`sys/leases/revoke-prefix/${prefix}`, {});
+            await vault.write(`sys/leases/revoke-prefix/${apiPath(prefix)}`, {});
             onDone();
           }}
         />
@@ -110,7 +113,7 @@ function PrefixRevocation({ prefix, onDone }: { prefix: string; onDone: () => vo
           question={`Force-revoke every lease under ${prefix}? The leases are removed even when their backend fails to revoke the secrets, which may then live on. Use this only when a backend is gone for good.`}
           confirmLabel={`Force revoke all under ${prefix}`}
           onConfirm={async () => {
-            await vault.write(`sys/leases/revoke-force/${prefix}`, {});
+            await vault.write(`sys/leases/revoke-force/${apiPath(prefix)}`, {});
             onDone();
           }}
         />

@@ -33,6 +33,8 @@ export function QuotasPage() {
     return Promise.all(names.map(async (name) => (await vault.read<RateLimit>(`sys/quotas/rate-limit/${encodeURIComponent(name)}`))!.data));
   }, []);
   const [editing, setEditing] = useState<RateLimit | null>(null);
+  // Bumped after each save, so the form starts empty again.
+  const [saves, setSaves] = useState(0);
   return (
     <Page title="Quotas">
       <section class="card" aria-labelledby="rate-limits-heading">
@@ -89,9 +91,9 @@ export function QuotasPage() {
         ) : null}
       </section>
       <QuotaForm
-        key={editing?.name ?? '(new)'}
+        key={`${editing?.name ?? '(new)'}#${saves}`}
         quota={editing}
-        onSaved={() => (setEditing(null), quotas.reload())}
+        onSaved={() => (setEditing(null), setSaves((n) => n + 1), quotas.reload())}
         onCancel={() => setEditing(null)}
       />
       <QuotaConfigForm />
