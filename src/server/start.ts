@@ -19,6 +19,7 @@ import { cubbyholeBackend } from '../engines/cubbyhole/index.js';
 import { identityBackend } from '../core/backends/identity/index.js';
 import { kvBackend } from '../engines/kv/index.js';
 import { transitBackend } from '../engines/transit/index.js';
+import { hashAndRandomPaths } from '../engines/transit/paths/tools.js';
 import { databaseBackend } from '../engines/database/index.js';
 import { pkiBackend } from '../engines/pki/index.js';
 import { statusBackend, sysBackend } from '../core/backends/sys/index.js';
@@ -128,7 +129,7 @@ export async function startServer({ config, dev, logger: givenLogger, wrapDataKe
     },
     coreBackends: {
       secret: {
-        system: (_m, c) => sysBackend(c, { loggers, ...(ha ? { ha } : {}) }),
+        system: (_m, c) => sysBackend(c, { loggers, tools: hashAndRandomPaths('tools/'), ...(ha ? { ha } : {}) }),
         identity: (m, c) => identityBackend(c, m, { apiAddress, ...oidcRotationFromEnv() }),
       },
       auth: {

@@ -7,7 +7,7 @@ import { LeasesPage } from './pages/leases.js';
 import { QuotasPage } from './pages/quotas.js';
 import { SecretsRoute } from './pages/secrets/index.js';
 import { SignInPage } from './pages/sign-in.js';
-import { ToolsRoute } from './pages/tools.js';
+import { ToolsRoute } from './pages/tools/index.js';
 import { href, useRoute, type Route } from './route.js';
 import { currentSession, signOut, subscribe, type Session } from './session.js';
 

@@ -1,5 +1,5 @@
 import type { Core } from '../../core.js';
-import type { Backend } from '../../../framework/types.js';
+import type { Backend, PathDef } from '../../../framework/types.js';
 import { auditPaths } from './audit.js';
 import { capabilityPaths } from './capabilities.js';
 import { loggerPaths, type LoggerLevels } from './loggers.js';
@@ -25,8 +25,12 @@ import { SYSTEM_MOUNT } from '../../builtin-mounts.js';
 export { statusBackend } from './status.js';
 export type { LoggerLevels } from './loggers.js';
 
-/** The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics, audit. */
-export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: HaView } = {}): Backend {
+/**
+ * The system backend mounted at sys/: mounts, auth methods, policies, capabilities, wrapping, metrics, audit.
+ * `tools` are sys/tools/hash and sys/tools/random, handed in by the server (they are transit's
+ * handlers, and core/ imports no engine).
+ */
+export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: HaView; tools?: PathDef[] } = {}): Backend {
   return {
     type: SYSTEM_MOUNT.type,
     paths: [
@@ -50,6 +54,7 @@ export function sysBackend(core: Core, options: { loggers?: LoggerLevels; ha?: H
       ...snapshotPaths(core),
       ...(options.loggers ? loggerPaths(options.loggers) : []),
       ...(options.ha ? haPaths(options.ha) : []),
+      ...(options.tools ?? []),
     ],
   };
 }

@@ -78,15 +78,25 @@ async function writeCacheConfig(req: Req<typeof cacheFields>, store: MountStorag
   return ok({ size }, { warnings: ['cache configurations will be applied when this backend is restarted'] });
 }
 
+/**
+ * hash(/:algorithm) and random(/:source)(/:bytes) under `prefix`: transit's, and (with "tools/")
+ * the system backend's sys/tools/*, which in Vault are the same handlers.
+ */
+export function hashAndRandomPaths(prefix = ''): PathDef[] {
+  return [
+    ...['hash/:algorithm', 'hash'].map((pattern) =>
+      definePath({ pattern: `${prefix}${pattern}`, fields: hashFields, operations: { update: hash }, description: 'Hash base64 input (hex or base64 sum).' }),
+    ),
+    ...['random/:source/:urlbytes', 'random/:source', 'random'].map((pattern) =>
+      definePath({ pattern: `${prefix}${pattern}`, fields: randomFields, operations: { update: random }, description: 'Random bytes from the OS CSPRNG.' }),
+    ),
+  ];
+}
+
 /** transit/hash(/:algorithm), random(/:source)(/:bytes) and cache-config. */
 export function toolPaths(): PathDef[] {
   return [
-    ...['hash/:algorithm', 'hash'].map((pattern) =>
-      definePath({ pattern, fields: hashFields, operations: { update: hash }, description: 'Hash base64 input (hex or base64 sum).' }),
-    ),
-    ...['random/:source/:urlbytes', 'random/:source', 'random'].map((pattern) =>
-      definePath({ pattern, fields: randomFields, operations: { update: random }, description: 'Random bytes from the OS CSPRNG.' }),
-    ),
+    ...hashAndRandomPaths(),
     definePath({
       pattern: 'cache-config',
       fields: cacheFields,
