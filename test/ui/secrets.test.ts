@@ -69,8 +69,13 @@ describe('secrets engines', () => {
     const tune = await ui.api<{ data: { default_lease_ttl: number; max_lease_ttl: number; description: string } }>('GET', 'sys/mounts/team/kv/tune');
     assert.deepEqual([tune.body.data.default_lease_ttl, tune.body.data.max_lease_ttl, tune.body.data.description], [3600, 7200, 'team secrets, tuned']);
 
+    // Asked first: cancelling changes nothing.
     await page.getByRole('button', { name: 'Disable engine' }).click();
     await page.getByRole('dialog').getByText('Every secret stored under it is deleted').waitFor();
+    await confirm(page, 'Cancel');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.ok((await ui.api<{ data: Record<string, unknown> }>('GET', 'sys/mounts')).body.data['team/kv/']);
+    await page.getByRole('button', { name: 'Disable engine' }).click();
     await confirm(page, 'Disable engine');
     await page.getByRole('heading', { name: 'Secrets engines', level: 1 }).waitFor();
     const after = await ui.api<{ data: Record<string, unknown> }>('GET', 'sys/mounts');
@@ -109,6 +114,11 @@ describe('KV version 2', () => {
     assert.ok(!(await page.content()).includes('s3cr3t-first'), 'the value shows before it is revealed');
     await page.getByRole('button', { name: 'Reveal password' }).click();
     await page.getByText('s3cr3t-first', { exact: true }).waitFor();
+    // Keyboard alone reveals a value, and the focused control shows a focus ring.
+    await page.getByRole('button', { name: 'Reveal user' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('admin', { exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'solid');
     const where = await page.evaluate(() => `${location.href} ${document.title}`);
     assert.ok(!where.includes('s3cr3t') && !where.includes('admin'), where);
     await assertAccessible(page, 'a KV secret');
@@ -314,6 +324,15 @@ describe('KV version 1', () => {
     assert.equal((await ui.api('GET', 'ops/legacy/db/one')).status, 404);
     assertNoPageErrors(page);
   });
+
+  it("browses the token's cubbyhole as KV version 1", async () => {
+    await ui.api('POST', 'cubbyhole/note', { body: { remember: 'the milk' } });
+    await openRoute(page, route('cubbyhole/'), 'cubbyhole/');
+    await page.getByRole('link', { name: /note/ }).click();
+    await page.getByRole('heading', { name: 'cubbyhole/note', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Reveal remember' }).click();
+    await page.getByText('the milk', { exact: true }).waitFor();
+  });
 });
 
 describe('the API explorer', () => {
@@ -354,6 +373,28 @@ describe('the API explorer', () => {
     await page.getByLabel('Reveal secret-looking values').check();
     assert.ok((await page.getByTestId('response-json').innerText()).includes(plaintext));
     await assertAccessible(page, 'the API explorer with a response');
+    assertNoPageErrors(page);
+  });
+
+  it('issues a PKI certificate from fields of the path opened by link; the private key stays masked', async () => {
+    await ui.api('POST', 'sys/mounts/pki', { body: { type: 'pki' } });
+    await ui.api('POST', 'pki/root/generate/internal', { body: { common_name: 'example.com', ttl: '24h' } });
+    await ui.api('POST', 'pki/roles/web', { body: { allowed_domains: 'example.com', allow_subdomains: true } });
+    await openRoute(page, `#/api?path=${encodeURIComponent('pki/issue/web')}`, 'API explorer');
+    await page.getByTestId('path-doc').getByText('/pki/issue/{name}').waitFor();
+    await page.getByLabel('common_name').fill('shop.example.com');
+    await page.getByLabel('ttl', { exact: true }).fill('1h');
+    await page.getByLabel('alt_names').fill('www.example.com, api.example.com');
+    await page.getByRole('button', { name: 'Send request' }).click();
+    const serial = (await page.getByTestId('response-serial_number').locator('code').innerText()).trim();
+    const shown = await page.getByTestId('response-certificate').innerText();
+    assert.match(shown, /BEGIN CERTIFICATE/);
+    assert.ok(!(await page.content()).includes('PRIVATE KEY-----'), 'the private key shows before it is revealed');
+    await page.getByRole('button', { name: 'Reveal private_key', exact: true }).waitFor();
+    assert.equal(await page.getByTestId('response-private_key_type').locator('code').innerText(), 'rsa');
+    const stored = await ui.api<{ data: { certificate: string } }>('GET', `pki/cert/${serial}`);
+    assert.equal(stored.status, 200, stored.text);
+    assert.ok(shown.includes(stored.body.data.certificate.split('\n')[1]!), 'the certificate shown is the one the server stored');
     assertNoPageErrors(page);
   });
 

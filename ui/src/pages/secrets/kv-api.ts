@@ -45,11 +45,12 @@ export interface KvSecret {
 export async function findMount(mountPath: string): Promise<KvMount> {
   const answer = await vault.read<{ type: string; path: string; description: string; options: Record<string, string> | null }>(`sys/internal/ui/mounts/${apiPath(mountPath)}`);
   const data = answer!.data;
-  const isKv = data.type === 'kv' || data.type === 'generic';
-  return { path: data.path || mountPath, type: data.type, version: isKv && data.options?.version === '2' ? 2 : 1, description: data.description };
+  const versioned = (data.type === 'kv' || data.type === 'generic') && data.options?.version === '2';
+  return { path: data.path || mountPath, type: data.type, version: versioned ? 2 : 1, description: data.description };
 }
 
-export const isKvType = (type: string) => type === 'kv' || type === 'generic';
+/** Engines the KV browser serves: kv (and its old name generic), and the cubbyhole, which reads and writes as KV v1 does. */
+export const isKvType = (type: string) => type === 'kv' || type === 'generic' || type === 'cubbyhole';
 
 /** The names in a folder ("" is the mount's root); folders end in "/". */
 export function listKeys(mount: KvMount, folder: string): Promise<string[]> {
