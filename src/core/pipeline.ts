@@ -3,7 +3,7 @@ import type { Core } from './core.js';
 import { CofferError, noHandler, permissionDenied, sealedError } from '../framework/errors.js';
 import { addressAllowed } from '../framework/cidr.js';
 import { invokeHandler, resolveOperation, routeRequest, type RoutedRequest } from '../framework/dispatch.js';
-import { pathHelp } from '../framework/help.js';
+import { helpAnswer } from '../framework/help.js';
 import { matchPath, type PathMatch } from '../framework/match.js';
 import { isSecretRead, secretReadAllowed, secretReadRefused } from './secret-reads.js';
 import type { Backend, Caller, MountInfo, Operation, Resp, WrapInfo } from '../framework/types.js';
@@ -17,6 +17,7 @@ import type { TokenIdentity } from './identity/store.js';
 import { isWrappable, parseWrapTtl } from './wrapping.js';
 import { namespacePath } from './namespaces/index.js';
 import { publicLeaseId } from './leases/index.js';
+import { COFFER_VERSION } from './version.js';
 
 /** A request as the HTTP layer hands it to the core. */
 export interface IncomingRequest {
@@ -196,7 +197,9 @@ async function serve(core: Core, incoming: IncomingRequest, facts: AuditFacts, r
   if (incoming.help && mount && backend) {
     // Vault's help operation: any valid token may ask, whatever its policies; nothing is read or run.
     await recordRequest();
-    return { resp: { bare: { help: pathHelp(backend, mount.relative), see_also: null } }, mountType: mount.entry.type };
+    // `local` less the mount-relative rest: the mount as the request named it, for OpenAPI's paths.
+    const mountPrefix = local.slice(0, local.length - mount.relative.length);
+    return { resp: { bare: helpAnswer(backend, mountPrefix, mount.relative, COFFER_VERSION) }, mountType: mount.entry.type };
   }
   if (!mount || !backend || !match) {
     // Vault checks the ACL before it routes: a path the ACL refuses is 403 whether or not anything

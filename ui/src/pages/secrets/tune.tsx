@@ -1,0 +1,76 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ConfirmButton } from '../../components/confirm.js';
+import { ErrorList } from '../../components/errors.js';
+import { Field } from '../../components/field.js';
+import { formatDuration } from '../../components/format.js';
+import { useLoad } from '../../components/load.js';
+import { Loading, Page } from '../../components/page.js';
+import { navigate } from '../../route.js';
+import { vault } from '../../session.js';
+import { secretsHref } from './links.js';
+
+interface Tune {
+  description: string;
+  default_lease_ttl: number;
+  max_lease_ttl: number;
+}
+
+/** A mount's settings (sys/mounts/<path>/tune) and disabling it (DELETE sys/mounts/<path>). */
+export function TunePage({ mount }: { mount: string }) {
+  const tune = useLoad(async () => (await vault.read<Tune>(`sys/mounts/${mount}tune`))!.data, [mount]);
+  const [description, setDescription] = useState('');
+  const [defaultTtl, setDefaultTtl] = useState('');
+  const [maxTtl, setMaxTtl] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (!tune.data) return;
+    setDescription(tune.data.description);
+    setDefaultTtl(formatDuration(tune.data.default_lease_ttl));
+    setMaxTtl(formatDuration(tune.data.max_lease_ttl));
+  }, [tune.data]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await vault.write(`sys/mounts/${mount}tune`, { description, default_lease_ttl: defaultTtl.trim(), max_lease_ttl: maxTtl.trim() });
+      setSaved(true);
+      tune.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <Page
+      title={`Configure ${mount}`}
+      actions={
+        <ConfirmButton label="Disable engine" question={`Disable ${mount}? Every secret stored under it is deleted and its leases are revoked.`} onConfirm={async () => (await vault.remove(`sys/mounts/${mount}`), navigate(secretsHref()))} />
+      }
+    >
+      <p>
+        <a href={secretsHref(mount)}>Back to {mount}</a>
+      </p>
+      {tune.loading && !tune.data ? <Loading /> : null}
+      <ErrorList error={tune.error} />
+      {tune.data ? (
+        <form class="card" onSubmit={(e) => void submit(e)}>
+          <Field label="Description" value={description} onValue={setDescription} autocomplete="off" />
+          <Field label="Default lease TTL" value={defaultTtl} onValue={setDefaultTtl} hint="A duration (30m, 24h) or seconds." autocomplete="off" />
+          <Field label="Max lease TTL" value={maxTtl} onValue={setMaxTtl} autocomplete="off" />
+          <ErrorList error={error} />
+          {saved ? (
+            <p class="success" role="status">
+              Saved.
+            </p>
+          ) : null}
+          <button type="submit" class="primary">
+            Save
+          </button>
+        </form>
+      ) : null}
+    </Page>
+  );
+}
