@@ -123,11 +123,11 @@ describe('KV version 2', () => {
     assert.ok(!where.includes('s3cr3t') && !where.includes('admin'), where);
     await assertAccessible(page, 'a KV secret');
     await screenshot(page, 'kv-secret');
-    // Copy puts the value on the clipboard without it having to be shown. (After axe: while it says
-    // "Copied", SecretValue's aria-label still says "Copy …", which axe rightly flags.)
+    // Copy puts the value on the clipboard without it having to be shown; the button then says so.
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ui.address });
     await page.getByRole('button', { name: 'Copy password' }).click();
-    await page.getByRole('button', { name: 'Copy password' }).getByText('Copied').waitFor();
+    await page.getByRole('button', { name: 'Copied password' }).waitFor();
+    await assertAccessible(page, 'a KV secret just copied');
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 's3cr3t-first');
     assertNoPageErrors(page);
   });
@@ -317,6 +317,8 @@ describe('KV version 1', () => {
     await page.getByRole('link', { name: 'Edit', exact: true }).click();
     await page.getByLabel('Value 1').fill('v1-pass-2');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // The edit page's heading names the secret too: wait for the page the save goes to.
+    await page.waitForFunction(() => location.hash.includes('/show/'));
     await page.getByRole('heading', { name: 'ops/legacy/db/one', level: 1 }).waitFor();
     await poll('the v1 edit to land', async () => (await ui.api<{ data: { password?: string } }>('GET', 'ops/legacy/db/one')).body.data?.password === 'v1-pass-2');
 

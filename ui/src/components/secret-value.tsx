@@ -3,11 +3,11 @@ import { useState } from 'preact/hooks';
 /** A secret's value, masked until revealed; copy puts it on the clipboard without showing it. */
 export function SecretValue({ value, label }: { value: string; label: string }) {
   const [shown, setShown] = useState(false);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'Copied' | 'Copy failed' | null>(null);
   const copy = async () => {
-    await navigator.clipboard.writeText(value);
-    setCopied(true);
-    setTimeout(() => setCopied(false), 1500);
+    // The browser may refuse the clipboard (permissions, an insecure origin): say so, do not throw.
+    setCopied(await navigator.clipboard.writeText(value).then(() => 'Copied' as const, () => 'Copy failed' as const));
+    setTimeout(() => setCopied(null), 1500);
   };
   return (
     <span class="secret-value">
@@ -15,8 +15,8 @@ export function SecretValue({ value, label }: { value: string; label: string }) 
       <button type="button" class="small" aria-pressed={shown} aria-label={`${shown ? 'Hide' : 'Reveal'} ${label}`} onClick={() => setShown(!shown)}>
         {shown ? 'Hide' : 'Reveal'}
       </button>
-      <button type="button" class="small" aria-label={`Copy ${label}`} onClick={() => void copy()}>
-        {copied ? 'Copied' : 'Copy'}
+      <button type="button" class="small" aria-label={`${copied ?? 'Copy'} ${label}`} onClick={() => void copy()}>
+        {copied ?? 'Copy'}
       </button>
     </span>
   );

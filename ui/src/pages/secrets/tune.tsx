@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ConfirmButton } from '../../components/confirm.js';
 import { ErrorList } from '../../components/errors.js';
 import { Field } from '../../components/field.js';
@@ -18,31 +18,6 @@ interface Tune {
 /** A mount's settings (sys/mounts/<path>/tune) and disabling it (DELETE sys/mounts/<path>). */
 export function TunePage({ mount }: { mount: string }) {
   const tune = useLoad(async () => (await vault.read<Tune>(`sys/mounts/${mount}tune`))!.data, [mount]);
-  const [description, setDescription] = useState('');
-  const [defaultTtl, setDefaultTtl] = useState('');
-  const [maxTtl, setMaxTtl] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (!tune.data) return;
-    setDescription(tune.data.description);
-    setDefaultTtl(formatDuration(tune.data.default_lease_ttl));
-    setMaxTtl(formatDuration(tune.data.max_lease_ttl));
-  }, [tune.data]);
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    setSaved(false);
-    try {
-      await vault.write(`sys/mounts/${mount}tune`, { description, default_lease_ttl: defaultTtl.trim(), max_lease_ttl: maxTtl.trim() });
-      setSaved(true);
-      tune.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
-
   return (
     <Page
       title={`Configure ${mount}`}
@@ -55,22 +30,51 @@ export function TunePage({ mount }: { mount: string }) {
       </p>
       {tune.loading && !tune.data ? <Loading /> : null}
       <ErrorList error={tune.error} />
-      {tune.data ? (
-        <form class="card" onSubmit={(e) => void submit(e)}>
-          <Field label="Description" value={description} onValue={setDescription} autocomplete="off" />
-          <Field label="Default lease TTL" value={defaultTtl} onValue={setDefaultTtl} hint="A duration (30m, 24h) or seconds." autocomplete="off" />
-          <Field label="Max lease TTL" value={maxTtl} onValue={setMaxTtl} autocomplete="off" />
-          <ErrorList error={error} />
-          {saved ? (
-            <p class="success" role="status">
-              Saved.
-            </p>
-          ) : null}
-          <button type="submit" class="primary">
-            Save
-          </button>
-        </form>
-      ) : null}
+      {tune.data ? <TuneForm mount={mount} initial={tune.data} /> : null}
     </Page>
+  );
+}
+
+/** 0 is "the system default" to the server: an empty field, not a duration. */
+const ttlText = (seconds: number) => (seconds ? formatDuration(seconds) : '');
+
+/**
+ * The tune form, rendered once the current settings are in, so its fields start from them and a
+ * late answer never overwrites what was typed.
+ */
+function TuneForm({ mount, initial }: { mount: string; initial: Tune }) {
+  const [description, setDescription] = useState(initial.description);
+  const [defaultTtl, setDefaultTtl] = useState(ttlText(initial.default_lease_ttl));
+  const [maxTtl, setMaxTtl] = useState(ttlText(initial.max_lease_ttl));
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await vault.write(`sys/mounts/${mount}tune`, { description, default_lease_ttl: defaultTtl.trim() || '0', max_lease_ttl: maxTtl.trim() || '0' });
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={(e) => void submit(e)}>
+      <Field label="Description" value={description} onValue={setDescription} autocomplete="off" />
+      <Field label="Default lease TTL" value={defaultTtl} onValue={setDefaultTtl} placeholder="system default" hint="A duration (30m, 24h) or seconds." autocomplete="off" />
+      <Field label="Max lease TTL" value={maxTtl} onValue={setMaxTtl} placeholder="system default" autocomplete="off" />
+      <ErrorList error={error} />
+      {saved ? (
+        <p class="success" role="status">
+          Saved.
+        </p>
+      ) : null}
+      <button type="submit" class="primary">
+        Save
+      </button>
+    </form>
   );
 }
