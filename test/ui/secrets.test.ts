@@ -238,14 +238,14 @@ describe('KV version 2', () => {
     await openRoute(page, route('secret/', 'show', 'app/handoff'), 'secret/app/handoff');
     await page.getByLabel('Wrap TTL').fill('10m');
     await page.getByRole('button', { name: 'Wrap', exact: true }).click();
-    const result = page.getByTestId('wrap-result');
+    const result = page.getByTestId('wrap-info');
     await result.waitFor();
     assert.match(await result.innerText(), /TTL\s+10m/);
     assert.match(await result.innerText(), /Expires\s+\S+/);
     assert.ok(!(await result.innerText()).includes('hvs.'), 'the wrapping token shows before it is revealed');
     await page.getByRole('button', { name: 'Reveal wrapping token' }).click();
     const token = (await result.locator('code[data-masked="false"]').innerText()).trim();
-    const accessor = await page.evaluate(() => document.querySelector('[data-testid="wrap-result"] dd:nth-of-type(2) code')?.textContent ?? '');
+    const accessor = await result.getByTestId('wrap-accessor').innerText();
     const lookup = await ui.api<{ data: { creation_ttl: number } }>('POST', 'sys/wrapping/lookup', { body: { token } });
     assert.equal(lookup.body.data.creation_ttl, 600);
     const unwrapped = await ui.api<{ data: Record<string, unknown> }>('POST', 'sys/wrapping/unwrap', { token });

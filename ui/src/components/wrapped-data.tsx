@@ -1,9 +1,7 @@
 import type { AuthInfo } from '../api.js';
 import { formatDuration } from './format.js';
+import { SecretDataTable } from './secret-data-table.js';
 import { SecretValue } from './secret-value.js';
-
-/** A value as text: strings as they are, anything else as JSON. */
-const asText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** What an unwrap gave back: each data value masked until revealed, or the login's auth block. */
 export function WrappedData({ data, auth }: { data: Record<string, unknown> | null; auth: AuthInfo | null }) {
@@ -29,27 +27,7 @@ export function WrappedData({ data, auth }: { data: Record<string, unknown> | nu
         </dl>
       ) : null}
       {data && Object.keys(data).length > 0 ? (
-        <table>
-          <caption class="visually-hidden">The unwrapped data, values masked</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(data).map(([key, value]) => (
-              <tr>
-                <td>
-                  <code>{key}</code>
-                </td>
-                <td>
-                  <SecretValue value={asText(value)} label={`value of ${key}`} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SecretDataTable data={data} caption="The unwrapped data, values masked" labelOf={(key) => `value of ${key}`} />
       ) : null}
       {!auth && (!data || Object.keys(data).length === 0) ? <p class="muted">The wrapped response held no data.</p> : null}
     </section>

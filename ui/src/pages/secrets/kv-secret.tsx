@@ -4,16 +4,13 @@ import { ErrorList } from '../../components/errors.js';
 import { formatTime } from '../../components/format.js';
 import { useLoad } from '../../components/load.js';
 import { Loading, Page } from '../../components/page.js';
-import { SecretValue } from '../../components/secret-value.js';
+import { SecretDataTable } from '../../components/secret-data-table.js';
 import { navigate } from '../../route.js';
 import { Breadcrumbs } from './breadcrumbs.js';
 import { changeVersions, deleteLatest, readMetadata, readSecret, type KvMount } from './kv-api.js';
 import { KvTabs } from './kv-tabs.js';
 import { parentOf, secretsHref } from './links.js';
 import { WrapSecret } from './wrap-secret.js';
-
-/** A value as shown: strings as they are, anything else as JSON. */
-export const shownValue = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** One secret (v2: one version, the latest unless `version`), its values masked until revealed. */
 export function KvSecretPage({ mount, path, version }: { mount: KvMount; path: string; version: number }) {
@@ -95,25 +92,7 @@ export function KvSecretPage({ mount, path, version }: { mount: KvMount; path: s
           <h2 id="secret-data-heading">{mount.version === 2 ? `Version ${shownVersion}` : 'Data'}</h2>
           {secret.createdTime ? <p class="muted">Written {formatTime(secret.createdTime)}</p> : null}
           {Object.keys(secret.data).length === 0 ? <p>This secret holds no keys.</p> : null}
-          <table class="secret-data">
-            <caption class="visually-hidden">Keys and values of the secret</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(secret.data).map(([key, value]) => (
-                <tr>
-                  <th scope="row">{key}</th>
-                  <td>
-                    <SecretValue value={shownValue(value)} label={key} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SecretDataTable data={secret.data} caption="Keys and values of the secret" />
           <div class="row">
             <button type="button" onClick={() => void copyJson()}>
               {copied ? 'Copied' : 'Copy as JSON'}

@@ -3,7 +3,7 @@ import { useLoad } from '../../components/load.js';
 import { Loading } from '../../components/page.js';
 import { SecretValue } from '../../components/secret-value.js';
 import { readSecret, type KvMount } from './kv-api.js';
-import { shownValue } from './kv-secret.js';
+import { valueText } from '../../components/secret-data-table.js';
 
 type Change = 'added' | 'removed' | 'changed' | 'unchanged';
 
@@ -50,8 +50,8 @@ export function VersionDiff({ mount, path, from, to }: { mount: KvMount; path: s
             <tr class={CHANGE_CLASS[row.change]} data-testid={`diff-${row.key}`}>
               <th scope="row">{row.key}</th>
               <td>{row.change}</td>
-              <td>{row.before === undefined ? '—' : <SecretValue value={shownValue(row.before)} label={`${row.key} in version ${from}`} />}</td>
-              <td>{row.after === undefined ? '—' : <SecretValue value={shownValue(row.after)} label={`${row.key} in version ${to}`} />}</td>
+              <td>{row.before === undefined ? '—' : <SecretValue value={valueText(row.before)} label={`${row.key} in version ${from}`} />}</td>
+              <td>{row.after === undefined ? '—' : <SecretValue value={valueText(row.after)} label={`${row.key} in version ${to}`} />}</td>
             </tr>
           ))}
         </tbody>

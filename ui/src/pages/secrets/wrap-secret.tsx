@@ -2,8 +2,7 @@ import { useState } from 'preact/hooks';
 import type { WrapInfo } from '../../api.js';
 import { ErrorList } from '../../components/errors.js';
 import { Field } from '../../components/field.js';
-import { formatDuration, formatTime } from '../../components/format.js';
-import { SecretValue } from '../../components/secret-value.js';
+import { WrapInfoView } from '../../components/wrap-info.js';
 import { vault } from '../../session.js';
 
 /**
@@ -32,7 +31,6 @@ export function WrapSecret({ data }: { data: Record<string, unknown> }) {
     }
   };
 
-  const expires = wrapped ? new Date(new Date(wrapped.creation_time).getTime() + wrapped.ttl * 1000) : null;
   return (
     <section class="card" aria-labelledby="wrap-heading">
       <h2 id="wrap-heading">Wrap this secret</h2>
@@ -44,24 +42,7 @@ export function WrapSecret({ data }: { data: Record<string, unknown> }) {
         </button>
       </form>
       <ErrorList error={error} />
-      {wrapped ? (
-        <dl class="success" data-testid="wrap-result">
-          <dt>Wrapping token</dt>
-          <dd>
-            <SecretValue value={wrapped.token} label="wrapping token" />
-          </dd>
-          <dt>Accessor</dt>
-          <dd>
-            <code>{wrapped.accessor}</code>
-          </dd>
-          <dt>TTL</dt>
-          <dd>{formatDuration(wrapped.ttl)}</dd>
-          <dt>Expires</dt>
-          <dd>
-            <time dateTime={expires?.toISOString()}>{formatTime(expires?.getTime())}</time>
-          </dd>
-        </dl>
-      ) : null}
+      {wrapped ? <WrapInfoView info={wrapped} /> : null}
     </section>
   );
 }
