@@ -265,6 +265,26 @@ describe('sys/mounts over HTTP', () => {
       assertErrorAnswer(await call('GET', 'sys/internal/ui/mounts/secret/foo', undefined, ''), 403);
     });
 
+    it('without a path, lists the secret engines and auth methods under which the token holds something', async () => {
+      assertNoContent(await call('POST', 'sys/mounts/ui-list-a', { type: 'kv', options: { version: '2' } }), 'enable a');
+      assertNoContent(await call('POST', 'sys/mounts/ui-list-b', { type: 'kv' }), 'enable b');
+      assertNoContent(await call('POST', 'sys/auth/ui-list-pass', { type: 'userpass' }), 'enable userpass');
+      await writePolicy(server.address, root, 'ui-lister', 'path "ui-list-a/data/app/*" { capabilities = ["read"] }\npath "auth/ui-list-pass/users/+" { capabilities = ["list"] }');
+      const { token } = await createToken(server.address, root, { policies: ['ui-lister'] });
+      const res = await call<{ data: { secret: Record<string, MountShape>; auth: Record<string, MountShape> } }>('GET', 'sys/internal/ui/mounts', undefined, token);
+      assert.equal(res.status, 200, res.text);
+      // The default policy grants paths in cubbyhole/, identity/ and sys/; ui-lister the two it names.
+      assert.deepEqual(Object.keys(res.body.data.secret).sort(), ['cubbyhole/', 'identity/', 'sys/', 'ui-list-a/']);
+      assert.equal(res.body.data.secret['ui-list-a/']?.type, 'kv');
+      assert.deepEqual(res.body.data.secret['ui-list-a/']?.options, { version: '2' });
+      // auth/token/lookup-self and friends come with the default policy.
+      assert.deepEqual(Object.keys(res.body.data.auth).sort(), ['token/', 'ui-list-pass/']);
+      const all = await call<{ data: { secret: Record<string, MountShape> } }>('GET', 'sys/internal/ui/mounts');
+      assert.ok(['ui-list-a/', 'ui-list-b/', 'secret/', 'sys/'].every((m) => m in all.body.data.secret), JSON.stringify(Object.keys(all.body.data.secret)));
+      const anonymous = await call<{ data: { secret: Record<string, unknown>; auth: Record<string, unknown> } }>('GET', 'sys/internal/ui/mounts', undefined, '');
+      assert.deepEqual(anonymous.body.data, { secret: {}, auth: {} });
+    });
+
     it('answers the root token for a kv v1 mount with version "1"', async () => {
       assertNoContent(await call('POST', 'sys/mounts/ui-v1', { type: 'kv', options: { version: '1' } }), 'enable');
       const res = await call<{ data: MountShape & { path: string } }>('GET', 'sys/internal/ui/mounts/ui-v1/some/key');

@@ -287,6 +287,10 @@ describe('the KV list', () => {
     const made = await ui.api<{ auth: { client_token: string } }>('POST', 'auth/token/create', { body: { policies: ['read-only-one'], ttl: '1h' } });
     const limited = await ui.newPage();
     await signInWithToken(limited, made.body.auth.client_token);
+    // The mounts page lists what its policies reach into (sys/internal/ui/mounts), not every mount.
+    await limited.getByRole('link', { name: 'Secrets' }).click();
+    await limited.getByRole('link', { name: 'secret/', exact: true }).waitFor();
+    assert.deepEqual((await limited.locator('table.mounts tbody tr td:first-child').allInnerTexts()).map((c) => c.trim()).sort(), ['cubbyhole/', 'secret/']);
     await openRoute(limited, route('secret/'), 'secret/');
     await limited.getByRole('alert').getByText('permission denied').waitFor();
     await limited.getByText('This token may not list here').waitFor();

@@ -1,13 +1,15 @@
 import type { Core } from '../../core.js';
 import { permissionDenied } from '../../../framework/errors.js';
 import { field } from '../../../framework/fields.js';
-import { definePath, ok, type PathDef } from '../../../framework/types.js';
+import { definePath, ok, type PathDef, type Req } from '../../../framework/types.js';
 import { ROOT_NAMESPACE, requestNamespace } from '../../namespaces/index.js';
 import { describeMount } from './mounts.js';
 
 /**
+ * sys/internal/ui/mounts: the secret engines and auth methods the caller may use (Vault's UI lists
+ * these, so a token without read on sys/mounts still sees its own mounts).
  * sys/internal/ui/mounts/<path>: how Vault's CLI finds out a path's mount and KV version. Like Vault,
- * it answers only a caller that holds some capability under that mount.
+ * both answer only about mounts under which the caller holds some capability.
  */
 export function uiMountPaths(core: Core): PathDef[] {
   return [
@@ -17,6 +19,7 @@ export function uiMountPaths(core: Core): PathDef[] {
       unauthenticated: true,
       operations: {
         read: async (req) => {
+          if (req.fields.path === '') return ok(await visibleMounts(core, req));
           // The path is relative to the namespace whose sys/ was asked (`coffer kv -namespace=...`),
           // the caller's policies to the caller's own namespace, where it must be, or above.
           const here = requestNamespace(req);
@@ -33,4 +36,22 @@ export function uiMountPaths(core: Core): PathDef[] {
       },
     }),
   ];
+}
+
+/** The mounts of the namespace asked under which the caller holds some capability; none without a token. */
+async function visibleMounts(core: Core, req: Pick<Req<Record<string, never>>, 'mount' | 'caller'>): Promise<{ secret: Record<string, unknown>; auth: Record<string, unknown> }> {
+  const visible = { secret: {} as Record<string, unknown>, auth: {} as Record<string, unknown> };
+  const here = requestNamespace(req);
+  const home = req.caller?.namespaceId ? core.namespaces.getById(req.caller.namespaceId) : ROOT_NAMESPACE;
+  if (!req.caller || !home || !here.path.startsWith(home.path)) return visible;
+  const acl = await core.aclFor(req.caller);
+  // The caller's policies name paths from its own namespace down.
+  const prefix = here.path.slice(home.path.length);
+  for (const table of ['secret', 'auth'] as const) {
+    for (const entry of core.mounts.listIn(table, here)) {
+      const aclPath = `${prefix}${table === 'auth' ? 'auth/' : ''}${entry.path}`;
+      if (acl.hasAnyCapabilityUnder(aclPath)) visible[table][entry.path] = describeMount(entry);
+    }
+  }
+  return visible;
 }

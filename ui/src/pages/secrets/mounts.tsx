@@ -16,11 +16,14 @@ interface MountRow {
 /** Mounts the core owns and no one browses (Vault's UI does not list them either). */
 const HIDDEN_TYPES = new Set(['system', 'identity']);
 
-/** The secret engines enabled, from sys/mounts. */
+/**
+ * The secret engines this token may use, from sys/internal/ui/mounts (as Vault's UI): a token
+ * without read on sys/mounts still sees the mounts its policies reach into.
+ */
 export function MountsPage() {
   const mounts = useLoad(async () => {
-    const answer = await vault.read<Record<string, MountRow>>('sys/mounts');
-    return Object.entries(answer?.data ?? {})
+    const answer = await vault.read<{ secret: Record<string, MountRow> }>('sys/internal/ui/mounts');
+    return Object.entries(answer?.data.secret ?? {})
       .filter(([, m]) => !HIDDEN_TYPES.has(m.type))
       .sort(([a], [b]) => a.localeCompare(b));
   }, []);
