@@ -156,20 +156,25 @@ async function main(): Promise<SingleNodeRun> {
   }
 }
 
+// `--core`: only the single-node figures (KV read with and without audit, KV write, SQLite's commit
+// rate, wrap+unwrap), for iterating on the request path; the other rows print as skipped.
+const CORE_ONLY = process.argv.includes('--core');
 const single = await main();
 const sqliteCommits = await sqliteCommitRate(Math.min(DURATION, 5));
 console.log(`SQLite's own serial durable commits (WAL, synchronous=FULL, same machine): ${sqliteCommits.toFixed(0)}/s; KV v2 write ratio ${(single.write.requestsPerSecond / sqliteCommits).toFixed(2)}`);
-printNamespaceBench(await benchNamespaces({ connections: CONNECTIONS, duration: DURATION }));
+if (!CORE_ONLY) printNamespaceBench(await benchNamespaces({ connections: CONNECTIONS, duration: DURATION }));
 const wrap = await benchWrap({ connections: CONNECTIONS, duration: DURATION });
 printWrapBench(wrap);
-const ha = await benchHa({ connections: CONNECTIONS, duration: DURATION });
-printHaBench(ha, { read: single.read, wrap: wrap.coffer });
-printLeaseBench(await benchLeases({ duration: DURATION }));
-printSdkBench(await benchSdk({ duration: DURATION }));
-printTransitBench(await benchTransit({ connections: CONNECTIONS, duration: DURATION }));
-await runPkiBench({ duration: DURATION });
-const ui = await benchUi();
-printUiBench(ui);
+const ha = CORE_ONLY ? { skipped: '--core' } : await benchHa({ connections: CONNECTIONS, duration: DURATION });
+if (!CORE_ONLY) {
+  printHaBench(ha, { read: single.read, wrap: wrap.coffer });
+  printLeaseBench(await benchLeases({ duration: DURATION }));
+  printSdkBench(await benchSdk({ duration: DURATION }));
+  printTransitBench(await benchTransit({ connections: CONNECTIONS, duration: DURATION }));
+  await runPkiBench({ duration: DURATION });
+}
+const ui = CORE_ONLY ? undefined : await benchUi();
+if (ui) printUiBench(ui);
 
 // One machine-readable line holding the headline figures, so runs can be compared.
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
@@ -184,7 +189,7 @@ const benchJson = {
   kv_write_rps: round(single.write.requestsPerSecond),
   sqlite_commit_rps: round(sqliteCommits),
   kv_write_ratio: round(single.write.requestsPerSecond / sqliteCommits, 3),
-  ui_gzip_kb: round(ui.totalGzipBytes / 1024, 1),
-  ui_sign_in_interactive_ms: round(ui.signInInteractiveMs),
+  ui_gzip_kb: ui ? round(ui.totalGzipBytes / 1024, 1) : null,
+  ui_sign_in_interactive_ms: ui ? round(ui.signInInteractiveMs) : null,
 };
 console.log(`\nBENCH_JSON ${JSON.stringify(benchJson)}`);
