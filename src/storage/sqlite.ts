@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConditionFailed, type Condition, type Entry, type Op, type SnapshotEntry, type StorageBackend } from './backend.js';
 import { prefixSuccessor } from './key-range.js';
+import { RevisionCache } from './revision-cache.js';
 
 /** How long a connection waits for another connection's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -35,6 +36,13 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+/** What a committed transaction wrote, for the read cache; no value: a delete. */
+interface Write {
+  key: string;
+  value?: Uint8Array;
+  revision: number;
+}
+
 interface Row {
   value: Buffer;
   version: number;
@@ -50,8 +58,15 @@ interface Row {
 export class SqliteBackend implements StorageBackend {
   private readonly db: Database.Database;
   private readonly statements;
-  private readonly commitBatch: (batch: Pending[]) => (Error | undefined)[];
+  private readonly commitBatch: (batch: Pending[]) => (Write[] | Error)[];
   private pending: Pending[] = [];
+  /**
+   * Sealed bytes as stored, never plaintext (see revision-cache.ts): only when this process owns
+   * the file (exclusive locking), so every write goes through this object and the cache is exact.
+   */
+  private readonly cache?: RevisionCache;
+  /** The store's revision as of the last commit: what a read served now has seen. */
+  private committed = 0;
 
   constructor(
     readonly path: string,
@@ -71,6 +86,7 @@ export class SqliteBackend implements StorageBackend {
     this.statements = {
       get: this.db.prepare<[string], Row>('SELECT value, version FROM entries WHERE key = ?'),
       version: this.db.prepare<[string], number>('SELECT version FROM entries WHERE key = ?').pluck(),
+      revision: this.db.prepare<[], number>("SELECT value FROM meta WHERE name = 'revision'").pluck(),
       nextRevision: this.db
         .prepare<[], number>("UPDATE meta SET value = value + 1 WHERE name = 'revision' RETURNING value")
         .pluck(),
@@ -85,16 +101,25 @@ export class SqliteBackend implements StorageBackend {
         .pluck(),
       keysFrom: this.db.prepare<[string], string>('SELECT key FROM entries WHERE key >= ? ORDER BY key').pluck(),
     };
-    const transaction = this.db.transaction((ops: Op[], conditions: Condition[]) => {
+    this.committed = this.currentRevision();
+    if (!shared) this.cache = new RevisionCache();
+    const transaction = this.db.transaction((ops: Op[], conditions: Condition[]): Write[] => {
       for (const condition of conditions) {
         const version = this.statements.version.get(condition.key);
         const holds = condition.type === 'absent' ? version === undefined : version === condition.version;
         if (!holds) throw new ConditionFailed(condition.key);
       }
-      for (const op of ops) {
-        if (op.type === 'put') this.statements.upsert.run(op.key, asBuffer(op.value), this.nextRevision());
-        else this.statements.delete.run(op.key);
-      }
+      // Deletes take a revision too, though nothing stores it: the cache orders what it learns by it.
+      return ops.map((op) => {
+        const revision = this.nextRevision();
+        if (op.type === 'delete') {
+          this.statements.delete.run(op.key);
+          return { key: op.key, revision };
+        }
+        const value = asBuffer(op.value);
+        this.statements.upsert.run(op.key, value, revision);
+        return { key: op.key, value: Uint8Array.from(value), revision };
+      });
     });
     // IMMEDIATE takes the write lock before the conditions are read: a DEFERRED transaction would
     // read under a snapshot that another connection may invalidate before it can write.
@@ -103,8 +128,7 @@ export class SqliteBackend implements StorageBackend {
     this.commitBatch = this.db.transaction((batch: Pending[]) =>
       batch.map(({ ops, conditions }) => {
         try {
-          transaction(ops, conditions);
-          return undefined;
+          return transaction(ops, conditions);
         } catch (err) {
           return err as Error;
         }
@@ -124,7 +148,11 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async get(key: string): Promise<Entry | undefined> {
+    // Callers get their own copy: the cached bytes must stay as stored.
+    const hit = this.cache?.get(key);
+    if (hit) return hit.value && { key, value: Uint8Array.from(hit.value), version: hit.version };
     const row = this.statements.get.get(key);
+    this.cache?.fromRead(key, row && { value: Uint8Array.from(row.value), version: row.version }, this.committed);
     return row && { key, value: row.value, version: row.version };
   }
 
@@ -183,15 +211,22 @@ export class SqliteBackend implements StorageBackend {
   private flush(): void {
     const batch = this.pending;
     this.pending = [];
-    let outcomes: (Error | undefined)[];
+    let outcomes: (Write[] | Error)[];
     try {
       outcomes = this.commitBatch(batch);
     } catch (err) {
       // The commit itself failed (disk, lock): nothing of the batch is durable.
+      this.committed = this.currentRevision();
       for (const item of batch) item.reject(err);
       return;
     }
-    batch.forEach((item, i) => (outcomes[i] ? item.reject(outcomes[i]) : item.resolve()));
+    this.committed = this.currentRevision();
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof Error) return item.reject(outcome);
+      for (const write of outcome) this.cache?.fromWrite(write.key, write.value, write.revision);
+      item.resolve();
+    });
   }
 
   /**
@@ -227,6 +262,8 @@ export class SqliteBackend implements StorageBackend {
         for (const entry of entries) this.statements.upsert.run(entry.key, asBuffer(entry.value), this.nextRevision());
       })
       .immediate();
+    this.committed = this.currentRevision();
+    this.cache?.clear(this.committed);
   }
 
   async close(): Promise<void> {
@@ -241,6 +278,10 @@ export class SqliteBackend implements StorageBackend {
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
       busyTimeoutMs: this.db.pragma('busy_timeout', { simple: true }) as number,
     };
+  }
+
+  private currentRevision(): number {
+    return this.statements.revision.get() ?? 0;
   }
 
   private nextRevision(): number {

@@ -151,6 +151,67 @@ describe('sqlite storage', () => {
   });
 });
 
+describe('sqlite read cache (sealed bytes, only while this process owns the file)', () => {
+  after(dir.remove);
+
+  it('answers every read with what was last committed: puts, deletes, failed conditions, a failed batch member', async () => {
+    const store = openSqlite(freshPath());
+    await store.put('k', bytes('1'));
+    assert.equal(text((await store.get('k'))?.value), '1');
+    await store.put('k', bytes('2'));
+    assert.equal(text((await store.get('k'))?.value), '2');
+    const version = (await store.get('k'))!.version;
+    // A read while a write is queued (not yet committed) answers the old value; after it, the new one.
+    const queued = store.put('k', bytes('3'));
+    assert.equal(text((await store.get('k'))?.value), '2');
+    await queued;
+    assert.equal(text((await store.get('k'))?.value), '3');
+    // A transaction whose condition fails writes nothing, and the cache learns nothing from it.
+    await assert.rejects(store.transaction([{ type: 'put', key: 'k', value: bytes('lost') }, { type: 'put', key: 'other', value: bytes('lost') }], [{ type: 'version', key: 'k', version }]), ConditionFailed);
+    assert.equal(text((await store.get('k'))?.value), '3');
+    assert.equal(await store.get('other'), undefined);
+    await store.delete('k');
+    assert.equal(await store.get('k'), undefined);
+    await store.put('k', bytes('4'));
+    assert.equal(text((await store.get('k'))?.value), '4');
+    await store.close();
+  });
+
+  it('hands each caller its own copy: changing what a read returned changes no later read', async () => {
+    const store = openSqlite(freshPath());
+    await store.put('k', bytes('abc'));
+    const first = (await store.get('k'))!;
+    first.value.fill(0);
+    assert.equal(text((await store.get('k'))?.value), 'abc');
+    const value = bytes('xyz');
+    await store.put('j', value);
+    value.fill(0);
+    assert.equal(text((await store.get('j'))?.value), 'xyz');
+    await store.close();
+  });
+
+  it('forgets everything on restore', async () => {
+    const store = openSqlite(freshPath());
+    await store.put('k', bytes('before'));
+    assert.equal(text((await store.get('k'))?.value), 'before');
+    await store.restore([{ key: 'k', value: bytes('restored') }]);
+    assert.equal(text((await store.get('k'))?.value), 'restored');
+    await store.restore([]);
+    assert.equal(await store.get('k'), undefined);
+    await store.close();
+  });
+
+  it('is off for a shared file: a write by another connection is seen at once', async () => {
+    const path = freshPath();
+    const [left, right] = [openSqlite(path, { shared: true }), openSqlite(path, { shared: true })];
+    await left.put('k', bytes('1'));
+    assert.equal(text((await right.get('k'))?.value), '1');
+    await left.put('k', bytes('2'));
+    assert.equal(text((await right.get('k'))?.value), '2');
+    await Promise.all([left.close(), right.close()]);
+  });
+});
+
 describe('openStorage', () => {
   after(dir.remove);
 
