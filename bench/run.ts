@@ -21,6 +21,7 @@ import { runPkiBench } from './pki.js';
 import { benchSdk, printSdkBench } from './sdk.js';
 import { benchTransit, printTransitBench } from './transit.js';
 import { benchUi, printUiBench } from './ui.js';
+import { benchScale, printScaleBench } from './scale.js';
 import { sqliteCommitRate } from './sqlite-commit.js';
 import { benchWrap, printWrapBench } from './wrap.js';
 
@@ -175,6 +176,9 @@ if (!CORE_ONLY) {
 }
 const ui = CORE_ONLY ? undefined : await benchUi();
 if (ui) printUiBench(ui);
+// `--scale`: KV v2 with 100,000 secrets in the store (bench/scale.ts); takes a few minutes more.
+const scale = process.argv.includes('--scale') ? await benchScale({ duration: DURATION }) : undefined;
+if (scale) printScaleBench(scale);
 
 // One machine-readable line holding the headline figures, so runs can be compared.
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
@@ -191,5 +195,6 @@ const benchJson = {
   kv_write_ratio: round(single.write.requestsPerSecond / sqliteCommits, 3),
   ui_gzip_kb: ui ? round(ui.totalGzipBytes / 1024, 1) : null,
   ui_sign_in_interactive_ms: ui ? round(ui.signInInteractiveMs) : null,
+  ...(scale ? { scale_secrets: scale.full.secrets - 1, cold_start_ms: scale.full.coldStartMs, rss_mb: round(scale.full.rssMiB), scale_read_ratio: round(scale.full.readRps / scale.empty.readRps, 3) } : {}),
 };
 console.log(`\nBENCH_JSON ${JSON.stringify(benchJson)}`);

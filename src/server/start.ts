@@ -29,7 +29,6 @@ import { DEFAULT_MAX_REQUEST_DURATION_MS } from '../http/request-limits.js';
 import { buildHttpServer } from '../http/server.js';
 import type { Kms } from '../kms/kms.js';
 import { configuredSealKms, sealIsEphemeral } from './seal.js';
-import { AwsKms } from '../kms/awskms.js';
 import { Pkcs11Kms } from '../kms/pkcs11.js';
 import { TransitKms } from '../kms/transit.js';
 import { autoUnsealAtStart } from './auto-unseal.js';
@@ -318,7 +317,8 @@ function leaseRetryFromEnv(): { expiration?: { retryBaseMs?: number; maxRevokeAt
 
 /** The KMS of an awskms or pkcs11 seal, connected and checked; undefined for the other seal types. */
 async function openProviderKms(seal: ServerConfig['seal']): Promise<(Kms & { close(): void }) | undefined> {
-  if (seal.type === 'awskms') return AwsKms.open(seal);
+  // Imported only when used: the AWS SDK alone costs ~60 ms of start-up.
+  if (seal.type === 'awskms') return (await import('../kms/awskms.js')).AwsKms.open(seal);
   if (seal.type === 'pkcs11') return Pkcs11Kms.open(seal);
   // Not contacted here: a transit server that is down leaves this one up and sealed (see auto-unseal.ts).
   if (seal.type === 'transit') return new TransitKms(seal);

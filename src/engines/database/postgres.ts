@@ -1,6 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { CofferError } from '../../framework/errors.js';
 
 /** A stored connection (config/:name) as the PostgreSQL plugin needs it. */
@@ -42,7 +43,7 @@ export class PostgresConnection {
     private readonly settings: PostgresSettings,
     private readonly logger: Logger,
   ) {
-    this.pool = new pg.Pool({
+    this.pool = new (loadPg().Pool)({
       connectionString: templatedUrl(settings.connectionUrl, settings.username, settings.password),
       max: Math.max(1, settings.maxOpenConnections),
       idleTimeoutMillis: 30_000,
@@ -204,3 +205,10 @@ export const DEFAULT_STATEMENTS = {
   revocation: [`GRANT "{{name}}" TO CURRENT_USER; REASSIGN OWNED BY "{{name}}" TO CURRENT_USER; DROP OWNED BY "{{name}}"; DROP ROLE IF EXISTS "{{name}}";`],
   rotation: [`ALTER ROLE "{{name}}" WITH PASSWORD '{{password}}';`],
 };
+
+// Loaded on the first connection, not at start-up: a server with no database mount never pays its
+// ~36 ms and memory (pg is CommonJS, so a synchronous require keeps the constructor synchronous).
+let pgModule: typeof pg | undefined;
+function loadPg(): typeof pg {
+  return (pgModule ??= createRequire(import.meta.url)('pg') as typeof pg);
+}
