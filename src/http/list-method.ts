@@ -1,54 +1,101 @@
-import { Readable } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { ListenerSettings } from './listener-settings.js';
 
 /**
  * Vault's API has a LIST method (hvac and node-vault send it), but Node's HTTP parser refuses any
- * method it does not know, before our code sees the request. So the bytes every connection
- * receives are rewritten on their way to the parser: a request line "LIST <target> HTTP/x" becomes
- * the equivalent Vault also accepts, "GET <target>?list=true HTTP/x"; every other byte passes
- * through untouched.
+ * method it does not know, before our code sees the request. So every connection passes through
+ * this stream, which rewrites a request line "LIST <target> HTTP/x" into the equivalent Vault also
+ * accepts, "GET <target>?list=true HTTP/x", and passes every other byte through untouched.
  *
  * Rewriting only at request boundaries needs the request framing: after the head, a
  * Content-Length body or a chunked body is skipped without inspection. Anything this tracker
  * cannot follow switches it to pass-through, and Node's own parser stays the authority that
  * accepts or refuses the bytes.
  */
-export function rewriteListRequests(socket: Socket): void {
-  // Node's HTTP server feeds a fresh socket's bytes to its parser natively, unseen by JavaScript,
-  // unless the socket's handle is marked consumed already; then it reads them from 'data' events,
-  // which carry what push() was given. Only the read side is hooked: the server writes to the
-  // socket itself, with no stream in between.
-  const handle = (socket as Socket & { _handle?: { _consumed?: boolean } | null })._handle;
-  if (handle) handle._consumed = true;
-  const rewriter = new RequestLineRewriter();
-  socket.push = (chunk: unknown, encoding?: BufferEncoding) => Readable.prototype.push.call(socket, Buffer.isBuffer(chunk) ? rewriter.translate(chunk) : chunk, encoding);
-}
-
-/** The LIST rewriting of one connection's bytes (see rewriteListRequests). */
-export class RequestLineRewriter {
+export class ListMethodStream extends Duplex {
   private state: 'line' | 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailers' | 'opaque' = 'line';
   private pending: Buffer = Buffer.alloc(0);
   private remaining = 0;
   private head = '';
-  /** Whether the chunk being translated had a request line rewritten. */
-  private rewrote = false;
+  /** Requests received on this connection whose response is not finished (kept by the listener). */
+  inFlight = 0;
+  /** The rules of the listener that accepted this connection (set by the listener). */
+  settings: ListenerSettings = {};
 
-  /**
-   * Returns the bytes to hand to the HTTP parser for this chunk: the chunk itself unless a request
-   * line in it was rewritten or a partial request line is held back for the next one.
-   */
-  translate(chunk: Buffer): Buffer {
-    if (this.state === 'opaque') return chunk;
-    const carried = this.pending.length > 0;
-    const input = carried ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = EMPTY;
-    this.rewrote = false;
-    const out = this.pieces(input);
-    if (!carried && !this.rewrote && this.pending.length === 0) return chunk;
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+  constructor(readonly socket: Socket) {
+    super({ allowHalfOpen: true });
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(this.translate(chunk))) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (err) => this.destroy(err));
+    socket.on('close', () => this.destroy());
+    socket.on('timeout', () => this.emit('timeout'));
   }
 
-  private pieces(input: Buffer): Buffer[] {
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.socket.write(chunk, encoding, callback);
+  }
+
+  // The HTTP server writes head and body separately; one syscall for both, as on a plain socket.
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (error?: Error | null) => void): void {
+    this.socket.cork();
+    chunks.forEach(({ chunk, encoding }, i) => this.socket.write(chunk, encoding, i === chunks.length - 1 ? callback : undefined));
+    this.socket.uncork();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.socket.end(callback);
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.socket.destroy(err ?? undefined);
+    callback(err);
+  }
+
+  // The HTTP server treats its connection like a net.Socket; these delegate to the real one.
+  get remoteAddress() {
+    return this.socket.remoteAddress;
+  }
+  get remotePort() {
+    return this.socket.remotePort;
+  }
+  get remoteFamily() {
+    return this.socket.remoteFamily;
+  }
+  get localAddress() {
+    return this.socket.localAddress;
+  }
+  get localPort() {
+    return this.socket.localPort;
+  }
+  get encrypted() {
+    return (this.socket as Socket & { encrypted?: boolean }).encrypted;
+  }
+  setTimeout(ms: number, callback?: () => void): this {
+    this.socket.setTimeout(ms);
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+  setNoDelay(noDelay?: boolean): this {
+    this.socket.setNoDelay(noDelay);
+    return this;
+  }
+  setKeepAlive(enable?: boolean, delay?: number): this {
+    this.socket.setKeepAlive(enable, delay);
+    return this;
+  }
+
+  /** Returns the bytes to hand to the HTTP parser for this chunk. */
+  private translate(chunk: Buffer): Buffer {
+    if (this.state === 'opaque') return chunk;
+    const input = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = Buffer.alloc(0);
     const out: Buffer[] = [];
     let i = 0;
     while (i < input.length) {
@@ -58,12 +105,10 @@ export class RequestLineRewriter {
           if (end === -1) {
             if (input.length - i > MAX_LINE) return this.giveUp(out, input, i);
             this.pending = input.subarray(i);
-            return out;
+            return Buffer.concat(out);
           }
-          if (isListLine(input, i)) {
-            out.push(Buffer.from(rewriteRequestLine(input.toString('latin1', i, end)), 'latin1'), CRLF);
-            this.rewrote = true;
-          } else out.push(input.subarray(i, end + 2));
+          const line = input.toString('latin1', i, end);
+          out.push(Buffer.from(rewriteRequestLine(line), 'latin1'), CRLF);
           // The line's own CRLF starts the head, so "line CRLF CRLF" (no headers) ends it.
           this.head = '\r\n';
           this.state = 'head';
@@ -71,20 +116,20 @@ export class RequestLineRewriter {
           break;
         }
         case 'head': {
-          // The blank line ending the head may straddle chunks: look across with the head's last bytes.
+          // The blank line ending the head may straddle chunks: search with the head's last bytes.
           const carry = this.head.slice(-3);
-          const straddle = (carry + input.toString('latin1', i, Math.min(i + 3, input.length))).indexOf('\r\n\r\n');
-          const blank = straddle === -1 ? input.indexOf('\r\n\r\n', i) : -1;
-          const end = straddle !== -1 ? i + straddle + 4 - carry.length : blank === -1 ? -1 : blank + 4;
-          if (end === -1) {
-            this.head += input.toString('latin1', i);
+          const text = input.toString('latin1', i);
+          const found = (carry + text).indexOf('\r\n\r\n');
+          if (found === -1) {
+            this.head += text;
             if (this.head.length > MAX_HEAD) return this.giveUp(out, input, i);
             out.push(input.subarray(i));
-            return out;
+            return Buffer.concat(out);
           }
-          this.head += input.toString('latin1', i, end);
-          out.push(input.subarray(i, end));
-          i = end;
+          const end = found + 4 - carry.length;
+          this.head += text.slice(0, end);
+          out.push(input.subarray(i, i + end));
+          i += end;
           this.afterHead();
           break;
         }
@@ -101,7 +146,7 @@ export class RequestLineRewriter {
           if (end === -1) {
             if (input.length - i > MAX_LINE) return this.giveUp(out, input, i);
             this.pending = input.subarray(i);
-            return out;
+            return Buffer.concat(out);
           }
           const size = Number.parseInt(input.toString('latin1', i, end).split(';')[0]!.trim(), 16);
           out.push(input.subarray(i, end + 2));
@@ -129,7 +174,7 @@ export class RequestLineRewriter {
           const end = input.indexOf('\r\n', i);
           if (end === -1) {
             this.pending = input.subarray(i);
-            return out;
+            return Buffer.concat(out);
           }
           out.push(input.subarray(i, end + 2));
           const empty = end === i;
@@ -140,7 +185,7 @@ export class RequestLineRewriter {
       }
     }
     if (i < input.length) out.push(input.subarray(i));
-    return out;
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
   private afterHead(): void {
@@ -154,21 +199,14 @@ export class RequestLineRewriter {
     this.head = '';
   }
 
-  private giveUp(out: Buffer[], input: Buffer, from: number): Buffer[] {
+  private giveUp(out: Buffer[], input: Buffer, from: number): Buffer {
     this.state = 'opaque';
     out.push(input.subarray(from));
-    return out;
+    return Buffer.concat(out);
   }
 }
 
 const CRLF = Buffer.from('\r\n');
-const EMPTY = Buffer.alloc(0);
-const LIST = Buffer.from('LIST ', 'latin1');
-
-/** Whether the request line at `at` starts with "LIST " (checked on bytes: most lines are not converted to text). */
-function isListLine(input: Buffer, at: number): boolean {
-  return input.length - at >= LIST.length && input.compare(LIST, 0, LIST.length, at, at + LIST.length) === 0;
-}
 const MAX_LINE = 64 * 1024;
 const MAX_HEAD = 256 * 1024;
 

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { ListMethodStream } from './list-method.js';
 
 /**
  * What one listener stanza says about the requests it accepts, beyond its address and TLS: each
@@ -37,14 +38,8 @@ export interface ForwardedForSettings {
   rejectNotPresent: boolean;
 }
 
-const settingsOfConnection = new WeakMap<object, ListenerSettings>();
-
-/** Records the settings of the listener that accepted `connection` (done by the listener). */
-export function attachListenerSettings(connection: object, settings: ListenerSettings): void {
-  settingsOfConnection.set(connection, settings);
-}
-
 /** The settings of the listener a request arrived on (empty for requests injected in tests). */
 export function listenerSettingsOf(request: FastifyRequest): ListenerSettings {
-  return settingsOfConnection.get(request.raw.socket) ?? {};
+  const connection = request.raw.socket as unknown;
+  return connection instanceof ListMethodStream ? connection.settings : {};
 }

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import { rewriteListRequests } from './list-method.js';
-import { attachListenerSettings, type ListenerSettings } from './listener-settings.js';
+import { ListMethodStream } from './list-method.js';
+import type { ListenerSettings } from './listener-settings.js';
 
 export interface ListenOptions {
   host: string;
@@ -47,26 +47,25 @@ export interface Listener {
 }
 
 /**
- * Accepts TCP (or TLS) connections ourselves and hands each one to the Fastify server with its
- * incoming bytes rewritten, so Vault's LIST method reaches it (see list-method.ts). TLS is
- * terminated here for the same reason: the rewriting must see the cleartext request line.
+ * Accepts TCP (or TLS) connections ourselves and hands each one to the Fastify server through
+ * ListMethodStream, so Vault's LIST method reaches it (see list-method.ts). TLS is terminated
+ * here for the same reason: the stream must see the cleartext request line.
  */
 export async function listen(app: FastifyInstance, options: ListenOptions): Promise<Listener> {
   await app.ready();
   trackRequests(app);
-  const connections = new Set<net.Socket>();
+  const connections = new Set<ListMethodStream>();
   let closing = false;
   const hand = (socket: net.Socket) => {
     // Node's HTTP server turns Nagle off only on sockets it accepts itself; without this a
     // response written in two pieces waits for the client's delayed ACK (~40 ms).
     socket.setNoDelay(true);
-    rewriteListRequests(socket);
-    attachListenerSettings(socket, options.settings ?? {});
-    inFlight.set(socket, 0);
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
-    socket.on(IDLE, () => closing && socket.destroy());
-    app.server.emit('connection', socket);
+    const connection = new ListMethodStream(socket);
+    connection.settings = options.settings ?? {};
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+    connection.on('idle', () => closing && connection.destroy());
+    app.server.emit('connection', connection);
   };
   const tlsOptions = options.tls;
   const server = tlsOptions
@@ -96,7 +95,7 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
       new Promise<void>((resolve) => {
         closing = true;
         server.close(() => resolve());
-        for (const socket of connections) if (inFlight.get(socket) === 0) socket.destroy();
+        for (const connection of connections) if (connection.inFlight === 0) connection.destroy();
       }),
   };
 }
@@ -136,24 +135,17 @@ function clientCertOptions(options: TlsOptions): tls.TlsOptions {
 }
 
 const tracked = new WeakSet<FastifyInstance>();
-/** Requests received on each of our connections whose response is not finished. */
-const inFlight = new WeakMap<net.Socket, number>();
-/** Emitted on a connection when its last request in flight is answered. */
-const IDLE = 'coffer:idle';
 
 /** Counts requests in flight on each connection, so close() can tell idle connections from busy ones. */
 function trackRequests(app: FastifyInstance): void {
   if (tracked.has(app)) return;
   tracked.add(app);
   app.server.on('request', (req, res) => {
-    const socket = req.socket;
-    const count = inFlight.get(socket);
-    if (count === undefined) return;
-    inFlight.set(socket, count + 1);
+    const connection = req.socket as unknown as ListMethodStream;
+    if (!(connection instanceof ListMethodStream)) return;
+    connection.inFlight++;
     res.once('close', () => {
-      const left = inFlight.get(socket)! - 1;
-      inFlight.set(socket, left);
-      if (left === 0) socket.emit(IDLE);
+      if (--connection.inFlight === 0) connection.emit('idle');
     });
   });
 }
