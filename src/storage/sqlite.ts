@@ -118,7 +118,7 @@ export class SqliteBackend implements StorageBackend {
         }
         const value = asBuffer(op.value);
         this.statements.upsert.run(op.key, value, revision);
-        return { key: op.key, value: Uint8Array.from(value), revision };
+        return { key: op.key, value, revision };
       });
     });
     // IMMEDIATE takes the write lock before the conditions are read: a DEFERRED transaction would
@@ -216,15 +216,18 @@ export class SqliteBackend implements StorageBackend {
       outcomes = this.commitBatch(batch);
     } catch (err) {
       // The commit itself failed (disk, lock): nothing of the batch is durable.
-      this.committed = this.currentRevision();
       for (const item of batch) item.reject(err);
       return;
     }
-    this.committed = this.currentRevision();
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome instanceof Error) return item.reject(outcome);
-      for (const write of outcome) this.cache?.fromWrite(write.key, write.value, write.revision);
+      // Revisions rise through the batch, and a failed member's are rolled back: the last write's is the store's.
+      for (const write of outcome) {
+        this.committed = write.revision;
+        // A copy: the caller's bytes are its own to change once its write has settled.
+        this.cache?.fromWrite(write.key, write.value && Uint8Array.from(write.value), write.revision);
+      }
       item.resolve();
     });
   }
